@@ -1,0 +1,83 @@
+/**
+ * @aura/crypto — everything secret in Aura happens through this module, on the client.
+ * See packages/crypto/README.md for the API and what JavaScript cannot guarantee.
+ */
+export { platformName } from './aead.ts';
+export {
+  checkKdfParams,
+  DEFAULT_KDF_PARAMS,
+  KDF_CEILING,
+  KDF_FLOOR,
+  type KdfParams,
+} from './argon2.ts';
+export {
+  type BlindIndexOptions,
+  blindIndexTokens,
+  blindSearchTokens,
+  DEFAULT_TOKEN_BITS,
+  indexTerms,
+  normalizeText,
+  tokenize,
+} from './blind-index.ts';
+export { bytesToHex, constantTimeEqual, hexToBytes, wipe } from './bytes.ts';
+export {
+  ENVELOPE_HEADER_BYTES,
+  ENVELOPE_VERSION,
+  type EnvelopeHeader,
+  type EnvelopeSlot,
+  openEnvelope,
+  paddedLength,
+  readEnvelopeHeader,
+  type SealOptions,
+  sealEnvelope,
+} from './envelope.ts';
+export {
+  deriveBlindIndexKey,
+  deriveCollectionKey,
+  deriveKdfSalt,
+  deriveKeyEncryptionKey,
+  deriveMasterKey,
+  deriveSrpPrivateKey,
+  describeKey,
+  generateAccountKey,
+  generateKdfSeed,
+  KDF_SEED_BYTES,
+  type MasterKey,
+  normalizeIdentifier,
+  unwrapAccountKey,
+  type WrapContext,
+  wrapAccountKey,
+} from './hierarchy.ts';
+export { hkdfSha256, hmacSha256, verifyHmacSha256 } from './hkdf.ts';
+export { KEY_BYTES, KEY_ID_BYTES, type KeyPurpose, keyIdHex, type SymmetricKey } from './key.ts';
+export {
+  generateX25519KeyPair,
+  openSealed,
+  sealTo,
+  type X25519KeyPair,
+  x25519SharedSecret,
+} from './seal.ts';
+export {
+  assertSignature,
+  type Ed25519KeyPair,
+  generateEd25519KeyPair,
+  keyFingerprint,
+  type SignatureContext,
+  sign,
+  verifySignature,
+} from './sign.ts';
+export { SRP_GROUP_2048_SHA256, type SrpGroup, type SrpHashName, srpGroup } from './srp/group.ts';
+export {
+  type SrpClientSession,
+  type SrpEphemeral,
+  type SrpServerSession,
+  srpClientEphemeral,
+  srpClientSession,
+  srpClientVerifyServer,
+  srpDecodePublic,
+  srpMultiplier,
+  srpScrambler,
+  srpServerEphemeral,
+  srpServerSession,
+  srpVerifier,
+} from './srp/srp.ts';

@@ -1,0 +1,41 @@
+import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { randomBytes } from '@noble/hashes/utils.js';
+
+/** The pure-JavaScript paths, used by the browser and as the reference in Node's tests. */
+export function portableXchachaSeal(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  plaintext: Uint8Array,
+  aad: Uint8Array,
+): Uint8Array {
+  return xchacha20poly1305(key, nonce, aad).encrypt(plaintext);
+}
+
+export function portableXchachaOpen(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  sealed: Uint8Array,
+  aad: Uint8Array,
+): Uint8Array | null {
+  if (sealed.length < 16) return null;
+  try {
+    return xchacha20poly1305(key, nonce, aad).decrypt(sealed);
+  } catch {
+    return null;
+  }
+}
+
+/** Left-to-right square-and-multiply over BigInt. */
+export function portableModPow(base: bigint, exponent: bigint, modulus: bigint): bigint {
+  let result = 1n;
+  let b = base % modulus;
+  let e = exponent;
+  while (e > 0n) {
+    if (e & 1n) result = (result * b) % modulus;
+    b = (b * b) % modulus;
+    e >>= 1n;
+  }
+  return result % modulus;
+}
+
+export const portableRandomBytes = (length: number): Uint8Array => randomBytes(length);

@@ -1,0 +1,51 @@
+/**
+ * The registry of Aura's stable error codes. A code, once shipped, keeps its meaning forever:
+ * clients branch on it, people search for it. `docs/errors.md` documents every entry, and a
+ * test fails when the two disagree.
+ *
+ * `status` is the HTTP status the server answers with when this error crosses the wire.
+ */
+export const errorCodes = {
+  AURA_INVALID_INPUT: {
+    status: 400,
+    summary: 'An argument or field is missing, of the wrong type, or out of range.',
+  },
+  AURA_CRYPTO_KDF_TOO_WEAK: {
+    status: 400,
+    summary: 'Argon2id parameters below the floor (t >= 3, m >= 64 MiB, p >= 1) were refused.',
+  },
+  AURA_CRYPTO_KDF_TOO_COSTLY: {
+    status: 400,
+    summary: 'Argon2id parameters above the ceiling were refused, so a server cannot exhaust a device.',
+  },
+  AURA_CRYPTO_DECRYPT_FAILED: {
+    status: 400,
+    summary: 'An envelope, wrapped key or sealed box could not be opened: wrong key, wrong slot, or altered bytes.',
+  },
+  AURA_CRYPTO_UNSUPPORTED_FORMAT: {
+    status: 400,
+    summary: 'A ciphertext names a format version or algorithm this build does not write.',
+  },
+  AURA_CRYPTO_BAD_SIGNATURE: {
+    status: 400,
+    summary: 'An Ed25519 signature did not verify for the expected key, context and message.',
+  },
+  AURA_CRYPTO_LOW_ORDER_POINT: {
+    status: 400,
+    summary: 'An X25519 public key of low order was refused (the shared secret would be all zero).',
+  },
+  AURA_CRYPTO_SRP_BAD_PUBLIC_VALUE: {
+    status: 400,
+    summary: 'An SRP public value was refused: A or B is zero modulo N, out of range, or u = 0.',
+  },
+  AURA_CRYPTO_SRP_BAD_PROOF: {
+    status: 401,
+    summary: 'An SRP proof (M1 or M2) did not match: wrong password, or the peer is not who it claims.',
+  },
+  AURA_CRYPTO_KEY_OUTPUT_TOO_LONG: {
+    status: 400,
+    summary: 'HKDF was asked for more than 255 hash lengths of output.',
+  },
+} as const satisfies Record<string, { status: number; summary: string }>;
+
+export type ErrorCode = keyof typeof errorCodes;
