@@ -6,7 +6,13 @@ export const XCHACHA_KEY_BYTES = 32;
 export const XCHACHA_NONCE_BYTES = 24;
 export const XCHACHA_TAG_BYTES = 16;
 
-type SealFn = (key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array) => Uint8Array;
+type SealFn = (
+  key: Uint8Array,
+  nonce: Uint8Array,
+  plaintext: Uint8Array,
+  aad: Uint8Array,
+  prefix?: Uint8Array,
+) => Uint8Array;
 type OpenFn = (key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array) => Uint8Array | null;
 
 /**
@@ -16,12 +22,14 @@ type OpenFn = (key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint
  */
 export function checkedXchacha(sealFn: SealFn, openFn: OpenFn) {
   return {
-    seal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
+    /** Returns prefix || ciphertext || tag. */
+    seal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, prefix?: Uint8Array): Uint8Array {
       assertBytes(key, 'key', XCHACHA_KEY_BYTES);
       assertBytes(nonce, 'nonce', XCHACHA_NONCE_BYTES);
       assertBytes(plaintext, 'plaintext');
       assertBytes(aad, 'associated data');
-      return sealFn(key, nonce, plaintext, aad);
+      if (prefix !== undefined) assertBytes(prefix, 'prefix');
+      return sealFn(key, nonce, plaintext, aad, prefix);
     },
     open(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array {
       assertBytes(key, 'key', XCHACHA_KEY_BYTES);

@@ -31,17 +31,33 @@ function subkeyAndNonce(key: Uint8Array, nonce: Uint8Array): [Buffer, Buffer] {
   return [subkey, iv];
 }
 
-function xchachaSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array) {
+const CHUNK_BYTES = 256 * 1024;
+
+function xchachaSeal(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  plaintext: Uint8Array,
+  aad: Uint8Array,
+  prefix: Uint8Array = new Uint8Array(0),
+) {
   const [subkey, iv] = subkeyAndNonce(key, nonce);
   const cipher = createCipheriv('chacha20-poly1305', subkey, iv, { authTagLength: 16 });
   subkey.fill(0);
   cipher.setAAD(aad, { plaintextLength: plaintext.length });
-  const body = cipher.update(plaintext);
+  // allocUnsafe: every byte is written below, so zero-filling 16 MiB first would be waste.
+  const out = Buffer.allocUnsafe(prefix.length + plaintext.length + 16);
+  out.set(prefix, 0);
+  // Node's update() always returns a new buffer. Feeding it cache-sized chunks keeps that
+  // buffer hot in cache and recycled by the allocator, so copying it into place is cheap.
+  let offset = prefix.length;
+  for (let start = 0; start < plaintext.length; start += CHUNK_BYTES) {
+    const piece = cipher.update(plaintext.subarray(start, start + CHUNK_BYTES));
+    out.set(piece, offset);
+    offset += piece.length;
+  }
   cipher.final();
-  const out = new Uint8Array(body.length + 16);
-  out.set(body, 0);
-  out.set(cipher.getAuthTag(), body.length);
-  return out;
+  out.set(cipher.getAuthTag(), offset);
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
 function xchachaOpen(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array) {
@@ -82,11 +98,27 @@ function modPow(base: bigint, exponent: bigint, modulus: bigint): bigint {
   return bytesToBigInt(dh.computeSecret(Buffer.from(bigIntToMinimalBytes(b))));
 }
 
+// Small random requests (nonces, ephemeral keys) come from a pool filled 4 KiB at a time:
+// one getrandom call per ~170 nonces instead of one each. Bytes are zeroed as they leave.
+const POOL_BYTES = 4096;
+const pool = new Uint8Array(POOL_BYTES);
+let poolOffset = POOL_BYTES;
+
+function randomBytes(length: number): Uint8Array {
+  if (length > 256) return randomFillSync(new Uint8Array(length));
+  if (poolOffset + length > POOL_BYTES) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const out = pool.slice(poolOffset, poolOffset + length);
+  pool.fill(0, poolOffset, poolOffset + length);
+  poolOffset += length;
+  return out;
+}
+
 export const platform: Platform = {
   name: 'node',
-  randomBytes(length) {
-    return randomFillSync(new Uint8Array(length));
-  },
+  randomBytes,
   xchachaSeal,
   xchachaOpen,
   modPow,

@@ -7,8 +7,12 @@ export function portableXchachaSeal(
   nonce: Uint8Array,
   plaintext: Uint8Array,
   aad: Uint8Array,
+  prefix: Uint8Array = new Uint8Array(0),
 ): Uint8Array {
-  return xchacha20poly1305(key, nonce, aad).encrypt(plaintext);
+  const out = new Uint8Array(prefix.length + plaintext.length + 16);
+  out.set(prefix);
+  xchacha20poly1305(key, nonce, aad).encrypt(plaintext, out.subarray(prefix.length));
+  return out;
 }
 
 export function portableXchachaOpen(

@@ -5,8 +5,17 @@
 export interface Platform {
   readonly name: 'node' | 'browser';
   randomBytes(length: number): Uint8Array;
-  /** XChaCha20-Poly1305 encryption; returns ciphertext || 16-byte tag. Inputs are pre-checked. */
-  xchachaSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array;
+  /**
+   * XChaCha20-Poly1305 encryption; returns prefix || ciphertext || 16-byte tag, written once
+   * into one buffer (a framing header costs no extra copy of the ciphertext). Inputs are pre-checked.
+   */
+  xchachaSeal(
+    key: Uint8Array,
+    nonce: Uint8Array,
+    plaintext: Uint8Array,
+    aad: Uint8Array,
+    prefix?: Uint8Array,
+  ): Uint8Array;
   /** XChaCha20-Poly1305 decryption; returns null when the tag does not verify. */
   xchachaOpen(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array | null;
   /** base^exponent mod modulus, for 0 <= base < modulus, exponent >= 0, odd modulus > 2^512. */

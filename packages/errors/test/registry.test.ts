@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { it } from 'node:test';
+import { AuraError, errorCodes, isAuraError } from '../src/index.ts';
+
+const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
+const rows = [...doc.matchAll(/^\| `(AURA_[A-Z0-9_]+)`\s*\|\s*(\d{3})\s*\|([^|]+)\|/gm)].map((m) => ({
+  code: m[1] ?? '',
+  status: Number(m[2]),
+  summary: (m[3] ?? '').trim(),
+}));
+
+it('docs/errors.md lists exactly the registry, with the same status and summary', () => {
+  assert.deepEqual(rows.map((r) => r.code).sort(), Object.keys(errorCodes).sort());
+  for (const row of rows) {
+    const entry = errorCodes[row.code as keyof typeof errorCodes];
+    assert.equal(row.status, entry.status, `${row.code} status`);
+    assert.equal(row.summary, entry.summary, `${row.code} summary`);
+  }
+});
+
+it('codes are AURA_ upper snake case and statuses are 4xx', () => {
+  for (const [code, entry] of Object.entries(errorCodes)) {
+    assert.match(code, /^AURA_[A-Z0-9]+(_[A-Z0-9]+)*$/);
+    assert.ok(entry.status >= 400 && entry.status < 500, `${code} is a client error`);
+  }
+});
+
+it('AuraError carries its code and status, and isAuraError narrows by code', () => {
+  const e = new AuraError('AURA_CRYPTO_SRP_BAD_PROOF', 'the email or password is wrong');
+  assert.equal(e.status, 401);
+  assert.ok(isAuraError(e, 'AURA_CRYPTO_SRP_BAD_PROOF'));
+  assert.ok(!isAuraError(e, 'AURA_INVALID_INPUT'));
+  assert.ok(!isAuraError(new Error('x')));
+});
