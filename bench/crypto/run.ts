@@ -1,6 +1,7 @@
 // npm run bench:crypto — Aura's crypto throughput against baselines measured in the same run.
 // Targets (issue #2): envelope >= 0.8x raw OpenSSL at 64 KiB and 16 MiB; SRP server >= 200 handshakes/s.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import {
   DEFAULT_KDF_PARAMS,
   deriveCollectionKey,
@@ -22,6 +23,12 @@ import {
   portableXchachaOpen,
   portableXchachaSeal,
 } from '../../packages/crypto/src/platform/portable.ts';
+import {
+  bundleForBrowser,
+  CHROMIUM,
+  haveChromium,
+  launchChromium,
+} from '../../packages/crypto/test/browser/harness.ts';
 
 const quick = process.argv.includes('--quick');
 const budgetMs = quick ? 150 : 1000;
@@ -115,6 +122,27 @@ for (const [label, size] of [
   console.log(
     `${label.padStart(7)}   open ${fmt(rawOpen)}   ${fmt(envOpen)}      ${(envOpen / rawOpen).toFixed(2)}x   ${fmt(nobleOpen)}`,
   );
+}
+
+console.log('\nThe browser path: the same envelope code bundled for headless Chromium (@noble/ciphers)');
+if (haveChromium()) {
+  const chromium = await launchChromium();
+  try {
+    const entry = fileURLToPath(new URL('./browser-entry.ts', import.meta.url));
+    const page = await chromium.pageWith((await bundleForBrowser(entry)).code);
+    for (const [label, size] of [
+      ['1 KiB', 1024],
+      ['64 KiB', 64 * 1024],
+      ['16 MiB', 16 * 1024 * 1024],
+    ] as const) {
+      const r = await page.evaluate(([s, b]) => globalThis.auraBench(s, b), [size, budgetMs * 2] as const);
+      console.log(`${label.padStart(7)}   seal ${fmt(r.seal)} MB/s   open ${fmt(r.open)} MB/s`);
+    }
+  } finally {
+    await chromium.close();
+  }
+} else {
+  console.log(`  skipped: no Chromium at ${CHROMIUM}`);
 }
 
 console.log('\nArgon2id at the default parameters (t=3, m=64 MiB, p=1), hash-wasm');
