@@ -7,25 +7,30 @@ import type { Platform } from './types.ts';
 // "expand 32-byte k" as little-endian words: the ChaCha constants HChaCha20 starts from.
 const SIGMA = new Uint32Array([0x61707865, 0x3320646e, 0x79622d32, 0x6b206574]);
 
+const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** Little-endian 32-bit words of a byte string (a copy, so alignment never matters). */
 function leWords(bytes: Uint8Array): Uint32Array {
+  if (littleEndian) return new Uint32Array(bytes.slice().buffer);
   const words = new Uint32Array(bytes.length / 4);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let i = 0; i < words.length; i++) words[i] = view.getUint32(i * 4, true);
   return words;
 }
 
-/**
- * XChaCha20-Poly1305 = ChaCha20-Poly1305 (RFC 8439) under the HChaCha20 subkey of
- * (key, nonce[0..16]) with the 12-byte nonce 0^4 || nonce[16..24]
- * (draft-irtf-cfrg-xchacha §2.3). HChaCha20 is one block of work in JavaScript; the bulk
- * runs in OpenSSL.
- */
 function subkeyAndNonce(key: Uint8Array, nonce: Uint8Array): [Buffer, Buffer] {
   const out = new Uint32Array(8);
-  hchacha(SIGMA, leWords(key), leWords(nonce.subarray(0, 16)), out);
-  const subkey = Buffer.alloc(32);
-  for (let i = 0; i < 8; i++) subkey.writeUInt32LE(out[i] ?? 0, i * 4);
-  out.fill(0);
+  const keyWords = leWords(key);
+  hchacha(SIGMA, keyWords, leWords(nonce.subarray(0, 16)), out);
+  keyWords.fill(0);
+  let subkey: Buffer;
+  if (littleEndian) {
+    subkey = Buffer.from(out.buffer, 0, 32);
+  } else {
+    subkey = Buffer.alloc(32);
+    for (let i = 0; i < 8; i++) subkey.writeUInt32LE(out[i] ?? 0, i * 4);
+    out.fill(0);
+  }
   const iv = Buffer.alloc(12);
   iv.set(nonce.subarray(16, 24), 4);
   return [subkey, iv];

@@ -40,8 +40,8 @@ export interface SrpGroup {
 export function srpGroup(name: string, nHex: string, g: bigint, hashName: SrpHashName): SrpGroup {
   const hash = hashes[hashName];
   if (!hash) throw new AuraError('AURA_INVALID_INPUT', `unknown SRP hash ${String(hashName)}`);
-  const nBytes = hexToBytes(nHex.replace(/\s+/g, '').padStart(Math.ceil(nHex.replace(/\s+/g, '').length / 2) * 2, '0'));
-  const N = bytesToBigInt(nBytes);
+  const clean = nHex.replace(/\s+/g, '');
+  const N = bytesToBigInt(hexToBytes(clean.length % 2 ? `0${clean}` : clean));
   return { name, N, g, hashName, hash, byteLength: Math.ceil(N.toString(16).length / 2) };
 }
 
