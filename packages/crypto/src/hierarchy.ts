@@ -7,7 +7,6 @@ import {
   assertBytes,
   assertString,
   bytesToBigInt,
-  bytesToHex,
   concatBytes,
   constantTimeEqual,
   lengthPrefixed,
@@ -181,5 +180,3 @@ export function deriveBlindIndexKey(accountKey: SymmetricKey, collection: string
   const info = `aura/v1/blind-index\0${collection}\0${field}`;
   return symmetricKey('blind-index', hkdfSha256(accountKey.bytes, undefined, info, KEY_BYTES));
 }
-
-export const describeKey = (key: SymmetricKey): string => `${key.purpose}:${bytesToHex(key.id)}`;

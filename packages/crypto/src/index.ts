@@ -38,7 +38,6 @@ export {
   deriveKeyEncryptionKey,
   deriveMasterKey,
   deriveSrpPrivateKey,
-  describeKey,
   generateAccountKey,
   generateKdfSeed,
   KDF_SEED_BYTES,
