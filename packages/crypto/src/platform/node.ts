@@ -18,6 +18,12 @@ function leWords(bytes: Uint8Array): Uint32Array {
   return words;
 }
 
+/**
+ * XChaCha20-Poly1305 = ChaCha20-Poly1305 (RFC 8439) under the HChaCha20 subkey of
+ * (key, nonce[0..16]) with the 12-byte nonce 0^4 || nonce[16..24]
+ * (draft-irtf-cfrg-xchacha §2.3). HChaCha20 is one block of work in JavaScript; the bulk
+ * runs in OpenSSL.
+ */
 function subkeyAndNonce(key: Uint8Array, nonce: Uint8Array): [Buffer, Buffer] {
   const out = new Uint32Array(8);
   const keyWords = leWords(key);
