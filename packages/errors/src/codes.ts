@@ -46,6 +46,66 @@ export const errorCodes = {
     status: 400,
     summary: 'HKDF was asked for more than 255 hash lengths of output.',
   },
+  AURA_MALFORMED_JSON: {
+    status: 400,
+    summary: 'The request body is not valid JSON.',
+  },
+  AURA_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    summary: 'The request body is not application/json.',
+  },
+  AURA_PAYLOAD_TOO_LARGE: {
+    status: 413,
+    summary: 'The request body is larger than the server accepts.',
+  },
+  AURA_HOST_NOT_ALLOWED: {
+    status: 400,
+    summary: 'The Host header names a host this server does not serve.',
+  },
+  AURA_UNAUTHENTICATED: {
+    status: 401,
+    summary: 'The request needs a valid access token: it is missing, malformed, expired, or for another audience.',
+  },
+  AURA_SESSION_REVOKED: {
+    status: 401,
+    summary: 'The session behind this token was logged out or revoked.',
+  },
+  AURA_REFRESH_TOKEN_INVALID: {
+    status: 401,
+    summary: 'The refresh token is unknown or expired.',
+  },
+  AURA_REFRESH_TOKEN_REUSED: {
+    status: 401,
+    summary: 'A refresh token was used twice; the whole session was revoked to be safe.',
+  },
+  AURA_AUTH_CHALLENGE_INVALID: {
+    status: 401,
+    summary: 'The login challenge is unknown, expired or already used.',
+  },
+  AURA_ACCOUNT_EXISTS: {
+    status: 409,
+    summary: 'An account with this email already exists.',
+  },
+  AURA_NOT_FOUND: {
+    status: 404,
+    summary: 'No such route, or no such record for this account.',
+  },
+  AURA_CONFLICT: {
+    status: 409,
+    summary: 'The record changed since it was read (row version mismatch), or the id is taken.',
+  },
+  AURA_RATE_LIMITED: {
+    status: 429,
+    summary: 'Too many requests or failed logins; wait the number of seconds in Retry-After.',
+  },
+  AURA_NOT_READY: {
+    status: 503,
+    summary: 'The server is up but cannot reach its database yet.',
+  },
+  AURA_INTERNAL: {
+    status: 500,
+    summary: 'An unexpected server error; it was logged without request data.',
+  },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof errorCodes;

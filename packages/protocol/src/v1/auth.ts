@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { base64Bytes } from './bytes.ts';
+
+/** The form in which an email identifies an account: NFKC, trimmed, lower-case (as @aura/crypto's normalizeIdentifier). */
+export const normalizeEmail = (email: string): string => email.normalize('NFKC').trim().toLowerCase();
+
+export const Email = z
+  .string()
+  .trim()
+  .min(3)
+  .max(254)
+  .regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address');
+
+/** Argon2id parameters. The floor is enforced again by every client (M1). */
+export const KdfParams = z.strictObject({
+  algorithm: z.literal('argon2id'),
+  t: z.int().min(3).max(64),
+  m: z
+    .int()
+    .min(65536)
+    .max(4 * 1024 * 1024),
+  p: z.int().min(1).max(16),
+});
+
+export const KdfDescriptor = z.strictObject({
+  seed: base64Bytes({ exact: 16 }),
+  params: KdfParams,
+});
+
+export const DevicePublicKeys = z.strictObject({
+  name: z.string().min(1).max(100).optional(),
+  sealingPublicKey: base64Bytes({ exact: 32 }),
+  signingPublicKey: base64Bytes({ exact: 32 }),
+});
+
+export const RegisterRequest = z.strictObject({
+  email: Email,
+  kdf: KdfDescriptor,
+  srpVerifier: base64Bytes({ min: 1, max: 256 }),
+  accountKey: z.strictObject({
+    wrapped: base64Bytes({ min: 59, max: 512 }),
+    id: base64Bytes({ exact: 16 }),
+  }),
+  device: DevicePublicKeys,
+});
+
+export const RegisterResponse = z.strictObject({
+  userId: z.uuid(),
+  deviceId: z.uuid(),
+});
+
+export const SrpInitRequest = z.strictObject({ email: Email });
+
+export const SrpInitResponse = z.strictObject({
+  challengeId: z.uuid(),
+  kdf: KdfDescriptor,
+  B: base64Bytes({ min: 1, max: 256 }),
+});
+
+export const SrpVerifyRequest = z.strictObject({
+  challengeId: z.uuid(),
+  A: base64Bytes({ min: 1, max: 256 }),
+  M1: base64Bytes({ exact: 32 }),
+  deviceId: z.uuid().optional(),
+});
+
+export const TokenPair = z.strictObject({
+  accessToken: z.string(),
+  refreshToken: z.string(),
+  expiresIn: z.int(),
+  tokenType: z.literal('Bearer'),
+});
+
+export const SrpVerifyResponse = z.strictObject({
+  M2: base64Bytes({ exact: 32 }),
+  userId: z.uuid(),
+  deviceId: z.uuid().nullable(),
+  accountKey: z.strictObject({ wrapped: z.string(), id: z.string() }),
+  tokens: TokenPair,
+});
+
+export const RefreshRequest = z.strictObject({
+  refreshToken: z.string().min(20).max(200),
+});
+
+export const SessionInfo = z.strictObject({
+  userId: z.uuid(),
+  sessionId: z.uuid(),
+  deviceId: z.uuid().nullable(),
+  expiresAt: z.iso.datetime(),
+});
+
+export const OkResponse = z.strictObject({ ok: z.literal(true) });

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { base64Bytes } from './bytes.ts';
+
+/** One collection of encrypted records. The server sees only these fields, all opaque. */
+export const collections = ['contexts', 'relationships', 'learning-events'] as const;
+export type Collection = (typeof collections)[number];
+
+export const SearchToken = base64Bytes({ min: 1, max: 32 });
+const MAX_RECORD_BYTES = 1024 * 1024;
+
+export const RecordInput = z.strictObject({
+  /** Client-chosen: the envelope's associated data binds the record id, so the client needs it first. */
+  id: z.uuid(),
+  encryptedType: base64Bytes({ min: 1, max: 4096 }).optional(),
+  encryptedData: base64Bytes({ min: 1, max: MAX_RECORD_BYTES }),
+  encryptedEmbedding: base64Bytes({ min: 1, max: 64 * 1024 }).optional(),
+  searchTokens: z.array(SearchToken).max(1000).default([]),
+  /** SHA-256 of encryptedData, checked by the server before anything is stored. */
+  checksum: base64Bytes({ exact: 32 }),
+  nonce: base64Bytes({ exact: 24 }),
+  expiresAt: z.iso.datetime({ offset: true }).optional(),
+});
+
+export const LearnRequest = z.strictObject({
+  record: RecordInput,
+  /** The record that holds all of these tokens is replaced by this one (the spec's learn/merge). */
+  matchTokens: z.array(SearchToken).max(100).optional(),
+});
+
+export const RecordUpdate = RecordInput.omit({ id: true }).extend({
+  version: z.int().min(1),
+});
+
+export const StoredRecord = z.strictObject({
+  id: z.uuid(),
+  version: z.int(),
+  encryptedType: z.string().nullable(),
+  encryptedData: z.string(),
+  encryptedEmbedding: z.string().nullable(),
+  searchTokens: z.array(z.string()),
+  checksum: z.string(),
+  nonce: z.string(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  expiresAt: z.iso.datetime().nullable(),
+});
+
+export const LearnResponse = z.strictObject({
+  status: z.enum(['stored', 'replaced']),
+  id: z.uuid(),
+  replacedId: z.uuid().nullable(),
+  version: z.int(),
+});
+
+export const ListQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.string().max(200).optional(),
+  updatedSince: z.iso.datetime({ offset: true }).optional(),
+  includeExpired: z.enum(['true', 'false']).default('false'),
+});
+
+export const SearchRequest = z.strictObject({
+  tokens: z.array(SearchToken).min(1).max(100),
+  mode: z.enum(['all', 'any']).default('all'),
+  limit: z.int().min(1).max(500).default(100),
+});
+
+export const RecordPage = z.strictObject({
+  records: z.array(StoredRecord),
+  nextCursor: z.string().nullable(),
+});
+
+export const RecordId = z.strictObject({ id: z.uuid() });
+
+export const PurgeResponse = z.strictObject({ purged: z.int() });

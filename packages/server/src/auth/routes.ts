@@ -1,0 +1,172 @@
+import { randomUUID } from 'node:crypto';
+import { AuraError } from '@aura/errors';
+import {
+  normalizeEmail,
+  OkResponse,
+  RefreshRequest,
+  RegisterRequest,
+  RegisterResponse,
+  SessionInfo,
+  SrpInitRequest,
+  SrpInitResponse,
+  SrpVerifyRequest,
+  SrpVerifyResponse,
+  TokenPair,
+} from '@aura/protocol';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type pg from 'pg';
+import { z } from 'zod';
+import type { ServerConfig } from '../config.ts';
+import { LoginAttempts } from './attempts.ts';
+import { authOf } from './authenticate.ts';
+import type { ServerKeys } from './server-keys.ts';
+import { createSession, refreshSession, revokeAllSessions, revokeSession } from './sessions.ts';
+import { finishLogin, startLogin, takeChallenge } from './srp-login.ts';
+
+const b64 = (s: string) => Buffer.from(s, 'base64');
+
+export function authRoutes(config: ServerConfig, keys: ServerKeys, pool: pg.Pool) {
+  const attempts = new LoginAttempts(config.loginFailuresBeforeBackoff);
+
+  return async (fastify: FastifyInstance) => {
+    const app = fastify.withTypeProvider<ZodTypeProvider>();
+    const tags = ['auth'];
+
+    app.post(
+      '/api/v1/auth/register',
+      { schema: { tags, body: RegisterRequest, response: { 201: RegisterResponse } } },
+      async (request, reply) => {
+        const body = request.body;
+        const userId = randomUUID();
+        const deviceId = randomUUID();
+        const client = await pool.connect();
+        try {
+          await client.query('BEGIN');
+          const inserted = await client.query(
+            `INSERT INTO users (id, email, kdf_seed, kdf_params, srp_verifier, wrapped_account_key, account_key_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (email) DO NOTHING`,
+            [
+              userId,
+              normalizeEmail(body.email),
+              b64(body.kdf.seed),
+              JSON.stringify(body.kdf.params),
+              b64(body.srpVerifier),
+              b64(body.accountKey.wrapped),
+              b64(body.accountKey.id),
+            ],
+          );
+          if (inserted.rowCount === 0) {
+            await client.query('ROLLBACK');
+            throw new AuraError('AURA_ACCOUNT_EXISTS', 'an account with this email already exists; log in instead');
+          }
+          await client.query(
+            'INSERT INTO devices (id, user_id, name, sealing_public_key, signing_public_key) VALUES ($1, $2, $3, $4, $5)',
+            [
+              deviceId,
+              userId,
+              body.device.name ?? null,
+              b64(body.device.sealingPublicKey),
+              b64(body.device.signingPublicKey),
+            ],
+          );
+          await client.query('COMMIT');
+        } catch (error) {
+          if (!(error instanceof AuraError)) await client.query('ROLLBACK').catch(() => {});
+          throw error;
+        } finally {
+          client.release();
+        }
+        return reply.code(201).send({ userId, deviceId });
+      },
+    );
+
+    app.post(
+      '/api/v1/auth/srp/init',
+      { schema: { tags, body: SrpInitRequest, response: { 200: SrpInitResponse } } },
+      async (request) => {
+        const email = normalizeEmail(request.body.email);
+        attempts.check([`account:${email}`, `address:${request.ip}`]);
+        return startLogin(pool, keys.loginSecret, email);
+      },
+    );
+
+    app.post(
+      '/api/v1/auth/srp/verify',
+      { schema: { tags, body: SrpVerifyRequest, response: { 200: SrpVerifyResponse } } },
+      async (request) => {
+        attempts.check([`address:${request.ip}`]);
+        const challenge = await takeChallenge(pool, request.body.challengeId);
+        const keysOfAttempt = [`account:${challenge.identity}`, `address:${request.ip}`];
+        attempts.check(keysOfAttempt);
+        let proven: Awaited<ReturnType<typeof finishLogin>>;
+        try {
+          proven = await finishLogin(pool, keys.loginSecret, challenge, b64(request.body.A), b64(request.body.M1));
+        } catch (error) {
+          attempts.fail(keysOfAttempt);
+          throw error;
+        }
+        const { user } = proven;
+        let deviceId: string | null = null;
+        if (request.body.deviceId) {
+          const { rows } = await pool.query(
+            'SELECT 1 FROM devices WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL',
+            [request.body.deviceId, user.id],
+          );
+          if (rows.length === 0) {
+            throw new AuraError('AURA_UNAUTHENTICATED', 'this device is not enrolled in the account, or was revoked');
+          }
+          deviceId = request.body.deviceId;
+        }
+        attempts.succeed(keysOfAttempt);
+        const kdf = { seed: user.kdf_seed.toString('base64'), params: user.kdf_params };
+        const tokens = await createSession(config, keys, pool, { userId: user.id, deviceId, K: proven.K, kdf });
+        return {
+          M2: proven.M2.toString('base64'),
+          userId: user.id,
+          deviceId,
+          accountKey: {
+            wrapped: user.wrapped_account_key.toString('base64'),
+            id: user.account_key_id.toString('base64'),
+          },
+          tokens,
+        };
+      },
+    );
+
+    app.post(
+      '/api/v1/auth/refresh',
+      { schema: { tags, body: RefreshRequest, response: { 200: TokenPair } } },
+      async (request) => refreshSession(config, keys, pool, request.body.refreshToken),
+    );
+
+    app.post(
+      '/api/v1/auth/logout',
+      { preHandler: app.requireAuth, schema: { tags, response: { 200: OkResponse } } },
+      async (request) => {
+        await revokeSession(pool, authOf(request).sessionId, 'logout');
+        return { ok: true as const };
+      },
+    );
+
+    app.post(
+      '/api/v1/auth/revoke-all',
+      { preHandler: app.requireAuth, schema: { tags, response: { 200: z.strictObject({ revoked: z.int() }) } } },
+      async (request) => ({ revoked: await revokeAllSessions(pool, authOf(request).userId) }),
+    );
+
+    app.get(
+      '/api/v1/auth/session',
+      { preHandler: app.requireAuth, schema: { tags, response: { 200: SessionInfo } } },
+      async (request) => {
+        const auth = authOf(request);
+        const { rows } = await pool.query<{ expires_at: Date }>('SELECT expires_at FROM sessions WHERE id = $1', [
+          auth.sessionId,
+        ]);
+        return { ...auth, expiresAt: (rows[0]?.expires_at ?? new Date()).toISOString() };
+      },
+    );
+
+    app.get('/.well-known/jwks.json', { schema: { tags } }, async () => ({ keys: [keys.publicJwk] }));
+  };
+}

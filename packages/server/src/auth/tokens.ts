@@ -1,0 +1,88 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { AuraError } from '@aura/errors';
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import type pg from 'pg';
+import type { ServerConfig } from '../config.ts';
+import type { ServerKeys } from './server-keys.ts';
+
+export interface KdfDescriptor {
+  seed: string;
+  params: { algorithm: 'argon2id'; t: number; m: number; p: number };
+}
+
+/** Who a verified access token speaks for. */
+export interface AuthContext {
+  userId: string;
+  sessionId: string;
+  deviceId: string | null;
+}
+
+export const hashRefreshToken = (token: string) => createHash('sha256').update(token).digest();
+
+/**
+ * Access tokens: EdDSA JWTs with the spec's fields. `session_proof` is a hash of the SRP
+ * session key K, so a client can tell the token belongs to the session it just proved.
+ */
+export async function issueAccessToken(
+  config: ServerConfig,
+  keys: ServerKeys,
+  claims: { userId: string; sessionId: string; deviceId: string | null; sessionProof: string; kdf: KdfDescriptor },
+): Promise<string> {
+  return new SignJWT({
+    sid: claims.sessionId,
+    session_proof: claims.sessionProof,
+    key_derivation_params: {
+      algorithm: claims.kdf.params.algorithm,
+      seed: claims.kdf.seed,
+      iterations: claims.kdf.params.t,
+      memory: claims.kdf.params.m,
+      parallelism: claims.kdf.params.p,
+    },
+    device_id: claims.deviceId,
+  })
+    .setProtectedHeader({ alg: 'EdDSA', kid: keys.kid, typ: 'JWT' })
+    .setSubject(claims.userId)
+    .setIssuer(config.jwtIssuer)
+    .setAudience(config.jwtAudience)
+    .setIssuedAt()
+    .setJti(randomUUID())
+    .setExpirationTime(`${config.accessTokenSeconds}s`)
+    .sign(keys.signingKey);
+}
+
+const unauthenticated = (why: string) =>
+  new AuraError('AURA_UNAUTHENTICATED', `${why}; log in again or refresh the access token`);
+
+/** Verifies signature, algorithm, issuer, audience and expiry, then that the session is live. */
+export async function verifyAccessToken(
+  config: ServerConfig,
+  keys: ServerKeys,
+  pool: pg.Pool,
+  token: string,
+): Promise<AuthContext> {
+  let payload: Awaited<ReturnType<typeof jwtVerify>>['payload'];
+  try {
+    ({ payload } = await jwtVerify(token, keys.verifyKey, {
+      algorithms: ['EdDSA'],
+      issuer: config.jwtIssuer,
+      audience: config.jwtAudience,
+      requiredClaims: ['sub', 'sid', 'exp', 'iat'],
+    }));
+  } catch (error) {
+    if (error instanceof joseErrors.JWTExpired) throw unauthenticated('the access token has expired');
+    throw unauthenticated('the access token is not valid here');
+  }
+  const sessionId = String(payload.sid);
+  const { rows } = await pool.query<{ revoked_at: Date | null; expires_at: Date; device_id: string | null }>(
+    'SELECT revoked_at, expires_at, device_id FROM sessions WHERE id = $1 AND user_id = $2',
+    [sessionId, payload.sub],
+  );
+  const session = rows[0];
+  if (!session) throw unauthenticated('the session of this token does not exist');
+  if (session.revoked_at || session.expires_at < new Date()) {
+    throw new AuraError('AURA_SESSION_REVOKED', 'this session was logged out or revoked; log in again');
+  }
+  return { userId: String(payload.sub), sessionId, deviceId: session.device_id };
+}
+
+export const newRefreshToken = () => randomBytes(32).toString('base64url');

@@ -1,0 +1,68 @@
+import { join, resolve } from 'node:path';
+import { AuraError } from '@aura/errors';
+
+/** Everything the server reads from its environment. Documented in the README. */
+export interface ServerConfig {
+  /** postgres://… ; when absent, `npm start` runs embedded PostgreSQL under dataDir. */
+  databaseUrl: string | undefined;
+  host: string;
+  port: number;
+  dataDir: string;
+  /** Port of the embedded PostgreSQL (not used with DATABASE_URL). */
+  embeddedPgPort: number;
+  allowedOrigins: string[];
+  /** Host header values served; `*.example.org` matches subdomains. Empty: any host. */
+  allowedHosts: string[];
+  jwtIssuer: string;
+  jwtAudience: string;
+  accessTokenSeconds: number;
+  refreshTokenSeconds: number;
+  bodyLimitBytes: number;
+  rateLimits: { default: number; ai_inference: number; integrations: number };
+  /** Failed logins per account or address before backoff starts. */
+  loginFailuresBeforeBackoff: number;
+  logLevel: string;
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) {
+    throw new AuraError('AURA_INVALID_INPUT', `${name} must be an integer >= ${min}, got "${raw}"`);
+  }
+  return value;
+}
+
+const list = (raw: string | undefined, fallback: string[]) =>
+  raw === undefined
+    ? fallback
+    : raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const port = integer(env, 'PORT', 8787);
+  return {
+    databaseUrl: env.DATABASE_URL || undefined,
+    host: env.HOST ?? '127.0.0.1',
+    port,
+    dataDir: resolve(env.AURA_DATA_DIR ?? join(process.cwd(), '.aura-data')),
+    embeddedPgPort: integer(env, 'AURA_PG_PORT', 54329, 1),
+    allowedOrigins: list(env.AURA_ALLOWED_ORIGINS, [`http://localhost:${port}`, `http://127.0.0.1:${port}`]),
+    allowedHosts: list(env.AURA_ALLOWED_HOSTS, ['localhost', '127.0.0.1', '[::1]']),
+    jwtIssuer: env.AURA_JWT_ISSUER ?? 'https://auth.aura.local',
+    jwtAudience: env.AURA_JWT_AUDIENCE ?? 'aura-api',
+    accessTokenSeconds: integer(env, 'AURA_ACCESS_TOKEN_SECONDS', 15 * 60, 1),
+    refreshTokenSeconds: integer(env, 'AURA_REFRESH_TOKEN_SECONDS', 30 * 24 * 3600, 1),
+    bodyLimitBytes: integer(env, 'AURA_BODY_LIMIT', 4 * 1024 * 1024, 1024),
+    rateLimits: {
+      default: integer(env, 'AURA_RATE_LIMIT_DEFAULT', 100, 1),
+      ai_inference: integer(env, 'AURA_RATE_LIMIT_AI', 10, 1),
+      integrations: integer(env, 'AURA_RATE_LIMIT_INTEGRATIONS', 50, 1),
+    },
+    loginFailuresBeforeBackoff: integer(env, 'AURA_LOGIN_FAILURES_BEFORE_BACKOFF', 5, 1),
+    logLevel: env.AURA_LOG_LEVEL ?? 'info',
+  };
+}

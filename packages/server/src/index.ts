@@ -1,0 +1,5 @@
+export { type AppDependencies, buildApp, rateLimitClass } from './app.ts';
+export { loadConfig, type ServerConfig } from './config.ts';
+export { type EmbeddedDatabase, startEmbeddedPostgres } from './db/embedded.ts';
+export { migrate } from './db/migrate.ts';
+export { createPool } from './db/pool.ts';

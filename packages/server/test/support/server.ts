@@ -1,0 +1,52 @@
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import type pg from 'pg';
+import { buildApp } from '../../src/app.ts';
+import { loadConfig, type ServerConfig } from '../../src/config.ts';
+import { migrate } from '../../src/db/migrate.ts';
+import { createPool } from '../../src/db/pool.ts';
+import { freshDatabase, type TestDatabase } from './database.ts';
+
+export interface TestServer {
+  app: FastifyInstance;
+  pool: pg.Pool;
+  db: TestDatabase;
+  config: ServerConfig;
+  /** Every JSON log line the app wrote. */
+  logs: string[];
+  close(): Promise<void>;
+}
+
+/** The whole app on a fresh database, driven through inject(); limits raised unless a test sets them. */
+export async function startTestServer(env: Record<string, string> = {}, existing?: TestDatabase): Promise<TestServer> {
+  const db = existing ?? (await freshDatabase());
+  const config = loadConfig({
+    AURA_RATE_LIMIT_DEFAULT: '100000',
+    AURA_LOGIN_FAILURES_BEFORE_BACKOFF: '1000',
+    AURA_LOG_LEVEL: 'info',
+    ...env,
+  });
+  const pool = createPool(db.url);
+  await migrate(pool);
+  const logs: string[] = [];
+  const logStream = new Writable({
+    write(chunk, _encoding, callback) {
+      logs.push(String(chunk));
+      callback();
+    },
+  });
+  const app = await buildApp(config, { pool, logStream });
+  await app.ready();
+  return {
+    app,
+    pool,
+    db,
+    config,
+    logs,
+    async close() {
+      await app.close();
+      await pool.end();
+      if (!existing) await db.drop();
+    },
+  };
+}

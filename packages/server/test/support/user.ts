@@ -1,0 +1,164 @@
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  blindIndexTokens,
+  blindSearchTokens,
+  DEFAULT_KDF_PARAMS,
+  deriveBlindIndexKey,
+  deriveCollectionKey,
+  deriveKeyEncryptionKey,
+  deriveMasterKey,
+  deriveSrpPrivateKey,
+  generateAccountKey,
+  generateEd25519KeyPair,
+  generateKdfSeed,
+  generateX25519KeyPair,
+  SRP_GROUP_2048_SHA256 as group,
+  openEnvelope,
+  type SymmetricKey,
+  sealEnvelope,
+  srpClientEphemeral,
+  srpClientSession,
+  srpClientVerifyServer,
+  srpVerifier,
+  unwrapAccountKey,
+  wrapAccountKey,
+} from '@aura/crypto';
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * What a client does, done with the real client-side crypto: a test user who registers,
+ * logs in over SRP and stores envelopes with blind-index tokens. (The SDK of issue #4 will
+ * own this; the server tests need it now.)
+ */
+const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+const fromB64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
+const toBig = (bytes: Uint8Array) => BigInt(`0x${Buffer.from(bytes).toString('hex') || '0'}`);
+const pad = (n: bigint) => Buffer.from(n.toString(16).padStart(group.byteLength * 2, '0'), 'hex');
+
+export type Inject = (opts: Parameters<FastifyInstance['inject']>[0]) => ReturnType<FastifyInstance['inject']>;
+
+export class TestUser {
+  readonly email: string;
+  readonly password: string;
+  userId = '';
+  deviceId = '';
+  accessToken = '';
+  refreshToken = '';
+  accountKey: SymmetricKey | undefined;
+  #x = 0n;
+
+  constructor(
+    readonly inject: Inject,
+    email = `user-${randomUUID()}@example.com`,
+    password = `pw-${randomUUID()}`,
+  ) {
+    this.email = email;
+    this.password = password;
+  }
+
+  async register(): Promise<this> {
+    const seed = generateKdfSeed();
+    const master = await deriveMasterKey(this.password, this.email, seed, DEFAULT_KDF_PARAMS);
+    this.#x = deriveSrpPrivateKey(master);
+    const accountKey = generateAccountKey();
+    const wrapped = wrapAccountKey(deriveKeyEncryptionKey(master), accountKey, {
+      owner: this.email,
+      params: master.params,
+    });
+    const response = await this.inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      payload: {
+        email: this.email,
+        kdf: { seed: b64(seed), params: DEFAULT_KDF_PARAMS },
+        srpVerifier: b64(pad(srpVerifier(group, this.#x))),
+        accountKey: { wrapped: b64(wrapped), id: b64(accountKey.id) },
+        device: {
+          name: 'test device',
+          sealingPublicKey: b64(generateX25519KeyPair().publicKey),
+          signingPublicKey: b64(generateEd25519KeyPair().publicKey),
+        },
+      },
+    });
+    if (response.statusCode !== 201) throw new Error(`register failed: ${response.body}`);
+    ({ userId: this.userId, deviceId: this.deviceId } = response.json());
+    return this;
+  }
+
+  /** SRP login; `password` lets a test try a wrong one. Returns the raw verify response. */
+  async login(password = this.password) {
+    const init = await this.inject({ method: 'POST', url: '/api/v1/auth/srp/init', payload: { email: this.email } });
+    if (init.statusCode !== 200) return init;
+    const { challengeId, kdf, B } = init.json();
+    const master = await deriveMasterKey(password, this.email, fromB64(kdf.seed), kdf.params);
+    const x = deriveSrpPrivateKey(master);
+    const a = srpClientEphemeral(group);
+    const session = srpClientSession(group, {
+      identity: this.email.toLowerCase(),
+      salt: fromB64(kdf.seed),
+      x,
+      a,
+      B: toBig(fromB64(B)),
+    });
+    const verify = await this.inject({
+      method: 'POST',
+      url: '/api/v1/auth/srp/verify',
+      payload: { challengeId, A: b64(pad(a.public)), M1: b64(session.M1), deviceId: this.deviceId || undefined },
+    });
+    if (verify.statusCode === 200) {
+      const body = verify.json();
+      srpClientVerifyServer(session, fromB64(body.M2));
+      this.accessToken = body.tokens.accessToken;
+      this.refreshToken = body.tokens.refreshToken;
+      this.accountKey = unwrapAccountKey(
+        deriveKeyEncryptionKey(master),
+        fromB64(body.accountKey.wrapped),
+        { owner: this.email, params: kdf.params },
+        fromB64(body.accountKey.id),
+      );
+    }
+    return verify;
+  }
+
+  get auth() {
+    return { authorization: `Bearer ${this.accessToken}` };
+  }
+
+  #key(collection: string) {
+    if (!this.accountKey) throw new Error('log in first');
+    return deriveCollectionKey(this.accountKey, collection);
+  }
+
+  /** A record body for the API: the text sealed to (user, collection, id), tokens of its words. */
+  record(collection: string, text: string, extra: Record<string, unknown> = {}, id: string = randomUUID()) {
+    if (!this.accountKey) throw new Error('log in first');
+    const envelope = sealEnvelope(
+      this.#key(collection),
+      { userId: this.userId, collection, recordId: id },
+      Buffer.from(text),
+    );
+    const tokens = blindIndexTokens(deriveBlindIndexKey(this.accountKey, collection, 'text'), text, { prefixMin: 3 });
+    return {
+      id,
+      encryptedData: b64(envelope),
+      searchTokens: tokens.map(b64),
+      checksum: createHash('sha256').update(envelope).digest('base64'),
+      nonce: b64(envelope.subarray(19, 43)),
+      ...extra,
+    };
+  }
+
+  searchTokens(collection: string, query: string): string[] {
+    if (!this.accountKey) throw new Error('log in first');
+    return blindSearchTokens(deriveBlindIndexKey(this.accountKey, collection, 'text'), query).map(b64);
+  }
+
+  open(collection: string, record: { id: string; encryptedData: string }): string {
+    const plaintext = openEnvelope(
+      this.#key(collection),
+      { userId: this.userId, collection, recordId: record.id },
+      fromB64(record.encryptedData),
+    );
+    return Buffer.from(plaintext).toString();
+  }
+}

@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { startTestServer, type TestServer } from './support/server.ts';
+import { TestUser } from './support/user.ts';
+
+let server: TestServer;
+let alice: TestUser;
+
+before(async () => {
+  server = await startTestServer();
+  alice = new TestUser((o) => server.app.inject(o));
+  await alice.register();
+  const login = await alice.login();
+  assert.equal(login.statusCode, 200, login.body);
+});
+after(() => server?.close());
+
+const api = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown) =>
+  server.app.inject({ method, url, headers: alice.auth, ...(payload === undefined ? {} : { payload }) });
+
+for (const [collection, base] of [
+  ['contexts', '/api/v1/context'],
+  ['relationships', '/api/v1/relationships'],
+  ['learning-events', '/api/v1/learning-events'],
+] as const) {
+  describe(`vault: ${collection}`, () => {
+    it('stores, gets, updates with the row version, refuses a stale version, deletes', async () => {
+      const body = alice.record(collection, 'Lunch with John on Friday');
+      const created = await api('POST', base, body);
+      assert.equal(created.statusCode, 201, created.body);
+      assert.equal(created.json().version, 1);
+      const got = await api('GET', `${base}/${body.id}`);
+      assert.equal(alice.open(collection, got.json()), 'Lunch with John on Friday');
+
+      // The new envelope is sealed for this record's slot, as a client must.
+      const { id: _sameId, ...fields } = alice.record(collection, 'Lunch with John moved to Saturday', {}, body.id);
+      const updated = await api('PUT', `${base}/${body.id}`, { ...fields, version: 1 });
+      assert.equal(updated.statusCode, 200, updated.body);
+      assert.equal(updated.json().version, 2);
+      assert.equal(alice.open(collection, updated.json()), 'Lunch with John moved to Saturday');
+      const stale = await api('PUT', `${base}/${body.id}`, { ...fields, version: 1 });
+      assert.equal(stale.statusCode, 409);
+      assert.equal(stale.json().error.code, 'AURA_CONFLICT');
+      const duplicate = await api('POST', base, body);
+      assert.equal(duplicate.json().error.code, 'AURA_CONFLICT');
+
+      assert.equal((await api('DELETE', `${base}/${body.id}`)).statusCode, 204);
+      assert.equal((await api('GET', `${base}/${body.id}`)).statusCode, 404);
+      assert.equal((await api('DELETE', `${base}/${body.id}`)).statusCode, 404);
+    });
+
+    it('searches by blind-index tokens, all-of and any-of, and by prefix', async () => {
+      const a = alice.record(collection, 'Dinner with Sarah Connor');
+      const b = alice.record(collection, 'Call Sarah about the budget');
+      for (const r of [a, b]) assert.equal((await api('POST', base, r)).statusCode, 201);
+      const search = async (query: string, mode: 'all' | 'any') => {
+        const res = await api('POST', `${base}/search`, { tokens: alice.searchTokens(collection, query), mode });
+        assert.equal(res.statusCode, 200, res.body);
+        return res
+          .json()
+          .records.map((r: { id: string }) => r.id)
+          .sort();
+      };
+      assert.deepEqual(await search('sarah', 'all'), [a.id, b.id].sort());
+      assert.deepEqual(await search('sarah dinner', 'all'), [a.id]);
+      assert.deepEqual(await search('dinner budget', 'any'), [a.id, b.id].sort());
+      assert.deepEqual(await search('sar', 'all'), [a.id, b.id].sort());
+      assert.deepEqual(await search('nobody', 'all'), []);
+    });
+
+    it('learn stores a new record, then replaces the one whose tokens match', async () => {
+      const first = alice.record(collection, 'Preference: meetings are 30 minutes');
+      const match = alice.searchTokens(collection, 'preference meetings');
+      const stored = await api('POST', `${base}/learn`, { record: first, matchTokens: match });
+      assert.deepEqual(stored.json(), { status: 'stored', id: first.id, replacedId: null, version: 1 });
+      const second = alice.record(collection, 'Preference: meetings are 45 minutes');
+      const replaced = await api('POST', `${base}/learn`, { record: second, matchTokens: match });
+      assert.deepEqual(replaced.json(), { status: 'replaced', id: second.id, replacedId: first.id, version: 1 });
+      assert.equal((await api('GET', `${base}/${first.id}`)).statusCode, 404);
+      assert.equal(
+        alice.open(collection, (await api('GET', `${base}/${second.id}`)).json()),
+        'Preference: meetings are 45 minutes',
+      );
+    });
+
+    it('lists in pages, filters by update time, hides expired records and purges them', async () => {
+      const past = new Date(Date.now() - 60_000).toISOString();
+      const expired = alice.record(collection, 'old note', { expiresAt: past });
+      assert.equal((await api('POST', base, expired)).statusCode, 201);
+      const ids: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const res = await api('GET', `${base}?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+        assert.equal(res.statusCode, 200, res.body);
+        const page = res.json();
+        assert.ok(page.records.length <= 2);
+        ids.push(...page.records.map((r: { id: string }) => r.id));
+        cursor = page.nextCursor;
+      } while (cursor);
+      assert.equal(new Set(ids).size, ids.length, 'no record twice');
+      assert.ok(!ids.includes(expired.id), 'expired records are hidden');
+      const all = (await api('GET', `${base}?limit=500&includeExpired=true`)).json();
+      assert.ok(all.records.some((r: { id: string }) => r.id === expired.id));
+      const future = (
+        await api('GET', `${base}?updatedSince=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`)
+      ).json();
+      assert.deepEqual(future.records, []);
+      const purge = await api('POST', `${base}/purge-expired`);
+      assert.ok(purge.json().purged >= 1);
+      assert.ok(
+        !(await api('GET', `${base}?includeExpired=true&limit=500`))
+          .json()
+          .records.some((r: { id: string }) => r.id === expired.id),
+      );
+      assert.equal((await api('GET', `${base}?cursor=not-a-cursor`)).json().error.code, 'AURA_INVALID_INPUT');
+    });
+
+    it('refuses a checksum that is not the SHA-256 of the ciphertext, storing nothing', async () => {
+      const body = { ...alice.record(collection, 'x'), checksum: Buffer.alloc(32).toString('base64') };
+      const res = await api('POST', base, body);
+      assert.equal(res.statusCode, 400);
+      assert.equal((await api('GET', `${base}/${body.id}`)).statusCode, 404);
+      assert.equal((await api('GET', `${base}/${randomUUID()}`)).statusCode, 404);
+    });
+  });
+}
