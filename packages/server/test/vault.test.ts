@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import type { InjectOptions } from 'fastify';
 import { startTestServer, type TestServer } from './support/server.ts';
 import { TestUser } from './support/user.ts';
 
@@ -16,7 +17,7 @@ before(async () => {
 });
 after(() => server?.close());
 
-const api = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown) =>
+const api = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, payload?: InjectOptions['payload']) =>
   server.app.inject({ method, url, headers: alice.auth, ...(payload === undefined ? {} : { payload }) });
 
 for (const [collection, base] of [

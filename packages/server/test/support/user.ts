@@ -23,7 +23,7 @@ import {
   unwrapAccountKey,
   wrapAccountKey,
 } from '@aura/crypto';
-import type { FastifyInstance } from 'fastify';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 
 /**
  * What a client does, done with the real client-side crypto: a test user who registers,
@@ -35,7 +35,7 @@ const fromB64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
 const toBig = (bytes: Uint8Array) => BigInt(`0x${Buffer.from(bytes).toString('hex') || '0'}`);
 const pad = (n: bigint) => Buffer.from(n.toString(16).padStart(group.byteLength * 2, '0'), 'hex');
 
-export type Inject = (opts: Parameters<FastifyInstance['inject']>[0]) => ReturnType<FastifyInstance['inject']>;
+export type Inject = (options: InjectOptions) => Promise<LightMyRequestResponse>;
 
 export class TestUser {
   readonly email: string;
