@@ -54,6 +54,8 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies): Pro
     bodyLimit: config.bodyLimitBytes,
     trustProxy: false,
   });
+  // JSON only: a text/plain body is refused as 415 rather than parsed into a string.
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);

@@ -18,7 +18,11 @@ export interface TestServer {
 }
 
 /** The whole app on a fresh database, driven through inject(); limits raised unless a test sets them. */
-export async function startTestServer(env: Record<string, string> = {}, existing?: TestDatabase): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+  options: { database?: TestDatabase; beforeReady?: (app: FastifyInstance, config: ServerConfig) => void } = {},
+): Promise<TestServer> {
+  const existing = options.database;
   const db = existing ?? (await freshDatabase());
   const config = loadConfig({
     AURA_RATE_LIMIT_DEFAULT: '100000',
@@ -36,6 +40,7 @@ export async function startTestServer(env: Record<string, string> = {}, existing
     },
   });
   const app = await buildApp(config, { pool, logStream });
+  options.beforeReady?.(app, config);
   await app.ready();
   return {
     app,
