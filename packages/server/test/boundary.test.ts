@@ -31,3 +31,15 @@ it('the SRP entry exports no secret-key function', async () => {
   for (const name of names) assert.doesNotMatch(name, /seal|open|wrap|derive|master|envelope|client/i, name);
   assert.ok(names.includes('srpServerSession'));
 });
+
+it('property: the server normalises an email exactly as the client derives keys from it', async () => {
+  const fc = (await import('fast-check')).default;
+  const { normalizeEmail } = await import('@aura/protocol');
+  const { normalizeIdentifier } = await import('@aura/crypto');
+  fc.assert(
+    fc.property(
+      fc.string({ minLength: 1, unit: 'grapheme' }).filter((s) => normalizeEmail(s).length > 0),
+      (email) => normalizeEmail(email) === normalizeIdentifier(email),
+    ),
+  );
+});

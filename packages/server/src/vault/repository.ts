@@ -114,11 +114,12 @@ export class VaultRepository {
 
   async create(userId: string, id: string, fields: RecordFields, db: pg.Pool | pg.PoolClient = this.#pool) {
     const tokens = checkFields(fields);
-    const { rows } = await db.query<Row>(
+    // Only the server-made columns come back: the ciphertext need not travel twice.
+    const { rows } = await db.query<Pick<Row, 'version' | 'created_at' | 'updated_at' | 'expires_at'>>(
       `INSERT INTO ${this.#table}
          (id, user_id, context_type_encrypted, encrypted_data, encrypted_embedding, search_tokens, data_checksum, nonce, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6::bytea[], $7, $8, $9)
-       ON CONFLICT (id) DO NOTHING RETURNING *`,
+       ON CONFLICT (id) DO NOTHING RETURNING version, created_at, updated_at, expires_at`,
       [
         id,
         userId,
@@ -131,8 +132,18 @@ export class VaultRepository {
         fields.expiresAt ?? null,
       ],
     );
-    if (!rows[0]) throw new AuraError('AURA_CONFLICT', 'a record with this id already exists; choose a new id');
-    return toWire(rows[0]);
+    const stored = rows[0];
+    if (!stored) throw new AuraError('AURA_CONFLICT', 'a record with this id already exists; choose a new id');
+    return toWire({
+      id,
+      ...stored,
+      context_type_encrypted: opt(fields.encryptedType),
+      encrypted_data: b64(fields.encryptedData),
+      encrypted_embedding: opt(fields.encryptedEmbedding),
+      search_tokens: tokens,
+      data_checksum: b64(fields.checksum),
+      nonce: b64(fields.nonce),
+    });
   }
 
   /** The spec's learn: replace the live record holding all matchTokens, or store a new one. */

@@ -92,6 +92,7 @@ export class TestUser {
     const { challengeId, kdf, B } = init.json();
     const master = await deriveMasterKey(password, this.email, fromB64(kdf.seed), kdf.params);
     const x = deriveSrpPrivateKey(master);
+    if (password === this.password) this.#x = x;
     const a = srpClientEphemeral(group);
     const session = srpClientSession(group, {
       identity: this.email.toLowerCase(),
@@ -117,6 +118,28 @@ export class TestUser {
         fromB64(body.accountKey.id),
       );
     }
+    return verify;
+  }
+
+  /** The SRP round trips without Argon2id: for benchmarks, with x from register() or login(). */
+  async loginWithCachedKey() {
+    const init = await this.inject({ method: 'POST', url: '/api/v1/auth/srp/init', payload: { email: this.email } });
+    if (init.statusCode !== 200) return init;
+    const { challengeId, kdf, B } = init.json();
+    const a = srpClientEphemeral(group);
+    const session = srpClientSession(group, {
+      identity: this.email.toLowerCase(),
+      salt: fromB64(kdf.seed),
+      x: this.#x,
+      a,
+      B: toBig(fromB64(B)),
+    });
+    const verify = await this.inject({
+      method: 'POST',
+      url: '/api/v1/auth/srp/verify',
+      payload: { challengeId, A: b64(pad(a.public)), M1: b64(session.M1) },
+    });
+    if (verify.statusCode === 200) srpClientVerifyServer(session, fromB64(verify.json().M2));
     return verify;
   }
 
