@@ -119,6 +119,7 @@ console.log('   records   plaintext p50/p99 ms   Aura SQL p50/p99 ms   ratio p99
 // The records belong to the benchmark's logged-in user, so SQL and HTTP search the same rows.
 const searchUser = user.userId;
 const VOCABULARY = 50_000;
+const searchResults: { size: number; ratioP99: number; sqlP99: number; httpP99: number }[] = [];
 let filled = 0;
 const admin = new pg.Client({ connectionString: db.url });
 await admin.connect();
@@ -184,6 +185,12 @@ for (const size of sizes) {
     });
     await res.arrayBuffer();
   });
+  searchResults.push({
+    size,
+    ratioP99: percentile(aura, 99) / percentile(plain, 99),
+    sqlP99: percentile(aura, 99),
+    httpP99: percentile(http, 99),
+  });
   console.log(
     `${String(size).padStart(10)}   ${fmt(percentile(plain, 50), 2).padStart(8)} / ${fmt(percentile(plain, 99), 2).padEnd(8)}` +
       `    ${fmt(percentile(aura, 50), 2).padStart(7)} / ${fmt(percentile(aura, 99), 2).padEnd(8)}` +
@@ -222,6 +229,17 @@ check(
   `vault write cost <= 1.5x plaintext at the SQL layer (${fmt(plainWrites / repoWrites, 2)}x)`,
   plainWrites / repoWrites <= 1.5,
 );
+for (const r of searchResults) {
+  check(`search p99 <= 1.5x plaintext at ${r.size} records, SQL layer (${fmt(r.ratioP99, 2)}x)`, r.ratioP99 <= 1.5);
+}
+const largest = searchResults[searchResults.length - 1];
+if (largest?.size === 1_000_000) {
+  check(`search p99 <= 20 ms at 1M records, SQL layer (${fmt(largest.sqlP99, 2)} ms)`, largest.sqlP99 <= 20);
+  check(
+    `search p99 <= 20 ms at 1M records, over HTTP with auth (${fmt(largest.httpP99, 2)} ms)`,
+    largest.httpP99 <= 20,
+  );
+}
 check(`SRP logins >= 150/s over HTTP (${fmt(loginRate, 0)})`, loginRate >= 150);
 
 server.child.kill('SIGTERM');

@@ -77,6 +77,20 @@ function checkFields(fields: RecordFields): Buffer[] {
   return [...new Set(fields.searchTokens)].map(b64);
 }
 
+/** The stored columns of a record, checked, in the order the INSERT and UPDATE below list them. */
+function columnsOf(fields: RecordFields) {
+  const columns = {
+    context_type_encrypted: opt(fields.encryptedType),
+    encrypted_data: b64(fields.encryptedData),
+    encrypted_embedding: opt(fields.encryptedEmbedding),
+    search_tokens: checkFields(fields),
+    data_checksum: b64(fields.checksum),
+    nonce: b64(fields.nonce),
+  };
+  const values = [...Object.values(columns), fields.expiresAt ?? null];
+  return { columns, values };
+}
+
 const notFound = () => new AuraError('AURA_NOT_FOUND', 'no such record in this account');
 
 // The cursor carries PostgreSQL's own text of created_at: microseconds, which a JS Date would lose.
@@ -113,42 +127,23 @@ export class VaultRepository {
   }
 
   async create(userId: string, id: string, fields: RecordFields, db: pg.Pool | pg.PoolClient = this.#pool) {
-    const tokens = checkFields(fields);
+    const { columns, values } = columnsOf(fields);
     // Only the server-made columns come back: the ciphertext need not travel twice.
     const { rows } = await db.query<Pick<Row, 'version' | 'created_at' | 'updated_at' | 'expires_at'>>(
       `INSERT INTO ${this.#table}
          (id, user_id, context_type_encrypted, encrypted_data, encrypted_embedding, search_tokens, data_checksum, nonce, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6::bytea[], $7, $8, $9)
        ON CONFLICT (id) DO NOTHING RETURNING version, created_at, updated_at, expires_at`,
-      [
-        id,
-        userId,
-        opt(fields.encryptedType),
-        b64(fields.encryptedData),
-        opt(fields.encryptedEmbedding),
-        tokens,
-        b64(fields.checksum),
-        b64(fields.nonce),
-        fields.expiresAt ?? null,
-      ],
+      [id, userId, ...values],
     );
     const stored = rows[0];
     if (!stored) throw new AuraError('AURA_CONFLICT', 'a record with this id already exists; choose a new id');
-    return toWire({
-      id,
-      ...stored,
-      context_type_encrypted: opt(fields.encryptedType),
-      encrypted_data: b64(fields.encryptedData),
-      encrypted_embedding: opt(fields.encryptedEmbedding),
-      search_tokens: tokens,
-      data_checksum: b64(fields.checksum),
-      nonce: b64(fields.nonce),
-    });
+    return toWire({ id, ...columns, ...stored });
   }
 
   /** The spec's learn: replace the live record holding all matchTokens, or store a new one. */
   async learn(userId: string, id: string, fields: RecordFields, matchTokens: string[] | undefined) {
-    checkFields(fields);
+    columnsOf(fields); // refuse a bad checksum before opening a transaction
     const client = await this.#pool.connect();
     try {
       await client.query('BEGIN');
@@ -228,25 +223,14 @@ export class VaultRepository {
 
   /** Optimistic concurrency: the update applies only to the version the client read. */
   async update(userId: string, id: string, version: number, fields: RecordFields) {
-    const tokens = checkFields(fields);
+    const { values } = columnsOf(fields);
     const { rows } = await this.#pool.query<Row>(
       `UPDATE ${this.#table}
           SET context_type_encrypted = $4, encrypted_data = $5, encrypted_embedding = $6, search_tokens = $7::bytea[],
               data_checksum = $8, nonce = $9, expires_at = $10, version = version + 1, updated_at = now()
         WHERE id = $1 AND user_id = $2 AND version = $3 AND ${LIVE}
         RETURNING *`,
-      [
-        id,
-        userId,
-        version,
-        opt(fields.encryptedType),
-        b64(fields.encryptedData),
-        opt(fields.encryptedEmbedding),
-        tokens,
-        b64(fields.checksum),
-        b64(fields.nonce),
-        fields.expiresAt ?? null,
-      ],
+      [id, userId, version, ...values],
     );
     if (rows[0]) return toWire(rows[0]);
     const current = await this.get(userId, id);
