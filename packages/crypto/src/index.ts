@@ -48,7 +48,7 @@ export {
   wrapAccountKey,
 } from './hierarchy.ts';
 export { hkdfSha256, hmacSha256, verifyHmacSha256 } from './hkdf.ts';
-export { KEY_BYTES, KEY_ID_BYTES, type KeyPurpose, keyIdHex, type SymmetricKey } from './key.ts';
+export { KEY_BYTES, KEY_ID_BYTES, type KeyPurpose, keyIdHex, type SymmetricKey, symmetricKey } from './key.ts';
 export {
   generateX25519KeyPair,
   openSealed,

@@ -106,6 +106,28 @@ export const errorCodes = {
     status: 500,
     summary: 'An unexpected server error; it was logged without request data.',
   },
+  AURA_NOT_LOGGED_IN: {
+    status: 401,
+    summary: 'This device has no session: log in (or enroll the device) first.',
+  },
+  AURA_ROLLBACK_DETECTED: {
+    status: 409,
+    summary:
+      'The server returned an older version of a record than this device has seen, or a version the record does not carry.',
+  },
+  AURA_ENROLLMENT_INVALID: {
+    status: 400,
+    summary:
+      'A device enrollment could not be verified: wrong code, bad approver signature, or a key that does not match.',
+  },
+  AURA_SERVER_MISBEHAVED: {
+    status: 502,
+    summary: 'The server answered something a correct Aura server never would; nothing from that answer was used.',
+  },
+  AURA_SERVER_UNREACHABLE: {
+    status: 503,
+    summary: 'The Aura server could not be reached.',
+  },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -12,6 +12,7 @@ import { registerAuthentication } from './auth/authenticate.ts';
 import { authRoutes } from './auth/routes.ts';
 import { loadServerKeys } from './auth/server-keys.ts';
 import type { ServerConfig } from './config.ts';
+import { deviceRoutes } from './devices/routes.ts';
 import { registerErrorHandling, sendError } from './http/errors.ts';
 import { registerTrustedHosts } from './http/hosts.ts';
 import { registerMetrics } from './http/metrics.ts';
@@ -104,6 +105,7 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies): Pro
   });
 
   await app.register(authRoutes(config, keys, deps.pool));
+  await app.register(deviceRoutes(config, keys, deps.pool));
   for (const collection of collections) await app.register(vaultRoutes(deps.pool, collection));
   app.decorate('metricsRegistry', metrics);
   return app;

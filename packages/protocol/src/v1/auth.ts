@@ -91,3 +91,12 @@ export const SessionInfo = z.strictObject({
 });
 
 export const OkResponse = z.strictObject({ ok: z.literal(true) });
+
+export const PasswordChangeRequest = z.strictObject({
+  kdf: KdfDescriptor,
+  srpVerifier: base64Bytes({ min: 1, max: 256 }),
+  accountKey: z.strictObject({
+    wrapped: base64Bytes({ min: 59, max: 512 }),
+    id: base64Bytes({ exact: 16 }),
+  }),
+});

@@ -3,6 +3,7 @@ import { AuraError } from '@aura/errors';
 import {
   normalizeEmail,
   OkResponse,
+  PasswordChangeRequest,
   RefreshRequest,
   RegisterRequest,
   RegisterResponse,
@@ -164,6 +165,47 @@ export function authRoutes(config: ServerConfig, keys: ServerKeys, pool: pg.Pool
           auth.sessionId,
         ]);
         return { ...auth, expiresAt: (rows[0]?.expires_at ?? new Date()).toISOString() };
+      },
+    );
+
+    // A new password: new seed, verifier and wrapping of the same account key. The data is
+    // untouched; every other session of the account is revoked.
+    app.put(
+      '/api/v1/auth/password',
+      { preHandler: app.requireAuth, schema: { tags, body: PasswordChangeRequest, response: { 200: OkResponse } } },
+      async (request) => {
+        const auth = authOf(request);
+        const body = request.body;
+        const client = await pool.connect();
+        try {
+          await client.query('BEGIN');
+          const updated = await client.query(
+            `UPDATE users SET kdf_seed = $2, kdf_params = $3, srp_verifier = $4, wrapped_account_key = $5
+              WHERE id = $1 AND account_key_id = $6`,
+            [
+              auth.userId,
+              b64(body.kdf.seed),
+              JSON.stringify(body.kdf.params),
+              b64(body.srpVerifier),
+              b64(body.accountKey.wrapped),
+              b64(body.accountKey.id),
+            ],
+          );
+          if (updated.rowCount === 0) {
+            throw new AuraError('AURA_CONFLICT', 'the account key id does not match this account; nothing was changed');
+          }
+          await client.query(
+            "UPDATE sessions SET revoked_at = now(), revoked_reason = 'password-change' WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL",
+            [auth.userId, auth.sessionId],
+          );
+          await client.query('COMMIT');
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => {});
+          throw error;
+        } finally {
+          client.release();
+        }
+        return { ok: true as const };
       },
     );
 

@@ -1,0 +1,339 @@
+import {
+  DEFAULT_KDF_PARAMS,
+  deriveKeyEncryptionKey,
+  deriveMasterKey,
+  deriveSrpPrivateKey,
+  generateAccountKey,
+  generateEd25519KeyPair,
+  generateKdfSeed,
+  generateX25519KeyPair,
+  SRP_GROUP_2048_SHA256 as group,
+  type KdfParams,
+  KEY_BYTES,
+  type MasterKey,
+  normalizeIdentifier,
+  openSealed,
+  type SymmetricKey,
+  sealTo,
+  srpClientEphemeral,
+  srpClientSession,
+  srpClientVerifyServer,
+  srpDecodePublic,
+  srpVerifier,
+  symmetricKey,
+  unwrapAccountKey,
+  wipe,
+  wrapAccountKey,
+} from '@aura/crypto';
+import { AuraError } from '@aura/errors';
+import { approveEnrollment, type EnrollmentTicket, listDevices, requestEnrollment, revokeDevice } from './devices.ts';
+import { bigIntToBytes, fromBase64, toBase64 } from './encoding.ts';
+import { Api } from './http.ts';
+import type { ClientState, DeviceState, SessionState, StateStore } from './state.ts';
+import { Vault } from './vault.ts';
+
+export interface ClientOptions {
+  server: string;
+  store: StateStore;
+  /** Told about slow steps (Argon2id takes a few hundred milliseconds). */
+  onProgress?: (step: string) => void;
+}
+
+interface SrpInit {
+  challengeId: string;
+  kdf: { seed: string; params: KdfParams };
+  B: string;
+}
+
+const LOCAL_CONTEXT = 'local-account-key';
+
+/**
+ * The Aura client: the only place a user's keys exist. It logs in without sending the
+ * password (SRP-6a), checks the server's proof before using anything it sent, and keeps the
+ * account key only in memory or sealed to this device's key.
+ */
+export class AuraClient {
+  readonly api: Api;
+  #state: ClientState = {};
+  #accountKey: SymmetricKey | undefined;
+  #vault: Vault | undefined;
+
+  private constructor(private readonly options: ClientOptions) {
+    this.api = new Api(options.server.replace(/\/+$/, ''));
+    this.api.onTokens = async (tokens) => {
+      if (!this.#state.session) return;
+      if (tokens) Object.assign(this.#state.session, tokens);
+      else this.#state.session = undefined;
+      await this.#save();
+    };
+  }
+
+  static async open(options: ClientOptions): Promise<AuraClient> {
+    const client = new AuraClient(options);
+    client.#state = await options.store.load();
+    const session = client.#state.session;
+    if (session && session.server === client.api.baseUrl) {
+      client.api.tokens = { accessToken: session.accessToken, refreshToken: session.refreshToken };
+    }
+    return client;
+  }
+
+  #progress(step: string) {
+    this.options.onProgress?.(step);
+  }
+
+  async #save() {
+    await this.options.store.save(this.#state);
+  }
+
+  /** This install's key pairs, made on first use. */
+  async device(): Promise<DeviceState> {
+    if (!this.#state.device || this.#state.device.server !== this.api.baseUrl) {
+      const sealing = generateX25519KeyPair();
+      const signing = generateEd25519KeyPair();
+      this.#state.device = {
+        server: this.api.baseUrl,
+        sealing: { secretKey: toBase64(sealing.secretKey), publicKey: toBase64(sealing.publicKey) },
+        signing: { secretKey: toBase64(signing.secretKey), publicKey: toBase64(signing.publicKey) },
+      };
+      await this.#save();
+    }
+    return this.#state.device;
+  }
+
+  get session(): SessionState | undefined {
+    return this.#state.session?.server === this.api.baseUrl ? this.#state.session : undefined;
+  }
+
+  async #derive(password: string, email: string, seed: Uint8Array, params: KdfParams): Promise<MasterKey> {
+    this.#progress('Deriving your key with Argon2id (64 MiB, a moment)…');
+    // deriveMasterKey refuses parameters below the floor, whatever the server sent (M1).
+    return deriveMasterKey(password, email, seed, params);
+  }
+
+  async register(email: string, password: string, deviceName = 'this device'): Promise<void> {
+    const device = await this.device();
+    const seed = generateKdfSeed();
+    const master = await this.#derive(password, email, seed, DEFAULT_KDF_PARAMS);
+    const accountKey = generateAccountKey();
+    const x = deriveSrpPrivateKey(master);
+    const wrapped = wrapAccountKey(deriveKeyEncryptionKey(master), accountKey, { owner: email, params: master.params });
+    wipe(master.bytes);
+    const { deviceId } = await this.api.request<{ userId: string; deviceId: string }>(
+      'POST',
+      '/api/v1/auth/register',
+      {
+        email,
+        kdf: { seed: toBase64(seed), params: DEFAULT_KDF_PARAMS },
+        srpVerifier: toBase64(bigIntToBytes(srpVerifier(group, x), group.byteLength)),
+        accountKey: { wrapped: toBase64(wrapped), id: toBase64(accountKey.id) },
+        device: {
+          name: deviceName,
+          sealingPublicKey: device.sealing.publicKey,
+          signingPublicKey: device.signing.publicKey,
+        },
+      },
+      { auth: false },
+    );
+    device.deviceId = deviceId;
+    device.email = normalizeIdentifier(email);
+    await this.#save();
+    wipe(accountKey.bytes);
+    await this.login(email, password);
+  }
+
+  /** SRP-6a login; the server's M2 is checked before the wrapped key it sent is touched (M3). */
+  async login(email: string, password: string): Promise<void> {
+    const device = await this.device();
+    const identity = normalizeIdentifier(email);
+    const init = await this.api.request<SrpInit>('POST', '/api/v1/auth/srp/init', { email }, { auth: false });
+    const seed = fromBase64(init.kdf.seed);
+    const master = await this.#derive(password, email, seed, init.kdf.params);
+    const x = deriveSrpPrivateKey(master);
+    const B = srpDecodePublic(group, fromBase64(init.B), 'B');
+    const a = srpClientEphemeral(group);
+    const srp = srpClientSession(group, { identity, salt: seed, x, a, B });
+    const deviceId = device.email === identity ? device.deviceId : undefined;
+    const verified = await this.api.request<{
+      M2: string;
+      userId: string;
+      deviceId: string | null;
+      accountKey: { wrapped: string; id: string };
+      tokens: { accessToken: string; refreshToken: string };
+    }>(
+      'POST',
+      '/api/v1/auth/srp/verify',
+      {
+        challengeId: init.challengeId,
+        A: toBase64(bigIntToBytes(a.public, group.byteLength)),
+        M1: toBase64(srp.M1),
+        ...(deviceId ? { deviceId } : {}),
+      },
+      { auth: false },
+    );
+    srpClientVerifyServer(srp, fromBase64(verified.M2));
+    const accountKey = unwrapAccountKey(
+      deriveKeyEncryptionKey(master),
+      fromBase64(verified.accountKey.wrapped),
+      { owner: email, params: init.kdf.params },
+      fromBase64(verified.accountKey.id),
+    );
+    wipe(master.bytes);
+    await this.#startSession(identity, verified.userId, verified.deviceId, accountKey, verified.tokens);
+  }
+
+  async #startSession(
+    email: string,
+    userId: string,
+    deviceId: string | null,
+    accountKey: SymmetricKey,
+    tokens: { accessToken: string; refreshToken: string },
+  ) {
+    const device = await this.device();
+    const sealed = sealTo(
+      fromBase64(device.sealing.publicKey),
+      LOCAL_CONTEXT,
+      new Uint8Array([...accountKey.id, ...accountKey.bytes]),
+    );
+    const previous = this.#state.session;
+    this.#state.session = {
+      server: this.api.baseUrl,
+      email,
+      userId,
+      deviceId,
+      accountKeyId: toBase64(accountKey.id),
+      sealedAccountKey: toBase64(sealed),
+      accessToken: tokens.accessToken,
+      refreshToken: tokens.refreshToken,
+      seenVersions: previous?.userId === userId ? previous.seenVersions : {},
+    };
+    this.api.tokens = { ...tokens };
+    this.#accountKey = accountKey;
+    this.#vault = undefined;
+    await this.#save();
+  }
+
+  #requireSession(): SessionState {
+    const session = this.session;
+    if (!session || !this.api.tokens) {
+      throw new AuraError(
+        'AURA_NOT_LOGGED_IN',
+        'this device is not logged in; run "aura login" (or "aura device enroll")',
+      );
+    }
+    return session;
+  }
+
+  accountKey(): SymmetricKey {
+    const session = this.#requireSession();
+    if (!this.#accountKey) {
+      const device = this.#state.device;
+      if (!device) throw new AuraError('AURA_NOT_LOGGED_IN', 'this device has no keys; log in again');
+      const keyPair = {
+        secretKey: fromBase64(device.sealing.secretKey),
+        publicKey: fromBase64(device.sealing.publicKey),
+      };
+      const opened = openSealed(keyPair, LOCAL_CONTEXT, fromBase64(session.sealedAccountKey));
+      const key = symmetricKey('account', opened.slice(16, 16 + KEY_BYTES));
+      if (toBase64(key.id) !== session.accountKeyId || toBase64(opened.slice(0, 16)) !== session.accountKeyId) {
+        throw new AuraError(
+          'AURA_CRYPTO_DECRYPT_FAILED',
+          'the stored session does not match its account key; log in again',
+        );
+      }
+      this.#accountKey = key;
+    }
+    return this.#accountKey;
+  }
+
+  get vault(): Vault {
+    const session = this.#requireSession();
+    this.#vault ??= new Vault(this.api, session.userId, this.accountKey(), session.seenVersions, () => this.#save());
+    return this.#vault;
+  }
+
+  async logout(): Promise<void> {
+    if (this.session && this.api.tokens) await this.api.request('POST', '/api/v1/auth/logout').catch(() => {});
+    this.#state.session = undefined;
+    this.api.tokens = undefined;
+    if (this.#accountKey) wipe(this.#accountKey.bytes);
+    this.#accountKey = undefined;
+    this.#vault = undefined;
+    await this.#save();
+  }
+
+  async status() {
+    const session = this.session;
+    if (!session) return { server: this.api.baseUrl, loggedIn: false as const };
+    const info = await this.api.request<{
+      userId: string;
+      sessionId: string;
+      deviceId: string | null;
+      expiresAt: string;
+    }>('GET', '/api/v1/auth/session');
+    return { server: this.api.baseUrl, loggedIn: true as const, email: session.email, ...info };
+  }
+
+  /**
+   * A new password: a fresh login with the current one proves it, then a new seed, master key,
+   * verifier and wrapping of the same account key. No record is re-encrypted.
+   */
+  async changePassword(current: string, next: string): Promise<void> {
+    const session = this.#requireSession();
+    await this.login(session.email, current);
+    const accountKey = this.accountKey();
+    const seed = generateKdfSeed();
+    const master = await this.#derive(next, session.email, seed, DEFAULT_KDF_PARAMS);
+    const body = {
+      kdf: { seed: toBase64(seed), params: DEFAULT_KDF_PARAMS },
+      srpVerifier: toBase64(bigIntToBytes(srpVerifier(group, deriveSrpPrivateKey(master)), group.byteLength)),
+      accountKey: {
+        wrapped: toBase64(
+          wrapAccountKey(deriveKeyEncryptionKey(master), accountKey, { owner: session.email, params: master.params }),
+        ),
+        id: toBase64(accountKey.id),
+      },
+    };
+    wipe(master.bytes);
+    await this.api.request('PUT', '/api/v1/auth/password', body);
+  }
+
+  listDevices() {
+    this.#requireSession();
+    return listDevices(this.api);
+  }
+
+  revokeDevice(id: string) {
+    this.#requireSession();
+    return revokeDevice(this.api, id);
+  }
+
+  /** On a new device: ask to join the account; the ticket shows the code to compare and waits. */
+  async requestEnrollment(email: string, name = 'new device'): Promise<EnrollmentTicket> {
+    const device = await this.device();
+    return requestEnrollment(this.api, device, normalizeIdentifier(email), name, async (result) => {
+      device.deviceId = result.deviceId;
+      device.email = normalizeIdentifier(email);
+      await this.#startSession(
+        normalizeIdentifier(email),
+        result.userId,
+        result.deviceId,
+        result.accountKey,
+        result.tokens,
+      );
+    });
+  }
+
+  /** On an enrolled device: approve the new device showing this code, sealing the account key to it. */
+  async approveEnrollment(code: string) {
+    const session = this.#requireSession();
+    const device = await this.device();
+    if (!session.deviceId) {
+      throw new AuraError(
+        'AURA_NOT_LOGGED_IN',
+        'this session has no enrolled device; log in from an enrolled device to approve',
+      );
+    }
+    return approveEnrollment(this.api, device, this.accountKey(), code);
+  }
+}

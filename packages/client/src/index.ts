@@ -1,0 +1,6 @@
+export { AuraClient, type ClientOptions } from './client.ts';
+export { type DeviceInfo, type EnrollmentTicket, enrollmentCode } from './devices.ts';
+export type { KeyringState } from './keyring.ts';
+export type { CollectionName, ContextData, LearningEventData, PersonData, RecordData, VaultRecord } from './records.ts';
+export { type ClientState, MemoryStateStore, type StateStore } from './state.ts';
+export type { PutOptions, Vault } from './vault.ts';

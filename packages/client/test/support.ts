@@ -1,0 +1,12 @@
+import { startTestServer, type TestServer } from '../../server/test/support/server.ts';
+import { AuraClient, MemoryStateStore } from '../src/index.ts';
+
+/** The real server on a fresh database, listening on a loopback port for the SDK's fetch. */
+export async function listeningServer(env: Record<string, string> = {}): Promise<TestServer & { url: string }> {
+  const server = await startTestServer(env);
+  const url = await server.app.listen({ host: '127.0.0.1', port: 0 });
+  return Object.assign(server, { url });
+}
+
+export const newClient = (url: string, store = new MemoryStateStore()) => AuraClient.open({ server: url, store });
+export const email = () => `sdk-${crypto.randomUUID()}@example.com`;

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { Email } from './auth.ts';
+import { base64Bytes } from './bytes.ts';
+
+export const Device = z.strictObject({
+  id: z.uuid(),
+  name: z.string().nullable(),
+  sealingPublicKey: z.string(),
+  signingPublicKey: z.string(),
+  createdAt: z.iso.datetime(),
+  revokedAt: z.iso.datetime().nullable(),
+});
+
+export const DeviceList = z.strictObject({ devices: z.array(Device) });
+
+export const EnrollmentRequest = z.strictObject({
+  email: Email,
+  name: z.string().min(1).max(100).optional(),
+  sealingPublicKey: base64Bytes({ exact: 32 }),
+  signingPublicKey: base64Bytes({ exact: 32 }),
+  /** SHA-256 of a secret only the new device holds; it proves the claim is the asker's. */
+  claimSecretHash: base64Bytes({ exact: 32 }),
+});
+
+export const EnrollmentCreated = z.strictObject({ enrollmentId: z.uuid(), expiresAt: z.iso.datetime() });
+
+export const PendingEnrollment = z.strictObject({
+  id: z.uuid(),
+  name: z.string().nullable(),
+  sealingPublicKey: z.string(),
+  signingPublicKey: z.string(),
+  createdAt: z.iso.datetime(),
+  expiresAt: z.iso.datetime(),
+});
+
+export const PendingEnrollments = z.strictObject({ enrollments: z.array(PendingEnrollment) });
+
+export const EnrollmentApproval = z.strictObject({
+  /** The account key sealed to the new device's X25519 key (context "device-enrollment"). */
+  sealedAccountKey: base64Bytes({ min: 60, max: 512 }),
+  /** Ed25519 signature of the approving device over the enrollment (context "device-enrollment"). */
+  signature: base64Bytes({ exact: 64 }),
+});
+
+export const EnrollmentClaim = z.strictObject({ claimSecret: base64Bytes({ exact: 32 }) });
+
+export const EnrollmentClaimResponse = z.discriminatedUnion('status', [
+  z.strictObject({ status: z.literal('pending') }),
+  z.strictObject({
+    status: z.literal('approved'),
+    userId: z.uuid(),
+    deviceId: z.uuid(),
+    approverDeviceId: z.uuid(),
+    signature: z.string(),
+    sealedAccountKey: z.string(),
+    accountKeyId: z.string(),
+    tokens: z.strictObject({
+      accessToken: z.string(),
+      refreshToken: z.string(),
+      expiresIn: z.int(),
+      tokenType: z.literal('Bearer'),
+    }),
+  }),
+]);

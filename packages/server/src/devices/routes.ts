@@ -1,0 +1,218 @@
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { AuraError } from '@aura/errors';
+import {
+  DeviceList,
+  EnrollmentApproval,
+  EnrollmentClaim,
+  EnrollmentClaimResponse,
+  EnrollmentCreated,
+  EnrollmentRequest,
+  normalizeEmail,
+  OkResponse,
+  PendingEnrollments,
+  RecordId,
+} from '@aura/protocol';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type pg from 'pg';
+import { authOf } from '../auth/authenticate.ts';
+import type { ServerKeys } from '../auth/server-keys.ts';
+import { createSession } from '../auth/sessions.ts';
+import type { ServerConfig } from '../config.ts';
+
+const ENROLLMENT_SECONDS = 10 * 60;
+const b64 = (s: string) => Buffer.from(s, 'base64');
+const iso = (d: Date | null) => d?.toISOString() ?? null;
+const notFound = () => new AuraError('AURA_NOT_FOUND', 'no such device or enrollment in this account');
+
+/**
+ * Devices and enrollment. The server never sees the account key: an enrolled device seals it
+ * to the new device's public key, and the new device checks the approver's signature (M8).
+ */
+export function deviceRoutes(config: ServerConfig, keys: ServerKeys, pool: pg.Pool) {
+  return async (fastify: FastifyInstance) => {
+    const app = fastify.withTypeProvider<ZodTypeProvider>();
+    const tags = ['devices'];
+
+    app.get(
+      '/api/v1/devices',
+      { preHandler: app.requireAuth, schema: { tags, response: { 200: DeviceList } } },
+      async (request) => {
+        const { rows } = await pool.query('SELECT * FROM devices WHERE user_id = $1 ORDER BY created_at, id', [
+          authOf(request).userId,
+        ]);
+        return {
+          devices: rows.map((d) => ({
+            id: d.id,
+            name: d.name,
+            sealingPublicKey: d.sealing_public_key.toString('base64'),
+            signingPublicKey: d.signing_public_key.toString('base64'),
+            createdAt: d.created_at.toISOString(),
+            revokedAt: iso(d.revoked_at),
+          })),
+        };
+      },
+    );
+
+    app.delete(
+      '/api/v1/devices/:id',
+      { preHandler: app.requireAuth, schema: { tags, params: RecordId, response: { 200: OkResponse } } },
+      async (request) => {
+        const { userId } = authOf(request);
+        const client = await pool.connect();
+        try {
+          await client.query('BEGIN');
+          const revoked = await client.query(
+            'UPDATE devices SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 AND user_id = $2',
+            [request.params.id, userId],
+          );
+          if (revoked.rowCount === 0) throw notFound();
+          await client.query(
+            "UPDATE sessions SET revoked_at = now(), revoked_reason = 'device-revoked' WHERE device_id = $1 AND revoked_at IS NULL",
+            [request.params.id],
+          );
+          await client.query('COMMIT');
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => {});
+          throw error;
+        } finally {
+          client.release();
+        }
+        return { ok: true as const };
+      },
+    );
+
+    // Asked by the new device, which has no credentials yet. The answer is the same whether
+    // or not the email has an account (M16).
+    app.post(
+      '/api/v1/devices/enrollments',
+      { schema: { tags, body: EnrollmentRequest, response: { 201: EnrollmentCreated } } },
+      async (request, reply) => {
+        const body = request.body;
+        const id = randomUUID();
+        const { rows } = await pool.query<{ expires_at: Date }>(
+          `INSERT INTO device_enrollments (id, email, name, sealing_public_key, signing_public_key, claim_secret_hash, expires_at)
+           VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7)) RETURNING expires_at`,
+          [
+            id,
+            normalizeEmail(body.email),
+            body.name ?? null,
+            b64(body.sealingPublicKey),
+            b64(body.signingPublicKey),
+            b64(body.claimSecretHash),
+            ENROLLMENT_SECONDS,
+          ],
+        );
+        return reply.code(201).send({ enrollmentId: id, expiresAt: (rows[0]?.expires_at ?? new Date()).toISOString() });
+      },
+    );
+
+    app.get(
+      '/api/v1/devices/enrollments',
+      { preHandler: app.requireAuth, schema: { tags, response: { 200: PendingEnrollments } } },
+      async (request) => {
+        const { rows } = await pool.query(
+          `SELECT e.* FROM device_enrollments e JOIN users u ON u.email = e.email
+            WHERE u.id = $1 AND e.approved_by_device IS NULL AND e.expires_at > now() ORDER BY e.created_at`,
+          [authOf(request).userId],
+        );
+        return {
+          enrollments: rows.map((e) => ({
+            id: e.id,
+            name: e.name,
+            sealingPublicKey: e.sealing_public_key.toString('base64'),
+            signingPublicKey: e.signing_public_key.toString('base64'),
+            createdAt: e.created_at.toISOString(),
+            expiresAt: e.expires_at.toISOString(),
+          })),
+        };
+      },
+    );
+
+    app.post(
+      '/api/v1/devices/enrollments/:id/approve',
+      {
+        preHandler: app.requireAuth,
+        schema: { tags, params: RecordId, body: EnrollmentApproval, response: { 200: OkResponse } },
+      },
+      async (request) => {
+        const auth = authOf(request);
+        if (!auth.deviceId) {
+          throw new AuraError('AURA_UNAUTHENTICATED', 'only an enrolled device can approve another; log in from one');
+        }
+        const client = await pool.connect();
+        try {
+          await client.query('BEGIN');
+          const { rows } = await client.query(
+            `SELECT e.* FROM device_enrollments e JOIN users u ON u.email = e.email
+              WHERE e.id = $1 AND u.id = $2 AND e.approved_by_device IS NULL AND e.expires_at > now() FOR UPDATE OF e`,
+            [request.params.id, auth.userId],
+          );
+          const enrollment = rows[0];
+          if (!enrollment) throw notFound();
+          const deviceId = randomUUID();
+          await client.query(
+            'INSERT INTO devices (id, user_id, name, sealing_public_key, signing_public_key) VALUES ($1, $2, $3, $4, $5)',
+            [deviceId, auth.userId, enrollment.name, enrollment.sealing_public_key, enrollment.signing_public_key],
+          );
+          await client.query(
+            `UPDATE device_enrollments SET approved_by_device = $2, approval_signature = $3, sealed_account_key = $4, device_id = $5
+              WHERE id = $1`,
+            [
+              request.params.id,
+              auth.deviceId,
+              b64(request.body.signature),
+              b64(request.body.sealedAccountKey),
+              deviceId,
+            ],
+          );
+          await client.query('COMMIT');
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => {});
+          throw error;
+        } finally {
+          client.release();
+        }
+        return { ok: true as const };
+      },
+    );
+
+    app.post(
+      '/api/v1/devices/enrollments/:id/claim',
+      { schema: { tags, params: RecordId, body: EnrollmentClaim, response: { 200: EnrollmentClaimResponse } } },
+      async (request) => {
+        const { rows } = await pool.query(
+          `SELECT e.*, u.id AS user_id, u.kdf_seed, u.kdf_params, u.account_key_id
+             FROM device_enrollments e LEFT JOIN users u ON u.email = e.email
+            WHERE e.id = $1 AND e.claimed_at IS NULL AND e.expires_at > now()`,
+          [request.params.id],
+        );
+        const e = rows[0];
+        const hash = createHash('sha256').update(b64(request.body.claimSecret)).digest();
+        if (!e || !timingSafeEqual(hash, e.claim_secret_hash)) throw notFound();
+        if (!e.approved_by_device || !e.user_id) return { status: 'pending' as const };
+        const claimed = await pool.query(
+          'UPDATE device_enrollments SET claimed_at = now() WHERE id = $1 AND claimed_at IS NULL',
+          [e.id],
+        );
+        if (claimed.rowCount === 0) throw notFound();
+        const tokens = await createSession(config, keys, pool, {
+          userId: e.user_id,
+          deviceId: e.device_id,
+          K: e.claim_secret_hash,
+          kdf: { seed: e.kdf_seed.toString('base64'), params: e.kdf_params },
+        });
+        return {
+          status: 'approved' as const,
+          userId: e.user_id,
+          deviceId: e.device_id,
+          approverDeviceId: e.approved_by_device,
+          signature: e.approval_signature.toString('base64'),
+          sealedAccountKey: e.sealed_account_key.toString('base64'),
+          accountKeyId: e.account_key_id.toString('base64'),
+          tokens,
+        };
+      },
+    );
+  };
+}
