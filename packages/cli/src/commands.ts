@@ -1,0 +1,207 @@
+import type { AuraClient, CollectionName, VaultRecord } from '@aura/client';
+import { printJson, printTable, progress, UsageError } from './output.ts';
+import { password } from './prompt.ts';
+
+export interface Flags {
+  json: boolean;
+  passwordStdin: boolean;
+  email?: string | undefined;
+  name?: string | undefined;
+  type?: string | undefined;
+  expires?: string | undefined;
+  relationship?: string | undefined;
+  notes?: string | undefined;
+}
+
+const COLLECTION: Record<string, CollectionName> = { context: 'contexts', people: 'relationships' };
+
+/** "7d", "12h", "30m" from now, or any date Date understands. */
+export function parseExpiry(text: string): Date {
+  const relative = text.match(/^(\d+)\s*([mhdw])$/);
+  if (relative) {
+    const unit = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[relative[2] as 'm' | 'h' | 'd' | 'w'];
+    return new Date(Date.now() + Number(relative[1]) * unit);
+  }
+  const date = new Date(text);
+  if (Number.isNaN(date.getTime()))
+    throw new UsageError(`--expires "${text}" is neither a duration (7d, 12h) nor a date`);
+  return date;
+}
+
+function need(value: string | undefined, what: string): string {
+  if (!value) throw new UsageError(`${what} is required`);
+  return value;
+}
+
+function summary(record: VaultRecord): Record<string, string> {
+  const d = record.data as unknown as Record<string, unknown>;
+  const text = String(d.text ?? d.name ?? '');
+  return {
+    id: record.id,
+    updated: record.updatedAt.slice(0, 16).replace('T', ' '),
+    ...(record.collection === 'relationships'
+      ? { name: text, relationship: String(d.relationship ?? ''), email: String(d.email ?? '') }
+      : { type: String(d.type ?? ''), text: text.length > 60 ? `${text.slice(0, 57)}...` : text }),
+  };
+}
+
+function showRecords(records: VaultRecord[], flags: Flags) {
+  if (flags.json) return printJson(records);
+  const columns =
+    records[0]?.collection === 'relationships'
+      ? ['id', 'name', 'relationship', 'email']
+      : ['id', 'updated', 'type', 'text'];
+  printTable(records.map(summary), columns);
+}
+
+async function account(client: AuraClient, [verb, sub]: string[], flags: Flags) {
+  switch (verb) {
+    case 'register': {
+      const email = need(flags.email, '--email');
+      await client.register(email, await password('Password', flags.passwordStdin, true), flags.name ?? 'aura cli');
+      return flags.json ? printJson(await client.status()) : progress(`Registered and logged in as ${email}.`);
+    }
+    case 'login': {
+      const email = need(flags.email, '--email');
+      await client.login(email, await password('Password', flags.passwordStdin));
+      return flags.json ? printJson(await client.status()) : progress(`Logged in as ${email}.`);
+    }
+    case 'logout':
+      await client.logout();
+      return progress('Logged out; this device keeps its keys for the next login.');
+    case 'status': {
+      const status = await client.status();
+      if (flags.json) return printJson(status);
+      if (!status.loggedIn) return process.stdout.write(`Not logged in (server ${status.server}).\n`);
+      process.stdout.write(
+        `Logged in as ${status.email} on ${status.server}\n  user    ${status.userId}\n  device  ${status.deviceId ?? '(not enrolled)'}\n  session ${status.sessionId}, until ${status.expiresAt}\n`,
+      );
+      return;
+    }
+    case 'password': {
+      if (sub !== 'change') throw new UsageError('usage: aura password change');
+      const current = await password('Current password', flags.passwordStdin);
+      const next = await password('New password', flags.passwordStdin, true);
+      await client.changePassword(current, next);
+      return progress('Password changed. Other sessions were logged out; your data is unchanged.');
+    }
+  }
+  throw new UsageError(`unknown command "${verb}"`);
+}
+
+async function records(client: AuraClient, noun: string, [verb, ...args]: string[], flags: Flags) {
+  const collection = COLLECTION[noun] as CollectionName;
+  const vault = client.vault;
+  switch (verb) {
+    case 'add': {
+      const text = need(args.join(' ').trim() || undefined, noun === 'people' ? 'NAME' : 'TEXT');
+      const options = flags.expires ? { expiresAt: parseExpiry(flags.expires) } : {};
+      const record =
+        collection === 'relationships'
+          ? await vault.put(
+              'relationships',
+              {
+                name: text,
+                ...(flags.relationship ? { relationship: flags.relationship } : {}),
+                ...(flags.email ? { email: flags.email } : {}),
+                ...(flags.notes ? { notes: flags.notes } : {}),
+              },
+              options,
+            )
+          : await vault.put('contexts', { text, ...(flags.type ? { type: flags.type } : {}) }, options);
+      return flags.json ? printJson(record) : process.stdout.write(`${record.id}\n`);
+    }
+    case 'get': {
+      const record = await vault.get(collection, need(args[0], 'ID'));
+      if (flags.json) return printJson(record);
+      for (const [key, value] of Object.entries(record.data)) process.stdout.write(`${key}: ${String(value)}\n`);
+      process.stdout.write(`id: ${record.id}\nversion: ${record.version}\nupdated: ${record.updatedAt}\n`);
+      if (record.expiresAt) process.stdout.write(`expires: ${record.expiresAt}\n`);
+      return;
+    }
+    case 'list':
+      return showRecords(await vault.list(collection), flags);
+    case 'search':
+      return showRecords(await vault.search(collection, need(args.join(' ').trim() || undefined, 'WORD')), flags);
+    case 'rm':
+      await vault.delete(collection, need(args[0], 'ID'));
+      return flags.json ? printJson({ deleted: args[0] }) : progress(`Deleted ${args[0]}.`);
+  }
+  throw new UsageError(`usage: aura ${noun} add|get|list|search|rm`);
+}
+
+async function devices(client: AuraClient, [verb, arg]: string[], flags: Flags) {
+  switch (verb) {
+    case 'list': {
+      const list = await client.listDevices();
+      const mine = client.session?.deviceId;
+      if (flags.json) return printJson(list.map((d) => ({ ...d, current: d.id === mine })));
+      return printTable(
+        list.map((d) => ({
+          id: d.id,
+          name: `${d.name ?? ''}${d.id === mine ? ' (this device)' : ''}`,
+          fingerprint: d.fingerprint,
+          state: d.revokedAt ? `revoked ${d.revokedAt.slice(0, 10)}` : 'active',
+        })),
+        ['id', 'name', 'fingerprint', 'state'],
+      );
+    }
+    case 'enroll': {
+      const ticket = await client.requestEnrollment(need(flags.email, '--email'), flags.name ?? 'aura cli');
+      if (flags.json)
+        printJson({ enrollmentId: ticket.enrollmentId, code: ticket.code, fingerprint: ticket.fingerprint });
+      progress(`On a device already logged in, run:\n\n    aura device approve ${ticket.code}\n`);
+      progress(`This device's fingerprint: ${ticket.fingerprint}\nWaiting for approval (until ${ticket.expiresAt})…`);
+      const result = await ticket.wait();
+      return progress(`Approved. This device is enrolled as ${result.deviceId} and logged in.`);
+    }
+    case 'approve': {
+      const approved = await client.approveEnrollment(need(arg, 'CODE'));
+      return flags.json
+        ? printJson(approved)
+        : progress(
+            `Approved "${approved.name ?? 'new device'}" (fingerprint ${approved.fingerprint}). It now holds your account key.`,
+          );
+    }
+    case 'revoke':
+      await client.revokeDevice(need(arg, 'ID'));
+      return progress(`Revoked ${arg}: its sessions have ended and it cannot log in again.`);
+  }
+  throw new UsageError('usage: aura device list|enroll|approve CODE|revoke ID');
+}
+
+async function keys(client: AuraClient, [verb, noun]: string[], flags: Flags) {
+  const collection = COLLECTION[noun ?? ''];
+  if (verb !== 'rotate' || !collection) throw new UsageError('usage: aura keys rotate context|people');
+  const result = await client.vault.rotate(collection, (done, total) => {
+    if (!flags.json) process.stderr.write(`\rRe-encrypting ${done}/${total}`);
+  });
+  if (!flags.json) process.stderr.write('\n');
+  return flags.json
+    ? printJson(result)
+    : progress(`The ${noun} key is now version ${result.version}; the old one is retired.`);
+}
+
+export async function runCommand(client: AuraClient, positionals: string[], flags: Flags): Promise<void> {
+  const [noun, ...rest] = positionals;
+  switch (noun) {
+    case 'register':
+    case 'login':
+    case 'logout':
+    case 'status':
+    case 'password':
+      await account(client, positionals, flags);
+      return;
+    case 'context':
+    case 'people':
+      await records(client, noun, rest, flags);
+      return;
+    case 'device':
+      await devices(client, rest, flags);
+      return;
+    case 'keys':
+      await keys(client, rest, flags);
+      return;
+  }
+  throw new UsageError(`unknown command "${noun}"`);
+}

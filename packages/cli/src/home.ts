@@ -1,0 +1,26 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/** Where this install keeps its config and state: AURA_HOME, else ~/.config/aura. */
+export function auraHome(): string {
+  return process.env.AURA_HOME ?? join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'aura');
+}
+
+export interface CliConfig {
+  server?: string;
+}
+
+export const DEFAULT_SERVER = 'http://127.0.0.1:8787';
+
+export function readConfig(home = auraHome()): CliConfig {
+  const path = join(home, 'config.json');
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as CliConfig) : {};
+}
+
+export function writeConfig(config: CliConfig, home = auraHome()): void {
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  writeFileSync(join(home, 'config.json'), `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+}
+
+export const statePath = (home = auraHome()) => join(home, 'state.json');

@@ -1,0 +1,75 @@
+import { parseArgs } from 'node:util';
+import { AuraClient } from '@aura/client';
+import { FileStateStore } from '@aura/client/node';
+import { runCommand } from './commands.ts';
+import { auraHome, DEFAULT_SERVER, readConfig, statePath } from './home.ts';
+import { EXIT, fail, UsageError } from './output.ts';
+
+export const HELP = `aura — your zero-knowledge personal assistant
+
+Usage: aura [--server URL] [--json] [--password-stdin] COMMAND ...
+
+  aura up                                   start the server (same as npm start)
+  aura register --email E                   create an account (this install becomes its first device)
+  aura login --email E                      log in; aura logout; aura status
+  aura password change                      new password; your data stays as it is
+  aura context add TEXT [--type T] [--expires 7d|2026-12-31]
+  aura context get ID | list | search WORD... | rm ID
+  aura people add NAME [--relationship R] [--email E] [--notes N]
+  aura people list | rm ID
+  aura device list | enroll --email E [--name N] | approve CODE | revoke ID
+  aura keys rotate context|people           re-encrypt a collection under a new key (resumable)
+
+Passwords come from a prompt, or one per line on stdin with --password-stdin.
+--server (or "server" in ${auraHome()}/config.json, or AURA_SERVER) picks the server; default ${DEFAULT_SERVER}.
+Exit codes: 0 ok, 1 failed, 2 usage, 3 not logged in, 4 wrong password, 5 server unreachable, 6 server tampering detected.
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  let json = false;
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        server: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        'password-stdin': { type: 'boolean', default: false },
+        email: { type: 'string' },
+        name: { type: 'string' },
+        type: { type: 'string' },
+        expires: { type: 'string' },
+        relationship: { type: 'string' },
+        notes: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+    json = values.json ?? false;
+    if (values.help || positionals.length === 0 || positionals[0] === 'help') {
+      process.stdout.write(HELP);
+      return positionals.length === 0 && !values.help ? EXIT.usage : EXIT.ok;
+    }
+    if (positionals[0] === 'up') {
+      await import('@aura/server/main');
+      return new Promise<number>(() => {}); // runs until Ctrl-C; main exits the process
+    }
+    const server = values.server ?? process.env.AURA_SERVER ?? readConfig().server ?? DEFAULT_SERVER;
+    const client = await AuraClient.open({
+      server,
+      store: new FileStateStore(statePath()),
+      onProgress: (step) => {
+        if (!json) process.stderr.write(`${step}\n`);
+      },
+    });
+    await runCommand(client, positionals, { ...values, json, passwordStdin: values['password-stdin'] ?? false });
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof TypeError && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      return fail(new UsageError(error.message), json);
+    }
+    return fail(error, json);
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,57 @@
+import { type ErrorCode, isAuraError } from '@aura/errors';
+
+/** Exit codes a script can branch on; the README lists them. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, notLoggedIn: 3, authFailed: 4, unreachable: 5, tampered: 6 } as const;
+
+const exitFor: Partial<Record<ErrorCode, number>> = {
+  AURA_NOT_LOGGED_IN: EXIT.notLoggedIn,
+  AURA_UNAUTHENTICATED: EXIT.notLoggedIn,
+  AURA_SESSION_REVOKED: EXIT.notLoggedIn,
+  AURA_REFRESH_TOKEN_INVALID: EXIT.notLoggedIn,
+  AURA_REFRESH_TOKEN_REUSED: EXIT.notLoggedIn,
+  AURA_CRYPTO_SRP_BAD_PROOF: EXIT.authFailed,
+  AURA_SERVER_UNREACHABLE: EXIT.unreachable,
+  AURA_CRYPTO_DECRYPT_FAILED: EXIT.tampered,
+  AURA_ROLLBACK_DETECTED: EXIT.tampered,
+  AURA_SERVER_MISBEHAVED: EXIT.tampered,
+  AURA_CRYPTO_KDF_TOO_WEAK: EXIT.tampered,
+  AURA_CRYPTO_SRP_BAD_PUBLIC_VALUE: EXIT.tampered,
+};
+
+export class UsageError extends Error {}
+
+export function fail(error: unknown, json: boolean): number {
+  if (error instanceof UsageError) {
+    process.stderr.write(`aura: ${error.message}\nRun "aura help" for the commands.\n`);
+    return EXIT.usage;
+  }
+  if (isAuraError(error)) {
+    if (json) process.stdout.write(`${JSON.stringify({ error: { code: error.code, message: error.message } })}\n`);
+    process.stderr.write(`aura: ${error.message} (${error.code})\n`);
+    return exitFor[error.code] ?? EXIT.failed;
+  }
+  process.stderr.write(`aura: unexpected error: ${(error as Error)?.message ?? String(error)}\n`);
+  return EXIT.failed;
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** A plain aligned table for people; --json for machines. */
+export function printTable(rows: Record<string, string>[], columns: string[]): void {
+  if (rows.length === 0) {
+    process.stdout.write('(none)\n');
+    return;
+  }
+  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => (r[c] ?? '').length)));
+  const line = (cells: string[]) =>
+    `${cells
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd()}\n`;
+  process.stdout.write(line(columns.map((c) => c.toUpperCase())));
+  for (const row of rows) process.stdout.write(line(columns.map((c) => row[c] ?? '')));
+}
+
+export const progress = (line: string) => process.stderr.write(`${line}\n`);

@@ -1,0 +1,185 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { migrate } from '../../server/src/db/migrate.ts';
+import { createPool } from '../../server/src/db/pool.ts';
+import { freshDatabase, type TestDatabase } from '../../server/test/support/database.ts';
+import { dumpDatabase, forms } from '../../server/test/support/dump.ts';
+import { type ServerProcess, spawnServer } from '../../server/test/support/process.ts';
+
+const AURA = fileURLToPath(new URL('../bin/aura.mjs', import.meta.url));
+const homes = mkdtempSync(join(tmpdir(), 'aura-cli-e2e-'));
+let db: TestDatabase;
+let server: ServerProcess;
+
+before(async () => {
+  db = await freshDatabase();
+  const pool = createPool(db.url);
+  await migrate(pool);
+  await pool.end();
+  server = await spawnServer({ DATABASE_URL: db.url, AURA_RATE_LIMIT_DEFAULT: '100000' });
+});
+after(async () => {
+  server?.child.kill('SIGTERM');
+  await server?.exited;
+  await db?.drop();
+  rmSync(homes, { recursive: true, force: true });
+});
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function start(
+  device: string,
+  args: string[],
+  stdin = '',
+): { child: ChildProcess; done: Promise<Run>; output: () => string } {
+  const child = spawn(process.execPath, [AURA, '--server', server.url, ...args], {
+    env: { ...process.env, AURA_HOME: join(homes, device) },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d) => {
+    stdout += String(d);
+  });
+  child.stderr?.on('data', (d) => {
+    stderr += String(d);
+  });
+  child.stdin?.end(stdin);
+  const done = new Promise<Run>((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+  return { child, done, output: () => stdout };
+}
+
+const aura = (device: string, args: string[], stdin = '') => start(device, args, stdin).done;
+const ok = async (device: string, args: string[], stdin = '') => {
+  const run = await aura(device, args, stdin);
+  assert.equal(run.code, 0, `aura ${args.join(' ')}: ${run.stderr}`);
+  return run;
+};
+const json = async <T = unknown>(device: string, args: string[], stdin = '') =>
+  JSON.parse((await ok(device, ['--json', ...args], stdin)).stdout) as T;
+
+it('end to end through the aura command: two devices, search, password change, rotation, revocation', {
+  timeout: 240_000,
+}, async () => {
+  const email = `cli-${Date.now()}@example.com`;
+  const marker = `Zanzibarquest${Date.now()}`;
+  await ok('laptop', ['register', '--email', email, '--password-stdin'], 'first secret pw\nfirst secret pw\n');
+  assert.equal(statSync(join(homes, 'laptop', 'state.json')).mode & 0o777, 0o600, 'state is private to its owner');
+
+  const john = await json<{ id: string }>('laptop', [
+    'people',
+    'add',
+    'John Appleseed',
+    '--relationship',
+    'colleague',
+    '--email',
+    'john@example.com',
+  ]);
+  const note = await json<{ id: string }>('laptop', [
+    'context',
+    'add',
+    `${marker} lunch with John on Friday`,
+    '--type',
+    'note',
+  ]);
+  const found = await json<{ id: string; data: { text: string } }[]>('laptop', [
+    'context',
+    'search',
+    'lunch',
+    'friday',
+  ]);
+  assert.deepEqual(
+    found.map((r) => r.id),
+    [note.id],
+  );
+  assert.deepEqual(
+    (await json<{ id: string }[]>('laptop', ['people', 'search', 'appleseed'])).map((r) => r.id),
+    [john.id],
+  );
+  assert.match((await ok('laptop', ['people', 'list'])).stdout, /John Appleseed\s+colleague/);
+
+  // A second device joins by code, and reads the same data.
+  const enroll = start('phone', ['--json', 'device', 'enroll', '--email', email, '--name', 'phone']);
+  const code = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no enrollment code shown: ${enroll.output()}`)), 30_000);
+    const poll = setInterval(() => {
+      const match = /"code": "([0-9A-Z-]+)"/.exec(enroll.output());
+      if (match?.[1]) {
+        clearTimeout(timer);
+        clearInterval(poll);
+        resolve(match[1]);
+      }
+    }, 50);
+  });
+  await ok('laptop', ['device', 'approve', code]);
+  const enrolled = await enroll.done;
+  assert.equal(enrolled.code, 0, enrolled.stderr);
+  assert.equal(
+    (await json<{ data: { text: string } }>('phone', ['context', 'get', note.id])).data.text,
+    `${marker} lunch with John on Friday`,
+  );
+  const devices = await json<{ id: string; name: string; current: boolean }[]>('laptop', ['device', 'list']);
+  assert.equal(devices.length, 2);
+  const phone = devices.find((d) => !d.current);
+  assert.ok(phone);
+
+  // Password change: the data stays; the old password no longer logs in (exit 4).
+  await ok('laptop', ['password', 'change', '--password-stdin'], 'first secret pw\nsecond secret pw\n');
+  assert.equal((await aura('desktop', ['login', '--email', email, '--password-stdin'], 'first secret pw\n')).code, 4);
+  await ok('desktop', ['login', '--email', email, '--password-stdin'], 'second secret pw\n');
+  assert.equal(
+    (await json<{ data: { text: string } }>('desktop', ['context', 'get', note.id])).data.text,
+    `${marker} lunch with John on Friday`,
+  );
+
+  // Key rotation: everything still reads, on another device too.
+  const rotated = await json<{ version: number }>('laptop', ['keys', 'rotate', 'context']);
+  assert.equal(rotated.version, 2);
+  assert.equal((await json<{ id: string }[]>('desktop', ['context', 'search', 'lunch'])).length, 1);
+
+  // Revocation: the phone's session ends (exit 3: not logged in).
+  await ok('laptop', ['device', 'revoke', phone.id]);
+  const locked = await aura('phone', ['context', 'list']);
+  assert.equal(locked.code, 3, locked.stderr);
+  assert.match(locked.stderr, /AURA_SESSION_REVOKED/);
+
+  // The zero-knowledge check, after all of that.
+  const dump = await dumpDatabase(db.url);
+  for (const secret of [
+    marker,
+    marker.toLowerCase(),
+    'Appleseed',
+    'appleseed',
+    'first secret pw',
+    'second secret pw',
+    'lunch with John',
+  ]) {
+    for (const form of forms(secret)) assert.ok(!dump.includes(form), `the database holds "${secret}"`);
+  }
+  assert.ok(dump.includes(email), 'the dump is real (the email is stored to route logins)');
+});
+
+it('usage errors exit 2 with a hint; an unreachable server exits 5', async () => {
+  const usage = await aura('laptop', ['context', 'frobnicate']);
+  assert.equal(usage.code, 2);
+  assert.match(usage.stderr, /usage: aura context/);
+  const child = spawn(
+    process.execPath,
+    [AURA, '--server', 'http://127.0.0.1:9', 'login', '--email', 'a@b.c', '--password-stdin'],
+    {
+      env: { ...process.env, AURA_HOME: join(homes, 'nowhere') },
+    },
+  );
+  child.stdin.end('pw\n');
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  assert.equal(code, 5);
+});
