@@ -1,4 +1,5 @@
 import type { AuraClient, CollectionName, VaultRecord } from '@aura/client';
+import { readConfig, writeConfig } from './home.ts';
 import { printJson, printTable, progress, UsageError } from './output.ts';
 import { password } from './prompt.ts';
 
@@ -54,16 +55,24 @@ function showRecords(records: VaultRecord[], flags: Flags) {
   printTable(records.map(summary), columns);
 }
 
+/** After a login, later commands talk to the same server without --server. */
+function rememberServer(client: AuraClient) {
+  const config = readConfig();
+  if (config.server !== client.api.baseUrl) writeConfig({ ...config, server: client.api.baseUrl });
+}
+
 async function account(client: AuraClient, [verb, sub]: string[], flags: Flags) {
   switch (verb) {
     case 'register': {
       const email = need(flags.email, '--email');
       await client.register(email, await password('Password', flags.passwordStdin, true), flags.name ?? 'aura cli');
+      rememberServer(client);
       return flags.json ? printJson(await client.status()) : progress(`Registered and logged in as ${email}.`);
     }
     case 'login': {
       const email = need(flags.email, '--email');
       await client.login(email, await password('Password', flags.passwordStdin));
+      rememberServer(client);
       return flags.json ? printJson(await client.status()) : progress(`Logged in as ${email}.`);
     }
     case 'logout':
@@ -148,6 +157,7 @@ async function devices(client: AuraClient, [verb, arg]: string[], flags: Flags) 
     }
     case 'enroll': {
       const ticket = await client.requestEnrollment(need(flags.email, '--email'), flags.name ?? 'aura cli');
+      rememberServer(client);
       if (flags.json)
         printJson({ enrollmentId: ticket.enrollmentId, code: ticket.code, fingerprint: ticket.fingerprint });
       progress(`On a device already logged in, run:\n\n    aura device approve ${ticket.code}\n`);

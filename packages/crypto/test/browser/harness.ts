@@ -27,16 +27,17 @@ export async function bundleForBrowser(entry: string): Promise<{ code: string; m
 export interface HeadlessChromium {
   context: BrowserContext;
   /** A blank page with the bundle loaded. */
-  pageWith(code: string): Promise<Page>;
+  pageWith(code: string, url?: string): Promise<Page>;
   close(): Promise<void>;
 }
 
 /** Headless Chromium as root on a closed network: the flags DEVELOPERS.md names, a fresh profile. */
-export async function launchChromium(): Promise<HeadlessChromium> {
+export async function launchChromium(options: { bypassCSP?: boolean } = {}): Promise<HeadlessChromium> {
   const profile = mkdtempSync(join(tmpdir(), 'aura-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
+    bypassCSP: options.bypassCSP ?? false,
     args: [
       '--no-sandbox',
       '--disable-gpu',
@@ -49,9 +50,9 @@ export async function launchChromium(): Promise<HeadlessChromium> {
   });
   return {
     context,
-    async pageWith(code) {
+    async pageWith(code, url = 'about:blank') {
       const page = await context.newPage();
-      await page.goto('about:blank');
+      await page.goto(url);
       await page.addScriptTag({ content: code });
       return page;
     },
