@@ -106,6 +106,10 @@ it('end to end through the aura command: two devices, search, password change, r
     [john.id],
   );
   assert.match((await ok('laptop', ['people', 'list'])).stdout, /John Appleseed\s+colleague/);
+  assert.match((await ok('laptop', ['context', 'get', note.id])).stdout, /type: note/);
+  const temp = await json<{ id: string }>('laptop', ['people', 'add', 'Temporary Person']);
+  await ok('laptop', ['people', 'rm', temp.id]);
+  assert.equal((await aura('laptop', ['people', 'get', temp.id])).code, 1);
 
   // A second device joins by code, and reads the same data.
   const enroll = start('phone', ['--json', 'device', 'enroll', '--email', email, '--name', 'phone']);

@@ -155,3 +155,20 @@ describe('client SDK', () => {
     await rejectsWith(() => nowhere.login('a@b.c', 'x'), 'AURA_SERVER_UNREACHABLE');
   });
 });
+
+it('refreshes an expired access token by itself, and rotates the refresh token it stores', async () => {
+  const shortLived = await listeningServer({ AURA_ACCESS_TOKEN_SECONDS: '1' });
+  try {
+    const store = new MemoryStateStore();
+    const c = await newClient(shortLived.url, store);
+    await c.register(email(), 'pw refresh');
+    const before = (await store.load()).session?.refreshToken;
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    const r = await c.vault.put('contexts', { text: 'after expiry' });
+    assert.equal((await c.vault.get('contexts', r.id)).data.text, 'after expiry');
+    const after = (await store.load()).session?.refreshToken;
+    assert.ok(after && after !== before, 'the rotated refresh token was stored');
+  } finally {
+    await shortLived.close();
+  }
+});
