@@ -59,6 +59,7 @@ describe('browser entry in headless Chromium', { skip: !available }, () => {
       'ed25519',
       'srp-6a',
       'argon2id',
+      'merkle',
       'envelope-v1 fixture',
     ]) {
       assert.ok(suites.includes(name), `${name} ran`);

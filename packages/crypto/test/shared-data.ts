@@ -31,6 +31,7 @@ export function loadVectorFiles() {
     x25519: readSharedJson('vectors/wycheproof/x25519_test.json'),
     ed25519: readSharedJson('vectors/wycheproof/ed25519_test.json'),
     argon2: readSharedJson('vectors/argon2/argon2-vectors.json'),
+    merkle: readSharedJson('vectors/merkle/rfc6962-vectors.json'),
     srp: {
       rfc5054Extracted: readSharedJson('vectors/srp/rfc5054-vectors.json'),
       rfc5054: readSharedJson('vectors/srp/secure-remote-password-test-vectors/rfc5054.json'),

@@ -128,6 +128,11 @@ export const errorCodes = {
     status: 503,
     summary: 'The Aura server could not be reached.',
   },
+  AURA_AUDIT_INTEGRITY: {
+    status: 409,
+    summary:
+      'The audit log failed verification: a checkpoint, consistency or inclusion proof does not hold (rewritten, truncated or forked log).',
+  },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof errorCodes;

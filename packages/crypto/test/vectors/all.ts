@@ -4,6 +4,7 @@ import { type AeadCase, runChachaVectors, runXchachaVectors, type XchachaImpl } 
 import { type Argon2VectorFile, runArgon2Vectors } from './argon2.ts';
 import { runEd25519Vectors, runX25519Vectors } from './curves.ts';
 import { runHkdfVectors, runHmacVectors } from './kdf.ts';
+import { type MerkleVectorFile, runMerkleVectors } from './merkle.ts';
 import type { VectorReport, WycheproofFile } from './report.ts';
 import { runSrpVectors } from './srp.ts';
 
@@ -16,6 +17,7 @@ export interface VectorData {
   x25519: unknown;
   ed25519: unknown;
   argon2: unknown;
+  merkle: unknown;
   srp: { rfc5054Extracted: unknown; rfc5054: unknown; srptools: unknown };
 }
 
@@ -38,6 +40,7 @@ export async function runAllVectors(
     runX25519Vectors(wp(data.x25519)),
     runEd25519Vectors(wp(data.ed25519)),
     runSrpVectors(data.srp as Parameters<typeof runSrpVectors>[0]),
+    runMerkleVectors(data.merkle as MerkleVectorFile),
     await runArgon2Vectors(data.argon2 as Argon2VectorFile),
   ];
 }
