@@ -1,3 +1,4 @@
+export * from './v1/audit.ts';
 export * from './v1/auth.ts';
 export { base64Bytes, decodedLength } from './v1/bytes.ts';
 export * from './v1/devices.ts';

@@ -8,6 +8,9 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type pg from 'pg';
+import { AuditLog } from './audit/log.ts';
+import { auditRoutes } from './audit/routes.ts';
+import { loadLogSigner } from './audit/signer.ts';
 import { registerAuthentication } from './auth/authenticate.ts';
 import { authRoutes } from './auth/routes.ts';
 import { loadServerKeys } from './auth/server-keys.ts';
@@ -104,8 +107,11 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies): Pro
     }
   });
 
-  await app.register(authRoutes(config, keys, deps.pool));
-  await app.register(deviceRoutes(config, keys, deps.pool));
+  const signer = await loadLogSigner(deps.pool, config.auditLogName, config.auditOrigin);
+  const audit = new AuditLog(deps.pool, signer);
+  await app.register(authRoutes(config, keys, deps.pool, audit));
+  await app.register(deviceRoutes(config, keys, deps.pool, audit));
+  await app.register(auditRoutes(deps.pool, audit, signer));
   for (const collection of collections) await app.register(vaultRoutes(deps.pool, collection));
   app.decorate('metricsRegistry', metrics);
   return app;

@@ -22,6 +22,9 @@ export interface ServerConfig {
   /** Failed logins per account or address before backoff starts. */
   loginFailuresBeforeBackoff: number;
   logLevel: string;
+  /** The audit log's key name and the origin prefix of each user's checkpoints. */
+  auditLogName: string;
+  auditOrigin: string;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -64,5 +67,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     },
     loginFailuresBeforeBackoff: integer(env, 'AURA_LOGIN_FAILURES_BEFORE_BACKOFF', 5, 1),
     logLevel: env.AURA_LOG_LEVEL ?? 'info',
+    auditLogName: env.AURA_AUDIT_LOG_NAME ?? 'aura-audit-log',
+    auditOrigin: env.AURA_AUDIT_ORIGIN ?? 'aura.local/audit',
   };
 }

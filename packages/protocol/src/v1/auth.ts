@@ -42,6 +42,8 @@ export const RegisterRequest = z.strictObject({
     id: base64Bytes({ exact: 16 }),
   }),
   device: DevicePublicKeys,
+  /** X25519 key derived from the account key: the server seals sensitive audit details to it. */
+  auditPublicKey: base64Bytes({ exact: 32 }).optional(),
 });
 
 export const RegisterResponse = z.strictObject({

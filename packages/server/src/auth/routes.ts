@@ -18,6 +18,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type pg from 'pg';
 import { z } from 'zod';
+import type { AuditLog } from '../audit/log.ts';
 import type { ServerConfig } from '../config.ts';
 import { LoginAttempts } from './attempts.ts';
 import { authOf } from './authenticate.ts';
@@ -27,7 +28,7 @@ import { finishLogin, startLogin, takeChallenge } from './srp-login.ts';
 
 const b64 = (s: string) => Buffer.from(s, 'base64');
 
-export function authRoutes(config: ServerConfig, keys: ServerKeys, pool: pg.Pool) {
+export function authRoutes(config: ServerConfig, keys: ServerKeys, pool: pg.Pool, audit: AuditLog) {
   const attempts = new LoginAttempts(config.loginFailuresBeforeBackoff);
 
   return async (fastify: FastifyInstance) => {
@@ -45,8 +46,8 @@ export function authRoutes(config: ServerConfig, keys: ServerKeys, pool: pg.Pool
         try {
           await client.query('BEGIN');
           const inserted = await client.query(
-            `INSERT INTO users (id, email, kdf_seed, kdf_params, srp_verifier, wrapped_account_key, account_key_id)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (email) DO NOTHING`,
+            `INSERT INTO users (id, email, kdf_seed, kdf_params, srp_verifier, wrapped_account_key, account_key_id, audit_public_key)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (email) DO NOTHING`,
             [
               userId,
               normalizeEmail(body.email),
@@ -55,6 +56,7 @@ export function authRoutes(config: ServerConfig, keys: ServerKeys, pool: pg.Pool
               b64(body.srpVerifier),
               b64(body.accountKey.wrapped),
               b64(body.accountKey.id),
+              body.auditPublicKey ? b64(body.auditPublicKey) : null,
             ],
           );
           if (inserted.rowCount === 0) {
@@ -105,6 +107,16 @@ export function authRoutes(config: ServerConfig, keys: ServerKeys, pool: pg.Pool
           proven = await finishLogin(pool, keys.loginSecret, challenge, b64(request.body.A), b64(request.body.M1));
         } catch (error) {
           attempts.fail(keysOfAttempt);
+          if (challenge.user_id) {
+            await audit.append(challenge.user_id, {
+              eventType: 'login',
+              actorId: challenge.user_id,
+              actorType: 'user',
+              action: 'login',
+              result: 'failure',
+              sensitive: { address: request.ip, reason: (error as { code?: string }).code ?? 'error' },
+            });
+          }
           throw error;
         }
         const { user } = proven;
@@ -122,6 +134,15 @@ export function authRoutes(config: ServerConfig, keys: ServerKeys, pool: pg.Pool
         attempts.succeed(keysOfAttempt);
         const kdf = { seed: user.kdf_seed.toString('base64'), params: user.kdf_params };
         const tokens = await createSession(config, keys, pool, { userId: user.id, deviceId, K: proven.K, kdf });
+        await audit.append(user.id, {
+          eventType: 'login',
+          actorId: deviceId ?? user.id,
+          actorType: deviceId ? 'device' : 'user',
+          targetId: deviceId,
+          action: 'login',
+          result: 'success',
+          sensitive: { address: request.ip },
+        });
         return {
           M2: proven.M2.toString('base64'),
           userId: user.id,
@@ -145,7 +166,16 @@ export function authRoutes(config: ServerConfig, keys: ServerKeys, pool: pg.Pool
       '/api/v1/auth/logout',
       { preHandler: app.requireAuth, schema: { tags, response: { 200: OkResponse } } },
       async (request) => {
-        await revokeSession(pool, authOf(request).sessionId, 'logout');
+        const auth = authOf(request);
+        await revokeSession(pool, auth.sessionId, 'logout');
+        await audit.append(auth.userId, {
+          eventType: 'session',
+          actorId: auth.deviceId ?? auth.userId,
+          actorType: auth.deviceId ? 'device' : 'user',
+          targetId: auth.sessionId,
+          action: 'logout',
+          result: 'success',
+        });
         return { ok: true as const };
       },
     );
@@ -153,7 +183,19 @@ export function authRoutes(config: ServerConfig, keys: ServerKeys, pool: pg.Pool
     app.post(
       '/api/v1/auth/revoke-all',
       { preHandler: app.requireAuth, schema: { tags, response: { 200: z.strictObject({ revoked: z.int() }) } } },
-      async (request) => ({ revoked: await revokeAllSessions(pool, authOf(request).userId) }),
+      async (request) => {
+        const auth = authOf(request);
+        const revoked = await revokeAllSessions(pool, auth.userId);
+        await audit.append(auth.userId, {
+          eventType: 'session',
+          actorId: auth.deviceId ?? auth.userId,
+          actorType: auth.deviceId ? 'device' : 'user',
+          action: 'revoke_all',
+          result: 'success',
+          sensitive: { sessions: revoked },
+        });
+        return { revoked };
+      },
     );
 
     app.get(
@@ -197,6 +239,18 @@ export function authRoutes(config: ServerConfig, keys: ServerKeys, pool: pg.Pool
           await client.query(
             "UPDATE sessions SET revoked_at = now(), revoked_reason = 'password-change' WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL",
             [auth.userId, auth.sessionId],
+          );
+          await audit.append(
+            auth.userId,
+            {
+              eventType: 'password_change',
+              actorId: auth.deviceId ?? auth.userId,
+              actorType: auth.deviceId ? 'device' : 'user',
+              action: 'change_password',
+              result: 'success',
+              sensitive: { address: request.ip },
+            },
+            client,
           );
           await client.query('COMMIT');
         } catch (error) {

@@ -15,6 +15,7 @@ import {
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type pg from 'pg';
+import type { AuditLog } from '../audit/log.ts';
 import { authOf } from '../auth/authenticate.ts';
 import type { ServerKeys } from '../auth/server-keys.ts';
 import { createSession } from '../auth/sessions.ts';
@@ -29,7 +30,7 @@ const notFound = () => new AuraError('AURA_NOT_FOUND', 'no such device or enroll
  * Devices and enrollment. The server never sees the account key: an enrolled device seals it
  * to the new device's public key, and the new device checks the approver's signature (M8).
  */
-export function deviceRoutes(config: ServerConfig, keys: ServerKeys, pool: pg.Pool) {
+export function deviceRoutes(config: ServerConfig, keys: ServerKeys, pool: pg.Pool, audit: AuditLog) {
   return async (fastify: FastifyInstance) => {
     const app = fastify.withTypeProvider<ZodTypeProvider>();
     const tags = ['devices'];
@@ -70,6 +71,19 @@ export function deviceRoutes(config: ServerConfig, keys: ServerKeys, pool: pg.Po
           await client.query(
             "UPDATE sessions SET revoked_at = now(), revoked_reason = 'device-revoked' WHERE device_id = $1 AND revoked_at IS NULL",
             [request.params.id],
+          );
+          const auth = authOf(request);
+          await audit.append(
+            userId,
+            {
+              eventType: 'device',
+              actorId: auth.deviceId ?? userId,
+              actorType: auth.deviceId ? 'device' : 'user',
+              targetId: request.params.id,
+              action: 'revoke',
+              result: 'success',
+            },
+            client,
           );
           await client.query('COMMIT');
         } catch (error) {

@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { base64Bytes } from './bytes.ts';
+
+/**
+ * One audit entry, the spec's AuditEntry. The Merkle leaf is the canonical JSON of these
+ * fields (keys sorted, no spaces); `entryHash` is SHA-256 of the same bytes and `previousHash`
+ * chains entries as the spec asks, but proofs come from the tree alone.
+ */
+export interface AuditEntry {
+  entryId: string;
+  timestamp: number;
+  eventType: string;
+  actorId: string;
+  actorType: 'user' | 'device' | 'support_agent' | 'system';
+  targetId: string | null;
+  action: string;
+  result: 'success' | 'failure' | 'pending';
+  /** Sensitive details (address, reasons, categories) sealed to the user's audit key, base64. */
+  sealedMetadata: string | null;
+  previousHash: string;
+}
+
+/** JSON with sorted keys and no whitespace: one byte string per value, on every platform. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+export const AuditLogKey = z.strictObject({ name: z.string(), publicKey: z.string(), origin: z.string() });
+
+export const AuditCheckpoint = z.strictObject({ size: z.int(), note: z.string() });
+
+export const AuditReceipt = z.strictObject({
+  index: z.int(),
+  checkpoint: z.string(),
+  inclusionProof: z.array(z.string()),
+});
+
+export const AuditEntryOut = z.strictObject({
+  index: z.int(),
+  leafInput: z.string(),
+  entry: z.strictObject({
+    entryId: z.string(),
+    timestamp: z.int(),
+    eventType: z.string(),
+    actorId: z.string(),
+    actorType: z.string(),
+    targetId: z.string().nullable(),
+    action: z.string(),
+    result: z.string(),
+    sealedMetadata: z.string().nullable(),
+    previousHash: z.string(),
+  }),
+  inclusionProof: z.array(z.string()),
+});
+
+export const AuditEntriesQuery = z.strictObject({
+  start: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  treeSize: z.coerce.number().int().min(1).optional(),
+});
+
+export const AuditEntriesPage = z.strictObject({ treeSize: z.int(), entries: z.array(AuditEntryOut) });
+
+export const ConsistencyQuery = z.strictObject({
+  from: z.coerce.number().int().min(1),
+  to: z.coerce.number().int().min(1),
+});
+
+export const ConsistencyProofOut = z.strictObject({ from: z.int(), to: z.int(), proof: z.array(z.string()) });
+
+export const ClientAuditEvent = z.strictObject({
+  eventType: z.enum(['key_rotation']),
+  action: z.string().min(1).max(100),
+  result: z.enum(['success', 'failure']),
+  targetId: z.string().max(200).optional(),
+  sealedMetadata: base64Bytes({ min: 1, max: 4096 }).optional(),
+});
+
+export const IntegrityReport = z.strictObject({
+  valid: z.boolean(),
+  issues: z.array(z.strictObject({ type: z.string(), entryId: z.string().nullable(), detail: z.string() })),
+  entriesChecked: z.int(),
+  merkleRoot: z.string(),
+  treeSize: z.int(),
+});

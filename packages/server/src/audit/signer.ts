@@ -1,0 +1,39 @@
+import { createPrivateKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { checkpointBody, formatSignedNote } from '@aura/crypto/merkle';
+import type pg from 'pg';
+
+/** The log's Ed25519 key, kept with the server's other keys, and the note it signs. */
+export interface LogSigner {
+  name: string;
+  publicKey: Uint8Array;
+  originFor(userId: string): string;
+  signCheckpoint(userId: string, size: number, root: Uint8Array): string;
+}
+
+export async function loadLogSigner(pool: pg.Pool, name: string, originPrefix: string): Promise<LogSigner> {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const candidate = { pkcs8: privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64') };
+  await pool.query("INSERT INTO server_keys (name, value) VALUES ('log-signing', $1) ON CONFLICT (name) DO NOTHING", [
+    JSON.stringify(candidate),
+  ]);
+  const { rows } = await pool.query<{ value: { pkcs8: string } }>(
+    "SELECT value FROM server_keys WHERE name = 'log-signing'",
+  );
+  const key: KeyObject = createPrivateKey({
+    key: Buffer.from(rows[0]?.value.pkcs8 ?? '', 'base64'),
+    format: 'der',
+    type: 'pkcs8',
+  });
+  const jwk = key.export({ format: 'jwk' }) as { x: string };
+  const publicKey = new Uint8Array(Buffer.from(jwk.x, 'base64url'));
+  const originFor = (userId: string) => `${originPrefix}/${userId}`;
+  return {
+    name,
+    publicKey,
+    originFor,
+    signCheckpoint(userId, size, root) {
+      const body = checkpointBody(originFor(userId), size, root);
+      return formatSignedNote(body, name, publicKey, sign(null, Buffer.from(body), key));
+    },
+  };
+}
