@@ -1,4 +1,5 @@
 import type { AuraClient, CollectionName, VaultRecord } from '@aura/client';
+import { AuraError } from '@aura/errors';
 import { readConfig, writeConfig } from './home.ts';
 import { printJson, printTable, progress, UsageError } from './output.ts';
 import { password } from './prompt.ts';
@@ -192,6 +193,46 @@ async function keys(client: AuraClient, [verb, noun]: string[], flags: Flags) {
     : progress(`The ${noun} key is now version ${result.version}; the old one is retired.`);
 }
 
+async function auditCommand(client: AuraClient, [verb]: string[], flags: Flags) {
+  if (verb === 'verify') {
+    const report = await client.audit.verify();
+    if (flags.json) printJson(report);
+    else if (report.valid) {
+      process.stdout.write(
+        `Verified: ${report.entriesChecked} entries, every one proven in the signed log (root ${report.merkleRoot}).\n`,
+      );
+    } else {
+      for (const issue of report.issues) process.stdout.write(`INTEGRITY FAILURE (${issue.type}): ${issue.detail}\n`);
+    }
+    if (!report.valid)
+      throw new AuraError(
+        'AURA_AUDIT_INTEGRITY',
+        'the audit log did not verify: the server rewrote, truncated or forked it',
+      );
+    return;
+  }
+  if (verb !== 'log') throw new UsageError('usage: aura audit log|verify');
+  const { entries } = await client.audit.entries();
+  if (flags.json) return printJson(entries);
+  printTable(
+    entries.map((e) => ({
+      '#': String(e.index),
+      time: new Date(e.timestamp).toISOString().slice(0, 19).replace('T', ' '),
+      event: e.eventType,
+      action: e.action,
+      result: e.result,
+      by: `${e.actorType} ${e.actorId.slice(0, 8)}`,
+      details: e.details
+        ? Object.entries(e.details)
+            .map(([k, v]) => `${k}=${String(v)}`)
+            .join(' ')
+        : '',
+    })),
+    ['#', 'time', 'event', 'action', 'result', 'by', 'details'],
+  );
+  process.stdout.write(`All ${entries.length} entries verified against the signed checkpoint.\n`);
+}
+
 export async function runCommand(client: AuraClient, positionals: string[], flags: Flags): Promise<void> {
   const [noun, ...rest] = positionals;
   switch (noun) {
@@ -211,6 +252,9 @@ export async function runCommand(client: AuraClient, positionals: string[], flag
       return;
     case 'keys':
       await keys(client, rest, flags);
+      return;
+    case 'audit':
+      await auditCommand(client, rest, flags);
       return;
   }
   throw new UsageError(`unknown command "${noun}"`);

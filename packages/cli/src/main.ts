@@ -19,6 +19,7 @@ Usage: aura [--server URL] [--json] [--password-stdin] COMMAND ...
   aura people list | rm ID
   aura device list | enroll --email E [--name N] | approve CODE | revoke ID
   aura keys rotate context|people           re-encrypt a collection under a new key (resumable)
+  aura audit log | verify                   everything that happened to the account, checked on this device
 
 Passwords come from a prompt, or one per line on stdin with --password-stdin.
 --server (or "server" in ${auraHome()}/config.json, or AURA_SERVER) picks the server; default ${DEFAULT_SERVER}.

@@ -16,6 +16,7 @@ const exitFor: Partial<Record<ErrorCode, number>> = {
   AURA_SERVER_MISBEHAVED: EXIT.tampered,
   AURA_CRYPTO_KDF_TOO_WEAK: EXIT.tampered,
   AURA_CRYPTO_SRP_BAD_PUBLIC_VALUE: EXIT.tampered,
+  AURA_AUDIT_INTEGRITY: EXIT.tampered,
 };
 
 export class UsageError extends Error {}

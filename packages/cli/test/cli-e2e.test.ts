@@ -156,6 +156,20 @@ it('end to end through the aura command: two devices, search, password change, r
   assert.equal(locked.code, 3, locked.stderr);
   assert.match(locked.stderr, /AURA_SESSION_REVOKED/);
 
+  // The verified audit log holds what happened, and verifies.
+  const log = await json<{ eventType: string; action: string }[]>('laptop', ['audit', 'log']);
+  const events = log.map((e) => `${e.eventType}:${e.action}`);
+  for (const expected of [
+    'registration:register',
+    'device:enroll',
+    'password_change:change_password',
+    'device:revoke',
+  ]) {
+    assert.ok(events.includes(expected), `${expected} in ${events.join(', ')}`);
+  }
+  assert.ok(events.some((e) => e.startsWith('key_rotation:')));
+  assert.match((await ok('laptop', ['audit', 'verify'])).stdout, /^Verified: \d+ entries/);
+
   // The zero-knowledge check, after all of that.
   const dump = await dumpDatabase(db.url);
   for (const secret of [

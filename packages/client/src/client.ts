@@ -1,5 +1,6 @@
 import {
   DEFAULT_KDF_PARAMS,
+  deriveAuditKeyPair,
   deriveKeyEncryptionKey,
   deriveMasterKey,
   deriveSrpPrivateKey,
@@ -26,6 +27,7 @@ import {
   wrapAccountKey,
 } from '@aura/crypto';
 import { AuraError } from '@aura/errors';
+import { AuditVerifier } from './audit.ts';
 import { approveEnrollment, type EnrollmentTicket, listDevices, requestEnrollment, revokeDevice } from './devices.ts';
 import { bigIntToBytes, fromBase64, toBase64 } from './encoding.ts';
 import { Api } from './http.ts';
@@ -132,6 +134,7 @@ export class AuraClient {
           sealingPublicKey: device.sealing.publicKey,
           signingPublicKey: device.signing.publicKey,
         },
+        auditPublicKey: toBase64(deriveAuditKeyPair(accountKey).publicKey),
       },
       { auth: false },
     );
@@ -244,6 +247,15 @@ export class AuraClient {
       this.#accountKey = key;
     }
     return this.#accountKey;
+  }
+
+  /** This device's check of the account's audit log. */
+  get audit(): AuditVerifier {
+    const session = this.#requireSession();
+    const device = this.#state.device;
+    if (!device) throw new AuraError('AURA_NOT_LOGGED_IN', 'this device has no keys; log in again');
+    device.auditPins ??= {};
+    return new AuditVerifier(this.api, this.accountKey(), device.auditPins, session.userId, () => this.#save());
   }
 
   get vault(): Vault {

@@ -1,3 +1,4 @@
+export type { AuditPin, IntegrityIssue, IntegrityReport, VerifiedEntry } from './audit.ts';
 export { AuraClient, type ClientOptions } from './client.ts';
 export { type DeviceInfo, type EnrollmentTicket, enrollmentCode } from './devices.ts';
 export type { KeyringState } from './keyring.ts';

@@ -9,6 +9,8 @@ export interface DeviceState {
   /** Set once the account knows this device (registration or an approved enrollment). */
   deviceId?: string;
   email?: string;
+  /** Per account (user id): the audit log key first seen and the newest checkpoint verified. */
+  auditPins?: Record<string, import('./audit.ts').AuditPin>;
   sealing: { secretKey: string; publicKey: string };
   signing: { secretKey: string; publicKey: string };
 }

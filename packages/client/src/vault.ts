@@ -285,6 +285,12 @@ export class Vault {
     await this.#saveKeyring({
       collections: { ...rotating.state.collections, [collection]: { current: target, retiredBelow: target } },
     });
+    await this.api.request('POST', '/api/v1/audit/entries', {
+      eventType: 'key_rotation',
+      action: `rotate ${collection} to version ${target}`,
+      result: 'success',
+      targetId: collection,
+    });
     return { version: target, reencrypted };
   }
 }

@@ -1,4 +1,5 @@
 import { AuraError } from '@aura/errors';
+import { x25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { platform } from '#platform';
 import { decryptFailed } from './aead.ts';
@@ -179,4 +180,14 @@ export function deriveBlindIndexKey(accountKey: SymmetricKey, collection: string
   checkName(field, 'field');
   const info = `aura/v1/blind-index\0${collection}\0${field}`;
   return symmetricKey('blind-index', hkdfSha256(accountKey.bytes, undefined, info, KEY_BYTES));
+}
+
+/**
+ * The account's audit key pair: X25519, derived from the account key so every device of the
+ * account can open what the server sealed to its public half (addresses, reasons).
+ */
+export function deriveAuditKeyPair(accountKey: SymmetricKey): { secretKey: Uint8Array; publicKey: Uint8Array } {
+  assertKey(accountKey, 'account');
+  const secretKey = hkdfSha256(accountKey.bytes, undefined, 'aura/v1/audit-sealing-key', 32);
+  return { secretKey, publicKey: x25519.getPublicKey(secretKey) };
 }

@@ -32,6 +32,7 @@ export {
   sealEnvelope,
 } from './envelope.ts';
 export {
+  deriveAuditKeyPair,
   deriveBlindIndexKey,
   deriveCollectionKey,
   deriveKdfSalt,

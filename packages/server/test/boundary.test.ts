@@ -45,3 +45,11 @@ it('property: the server normalises an email exactly as the client derives keys 
     ),
   );
 });
+
+it('the Merkle and public-key entries hold no secret-key operation', async () => {
+  const merkle = Object.keys(await import('@aura/crypto/merkle'));
+  const pub = Object.keys(await import('@aura/crypto/public'));
+  for (const name of [...merkle, ...pub])
+    assert.doesNotMatch(name, /open|unwrap|derive|master|envelope|decrypt|sign$/i, name);
+  assert.deepEqual(pub, ['sealTo']);
+});

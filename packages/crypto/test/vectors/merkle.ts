@@ -66,14 +66,15 @@ export function runMerkleVectors(file: MerkleVectorFile): VectorReport {
   }
   const t = file.treeVectors;
   const leaves = t.leafInputs.map((input) => leafHash(b(input)));
-  leaves.forEach((h, i) => record(report, `leaf ${i}`, toHex(h) === t.leafHashes[i]));
+  for (const [i, h] of leaves.entries()) record(report, `leaf ${i}`, toHex(h) === t.leafHashes[i]);
   const node = memoryTree(leaves);
   for (const [size, root] of Object.entries(t.rootsByTreeSize)) {
     record(report, `root of size ${size}`, toHex(rangeHash(node, 0, Number(size))) === root);
   }
-  t.nodeHashesByLevel.forEach((level, l) =>
-    level.forEach((h, i) => record(report, `node ${l}/${i}`, toHex(node(l, i)) === h)),
-  );
+  for (const [l, level] of t.nodeHashesByLevel.entries()) {
+    for (const [i, h] of level.entries()) record(report, `node ${l}/${i}`, toHex(node(l, i)) === h);
+  }
+
   for (const p of file.inclusionProofs) {
     const id = `inclusion ${p.leafIndex}/${p.treeSize}`;
     record(

@@ -73,6 +73,19 @@ export function authRoutes(config: ServerConfig, keys: ServerKeys, pool: pg.Pool
               b64(body.device.signingPublicKey),
             ],
           );
+          await audit.append(
+            userId,
+            {
+              eventType: 'registration',
+              actorId: userId,
+              actorType: 'user',
+              targetId: deviceId,
+              action: 'register',
+              result: 'success',
+              sensitive: { address: request.ip },
+            },
+            client,
+          );
           await client.query('COMMIT');
         } catch (error) {
           if (!(error instanceof AuraError)) await client.query('ROLLBACK').catch(() => {});

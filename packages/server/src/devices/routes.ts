@@ -180,6 +180,19 @@ export function deviceRoutes(config: ServerConfig, keys: ServerKeys, pool: pg.Po
               deviceId,
             ],
           );
+          await audit.append(
+            auth.userId,
+            {
+              eventType: 'device',
+              actorId: auth.deviceId,
+              actorType: 'device',
+              targetId: deviceId,
+              action: 'enroll',
+              result: 'success',
+              sensitive: { name: enrollment.name },
+            },
+            client,
+          );
           await client.query('COMMIT');
         } catch (error) {
           await client.query('ROLLBACK').catch(() => {});
