@@ -5,7 +5,8 @@ ALTER TABLE users ADD COLUMN audit_public_key bytea;
 CREATE TABLE audit_logs (
   user_id          uuid PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
   size             bigint NOT NULL DEFAULT 0,
-  last_entry_hash  bytea
+  last_entry_hash  bytea,
+  last_root        bytea
 );
 
 CREATE TABLE audit_entries (

@@ -38,34 +38,27 @@ export interface Receipt {
 
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
 
-/** Perfect-subtree hashes for `pairs`, from the database, plus any computed but not yet stored. */
-async function nodeSource(db: Db, userId: string, pairs: [number, number][], pending = new Map<string, Uint8Array>()) {
-  const missing = pairs.filter(([l, i]) => !pending.has(`${l}/${i}`));
-  const found = new Map(pending);
-  if (missing.length > 0) {
+/** Perfect-subtree hashes for `pairs`, fetched in one query. */
+async function nodeSource(db: Db, userId: string, pairs: [number, number][]): Promise<PerfectNode> {
+  const found = new Map<string, Uint8Array>();
+  if (pairs.length > 0) {
     const { rows } = await db.query<{ level: number; idx: string; hash: Buffer }>(
       `SELECT level, idx, hash FROM audit_nodes
         WHERE user_id = $1 AND (level, idx) IN (SELECT * FROM unnest($2::smallint[], $3::bigint[]))`,
-      [userId, missing.map(([l]) => l), missing.map(([, i]) => i)],
+      [userId, pairs.map(([l]) => l), pairs.map(([, i]) => i)],
     );
     for (const r of rows) found.set(`${r.level}/${r.idx}`, new Uint8Array(r.hash));
   }
-  const node: PerfectNode = (level, index) => {
+  return (level, index) => {
     const hash = found.get(`${level}/${index}`);
     if (!hash) throw new Error(`audit node ${level}/${index} is missing`);
     return hash;
   };
-  return node;
 }
 
 /** Runs a tree computation with the nodes it needs fetched in one query. */
-async function withNodes<T>(
-  db: Db,
-  userId: string,
-  run: (node: PerfectNode) => T,
-  pending?: Map<string, Uint8Array>,
-): Promise<T> {
-  return run(await nodeSource(db, userId, perfectNodesNeeded(run), pending));
+async function withNodes<T>(db: Db, userId: string, run: (node: PerfectNode) => T): Promise<T> {
+  return run(await nodeSource(db, userId, perfectNodesNeeded(run)));
 }
 
 /**
@@ -96,16 +89,23 @@ export class AuditLog {
   }
 
   async #append(db: pg.PoolClient, userId: string, event: AuditEvent): Promise<Receipt> {
-    await db.query('INSERT INTO audit_logs (user_id) VALUES ($1) ON CONFLICT (user_id) DO NOTHING', [userId]);
+    // One statement creates or locks the log head and returns it: appends for a user queue here.
     const head = (
-      await db.query<{ size: string; last_entry_hash: Buffer | null; audit_public_key: Buffer | null }>(
-        `SELECT l.size, l.last_entry_hash, u.audit_public_key FROM audit_logs l JOIN users u ON u.id = l.user_id
-          WHERE l.user_id = $1 FOR UPDATE OF l`,
+      await db.query<{
+        size: string;
+        last_entry_hash: Buffer | null;
+        last_root: Buffer | null;
+        audit_public_key: Buffer | null;
+      }>(
+        `INSERT INTO audit_logs (user_id) VALUES ($1)
+         ON CONFLICT (user_id) DO UPDATE SET user_id = EXCLUDED.user_id
+         RETURNING size, last_entry_hash, last_root, (SELECT audit_public_key FROM users WHERE id = $1) AS audit_public_key`,
         [userId],
       )
     ).rows[0];
     if (!head) throw new Error('audit log head missing');
     const index = Number(head.size);
+    const size = index + 1;
     let sealedMetadata = event.sealedMetadata ?? null;
     if (!sealedMetadata && event.sensitive && head.audit_public_key) {
       sealedMetadata = b64(
@@ -127,28 +127,33 @@ export class AuditLog {
     const leafInput = Buffer.from(canonicalJson(entry));
     const entryHash = createHash('sha256').update(leafInput).digest();
 
-    // The new leaf and every perfect subtree it completes.
+    // The new leaf and the perfect subtrees it completes are known by position alone; every
+    // other node the root and both proofs need comes from the database in one query.
+    const created: [number, number][] = [[0, index]];
+    for (let level = 0, i = index; i % 2 === 1; level++, i = (i - 1) / 2) created.push([level + 1, (i - 1) / 2]);
+    const isCreated = new Set(created.map(([l, i]) => `${l}/${i}`));
+    const lefts: [number, number][] = created.slice(1).map(([l, i]) => [l - 1, 2 * i]);
+    const needed = [
+      ...lefts,
+      ...perfectNodesNeeded((node) => rangeHash(node, 0, size)),
+      ...perfectNodesNeeded((node) => inclusionProof(node, index, size)),
+      ...(index > 0 ? perfectNodesNeeded((node) => consistencyProof(node, index, size)) : []),
+    ].filter(([l, i]) => !isCreated.has(`${l}/${i}`));
+    const stored = await nodeSource(db, userId, needed);
     const pending = new Map<string, Uint8Array>([[`0/${index}`, leafHash(leafInput)]]);
-    const lefts: [number, number][] = [];
-    for (let level = 0, i = index; i % 2 === 1; level++, i = (i - 1) / 2) lefts.push([level, i - 1]);
-    const stored = await nodeSource(db, userId, lefts);
-    for (let level = 0, i = index; i % 2 === 1; level++, i = (i - 1) / 2) {
-      const right = pending.get(`${level}/${i}`) as Uint8Array;
-      pending.set(`${level + 1}/${(i - 1) / 2}`, nodeHash(stored(level, i - 1), right));
+    for (const [level, i] of created.slice(1)) {
+      pending.set(
+        `${level}/${i}`,
+        nodeHash(stored(level - 1, 2 * i), pending.get(`${level - 1}/${2 * i + 1}`) as Uint8Array),
+      );
     }
-    const size = index + 1;
-    const root = await withNodes(db, userId, (node) => rangeHash(node, 0, size), pending);
+    const node: PerfectNode = (level, i) => pending.get(`${level}/${i}`) ?? stored(level, i);
+    const root = rangeHash(node, 0, size);
 
     // Refuse to sign a checkpoint that does not extend the last one.
     if (index > 0) {
-      const last = (
-        await db.query<{ root: Buffer }>('SELECT root FROM audit_checkpoints WHERE user_id = $1 AND size = $2', [
-          userId,
-          index,
-        ])
-      ).rows[0];
-      const proof = await withNodes(db, userId, (node) => consistencyProof(node, index, size), pending);
-      if (!last || !verifyConsistency(index, size, proof, new Uint8Array(last.root), root)) {
+      const proof = consistencyProof(node, index, size);
+      if (!head.last_root || !verifyConsistency(index, size, proof, new Uint8Array(head.last_root), root)) {
         throw new AuraError(
           'AURA_AUDIT_INTEGRITY',
           'the audit log is not consistent with its last checkpoint; nothing was signed',
@@ -156,31 +161,37 @@ export class AuditLog {
       }
     }
     const checkpoint = this.signer.signCheckpoint(userId, size, root);
-    const proof = await withNodes(db, userId, (node) => inclusionProof(node, index, size), pending);
-
-    await db.query(
-      'INSERT INTO audit_entries (user_id, idx, entry_id, leaf_input, event_type, created_at) VALUES ($1, $2, $3, $4, $5, to_timestamp($6 / 1000.0))',
-      [userId, index, entry.entryId, leafInput, entry.eventType, entry.timestamp],
-    );
+    const proof = inclusionProof(node, index, size);
     const nodes = [...pending.entries()].map(
       ([key, hash]) => [...key.split('/').map(Number), hash] as [number, number, Uint8Array],
     );
     await db.query(
-      `INSERT INTO audit_nodes (user_id, level, idx, hash)
-       SELECT $1, * FROM unnest($2::smallint[], $3::bigint[], $4::bytea[])`,
-      [userId, nodes.map((n) => n[0]), nodes.map((n) => n[1]), nodes.map((n) => Buffer.from(n[2]))],
+      `WITH entry AS (
+         INSERT INTO audit_entries (user_id, idx, entry_id, leaf_input, event_type, created_at)
+         VALUES ($1, $2, $3, $4, $5, to_timestamp($6 / 1000.0))
+       ), nodes AS (
+         INSERT INTO audit_nodes (user_id, level, idx, hash)
+         SELECT $1, * FROM unnest($7::smallint[], $8::bigint[], $9::bytea[])
+       ), checkpoint AS (
+         INSERT INTO audit_checkpoints (user_id, size, root, note) VALUES ($1, $10, $11, $12)
+       )
+       UPDATE audit_logs SET size = $10, last_entry_hash = $13, last_root = $11 WHERE user_id = $1`,
+      [
+        userId,
+        index,
+        entry.entryId,
+        leafInput,
+        entry.eventType,
+        entry.timestamp,
+        nodes.map((n) => n[0]),
+        nodes.map((n) => n[1]),
+        nodes.map((n) => Buffer.from(n[2])),
+        size,
+        Buffer.from(root),
+        checkpoint,
+        entryHash,
+      ],
     );
-    await db.query('UPDATE audit_logs SET size = $2, last_entry_hash = $3 WHERE user_id = $1', [
-      userId,
-      size,
-      entryHash,
-    ]);
-    await db.query('INSERT INTO audit_checkpoints (user_id, size, root, note) VALUES ($1, $2, $3, $4)', [
-      userId,
-      size,
-      Buffer.from(root),
-      checkpoint,
-    ]);
     return { index, checkpoint, inclusionProof: proof.map(b64) };
   }
 
@@ -205,6 +216,11 @@ export class AuditLog {
     if (from > to || to > size)
       throw new AuraError('AURA_INVALID_INPUT', `sizes must satisfy 1 <= from <= to <= ${size}`);
     return (await withNodes(this.pool, userId, (node) => consistencyProof(node, from, to))).map(b64);
+  }
+
+  /** The inclusion proof of entry `index` in the tree of `size` entries. */
+  async inclusion(userId: string, index: number, size: number): Promise<string[]> {
+    return (await withNodes(this.pool, userId, (node) => inclusionProof(node, index, size))).map(b64);
   }
 
   async entries(userId: string, start: number, limit: number, treeSize?: number) {
