@@ -92,7 +92,9 @@ for (const size of sizes) {
   const started = performance.now();
   let level: Uint8Array[] = Array.from({ length: size }, (_, k) => leafHash(new TextEncoder().encode(`entry ${k}`)));
   const leaves = level;
+  const levels: Uint8Array[][] = [];
   for (let l = 0; level.length > 0; l++) {
+    levels.push(level);
     for (let from = 0; from < level.length; from += 100_000) {
       const chunk = level.slice(from, from + 100_000);
       await pool.query(
@@ -105,10 +107,7 @@ for (const size of sizes) {
       next.push(nodeHash(level[k] as Uint8Array, level[k + 1] as Uint8Array));
     level = next;
   }
-  const node = (lv: number, ix: number): Uint8Array => {
-    if (lv === 0) return leaves[ix] as Uint8Array;
-    return nodeHash(node(lv - 1, 2 * ix), node(lv - 1, 2 * ix + 1));
-  };
+  const node = (lv: number, ix: number): Uint8Array => levels[lv]?.[ix] as Uint8Array;
   const root = rangeHash(node, 0, size);
   await pool.query('INSERT INTO audit_logs (user_id, size) VALUES ($1, $2)', [userId, size]);
   await pool.query('INSERT INTO audit_checkpoints (user_id, size, root, note) VALUES ($1, $2, $3, $4)', [

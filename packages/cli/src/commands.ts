@@ -13,6 +13,10 @@ export interface Flags {
   expires?: string | undefined;
   relationship?: string | undefined;
   notes?: string | undefined;
+  ticket?: string | undefined;
+  categories?: string | undefined;
+  hours?: string | undefined;
+  operatorSignature?: string | undefined;
 }
 
 const COLLECTION: Record<string, CollectionName> = { context: 'contexts', people: 'relationships' };
@@ -233,6 +237,90 @@ async function auditCommand(client: AuraClient, [verb]: string[], flags: Flags) 
   process.stdout.write(`All ${entries.length} entries verified against the signed checkpoint.\n`);
 }
 
+const CATEGORY: Record<string, CollectionName> = {
+  context: 'contexts',
+  contexts: 'contexts',
+  people: 'relationships',
+  relationships: 'relationships',
+  'learning-events': 'learning-events',
+};
+
+async function supportCommand(client: AuraClient, [verb, arg]: string[], flags: Flags) {
+  const support = client.support;
+  switch (verb) {
+    case 'request': {
+      const { id } = await support.requestAccess(need(arg, 'USER (email)'), need(flags.ticket, '--ticket'));
+      return flags.json
+        ? printJson({ id })
+        : progress(`Access requested (${id}); the user sees it in "aura support list".`);
+    }
+    case 'grant': {
+      const categories = need(flags.categories, '--categories')
+        .split(',')
+        .map(
+          (c) =>
+            CATEGORY[c.trim()] ??
+            (() => {
+              throw new UsageError(`unknown category "${c}" (context, people, learning-events)`);
+            })(),
+        );
+      const hours = flags.hours ? Number(flags.hours) : 24;
+      if (!(hours > 0 && hours <= 24 * 30)) throw new UsageError('--hours must be a number of hours up to 720');
+      const granted = await support.grant(need(arg, 'AGENT (id)'), categories, { hours });
+      return flags.json
+        ? printJson(granted)
+        : progress(
+            `Granted "${granted.agent}" (fingerprint ${granted.agentFingerprint}) read access to ${categories.join(', ')}: ` +
+              `${granted.records} records until ${granted.validUntil}. Revoke with: aura support revoke ${granted.grantId}`,
+          );
+    }
+    case 'list': {
+      const [requests, grants] = await Promise.all([support.requests(), support.grants()]);
+      if (flags.json) return printJson({ requests, grants });
+      process.stdout.write('Requests\n');
+      printTable(
+        requests.map((r) => ({
+          id: r.id,
+          agent: `${r.agent.name} (${r.agent.id})`,
+          ticket: r.ticket,
+          status: r.status,
+        })),
+        ['id', 'agent', 'ticket', 'status'],
+      );
+      process.stdout.write('\nGrants\n');
+      return printTable(
+        grants.map((g) => ({
+          id: g.id,
+          agent: g.agentId,
+          categories: g.categories.join(','),
+          until: g.validUntil,
+          state: g.revokedAt ? 'revoked' : 'active',
+        })),
+        ['id', 'agent', 'categories', 'until', 'state'],
+      );
+    }
+    case 'revoke':
+      await support.revoke(need(arg, 'GRANT (id)'));
+      return progress(
+        `Revoked ${arg}: the copies are deleted and the agent can no longer read them. What was read stays read.`,
+      );
+    case 'read': {
+      const result = await support.read(need(arg, 'GRANT (id)'));
+      return flags.json ? printJson(result) : printJson(result.records);
+    }
+    case 'agent-register': {
+      const info = await support.registerAsAgent(
+        need(flags.name, '--name'),
+        need(flags.operatorSignature, '--operator-signature'),
+      );
+      return flags.json ? printJson(info) : progress(`This account is now support agent ${info.id}.`);
+    }
+  }
+  throw new UsageError(
+    'usage: aura support request USER --ticket T | grant AGENT --categories C,... [--hours H] | list | revoke ID | read ID',
+  );
+}
+
 export async function runCommand(client: AuraClient, positionals: string[], flags: Flags): Promise<void> {
   const [noun, ...rest] = positionals;
   switch (noun) {
@@ -255,6 +343,9 @@ export async function runCommand(client: AuraClient, positionals: string[], flag
       return;
     case 'audit':
       await auditCommand(client, rest, flags);
+      return;
+    case 'support':
+      await supportCommand(client, rest, flags);
       return;
   }
   throw new UsageError(`unknown command "${noun}"`);

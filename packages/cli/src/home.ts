@@ -9,6 +9,8 @@ export function auraHome(): string {
 
 export interface CliConfig {
   server?: string;
+  /** The support operator's Ed25519 public key (base64): agents' keys must carry its signature. */
+  supportOperatorKey?: string;
 }
 
 export const DEFAULT_SERVER = 'http://127.0.0.1:8787';

@@ -20,6 +20,9 @@ Usage: aura [--server URL] [--json] [--password-stdin] COMMAND ...
   aura device list | enroll --email E [--name N] | approve CODE | revoke ID
   aura keys rotate context|people           re-encrypt a collection under a new key (resumable)
   aura audit log | verify                   everything that happened to the account, checked on this device
+  aura support request USER --ticket T      (agents) ask a user for access
+  aura support grant AGENT --categories context,people [--hours H] | list | revoke ID
+  aura support read ID                      (agents) read what a grant shows
 
 Passwords come from a prompt, or one per line on stdin with --password-stdin.
 --server (or "server" in ${auraHome()}/config.json, or AURA_SERVER) picks the server; default ${DEFAULT_SERVER}.
@@ -43,6 +46,10 @@ export async function main(argv: string[]): Promise<number> {
         expires: { type: 'string' },
         relationship: { type: 'string' },
         notes: { type: 'string' },
+        ticket: { type: 'string' },
+        categories: { type: 'string' },
+        hours: { type: 'string' },
+        'operator-signature': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -56,14 +63,21 @@ export async function main(argv: string[]): Promise<number> {
       return new Promise<number>(() => {}); // runs until Ctrl-C; main exits the process
     }
     const server = values.server ?? process.env.AURA_SERVER ?? readConfig().server ?? DEFAULT_SERVER;
+    const supportOperatorKey = process.env.AURA_SUPPORT_OPERATOR_KEY ?? readConfig().supportOperatorKey;
     const client = await AuraClient.open({
       server,
       store: new FileStateStore(statePath()),
+      ...(supportOperatorKey ? { supportOperatorKey } : {}),
       onProgress: (step) => {
         if (!json) process.stderr.write(`${step}\n`);
       },
     });
-    await runCommand(client, positionals, { ...values, json, passwordStdin: values['password-stdin'] ?? false });
+    await runCommand(client, positionals, {
+      ...values,
+      json,
+      passwordStdin: values['password-stdin'] ?? false,
+      operatorSignature: values['operator-signature'],
+    });
     return EXIT.ok;
   } catch (error) {
     if (error instanceof TypeError && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

@@ -32,6 +32,7 @@ import { approveEnrollment, type EnrollmentTicket, listDevices, requestEnrollmen
 import { bigIntToBytes, fromBase64, toBase64 } from './encoding.ts';
 import { Api } from './http.ts';
 import type { ClientState, DeviceState, SessionState, StateStore } from './state.ts';
+import { Support } from './support.ts';
 import { Vault } from './vault.ts';
 
 export interface ClientOptions {
@@ -39,6 +40,8 @@ export interface ClientOptions {
   store: StateStore;
   /** Told about slow steps (Argon2id takes a few hundred milliseconds). */
   onProgress?: (step: string) => void;
+  /** Base64 Ed25519 key of the support operator whose signature an agent's keys must carry (M8). */
+  supportOperatorKey?: string;
 }
 
 interface SrpInit {
@@ -247,6 +250,14 @@ export class AuraClient {
       this.#accountKey = key;
     }
     return this.#accountKey;
+  }
+
+  /** Support access: requests, grants and revocations (and, for agents, reading grants). */
+  get support(): Support {
+    const session = this.#requireSession();
+    const device = this.#state.device;
+    if (!device) throw new AuraError('AURA_NOT_LOGGED_IN', 'this device has no keys; log in again');
+    return new Support(this.api, device, this.options.supportOperatorKey, session, () => this.vault);
   }
 
   /** This device's check of the account's audit log. */

@@ -4,4 +4,5 @@ export { type DeviceInfo, type EnrollmentTicket, enrollmentCode } from './device
 export type { KeyringState } from './keyring.ts';
 export type { CollectionName, ContextData, LearningEventData, PersonData, RecordData, VaultRecord } from './records.ts';
 export { type ClientState, MemoryStateStore, type StateStore } from './state.ts';
+export { agentKeyStatement, checkAgent, type SupportAgentInfo, signAgentKeys } from './support.ts';
 export type { PutOptions, Vault } from './vault.ts';

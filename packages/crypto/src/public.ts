@@ -1,5 +1,6 @@
 /**
- * Public-key operations a server may perform for a user without holding any of the user's
- * secrets: sealing to a public key. Exported apart from the package entry for that reason.
+ * Public-key operations a server may perform without holding any user's secret: sealing to
+ * a public key and checking a signature. Exported apart from the package entry for that reason.
  */
 export { sealTo } from './seal.ts';
+export { verifySignature } from './sign.ts';

@@ -133,6 +133,26 @@ export const errorCodes = {
     summary:
       'The audit log failed verification: a checkpoint, consistency or inclusion proof does not hold (rewritten, truncated or forked log).',
   },
+  AURA_FORBIDDEN: {
+    status: 403,
+    summary: 'This account may not do that (for example, a route for support agents called by a user).',
+  },
+  AURA_SUPPORT_NOT_CONFIGURED: {
+    status: 400,
+    summary: 'Support access needs an operator key, and none is configured.',
+  },
+  AURA_SUPPORT_AGENT_UNTRUSTED: {
+    status: 400,
+    summary: "A support agent's keys are not signed by the operator key this client trusts.",
+  },
+  AURA_SUPPORT_GRANT_INVALID: {
+    status: 400,
+    summary: 'A support grant does not match what the user signed (agent, categories, window) or is malformed.',
+  },
+  AURA_SUPPORT_GRANT_INACTIVE: {
+    status: 403,
+    summary: 'The support grant has expired or was revoked.',
+  },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -3,4 +3,5 @@ export * from './v1/auth.ts';
 export { base64Bytes, decodedLength } from './v1/bytes.ts';
 export * from './v1/devices.ts';
 export { ErrorBody } from './v1/error.ts';
+export * from './v1/support.ts';
 export * from './v1/vault.ts';

@@ -19,6 +19,8 @@ import { deviceRoutes } from './devices/routes.ts';
 import { registerErrorHandling, sendError } from './http/errors.ts';
 import { registerTrustedHosts } from './http/hosts.ts';
 import { registerMetrics } from './http/metrics.ts';
+import { Notifier, notificationRoutes } from './notifications/notifier.ts';
+import { supportRoutes } from './support/routes.ts';
 import { vaultRoutes } from './vault/routes.ts';
 
 export interface AppDependencies {
@@ -108,10 +110,22 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies): Pro
   });
 
   const signer = await loadLogSigner(deps.pool, config.auditLogName, config.auditOrigin);
-  const audit = new AuditLog(deps.pool, signer);
+  const notifier = new Notifier();
+  const audit = new AuditLog(deps.pool, signer, (userId, entry, index) =>
+    notifier.publish(userId, {
+      type: 'audit',
+      index,
+      eventType: entry.eventType,
+      action: entry.action,
+      result: entry.result,
+      actorType: entry.actorType,
+    }),
+  );
   await app.register(authRoutes(config, keys, deps.pool, audit));
   await app.register(deviceRoutes(config, keys, deps.pool, audit));
   await app.register(auditRoutes(deps.pool, audit, signer));
+  await app.register(supportRoutes(config, deps.pool, audit));
+  await app.register(notificationRoutes(notifier));
   for (const collection of collections) await app.register(vaultRoutes(deps.pool, collection));
   app.decorate('metricsRegistry', metrics);
   return app;

@@ -25,6 +25,8 @@ export interface ServerConfig {
   /** The audit log's key name and the origin prefix of each user's checkpoints. */
   auditLogName: string;
   auditOrigin: string;
+  /** Base64 Ed25519 public key of the operator who signs support agents' keys (M8). */
+  supportOperatorKey: string | undefined;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -69,5 +71,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     logLevel: env.AURA_LOG_LEVEL ?? 'info',
     auditLogName: env.AURA_AUDIT_LOG_NAME ?? 'aura-audit-log',
     auditOrigin: env.AURA_AUDIT_ORIGIN ?? 'aura.local/audit',
+    supportOperatorKey: env.AURA_SUPPORT_OPERATOR_KEY || undefined,
   };
 }

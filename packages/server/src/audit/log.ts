@@ -34,6 +34,7 @@ export interface Receipt {
   index: number;
   checkpoint: string;
   inclusionProof: string[];
+  entry: AuditEntry;
 }
 
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
@@ -70,15 +71,23 @@ export class AuditLog {
   constructor(
     private readonly pool: pg.Pool,
     private readonly signer: LogSigner,
+    /** Told after each committed append (notifications). */
+    private readonly onAppend: (userId: string, entry: AuditEntry, index: number) => void = () => {},
   ) {}
 
   async append(userId: string, event: AuditEvent, db?: pg.PoolClient): Promise<Receipt> {
-    if (db) return this.#append(db, userId, event);
+    if (db) {
+      // Inside the caller's transaction, which commits right after (notice may precede it by a moment).
+      const receipt = await this.#append(db, userId, event);
+      queueMicrotask(() => this.onAppend(userId, receipt.entry, receipt.index));
+      return receipt;
+    }
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
       const receipt = await this.#append(client, userId, event);
       await client.query('COMMIT');
+      this.onAppend(userId, receipt.entry, receipt.index);
       return receipt;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {});
@@ -192,7 +201,7 @@ export class AuditLog {
         entryHash,
       ],
     );
-    return { index, checkpoint, inclusionProof: proof.map(b64) };
+    return { index, checkpoint, inclusionProof: proof.map(b64), entry };
   }
 
   async checkpoint(userId: string, size?: number): Promise<{ size: number; note: string }> {

@@ -86,7 +86,9 @@ export function auditRoutes(pool: pg.Pool, log: AuditLog, signer: LogSigner) {
           result: request.body.result,
           ...(request.body.sealedMetadata ? { sealedMetadata: request.body.sealedMetadata } : {}),
         });
-        return reply.code(201).send(receipt);
+        return reply
+          .code(201)
+          .send({ index: receipt.index, checkpoint: receipt.checkpoint, inclusionProof: receipt.inclusionProof });
       },
     );
 

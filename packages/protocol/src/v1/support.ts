@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { Email } from './auth.ts';
+import { base64Bytes } from './bytes.ts';
+import { collections } from './vault.ts';
+
+export const SupportCategory = z.enum(collections);
+
+export const AgentRegistration = z.strictObject({
+  name: z.string().min(1).max(100),
+  sealingPublicKey: base64Bytes({ exact: 32 }),
+  signingPublicKey: base64Bytes({ exact: 32 }),
+  /** The operator's Ed25519 signature (context "support-agent-key") over name and keys. */
+  operatorSignature: base64Bytes({ exact: 64 }),
+});
+
+export const SupportAgent = z.strictObject({
+  id: z.uuid(),
+  name: z.string(),
+  sealingPublicKey: z.string(),
+  signingPublicKey: z.string(),
+  operatorSignature: z.string(),
+});
+
+export const AccessRequestIn = z.strictObject({
+  userEmail: Email,
+  ticket: z.string().min(1).max(100),
+});
+
+export const AccessRequestOut = z.strictObject({
+  id: z.uuid(),
+  ticket: z.string(),
+  createdAt: z.iso.datetime(),
+  status: z.string(),
+  agent: SupportAgent,
+});
+
+export const GrantIn = z.strictObject({
+  id: z.uuid(),
+  agentId: z.uuid(),
+  requestId: z.uuid().optional(),
+  /** The canonical JSON of the grant object the device signed (agent key, categories, window, nonce). */
+  grantObject: z.string().max(4096),
+  signature: base64Bytes({ exact: 64 }),
+  sealedKey: base64Bytes({ min: 60, max: 512 }),
+  records: z
+    .array(
+      z.strictObject({
+        category: SupportCategory,
+        recordId: z.uuid(),
+        encryptedData: base64Bytes({ min: 1, max: 1024 * 1024 }),
+      }),
+    )
+    .max(5000),
+});
+
+export const GrantOut = z.strictObject({
+  id: z.uuid(),
+  userId: z.uuid(),
+  agentId: z.uuid(),
+  deviceId: z.uuid(),
+  deviceSigningPublicKey: z.string(),
+  categories: z.array(z.string()),
+  validFrom: z.iso.datetime(),
+  validUntil: z.iso.datetime(),
+  revokedAt: z.iso.datetime().nullable(),
+  grantObject: z.string(),
+  signature: z.string(),
+  sealedKey: z.string(),
+});
+
+export const GrantRecords = z.strictObject({
+  grant: GrantOut,
+  records: z.array(z.strictObject({ category: z.string(), recordId: z.uuid(), encryptedData: z.string() })),
+});
+
+/** What the user's device signs; the agent's client refuses any grant that does not match it. */
+export interface GrantObject {
+  v: 1;
+  grantId: string;
+  userId: string;
+  agentId: string;
+  agentSealingKey: string;
+  categories: string[];
+  permissions: string[];
+  validFrom: string;
+  validUntil: string;
+  nonce: string;
+}
