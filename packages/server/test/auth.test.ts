@@ -100,6 +100,11 @@ describe('access tokens', () => {
     assert.equal(reuse.statusCode, 401);
     assert.equal(codeOf(reuse), 'AURA_REFRESH_TOKEN_REUSED');
     assert.equal(codeOf(await whoAmI(accessToken)), 'AURA_SESSION_REVOKED');
+    const audited = await server.pool.query(
+      "SELECT 1 FROM audit_entries WHERE user_id = $1 AND convert_from(leaf_input, 'UTF8') LIKE '%revoke_on_refresh_token_reuse%'",
+      [bob.userId],
+    );
+    assert.equal(audited.rowCount, 1, 'the revocation is in the audit log');
     const later = await inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken } });
     assert.equal(later.statusCode, 401);
     const unknown = await inject({

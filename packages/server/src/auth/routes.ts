@@ -172,7 +172,20 @@ export function authRoutes(config: ServerConfig, keys: ServerKeys, pool: pg.Pool
     app.post(
       '/api/v1/auth/refresh',
       { schema: { tags, body: RefreshRequest, response: { 200: TokenPair } } },
-      async (request) => refreshSession(config, keys, pool, request.body.refreshToken),
+      async (request) =>
+        refreshSession(config, keys, pool, request.body.refreshToken, (userId, sessionId) =>
+          audit
+            .append(userId, {
+              eventType: 'session',
+              actorId: 'server',
+              actorType: 'system',
+              targetId: sessionId,
+              action: 'revoke_on_refresh_token_reuse',
+              result: 'success',
+              sensitive: { address: request.ip },
+            })
+            .then(() => {}),
+        ),
     );
 
     app.post(

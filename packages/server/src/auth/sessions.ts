@@ -51,7 +51,13 @@ export async function createSession(
  * Rotates a refresh token. A token presented a second time means two parties hold it: the
  * whole session is revoked (reuse detection), and both must log in again.
  */
-export async function refreshSession(config: ServerConfig, keys: ServerKeys, pool: pg.Pool, token: string) {
+export async function refreshSession(
+  config: ServerConfig,
+  keys: ServerKeys,
+  pool: pg.Pool,
+  token: string,
+  onReuse: (userId: string, sessionId: string) => Promise<void> = async () => {},
+) {
   const client = await pool.connect();
   let reused = false;
   try {
@@ -86,6 +92,7 @@ export async function refreshSession(config: ServerConfig, keys: ServerKeys, poo
       );
       await client.query('COMMIT');
       reused = true;
+      await onReuse(row.user_id, row.session_id);
       throw new AuraError(
         'AURA_REFRESH_TOKEN_REUSED',
         'this refresh token was already used, so the session was revoked; log in again',
