@@ -2,7 +2,7 @@ import type { AuraClient, CollectionName, VaultRecord } from '@aura/client';
 import { AuraError } from '@aura/errors';
 import { readConfig, writeConfig } from './home.ts';
 import { printJson, printTable, progress, UsageError } from './output.ts';
-import { password } from './prompt.ts';
+import { confirm, password } from './prompt.ts';
 
 export interface Flags {
   json: boolean;
@@ -17,6 +17,7 @@ export interface Flags {
   categories?: string | undefined;
   hours?: string | undefined;
   operatorSignature?: string | undefined;
+  yes: boolean;
 }
 
 const COLLECTION: Record<string, CollectionName> = { context: 'contexts', people: 'relationships' };
@@ -266,7 +267,14 @@ async function supportCommand(client: AuraClient, [verb, arg]: string[], flags: 
         );
       const hours = flags.hours ? Number(flags.hours) : 24;
       if (!(hours > 0 && hours <= 24 * 30)) throw new UsageError('--hours must be a number of hours up to 720');
-      const granted = await support.grant(need(arg, 'AGENT (id)'), categories, { hours });
+      const granted = await support.grant(need(arg, 'AGENT (id)'), categories, {
+        hours,
+        confirm: ({ name, fingerprint }) =>
+          confirm(
+            `Grant "${name}" (key fingerprint ${fingerprint}) read access to ${categories.join(', ')} for ${hours} h?`,
+            flags.yes,
+          ),
+      });
       return flags.json
         ? printJson(granted)
         : progress(

@@ -21,7 +21,7 @@ Usage: aura [--server URL] [--json] [--password-stdin] COMMAND ...
   aura keys rotate context|people           re-encrypt a collection under a new key (resumable)
   aura audit log | verify                   everything that happened to the account, checked on this device
   aura support request USER --ticket T      (agents) ask a user for access
-  aura support grant AGENT --categories context,people [--hours H] | list | revoke ID
+  aura support grant AGENT --categories context,people [--hours H] [--yes] | list | revoke ID
   aura support read ID                      (agents) read what a grant shows
 
 Passwords come from a prompt, or one per line on stdin with --password-stdin.
@@ -50,6 +50,7 @@ export async function main(argv: string[]): Promise<number> {
         categories: { type: 'string' },
         hours: { type: 'string' },
         'operator-signature': { type: 'string' },
+        yes: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -77,6 +78,7 @@ export async function main(argv: string[]): Promise<number> {
       json,
       passwordStdin: values['password-stdin'] ?? false,
       operatorSignature: values['operator-signature'],
+      yes: values.yes ?? false,
     });
     return EXIT.ok;
   } catch (error) {

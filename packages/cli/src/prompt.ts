@@ -55,3 +55,18 @@ export async function password(label: string, fromStdin: boolean, confirm = fals
   if (!value) throw new AuraError('AURA_INVALID_INPUT', `${label.toLowerCase()} must not be empty`);
   return value;
 }
+
+/** A yes/no question at the terminal; without one, only an explicit --yes agrees. */
+export async function confirm(question: string, yes: boolean): Promise<boolean> {
+  if (yes) return true;
+  if (!process.stdin.isTTY) {
+    throw new AuraError('AURA_INVALID_INPUT', 'no terminal to confirm on: check the fingerprint, then pass --yes');
+  }
+  return new Promise((resolve) => {
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    rl.question(`${question} [y/N] `, (answer) => {
+      rl.close();
+      resolve(/^y(es)?$/i.test(answer.trim()));
+    });
+  });
+}

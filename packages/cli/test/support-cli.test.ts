@@ -83,7 +83,7 @@ it('support from the command line: request, grant, read, revoke, all in the veri
   const listed = JSON.parse(await aura('user', ['--json', 'support', 'list']));
   assert.equal(listed.requests[0].agent.id, agent.id);
   const grant = JSON.parse(
-    await aura('user', ['--json', 'support', 'grant', agent.id, '--categories', 'context', '--hours', '2']),
+    await aura('user', ['--json', 'support', 'grant', agent.id, '--categories', 'context', '--hours', '2', '--yes']),
   );
   const read = JSON.parse(await aura('agent', ['--json', 'support', 'read', grant.grantId]));
   assert.equal(read.records[0].data.text, 'Invoice 7731 was charged twice');

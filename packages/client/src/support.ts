@@ -123,9 +123,22 @@ export class Support {
    * Grants an agent read access to whole categories for a while: the records are re-encrypted
    * under a fresh key, which is sealed to the agent; the grant is signed by this device.
    */
-  async grant(agentId: string, categories: CollectionName[], options: { hours?: number; requestId?: string } = {}) {
+  async grant(
+    agentId: string,
+    categories: CollectionName[],
+    options: {
+      hours?: number;
+      requestId?: string;
+      /** Shown the agent's name and key fingerprint before anything is re-encrypted; false cancels. */
+      confirm?: (agent: { name: string; fingerprint: string }) => Promise<boolean>;
+    } = {},
+  ) {
     const agent = await this.api.request<SupportAgentInfo>('GET', `/api/v1/support/agents/${agentId}`);
     checkAgent(agent, this.operatorKey);
+    const fingerprint = keyFingerprint(fromBase64(agent.signingPublicKey));
+    if (options.confirm && !(await options.confirm({ name: agent.name, fingerprint }))) {
+      throw new AuraError('AURA_FORBIDDEN', 'the grant was cancelled; nothing was shared');
+    }
     if (!this.session.deviceId) throw new AuraError('AURA_FORBIDDEN', 'only an enrolled device can grant access');
     const grantId = crypto.randomUUID();
     const now = Date.now();
