@@ -1,4 +1,7 @@
+export { ACTIONS, type ActionSpec } from './actions.ts';
+export { type Decision, type DecisionContext, decide, type Person, type PlanStep, type Preferences } from './decide.ts';
 export { deserializeModel, serializeModel } from './nlu/artifact.ts';
 export { builtinIntentModel } from './nlu/builtin-model.ts';
 export { parseIntentCsv } from './nlu/dataset.ts';
 export { type IntentModel, type Prediction, predict, train } from './nlu/model.ts';
+export { extractSlots, type Slots } from './slots.ts';

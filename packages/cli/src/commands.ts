@@ -329,6 +329,39 @@ async function supportCommand(client: AuraClient, [verb, arg]: string[], flags: 
   );
 }
 
+async function ask(client: AuraClient, words: string[], flags: Flags) {
+  const text = need(words.join(' ').trim() || undefined, 'TEXT');
+  const { decide } = await import('@aura/assistant');
+  const vault = client.vault;
+  const decision = await decide(text, {
+    findPeople: async (word) =>
+      (await vault.search('relationships', word)).map((r) => ({
+        id: r.id,
+        name: r.data.name,
+        ...(r.data.email ? { email: r.data.email } : {}),
+        ...(r.data.relationship ? { relationship: r.data.relationship } : {}),
+      })),
+  });
+  if (flags.json) {
+    // No task is submitted until an agent runs plans (issue #7): taskId stays null.
+    return printJson({ taskId: null, ...decision, plan: decision.plan.map((s) => ({ ...s, status: 'planned' })) });
+  }
+  process.stdout.write(`Intent: ${decision.intent} (${Math.round(decision.confidence * 100)}%)\n`);
+  if (decision.slots.when)
+    process.stdout.write(`When:   ${decision.slots.when.text} -> ${new Date(decision.slots.when.start).toString()}\n`);
+  if (decision.people.length) process.stdout.write(`Who:    ${decision.people.map((p) => p.name).join(', ')}\n`);
+  if (decision.plan.length) {
+    process.stdout.write('Plan:\n');
+    for (const [i, s] of decision.plan.entries()) {
+      process.stdout.write(
+        `  ${i + 1}. ${s.action}${s.requiresApproval ? '  [needs your approval]' : ''} - ${s.why}\n`,
+      );
+    }
+  }
+  for (const q of decision.questions) process.stdout.write(`? ${q}\n`);
+  for (const r of decision.reasoning) process.stdout.write(`  ${r}\n`);
+}
+
 export async function runCommand(client: AuraClient, positionals: string[], flags: Flags): Promise<void> {
   const [noun, ...rest] = positionals;
   switch (noun) {
@@ -354,6 +387,9 @@ export async function runCommand(client: AuraClient, positionals: string[], flag
       return;
     case 'support':
       await supportCommand(client, rest, flags);
+      return;
+    case 'ask':
+      await ask(client, rest, flags);
       return;
   }
   throw new UsageError(`unknown command "${noun}"`);

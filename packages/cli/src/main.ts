@@ -19,6 +19,7 @@ Usage: aura [--server URL] [--json] [--password-stdin] COMMAND ...
   aura people list | rm ID
   aura device list | enroll --email E [--name N] | approve CODE | revoke ID
   aura keys rotate context|people           re-encrypt a collection under a new key (resumable)
+  aura ask TEXT                             intent, details, the plan and its approval marks (--json for machines)
   aura audit log | verify                   everything that happened to the account, checked on this device
   aura support request USER --ticket T      (agents) ask a user for access
   aura support grant AGENT --categories context,people [--hours H] [--yes] | list | revoke ID

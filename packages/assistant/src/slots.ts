@@ -1,0 +1,73 @@
+import * as chrono from 'chrono-node';
+
+export interface Slots {
+  /** When, as the user said it and as resolved against "now". */
+  when?: { text: string; start: string; end?: string };
+  durationMinutes?: number;
+  emails: string[];
+  /** Words that may name a person (resolved against relationships later). */
+  personWords: string[];
+  /** A person explicitly referred to ("with X", "email X", "invite X", "to X"). */
+  mentionedPerson?: string;
+  title?: string;
+  listName?: string;
+  item?: string;
+}
+
+const STOP = new Set(
+  'a an the and or but to of in on at for with about from by me my mine i you your we our us it its this that these those is are was be been am do does did please can could would will shall should what whats when where who how set schedule book make create add put remind email send tell call invite meet meeting cancel delete remove move reschedule calendar list shopping notes note tomorrow today tonight morning afternoon evening next week weekend monday tuesday wednesday thursday friday saturday sunday pm am oclock minutes minute hours hour day days up wake new some any all out off there here then than just also'.split(
+    ' ',
+  ),
+);
+
+const DURATION = /\bfor\s+(\d+|an?|one|two|half an?)\s*(minutes?|mins?|hours?|hrs?)\b/i;
+
+function durationOf(text: string): number | undefined {
+  const m = text.match(DURATION);
+  if (!m) return undefined;
+  const amount = /half/i.test(m[1] ?? '')
+    ? 0.5
+    : /^(an?|one)$/i.test(m[1] ?? '')
+      ? 1
+      : /two/i.test(m[1] ?? '')
+        ? 2
+        : Number(m[1]);
+  return /^h/i.test(m[2] ?? '') ? amount * 60 : amount;
+}
+
+/** Dates, times and durations (chrono-node), emails, person words, titles and list items. */
+export function extractSlots(text: string, now: Date): Slots {
+  const slots: Slots = { emails: [], personWords: [] };
+  const durationMinutes = durationOf(text);
+  if (durationMinutes) slots.durationMinutes = durationMinutes;
+  const dates = chrono.parse(text, now, { forwardDate: true }).filter((r) => !/^for\b/i.test(r.text));
+  const first = dates[0];
+  if (first) {
+    slots.when = {
+      text: first.text,
+      start: first.start.date().toISOString(),
+      ...(first.end ? { end: first.end.date().toISOString() } : {}),
+    };
+  }
+  slots.emails = [...text.matchAll(/[\w.+-]+@[\w-]+(\.[\w-]+)+/g)].map((m) => m[0]);
+  const withoutDates = dates.reduce((t, d) => t.replace(d.text, ' '), text.replace(DURATION, ' '));
+  const mention = withoutDates.match(
+    /\b(?:with|email|e-mail|invite|tell|call|text|message|to|from)\s+([A-Za-z][\w'-]*(?:\s+[A-Z][\w'-]*)?)/,
+  );
+  if (mention?.[1] && !STOP.has(mention[1].toLowerCase().split(/\s+/)[0] ?? '')) slots.mentionedPerson = mention[1];
+  slots.personWords = [
+    ...new Set(
+      withoutDates
+        .split(/[^\p{L}'-]+/u)
+        .map((w) => w.replace(/'s$/i, ''))
+        .filter((w) => w.length >= 2 && !STOP.has(w.toLowerCase())),
+    ),
+  ];
+  const list = text.match(/\b(?:to|on|in)\s+(?:my|the)\s+([\w -]+?)\s+list\b/i);
+  if (list?.[1]) slots.listName = list[1].trim();
+  const item = text.match(/\badd\s+(.+?)\s+(?:to|on)\s+(?:my|the)\b/i);
+  if (item?.[1]) slots.item = item[1].trim();
+  const title = text.match(/\b(meeting|call|lunch|dinner|coffee|appointment|review|interview|standup|sync)\b/i);
+  if (title?.[1]) slots.title = title[1].toLowerCase();
+  return slots;
+}

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { migrate } from '../../server/src/db/migrate.ts';
+import { createPool } from '../../server/src/db/pool.ts';
+import { freshDatabase, type TestDatabase } from '../../server/test/support/database.ts';
+import { type ServerProcess, spawnServer } from '../../server/test/support/process.ts';
+
+const AURA = fileURLToPath(new URL('../bin/aura.mjs', import.meta.url));
+const home = mkdtempSync(join(tmpdir(), 'aura-ask-'));
+let db: TestDatabase;
+let server: ServerProcess;
+
+before(async () => {
+  db = await freshDatabase();
+  const pool = createPool(db.url);
+  await migrate(pool);
+  await pool.end();
+  server = await spawnServer({ DATABASE_URL: db.url });
+});
+after(async () => {
+  server?.child.kill('SIGTERM');
+  await server?.exited;
+  await db?.drop();
+  rmSync(home, { recursive: true, force: true });
+});
+
+async function aura(args: string[], stdin = '') {
+  const child = spawn(process.execPath, [AURA, '--server', server.url, ...args], {
+    env: { ...process.env, AURA_HOME: home },
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => {
+    out += String(d);
+  });
+  child.stderr.on('data', (d) => {
+    err += String(d);
+  });
+  child.stdin.end(stdin);
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  assert.equal(code, 0, `aura ${args.join(' ')}: ${err}`);
+  return out;
+}
+
+it('aura ask "Schedule a meeting with John tomorrow at 3pm" plans it with the right approval marks', {
+  timeout: 120_000,
+}, async () => {
+  await aura(['register', '--email', `ask-${Date.now()}@example.com`, '--password-stdin'], 'ask pw 123\nask pw 123\n');
+  await aura(['people', 'add', 'John Appleseed', '--relationship', 'colleague', '--email', 'john@example.com']);
+  const decision = JSON.parse(await aura(['--json', 'ask', 'Schedule a meeting with John tomorrow at 3pm']));
+  assert.equal(decision.taskId, null);
+  assert.equal(decision.intent, 'calendar_set');
+  assert.deepEqual(
+    decision.plan.map((s: { action: string; requiresApproval: boolean; status: string }) => [
+      s.action,
+      s.requiresApproval,
+      s.status,
+    ]),
+    [
+      ['calendar.find_free_time', false, 'planned'],
+      ['calendar.create_event', true, 'planned'],
+      ['email.send_invitation', true, 'planned'],
+    ],
+  );
+  assert.deepEqual(decision.plan[2].params.to, ['john@example.com']);
+  const human = await aura(['ask', 'Schedule a meeting with John tomorrow at 3pm']);
+  assert.match(human, /Intent: calendar_set/);
+  assert.match(human, /calendar\.create_event {2}\[needs your approval\]/);
+});
