@@ -1,4 +1,5 @@
 import { actionByName } from './actions.ts';
+import type { Corrections } from './learning.ts';
 import { builtinIntentModel } from './nlu/builtin-model.ts';
 import { type IntentModel, predict } from './nlu/model.ts';
 import { extractSlots, type Slots } from './slots.ts';
@@ -26,6 +27,8 @@ export interface DecisionContext {
   model?: IntentModel;
   /** Below this confidence Aura says it is not sure instead of guessing. */
   confidenceThreshold?: number;
+  /** This user's corrections, from their encrypted learning events. */
+  corrections?: Corrections;
 }
 
 export interface PlanStep {
@@ -279,11 +282,15 @@ function validate(
 export async function decide(text: string, ctx: DecisionContext): Promise<Decision> {
   const now = ctx.now ?? new Date();
   const prefs = { ...DEFAULTS, ...ctx.preferences };
-  const prediction = predict(ctx.model ?? builtinIntentModel(), text);
+  const predicted = predict(ctx.model ?? builtinIntentModel(), text);
+  const corrected = ctx.corrections?.intentFor(text);
+  const prediction = corrected ? { ...predicted, intent: corrected, confidence: 1 } : predicted;
   const slots = extractSlots(text, now);
   const questions: string[] = [];
   const reasoning: string[] = [
-    `I read this as ${prediction.intent.replace('_', ': ')} (${Math.round(prediction.confidence * 100)}% sure).`,
+    corrected
+      ? `You corrected this before: it means ${corrected.replace('_', ': ')}.`
+      : `I read this as ${prediction.intent.replace('_', ': ')} (${Math.round(prediction.confidence * 100)}% sure).`,
   ];
   const base = {
     text,

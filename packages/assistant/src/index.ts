@@ -1,5 +1,6 @@
 export { ACTIONS, type ActionSpec } from './actions.ts';
 export { type Decision, type DecisionContext, decide, type Person, type PlanStep, type Preferences } from './decide.ts';
+export { type Correction, Corrections, utteranceKey } from './learning.ts';
 export { deserializeModel, serializeModel } from './nlu/artifact.ts';
 export { builtinIntentModel } from './nlu/builtin-model.ts';
 export { parseIntentCsv } from './nlu/dataset.ts';

@@ -102,3 +102,17 @@ describe('decisions', () => {
     assert.equal(joke.status, 'unsupported');
   });
 });
+
+describe('learning', () => {
+  it('a corrected utterance is understood the next time, for that user only', async () => {
+    const { Corrections } = await import('../src/index.ts');
+    const text = 'put the dentist in for thursday at 10';
+    const before = await decide(text, ctx());
+    const mine = new Corrections([{ text: 'Put the dentist in, for Thursday at 10!', intent: 'calendar_set' }]);
+    const after = await decide(text, ctx(people, { corrections: mine }));
+    assert.equal(after.intent, 'calendar_set');
+    assert.ok(after.reasoning[0]?.includes('You corrected this before'));
+    const someoneElse = await decide(text, ctx(people, { corrections: new Corrections() }));
+    assert.equal(someoneElse.intent, before.intent, 'another user is not affected');
+  });
+});

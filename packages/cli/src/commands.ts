@@ -18,6 +18,9 @@ export interface Flags {
   hours?: string | undefined;
   operatorSignature?: string | undefined;
   yes: boolean;
+  correctIntent?: string | undefined;
+  accept?: boolean | undefined;
+  reject?: boolean | undefined;
 }
 
 const COLLECTION: Record<string, CollectionName> = { context: 'contexts', people: 'relationships' };
@@ -331,9 +334,15 @@ async function supportCommand(client: AuraClient, [verb, arg]: string[], flags: 
 
 async function ask(client: AuraClient, words: string[], flags: Flags) {
   const text = need(words.join(' ').trim() || undefined, 'TEXT');
-  const { decide } = await import('@aura/assistant');
+  const { decide, Corrections } = await import('@aura/assistant');
   const vault = client.vault;
+  // This user's corrections, decrypted here from their learning events.
+  const corrections = (await vault.list('learning-events'))
+    .map((r) => r.data)
+    .filter((d) => d.kind === 'feedback' && d.feedback === 'correction' && d.text)
+    .map((d) => ({ text: d.text as string, intent: (d.output as { intent: string }).intent }));
   const decision = await decide(text, {
+    corrections: new Corrections(corrections),
     findPeople: async (word) =>
       (await vault.search('relationships', word)).map((r) => ({
         id: r.id,
@@ -342,9 +351,19 @@ async function ask(client: AuraClient, words: string[], flags: Flags) {
         ...(r.data.relationship ? { relationship: r.data.relationship } : {}),
       })),
   });
+  const recorded = await vault.put('learning-events', {
+    kind: 'decision',
+    text,
+    output: { intent: decision.intent, confidence: decision.confidence, status: decision.status },
+  });
   if (flags.json) {
     // No task is submitted until an agent runs plans (issue #7): taskId stays null.
-    return printJson({ taskId: null, ...decision, plan: decision.plan.map((s) => ({ ...s, status: 'planned' })) });
+    return printJson({
+      taskId: null,
+      decisionId: recorded.id,
+      ...decision,
+      plan: decision.plan.map((s) => ({ ...s, status: 'planned' })),
+    });
   }
   process.stdout.write(`Intent: ${decision.intent} (${Math.round(decision.confidence * 100)}%)\n`);
   if (decision.slots.when)
@@ -360,6 +379,37 @@ async function ask(client: AuraClient, words: string[], flags: Flags) {
   }
   for (const q of decision.questions) process.stdout.write(`? ${q}\n`);
   for (const r of decision.reasoning) process.stdout.write(`  ${r}\n`);
+  process.stdout.write(`(correct me with: aura feedback ${recorded.id} --correct-intent INTENT)\n`);
+}
+
+async function feedback(client: AuraClient, [id]: string[], flags: Flags) {
+  const vault = client.vault;
+  const decision = await vault.get('learning-events', need(id, 'ID (from aura ask)'));
+  if (decision.data.kind !== 'decision') throw new UsageError(`${id} is not a decision from "aura ask"`);
+  const chosen = [
+    flags.correctIntent ? 'correct' : null,
+    flags.accept ? 'accept' : null,
+    flags.reject ? 'reject' : null,
+  ].filter(Boolean);
+  if (chosen.length !== 1) throw new UsageError('give exactly one of --correct-intent I, --accept, --reject');
+  if (flags.correctIntent) {
+    const { builtinIntentModel } = await import('@aura/assistant');
+    if (!builtinIntentModel().intents.includes(flags.correctIntent)) {
+      throw new UsageError(
+        `unknown intent "${flags.correctIntent}"; intents look like calendar_set, email_sendemail, alarm_set`,
+      );
+    }
+  }
+  const record = await vault.put('learning-events', {
+    kind: 'feedback',
+    text: decision.data.text ?? '',
+    input: { decisionId: decision.id },
+    output: flags.correctIntent ? { intent: flags.correctIntent } : (decision.data.output ?? {}),
+    feedback: flags.correctIntent ? 'correction' : flags.accept ? 'positive' : 'negative',
+  });
+  return flags.json
+    ? printJson(record)
+    : progress(flags.correctIntent ? `Noted: next time that means ${flags.correctIntent}.` : 'Noted, thank you.');
 }
 
 export async function runCommand(client: AuraClient, positionals: string[], flags: Flags): Promise<void> {
@@ -390,6 +440,9 @@ export async function runCommand(client: AuraClient, positionals: string[], flag
       return;
     case 'ask':
       await ask(client, rest, flags);
+      return;
+    case 'feedback':
+      await feedback(client, rest, flags);
       return;
   }
   throw new UsageError(`unknown command "${noun}"`);

@@ -20,6 +20,7 @@ Usage: aura [--server URL] [--json] [--password-stdin] COMMAND ...
   aura device list | enroll --email E [--name N] | approve CODE | revoke ID
   aura keys rotate context|people           re-encrypt a collection under a new key (resumable)
   aura ask TEXT                             intent, details, the plan and its approval marks (--json for machines)
+  aura feedback ID --correct-intent I | --accept | --reject     teach it (for you only)
   aura audit log | verify                   everything that happened to the account, checked on this device
   aura support request USER --ticket T      (agents) ask a user for access
   aura support grant AGENT --categories context,people [--hours H] [--yes] | list | revoke ID
@@ -52,6 +53,9 @@ export async function main(argv: string[]): Promise<number> {
         hours: { type: 'string' },
         'operator-signature': { type: 'string' },
         yes: { type: 'boolean', default: false },
+        'correct-intent': { type: 'string' },
+        accept: { type: 'boolean', default: false },
+        reject: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -80,6 +84,7 @@ export async function main(argv: string[]): Promise<number> {
       passwordStdin: values['password-stdin'] ?? false,
       operatorSignature: values['operator-signature'],
       yes: values.yes ?? false,
+      correctIntent: values['correct-intent'],
     });
     return EXIT.ok;
   } catch (error) {

@@ -71,4 +71,13 @@ it('aura ask "Schedule a meeting with John tomorrow at 3pm" plans it with the ri
   const human = await aura(['ask', 'Schedule a meeting with John tomorrow at 3pm']);
   assert.match(human, /Intent: calendar_set/);
   assert.match(human, /calendar\.create_event {2}\[needs your approval\]/);
+
+  // Learning: a misunderstood request, corrected once, is understood the next time.
+  const odd = 'put the dentist in for thursday at 10';
+  const first = JSON.parse(await aura(['--json', 'ask', odd]));
+  const target = first.intent === 'calendar_set' ? 'alarm_set' : 'calendar_set';
+  await aura(['feedback', first.decisionId, '--correct-intent', target]);
+  const again = JSON.parse(await aura(['--json', 'ask', odd]));
+  assert.equal(again.intent, target);
+  assert.match(again.reasoning[0], /You corrected this before/);
 });
