@@ -2,6 +2,7 @@ import { actionByName } from './actions.ts';
 import type { Corrections } from './learning.ts';
 import { builtinIntentModel } from './nlu/builtin-model.ts';
 import { type IntentModel, predict } from './nlu/model.ts';
+import type { IntentProvider } from './providers/types.ts';
 import { extractSlots, type Slots } from './slots.ts';
 
 /** A person from the user's relationships (decrypted on the client). */
@@ -29,6 +30,8 @@ export interface DecisionContext {
   confidenceThreshold?: number;
   /** This user's corrections, from their encrypted learning events. */
   corrections?: Corrections;
+  /** Another intent reader (an LLM endpoint); the builtin model answers when it fails. */
+  provider?: IntentProvider;
 }
 
 export interface PlanStep {
@@ -282,7 +285,18 @@ function validate(
 export async function decide(text: string, ctx: DecisionContext): Promise<Decision> {
   const now = ctx.now ?? new Date();
   const prefs = { ...DEFAULTS, ...ctx.preferences };
-  const predicted = predict(ctx.model ?? builtinIntentModel(), text);
+  const model = ctx.model ?? builtinIntentModel();
+  let predicted = predict(model, text);
+  let providerNote: string | undefined;
+  if (ctx.provider) {
+    try {
+      const answer = await ctx.provider.classify(text, model.intents);
+      predicted = { ...predicted, intent: answer.intent, confidence: answer.confidence };
+      providerNote = `${ctx.provider.name} read the request.`;
+    } catch (error) {
+      providerNote = `${ctx.provider.name} failed (${(error as Error).message}); the builtin model answered instead.`;
+    }
+  }
   const corrected = ctx.corrections?.intentFor(text);
   const prediction = corrected ? { ...predicted, intent: corrected, confidence: 1 } : predicted;
   const slots = extractSlots(text, now);
@@ -292,6 +306,7 @@ export async function decide(text: string, ctx: DecisionContext): Promise<Decisi
       ? `You corrected this before: it means ${corrected.replace('_', ': ')}.`
       : `I read this as ${prediction.intent.replace('_', ': ')} (${Math.round(prediction.confidence * 100)}% sure).`,
   ];
+  if (providerNote) reasoning.push(providerNote);
   const base = {
     text,
     intent: prediction.intent,

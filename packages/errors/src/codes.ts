@@ -153,6 +153,10 @@ export const errorCodes = {
     status: 403,
     summary: 'The support grant has expired or was revoked.',
   },
+  AURA_PROVIDER_UNAVAILABLE: {
+    status: 503,
+    summary: 'The configured language-model endpoint did not answer, or answered something unusable.',
+  },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -21,7 +21,13 @@ it('docs/errors.md lists exactly the registry, with the same status and summary'
 
 it('codes are AURA_ upper snake case; only server-side faults are 5xx', () => {
   // 5xx: a server fault, an unready database, or a server the client found broken or absent.
-  const serverSide = new Set(['AURA_INTERNAL', 'AURA_NOT_READY', 'AURA_SERVER_MISBEHAVED', 'AURA_SERVER_UNREACHABLE']);
+  const serverSide = new Set([
+    'AURA_INTERNAL',
+    'AURA_NOT_READY',
+    'AURA_SERVER_MISBEHAVED',
+    'AURA_SERVER_UNREACHABLE',
+    'AURA_PROVIDER_UNAVAILABLE',
+  ]);
   for (const [code, entry] of Object.entries(errorCodes)) {
     assert.match(code, /^AURA_[A-Z0-9]+(_[A-Z0-9]+)*$/);
     if (serverSide.has(code)) assert.ok(entry.status >= 500, `${code} is a server error`);
