@@ -334,7 +334,16 @@ async function supportCommand(client: AuraClient, [verb, arg]: string[], flags: 
 
 async function ask(client: AuraClient, words: string[], flags: Flags) {
   const text = need(words.join(' ').trim() || undefined, 'TEXT');
-  const { decide, Corrections } = await import('@aura/assistant');
+  const { decide, Corrections, openAiProvider } = await import('@aura/assistant');
+  // An OpenAI-compatible endpoint (Ollama, llama.cpp server, vLLM) when configured; else offline.
+  const llmUrl = process.env.AURA_LLM_URL;
+  const provider = llmUrl
+    ? openAiProvider({
+        baseUrl: llmUrl,
+        model: process.env.AURA_LLM_MODEL ?? 'llama3',
+        ...(process.env.AURA_LLM_API_KEY ? { apiKey: process.env.AURA_LLM_API_KEY } : {}),
+      })
+    : undefined;
   const vault = client.vault;
   // This user's corrections, decrypted here from their learning events.
   const corrections = (await vault.list('learning-events'))
@@ -343,6 +352,7 @@ async function ask(client: AuraClient, words: string[], flags: Flags) {
     .map((d) => ({ text: d.text as string, intent: (d.output as { intent: string }).intent }));
   const decision = await decide(text, {
     corrections: new Corrections(corrections),
+    ...(provider ? { provider } : {}),
     findPeople: async (word) =>
       (await vault.search('relationships', word)).map((r) => ({
         id: r.id,
