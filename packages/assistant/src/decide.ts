@@ -125,6 +125,38 @@ function planFor(
   const names = people.map((p) => p.name);
   switch (intent) {
     case 'calendar_set': {
+      if (slots.reschedule) {
+        if (!slots.when) {
+          questions.push('When should it move to?');
+          break;
+        }
+        steps.push({
+          id: 's1',
+          action: 'calendar.find_event',
+          params: { title: slots.title ?? null, attendees: names },
+          dependsOn: [],
+          why: 'find the event to move',
+        });
+        steps.push({
+          id: 's2',
+          action: 'calendar.find_free_time',
+          params: {
+            start: slots.when.start,
+            durationMinutes: slots.durationMinutes ?? prefs.defaultMeetingMinutes,
+            attendees: names,
+          },
+          dependsOn: [],
+          why: `check ${slots.when.text} is free`,
+        });
+        steps.push({
+          id: 's3',
+          action: 'calendar.update_event',
+          params: { event: 's1', start: slots.when.start },
+          dependsOn: ['s1', 's2'],
+          why: `move it to ${slots.when.text}`,
+        });
+        break;
+      }
       if (!slots.when) {
         questions.push('When should it be?');
         break;
@@ -141,7 +173,14 @@ function planFor(
       steps.push({
         id: 's2',
         action: 'calendar.create_event',
-        params: { title, start: slots.when.start, durationMinutes: duration, attendees: names },
+        params: {
+          title,
+          start: slots.when.start,
+          durationMinutes: duration,
+          attendees: names,
+          ...(slots.recurrence ? { recurrence: slots.recurrence } : {}),
+          ...(slots.place ? { location: slots.place } : {}),
+        },
         dependsOn: ['s1'],
         why: `put "${title}" in your calendar`,
       });

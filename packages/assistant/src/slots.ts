@@ -10,6 +10,11 @@ export interface Slots {
   /** A person explicitly referred to ("with X", "email X", "invite X", "to X"). */
   mentionedPerson?: string;
   title?: string;
+  /** "every day", "every Monday", "weekly": how often an event repeats (RRULE-like FREQ). */
+  recurrence?: { frequency: 'daily' | 'weekly' | 'monthly'; byDay?: string };
+  /** The request moves something that exists ("move", "reschedule", "push back"). */
+  reschedule?: boolean;
+  place?: string;
   listName?: string;
   item?: string;
 }
@@ -67,6 +72,22 @@ export function extractSlots(text: string, now: Date): Slots {
   if (list?.[1]) slots.listName = list[1].trim();
   const item = text.match(/\badd\s+(.+?)\s+(?:to|on)\s+(?:my|the)\b/i);
   if (item?.[1]) slots.item = item[1].trim();
+  const every = text.match(
+    /\b(?:every|each)\s+(day|week|month|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\b(daily|weekly|monthly)\b/i,
+  );
+  if (every) {
+    const word = (every[1] ?? every[2] ?? '').toLowerCase();
+    slots.recurrence = /^(day|daily)$/.test(word)
+      ? { frequency: 'daily' }
+      : /^(month|monthly)$/.test(word)
+        ? { frequency: 'monthly' }
+        : /^(week|weekly)$/.test(word)
+          ? { frequency: 'weekly' }
+          : { frequency: 'weekly', byDay: word.slice(0, 2).toUpperCase() };
+  }
+  if (/\b(move|reschedule|postpone|push (?:it |back)|shift)\b/i.test(text)) slots.reschedule = true;
+  const place = withoutDates.match(/\b(?:at|in)\s+(?:the\s+)?([A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)/);
+  if (place?.[1]) slots.place = place[1];
   const title = text.match(/\b(meeting|call|lunch|dinner|coffee|appointment|review|interview|standup|sync)\b/i);
   if (title?.[1]) slots.title = title[1].toLowerCase();
   return slots;

@@ -116,3 +116,19 @@ describe('learning', () => {
     assert.equal(someoneElse.intent, before.intent, 'another user is not affected');
   });
 });
+
+describe('more requests', () => {
+  it('reschedule: find the event, check the new time, move it (approval)', async () => {
+    const d = await decide('reschedule my meeting with John to friday at 4pm', ctx());
+    assert.equal(d.intent, 'calendar_set');
+    assert.deepEqual(steps(d), ['calendar.find_event', 'calendar.find_free_time', 'calendar.update_event [approval]']);
+    assert.deepEqual(d.plan[2]?.dependsOn, ['s1', 's2']);
+    assert.equal(new Date(d.plan[2]?.params.start as string).getHours(), 16);
+  });
+
+  it('recurrences and places reach the event', async () => {
+    const d = await decide('schedule a standup with Sarah every Monday at 9am at Headquarters', ctx());
+    assert.deepEqual(d.plan[1]?.params.recurrence, { frequency: 'weekly', byDay: 'MO' });
+    assert.equal(d.plan[1]?.params.location, 'Headquarters');
+  });
+});
