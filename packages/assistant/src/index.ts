@@ -6,6 +6,7 @@ export { builtinIntentModel } from './nlu/builtin-model.ts';
 export { parseIntentCsv } from './nlu/dataset.ts';
 export { type IntentModel, type Prediction, predict, train } from './nlu/model.ts';
 export { builtinProvider } from './providers/builtin.ts';
+export { llamaCppProvider } from './providers/llama-cpp.ts';
 export { type OpenAiOptions, openAiProvider } from './providers/openai.ts';
 export type { IntentProvider } from './providers/types.ts';
 export { extractSlots, type Slots } from './slots.ts';

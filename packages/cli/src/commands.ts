@@ -334,7 +334,7 @@ async function supportCommand(client: AuraClient, [verb, arg]: string[], flags: 
 
 async function ask(client: AuraClient, words: string[], flags: Flags) {
   const text = need(words.join(' ').trim() || undefined, 'TEXT');
-  const { decide, Corrections, openAiProvider } = await import('@aura/assistant');
+  const { decide, Corrections, openAiProvider, llamaCppProvider } = await import('@aura/assistant');
   // An OpenAI-compatible endpoint (Ollama, llama.cpp server, vLLM) when configured; else offline.
   const llmUrl = process.env.AURA_LLM_URL;
   const provider = llmUrl
@@ -343,7 +343,9 @@ async function ask(client: AuraClient, words: string[], flags: Flags) {
         model: process.env.AURA_LLM_MODEL ?? 'llama3',
         ...(process.env.AURA_LLM_API_KEY ? { apiKey: process.env.AURA_LLM_API_KEY } : {}),
       })
-    : undefined;
+    : process.env.AURA_LLAMA_MODEL
+      ? llamaCppProvider({ modelPath: process.env.AURA_LLAMA_MODEL })
+      : undefined;
   const vault = client.vault;
   // This user's corrections, decrypted here from their learning events.
   const corrections = (await vault.list('learning-events'))
