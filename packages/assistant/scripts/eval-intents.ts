@@ -34,10 +34,16 @@ const stat = (intent: string) => {
   return s;
 };
 let correct = 0;
+// Expected calibration error over 10 confidence bins: how far confidence is from accuracy.
+const bins = Array.from({ length: 10 }, () => ({ n: 0, confidence: 0, correct: 0 }));
 for (const e of examples) {
   const t = performance.now();
-  const { intent } = predict(model, e.text);
+  const { intent, confidence } = predict(model, e.text);
   latencies.push(performance.now() - t);
+  const bin = bins[Math.min(9, Math.floor(confidence * 10))] as { n: number; confidence: number; correct: number };
+  bin.n++;
+  bin.confidence += confidence;
+  if (intent === e.intent) bin.correct++;
   if (intent === e.intent) {
     correct++;
     stat(intent).tp++;
@@ -56,6 +62,8 @@ const unknown = [...new Set(examples.map((e) => e.intent))].filter((i) => !model
 process.stdout.write(`examples: ${examples.length}\n`);
 if (unknown.length) process.stdout.write(`categories the model does not know: ${unknown.join(', ')}\n`);
 process.stdout.write(`macro-F1: ${macroF1.toFixed(4)}\n`);
+const ece = bins.reduce((sum, b) => sum + (b.n ? Math.abs(b.confidence - b.correct) : 0), 0) / examples.length;
+process.stdout.write(`expected calibration error: ${ece.toFixed(4)}\n`);
 process.stdout.write('most confused (true -> predicted):\n');
 for (const [pair, n] of [...confusion].sort((a, b) => b[1] - a[1]).slice(0, 10))
   process.stdout.write(`  ${String(n).padStart(3)}  ${pair}\n`);

@@ -4,7 +4,7 @@ export { type Correction, Corrections, utteranceKey } from './learning.ts';
 export { deserializeModel, serializeModel } from './nlu/artifact.ts';
 export { builtinIntentModel } from './nlu/builtin-model.ts';
 export { parseIntentCsv } from './nlu/dataset.ts';
-export { type IntentModel, type Prediction, predict, train } from './nlu/model.ts';
+export { buildIntentModel, fitTemperature, type IntentModel, type Prediction, predict, train } from './nlu/model.ts';
 export { builtinProvider } from './providers/builtin.ts';
 export { llamaCppProvider } from './providers/llama-cpp.ts';
 export { type OpenAiOptions, openAiProvider } from './providers/openai.ts';

@@ -6,7 +6,15 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { sharedDataDir } from '../../crypto/test/shared-data.ts';
-import { builtinIntentModel, deserializeModel, parseIntentCsv, predict, serializeModel, train } from '../src/index.ts';
+import {
+  buildIntentModel,
+  builtinIntentModel,
+  deserializeModel,
+  parseIntentCsv,
+  predict,
+  serializeModel,
+  train,
+} from '../src/index.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const trainCsv = () => parseIntentCsv(readFileSync(join(sharedDataDir(), 'hwu64/dialoglue/train.csv'), 'utf8'));
@@ -47,7 +55,7 @@ describe('builtin intent model', () => {
 
   it('the committed artifact is exactly what the training script builds from the data', { timeout: 600_000 }, () => {
     const committed = readFileSync(new URL('../model/intent-model.bin', import.meta.url));
-    const rebuilt = serializeModel(train(trainCsv(), { epochs: 20, learningRate: 1.0, seed: 42 }));
+    const rebuilt = serializeModel(buildIntentModel(trainCsv(), { epochs: 20, learningRate: 1.0, seed: 42 }));
     assert.ok(Buffer.from(rebuilt).equals(committed), 'run "npm run train:intents" and commit the model');
   });
 });

@@ -121,3 +121,36 @@ export function train(examples: { text: string; intent: string }[], options: Tra
   }
   return model;
 }
+
+/** The softmax temperature that minimises the negative log-likelihood on held-out examples. */
+export function fitTemperature(model: IntentModel, heldOut: { text: string; intent: string }[]): number {
+  const index = new Map(model.intents.map((intent, i) => [intent, i]));
+  const logits = heldOut
+    .filter((e) => index.has(e.intent))
+    .map((e) => ({ z: scores(model, vectorize(e.text, model.idf)), y: index.get(e.intent) as number }));
+  let best = { t: 1, nll: Infinity };
+  for (let t = 0.2; t <= 4.0001; t += 0.05) {
+    let nll = 0;
+    for (const { z, y } of logits) nll -= Math.log(Math.max(1e-12, softmax(z, t)[y] as number));
+    if (nll < best.nll) best = { t: Math.round(t * 100) / 100, nll };
+  }
+  return best.t;
+}
+
+/**
+ * The shipped model: a temperature fitted on a seeded 10% of the examples with a model trained
+ * on the other 90%, then the final model trained on all of them with that temperature.
+ */
+export function buildIntentModel(
+  examples: { text: string; intent: string }[],
+  options: TrainOptions = {},
+): IntentModel {
+  const random = rng(options.seed ?? 42);
+  const shuffled = examples
+    .map((e) => ({ e, r: random() }))
+    .sort((a, b) => a.r - b.r)
+    .map((x) => x.e);
+  const cut = Math.floor(shuffled.length * 0.9);
+  const temperature = fitTemperature(train(shuffled.slice(0, cut), options), shuffled.slice(cut));
+  return { ...train(examples, options), temperature };
+}
