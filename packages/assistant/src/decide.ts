@@ -1,8 +1,8 @@
-import { actionByName } from './actions.ts';
+import { ACTIONS, actionByName } from './actions.ts';
 import type { Corrections } from './learning.ts';
 import { builtinIntentModel } from './nlu/builtin-model.ts';
 import { type IntentModel, predict } from './nlu/model.ts';
-import type { IntentProvider } from './providers/types.ts';
+import type { IntentProvider, PlanningProvider, ProposedStep } from './providers/types.ts';
 import { extractSlots, type Slots } from './slots.ts';
 
 /** A person from the user's relationships (decrypted on the client). */
@@ -296,6 +296,36 @@ function planFor(
 }
 
 /** Rejects unknown actions and cycles; marks steps with external side effects for approval. */
+/** Checks a model-made plan against the action schemas; returns why it is unusable, or nothing. */
+export function checkProposedPlan(steps: ProposedStep[]): string | undefined {
+  if (!Array.isArray(steps) || steps.length === 0 || steps.length > 20) return 'it is empty or too long';
+  const ids = new Set<string>();
+  for (const step of steps) {
+    if (typeof step?.id !== 'string' || ids.has(step.id)) return 'its step ids are missing or repeated';
+    ids.add(step.id);
+    const spec = actionByName.get(step.action);
+    if (!spec) return `it uses an unknown action "${String(step.action)}"`;
+    if (typeof step.params !== 'object' || step.params === null) return `${step.id} has no parameters`;
+    for (const [key, value] of Object.entries(step.params)) {
+      const type = spec.params[key];
+      if (!type) return `${step.action} has no parameter "${key}"`;
+      if (type === 'datetime' && value !== null && (typeof value !== 'string' || Number.isNaN(Date.parse(value))))
+        return `${key} is not a date`;
+      if (type === 'number' && value !== null && typeof value !== 'number') return `${key} is not a number`;
+    }
+    if (!Array.isArray(step.dependsOn)) return `${step.id} has no dependency list`;
+  }
+  for (const step of steps)
+    for (const d of step.dependsOn) if (!ids.has(d)) return `${step.id} depends on a missing step`;
+  const done = new Set<string>();
+  while (done.size < steps.length) {
+    const ready = steps.filter((s) => !done.has(s.id) && s.dependsOn.every((d) => done.has(d)));
+    if (ready.length === 0) return 'its dependencies form a cycle';
+    for (const s of ready) done.add(s.id);
+  }
+  return undefined;
+}
+
 function validate(
   steps: Omit<PlanStep, 'requiresApproval'>[],
   autoApprove: Set<string>,
@@ -327,11 +357,13 @@ export async function decide(text: string, ctx: DecisionContext): Promise<Decisi
   const model = ctx.model ?? builtinIntentModel();
   let predicted = predict(model, text);
   let providerNote: string | undefined;
+  let providerAnswered = false;
   if (ctx.provider) {
     try {
       const answer = await ctx.provider.classify(text, model.intents);
       predicted = { ...predicted, intent: answer.intent, confidence: answer.confidence };
       providerNote = `${ctx.provider.name} read the request.`;
+      providerAnswered = true;
     } catch (error) {
       providerNote = `${ctx.provider.name} failed (${(error as Error).message}); the builtin model answered instead.`;
     }
@@ -368,7 +400,34 @@ export async function decide(text: string, ctx: DecisionContext): Promise<Decisi
     };
   }
   const people = PEOPLE_INTENTS.has(prediction.intent) ? await resolvePeople(slots, ctx, questions, reasoning) : [];
-  const steps = planFor(prediction.intent, slots, people, prefs, questions, reasoning);
+  let steps = planFor(prediction.intent, slots, people, prefs, questions, reasoning);
+  // A provider that could not even read the request is not asked to plan it.
+  const planner =
+    providerAnswered && ctx.provider && 'plan' in ctx.provider ? (ctx.provider as PlanningProvider) : undefined;
+  if (planner && steps.length > 0 && questions.length === 0) {
+    try {
+      const proposed = await planner.plan(text, {
+        intent: prediction.intent,
+        actions: ACTIONS.map((a) => ({ name: a.name, params: a.params })),
+        people: people.map((p) => p.name),
+        ...(slots.when ? { when: slots.when.start } : {}),
+      });
+      const problem = checkProposedPlan(proposed);
+      if (problem) reasoning.push(`The model's plan was not usable (${problem}); I used the template plan.`);
+      else {
+        steps = proposed.map((p) => ({
+          id: p.id,
+          action: p.action,
+          params: p.params,
+          dependsOn: p.dependsOn,
+          why: p.why ?? p.action,
+        }));
+        reasoning.push(`${planner.name} planned the steps; they were checked against the action schemas.`);
+      }
+    } catch (error) {
+      reasoning.push(`The model could not plan (${(error as Error).message}); I used the template plan.`);
+    }
+  }
   if (steps.length === 0 && questions.length === 0) {
     reasoning.push('I understand the request, but no plugin can carry it out yet.');
     return { ...base, people, plan: [], questions, reasoning, status: 'unsupported' };

@@ -41,13 +41,17 @@ const now = new Date(2026, 10, 24, 9);
 
 describe('openai provider, against a local server that speaks the OpenAI protocol', () => {
   it('sends a JSON-schema request with the intents as an enum, and uses the answer', async () => {
-    script.push(reply('{"intent":"calendar_set","confidence":0.93}'));
+    script.push(reply('{"intent":"calendar_set","confidence":0.93}'), reply('{"steps":[]}'));
     const provider = openAiProvider({ baseUrl: url, model: 'test-model' });
     const d = await decide('Schedule a meeting with John tomorrow at 3pm', { now, findPeople, provider });
     assert.equal(d.intent, 'calendar_set');
     assert.equal(d.confidence, 0.93);
     assert.ok(d.reasoning.includes('openai:test-model read the request.'));
-    const request = seen.at(-1) as {
+    const request = seen.findLast(
+      (r) =>
+        (r as { body: { response_format: { json_schema: { name: string } } } }).body.response_format.json_schema
+          .name === 'intent',
+    ) as {
       path: string;
       body: {
         model: string;
@@ -97,5 +101,71 @@ describe('openai provider, against a local server that speaks the OpenAI protoco
       () => slow.classify('hello', ['greeting']),
       (e: unknown) => isAuraError(e, 'AURA_PROVIDER_UNAVAILABLE'),
     );
+  });
+});
+
+describe('model-made plans, against the same local protocol server', () => {
+  const valid = {
+    steps: [
+      {
+        id: 'a',
+        action: 'calendar.find_free_time',
+        params: { start: '2026-11-25T15:00:00.000Z', durationMinutes: 45 },
+        dependsOn: [],
+      },
+      {
+        id: 'b',
+        action: 'calendar.create_event',
+        params: { title: 'Planning with John', start: '2026-11-25T15:00:00.000Z', durationMinutes: 45 },
+        dependsOn: ['a'],
+      },
+    ],
+  };
+  const ask = () =>
+    decide('Schedule a meeting with John tomorrow at 3pm', {
+      now,
+      findPeople,
+      provider: openAiProvider({ baseUrl: url, model: 'planner' }),
+    });
+
+  it('a plan that fits the action schemas is used, with approval marks from Aura, not the model', async () => {
+    script.push(reply('{"intent":"calendar_set","confidence":0.9}'), reply(JSON.stringify(valid)));
+    const d = await ask();
+    assert.deepEqual(
+      d.plan.map((s) => [s.id, s.action, s.requiresApproval]),
+      [
+        ['a', 'calendar.find_free_time', false],
+        ['b', 'calendar.create_event', true],
+      ],
+    );
+    assert.ok(d.reasoning.some((r) => r.includes('checked against the action schemas')));
+  });
+
+  it('an invalid plan (unknown action, wrong parameter, cycle, garbage) falls back to the template', async () => {
+    const bad = [
+      { steps: [{ id: 'a', action: 'bank.transfer_money', params: {}, dependsOn: [] }] },
+      { steps: [{ id: 'a', action: 'calendar.create_event', params: { start: 'next blursday' }, dependsOn: [] }] },
+      { steps: [{ id: 'a', action: 'calendar.create_event', params: { colour: 'red' }, dependsOn: [] }] },
+      {
+        steps: [
+          { id: 'a', action: 'calendar.find_free_time', params: {}, dependsOn: ['b'] },
+          { id: 'b', action: 'calendar.create_event', params: {}, dependsOn: ['a'] },
+        ],
+      },
+      { nothing: true },
+    ];
+    for (const plan of bad) {
+      script.push(reply('{"intent":"calendar_set","confidence":0.9}'), reply(JSON.stringify(plan)));
+      const d = await ask();
+      assert.deepEqual(
+        d.plan.map((s) => s.action),
+        ['calendar.find_free_time', 'calendar.create_event', 'email.send_invitation'],
+        JSON.stringify(plan),
+      );
+      assert.ok(
+        d.reasoning.some((r) => r.includes('template plan')),
+        JSON.stringify(plan),
+      );
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { AuraError } from '@aura/errors';
-import type { IntentProvider } from './types.ts';
+import type { PlanningProvider, ProposedStep } from './types.ts';
 
 export interface OpenAiOptions {
   /** e.g. http://127.0.0.1:11434/v1 (Ollama), http://127.0.0.1:8080/v1 (llama.cpp server). */
@@ -19,16 +19,63 @@ const unavailable = (why: string, cause?: unknown) =>
  * malformed is an AURA_PROVIDER_UNAVAILABLE, which the decision engine answers with the
  * builtin model.
  */
-export function openAiProvider(options: OpenAiOptions): IntentProvider {
+export function openAiProvider(options: OpenAiOptions): PlanningProvider {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const retries = options.retries ?? 2;
+  /** One chat-completions call asking for JSON matching `schema`; retries network errors and 5xx. */
+  async function complete(
+    messages: { role: string; content: string }[],
+    name: string,
+    schema: unknown,
+  ): Promise<unknown> {
+    const body = {
+      model: options.model,
+      temperature: 0,
+      messages,
+      response_format: { type: 'json_schema', json_schema: { name, strict: true, schema } },
+    };
+    let lastError: unknown;
+    for (let attempt = 0; attempt <= retries; attempt++) {
+      let response: Response;
+      try {
+        response = await fetch(`${options.baseUrl.replace(/\/+$/, '')}/chat/completions`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
+          },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+      } catch (error) {
+        lastError = error;
+        continue;
+      }
+      if (response.status >= 500) {
+        lastError = new Error(`HTTP ${response.status}`);
+        continue;
+      }
+      if (!response.ok) throw unavailable(`the endpoint answered HTTP ${response.status}`);
+      const json = (await response.json().catch(() => undefined)) as
+        | { choices?: { message?: { content?: string } }[] }
+        | undefined;
+      try {
+        return JSON.parse(json?.choices?.[0]?.message?.content ?? '');
+      } catch {
+        throw unavailable('the model did not answer with JSON');
+      }
+    }
+    throw unavailable(
+      `no answer from ${options.baseUrl} after ${retries + 1} tries (${(lastError as Error)?.message ?? 'unknown'})`,
+      lastError,
+    );
+  }
+
   return {
     name: `openai:${options.model}`,
     async classify(text, intents) {
-      const body = {
-        model: options.model,
-        temperature: 0,
-        messages: [
+      const parsed = (await complete(
+        [
           {
             role: 'system',
             content:
@@ -37,68 +84,64 @@ export function openAiProvider(options: OpenAiOptions): IntentProvider {
           },
           { role: 'user', content: `Intents: ${intents.join(', ')}\nRequest: ${text}` },
         ],
-        response_format: {
-          type: 'json_schema',
-          json_schema: {
-            name: 'intent',
-            strict: true,
-            schema: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['intent', 'confidence'],
-              properties: {
-                intent: { type: 'string', enum: intents },
-                confidence: { type: 'number', minimum: 0, maximum: 1 },
+        'intent',
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['intent', 'confidence'],
+          properties: {
+            intent: { type: 'string', enum: intents },
+            confidence: { type: 'number', minimum: 0, maximum: 1 },
+          },
+        },
+      )) as { intent?: unknown; confidence?: unknown } | null;
+      if (typeof parsed?.intent !== 'string' || !intents.includes(parsed.intent)) {
+        throw unavailable(`the model answered an intent that is not in the list (${String(parsed?.intent)})`);
+      }
+      const confidence =
+        typeof parsed.confidence === 'number' && parsed.confidence >= 0 && parsed.confidence <= 1
+          ? parsed.confidence
+          : 0.5;
+      return { intent: parsed.intent, confidence };
+    },
+    async plan(text, context) {
+      const parsed = (await complete(
+        [
+          {
+            role: 'system',
+            content:
+              'You plan the steps that carry out a personal-assistant request, using only the listed actions and their parameters. ' +
+              'Answer only with JSON {"steps": [{"id", "action", "params", "dependsOn", "why"}]}.',
+          },
+          {
+            role: 'user',
+            content: `Request: ${text}\nIntent: ${context.intent}\nPeople: ${context.people.join(', ')}\nWhen: ${context.when ?? 'unknown'}\nActions: ${JSON.stringify(context.actions)}`,
+          },
+        ],
+        'plan',
+        {
+          type: 'object',
+          required: ['steps'],
+          properties: {
+            steps: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['id', 'action', 'params', 'dependsOn'],
+                properties: {
+                  id: { type: 'string' },
+                  action: { type: 'string', enum: context.actions.map((a) => a.name) },
+                  params: { type: 'object' },
+                  dependsOn: { type: 'array', items: { type: 'string' } },
+                  why: { type: 'string' },
+                },
               },
             },
           },
         },
-      };
-      let lastError: unknown;
-      for (let attempt = 0; attempt <= retries; attempt++) {
-        let response: Response;
-        try {
-          response = await fetch(`${options.baseUrl.replace(/\/+$/, '')}/chat/completions`, {
-            method: 'POST',
-            headers: {
-              'content-type': 'application/json',
-              ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
-            },
-            body: JSON.stringify(body),
-            signal: AbortSignal.timeout(timeoutMs),
-          });
-        } catch (error) {
-          lastError = error;
-          continue;
-        }
-        if (response.status >= 500) {
-          lastError = new Error(`HTTP ${response.status}`);
-          continue;
-        }
-        if (!response.ok) throw unavailable(`the endpoint answered HTTP ${response.status}`);
-        const json = (await response.json().catch(() => undefined)) as
-          | { choices?: { message?: { content?: string } }[] }
-          | undefined;
-        const content = json?.choices?.[0]?.message?.content;
-        let parsed: { intent?: unknown; confidence?: unknown };
-        try {
-          parsed = JSON.parse(content ?? '');
-        } catch {
-          throw unavailable('the model did not answer with JSON');
-        }
-        if (typeof parsed.intent !== 'string' || !intents.includes(parsed.intent)) {
-          throw unavailable(`the model answered an intent that is not in the list (${String(parsed.intent)})`);
-        }
-        const confidence =
-          typeof parsed.confidence === 'number' && parsed.confidence >= 0 && parsed.confidence <= 1
-            ? parsed.confidence
-            : 0.5;
-        return { intent: parsed.intent, confidence };
-      }
-      throw unavailable(
-        `no answer from ${options.baseUrl} after ${retries + 1} tries (${(lastError as Error)?.message ?? 'unknown'})`,
-        lastError,
-      );
+      )) as { steps?: ProposedStep[] } | null;
+      if (!Array.isArray(parsed?.steps)) throw unavailable('the model did not answer with a list of steps');
+      return parsed.steps;
     },
   };
 }
