@@ -13,6 +13,7 @@ import { sealTo } from '@aura/crypto/public';
 import { AuraError } from '@aura/errors';
 import { type AuditEntry, canonicalJson } from '@aura/protocol';
 import type pg from 'pg';
+import { withTransaction } from '../db/transaction.ts';
 import type { LogSigner } from './signer.ts';
 
 type Db = pg.Pool | pg.PoolClient;
@@ -82,19 +83,9 @@ export class AuditLog {
       queueMicrotask(() => this.onAppend(userId, receipt.entry, receipt.index));
       return receipt;
     }
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const receipt = await this.#append(client, userId, event);
-      await client.query('COMMIT');
-      this.onAppend(userId, receipt.entry, receipt.index);
-      return receipt;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+    const receipt = await withTransaction(this.pool, (client) => this.#append(client, userId, event));
+    this.onAppend(userId, receipt.entry, receipt.index);
+    return receipt;
   }
 
   async #append(db: pg.PoolClient, userId: string, event: AuditEvent): Promise<Receipt> {

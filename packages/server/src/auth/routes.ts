@@ -20,6 +20,7 @@ import type pg from 'pg';
 import { z } from 'zod';
 import type { AuditLog } from '../audit/log.ts';
 import type { ServerConfig } from '../config.ts';
+import { withTransaction } from '../db/transaction.ts';
 import { LoginAttempts } from './attempts.ts';
 import { authOf } from './authenticate.ts';
 import type { ServerKeys } from './server-keys.ts';
@@ -42,12 +43,10 @@ export function authRoutes(config: ServerConfig, keys: ServerKeys, pool: pg.Pool
         const body = request.body;
         const userId = randomUUID();
         const deviceId = randomUUID();
-        const client = await pool.connect();
-        try {
-          await client.query('BEGIN');
+        await withTransaction(pool, async (client) => {
           const inserted = await client.query(
             `INSERT INTO users (id, email, kdf_seed, kdf_params, srp_verifier, wrapped_account_key, account_key_id, audit_public_key)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (email) DO NOTHING`,
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (email) DO NOTHING`,
             [
               userId,
               normalizeEmail(body.email),
@@ -60,7 +59,6 @@ export function authRoutes(config: ServerConfig, keys: ServerKeys, pool: pg.Pool
             ],
           );
           if (inserted.rowCount === 0) {
-            await client.query('ROLLBACK');
             throw new AuraError('AURA_ACCOUNT_EXISTS', 'an account with this email already exists; log in instead');
           }
           await client.query(
@@ -86,13 +84,7 @@ export function authRoutes(config: ServerConfig, keys: ServerKeys, pool: pg.Pool
             },
             client,
           );
-          await client.query('COMMIT');
-        } catch (error) {
-          if (!(error instanceof AuraError)) await client.query('ROLLBACK').catch(() => {});
-          throw error;
-        } finally {
-          client.release();
-        }
+        });
         return reply.code(201).send({ userId, deviceId });
       },
     );
@@ -244,12 +236,10 @@ export function authRoutes(config: ServerConfig, keys: ServerKeys, pool: pg.Pool
       async (request) => {
         const auth = authOf(request);
         const body = request.body;
-        const client = await pool.connect();
-        try {
-          await client.query('BEGIN');
+        await withTransaction(pool, async (client) => {
           const updated = await client.query(
             `UPDATE users SET kdf_seed = $2, kdf_params = $3, srp_verifier = $4, wrapped_account_key = $5
-              WHERE id = $1 AND account_key_id = $6`,
+            WHERE id = $1 AND account_key_id = $6`,
             [
               auth.userId,
               b64(body.kdf.seed),
@@ -278,13 +268,7 @@ export function authRoutes(config: ServerConfig, keys: ServerKeys, pool: pg.Pool
             },
             client,
           );
-          await client.query('COMMIT');
-        } catch (error) {
-          await client.query('ROLLBACK').catch(() => {});
-          throw error;
-        } finally {
-          client.release();
-        }
+        });
         return { ok: true as const };
       },
     );

@@ -20,6 +20,7 @@ import { authOf } from '../auth/authenticate.ts';
 import type { ServerKeys } from '../auth/server-keys.ts';
 import { createSession } from '../auth/sessions.ts';
 import type { ServerConfig } from '../config.ts';
+import { withTransaction } from '../db/transaction.ts';
 
 const ENROLLMENT_SECONDS = 10 * 60;
 const b64 = (s: string) => Buffer.from(s, 'base64');
@@ -60,9 +61,7 @@ export function deviceRoutes(config: ServerConfig, keys: ServerKeys, pool: pg.Po
       { preHandler: app.requireAuth, schema: { tags, params: RecordId, response: { 200: OkResponse } } },
       async (request) => {
         const { userId } = authOf(request);
-        const client = await pool.connect();
-        try {
-          await client.query('BEGIN');
+        await withTransaction(pool, async (client) => {
           const revoked = await client.query(
             'UPDATE devices SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 AND user_id = $2',
             [request.params.id, userId],
@@ -85,13 +84,7 @@ export function deviceRoutes(config: ServerConfig, keys: ServerKeys, pool: pg.Po
             },
             client,
           );
-          await client.query('COMMIT');
-        } catch (error) {
-          await client.query('ROLLBACK').catch(() => {});
-          throw error;
-        } finally {
-          client.release();
-        }
+        });
         return { ok: true as const };
       },
     );
@@ -154,12 +147,11 @@ export function deviceRoutes(config: ServerConfig, keys: ServerKeys, pool: pg.Po
         if (!auth.deviceId) {
           throw new AuraError('AURA_UNAUTHENTICATED', 'only an enrolled device can approve another; log in from one');
         }
-        const client = await pool.connect();
-        try {
-          await client.query('BEGIN');
+        const signerDevice = auth.deviceId; // narrowed above; the closures below keep it
+        await withTransaction(pool, async (client) => {
           const { rows } = await client.query(
             `SELECT e.* FROM device_enrollments e JOIN users u ON u.email = e.email
-              WHERE e.id = $1 AND u.id = $2 AND e.approved_by_device IS NULL AND e.expires_at > now() FOR UPDATE OF e`,
+            WHERE e.id = $1 AND u.id = $2 AND e.approved_by_device IS NULL AND e.expires_at > now() FOR UPDATE OF e`,
             [request.params.id, auth.userId],
           );
           const enrollment = rows[0];
@@ -171,7 +163,7 @@ export function deviceRoutes(config: ServerConfig, keys: ServerKeys, pool: pg.Po
           );
           await client.query(
             `UPDATE device_enrollments SET approved_by_device = $2, approval_signature = $3, sealed_account_key = $4, device_id = $5
-              WHERE id = $1`,
+            WHERE id = $1`,
             [
               request.params.id,
               auth.deviceId,
@@ -184,7 +176,7 @@ export function deviceRoutes(config: ServerConfig, keys: ServerKeys, pool: pg.Po
             auth.userId,
             {
               eventType: 'device',
-              actorId: auth.deviceId,
+              actorId: signerDevice,
               actorType: 'device',
               targetId: deviceId,
               action: 'enroll',
@@ -193,13 +185,7 @@ export function deviceRoutes(config: ServerConfig, keys: ServerKeys, pool: pg.Po
             },
             client,
           );
-          await client.query('COMMIT');
-        } catch (error) {
-          await client.query('ROLLBACK').catch(() => {});
-          throw error;
-        } finally {
-          client.release();
-        }
+        });
         return { ok: true as const };
       },
     );

@@ -21,6 +21,7 @@ import { z } from 'zod';
 import type { AuditLog } from '../audit/log.ts';
 import { authOf } from '../auth/authenticate.ts';
 import type { ServerConfig } from '../config.ts';
+import { withTransaction } from '../db/transaction.ts';
 
 const b64 = (s: string) => Buffer.from(s, 'base64');
 const enc = (b: Buffer) => b.toString('base64');
@@ -182,6 +183,7 @@ export function supportRoutes(config: ServerConfig, pool: pg.Pool, audit: AuditL
       async (request, reply) => {
         const auth = authOf(request);
         if (!auth.deviceId) throw new AuraError('AURA_FORBIDDEN', 'only an enrolled device can sign a grant');
+        const signerDevice = auth.deviceId; // narrowed above; the closures below keep it
         const body = request.body;
         let grant: GrantObject;
         try {
@@ -225,13 +227,11 @@ export function supportRoutes(config: ServerConfig, pool: pg.Pool, audit: AuditL
         }
         if (body.records.some((r) => !grant.categories.includes(r.category)))
           throw invalidGrant('a record is outside the granted categories');
-        const client = await pool.connect();
-        try {
-          await client.query('BEGIN');
+        await withTransaction(pool, async (client) => {
           await client.query(
             `INSERT INTO support_grants (id, user_id, agent_id, request_id, device_id, categories, permissions, valid_from, valid_until,
-                                         grant_object, signature, sealed_key)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+                                       grant_object, signature, sealed_key)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
             [
               body.id,
               auth.userId,
@@ -249,7 +249,7 @@ export function supportRoutes(config: ServerConfig, pool: pg.Pool, audit: AuditL
           );
           await client.query(
             `INSERT INTO support_grant_records (grant_id, category, record_id, encrypted_data)
-             SELECT $1, * FROM unnest($2::text[], $3::uuid[], $4::bytea[])`,
+           SELECT $1, * FROM unnest($2::text[], $3::uuid[], $4::bytea[])`,
             [
               body.id,
               body.records.map((r) => r.category),
@@ -267,7 +267,7 @@ export function supportRoutes(config: ServerConfig, pool: pg.Pool, audit: AuditL
             auth.userId,
             {
               eventType: 'access_grant',
-              actorId: auth.deviceId,
+              actorId: signerDevice,
               actorType: 'device',
               targetId: body.agentId,
               action: 'grant_access',
@@ -281,13 +281,7 @@ export function supportRoutes(config: ServerConfig, pool: pg.Pool, audit: AuditL
             },
             client,
           );
-          await client.query('COMMIT');
-        } catch (error) {
-          await client.query('ROLLBACK').catch(() => {});
-          throw error;
-        } finally {
-          client.release();
-        }
+        });
         return reply.code(201).send({ id: body.id });
       },
     );
@@ -372,9 +366,7 @@ export function supportRoutes(config: ServerConfig, pool: pg.Pool, audit: AuditL
       { preHandler: app.requireAuth, schema: { tags, params: RecordId, response: { 200: OkResponse } } },
       async (request) => {
         const auth = authOf(request);
-        const client = await pool.connect();
-        try {
-          await client.query('BEGIN');
+        await withTransaction(pool, async (client) => {
           const revoked = await client.query(
             'UPDATE support_grants SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 AND user_id = $2 RETURNING agent_id',
             [request.params.id, auth.userId],
@@ -393,13 +385,7 @@ export function supportRoutes(config: ServerConfig, pool: pg.Pool, audit: AuditL
             },
             client,
           );
-          await client.query('COMMIT');
-        } catch (error) {
-          await client.query('ROLLBACK').catch(() => {});
-          throw error;
-        } finally {
-          client.release();
-        }
+        });
         return { ok: true as const };
       },
     );

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { AuraError } from '@aura/errors';
 import type { Collection } from '@aura/protocol';
 import type pg from 'pg';
+import { withTransaction } from '../db/transaction.ts';
 
 /** The three collections share one shape: opaque ciphertext, tokens, a row version. */
 const TABLES: Record<Collection, string> = {
@@ -144,9 +145,7 @@ export class VaultRepository {
   /** The spec's learn: replace the live record holding all matchTokens, or store a new one. */
   async learn(userId: string, id: string, fields: RecordFields, matchTokens: string[] | undefined) {
     columnsOf(fields); // refuse a bad checksum before opening a transaction
-    const client = await this.#pool.connect();
-    try {
-      await client.query('BEGIN');
+    return withTransaction(this.#pool, async (client) => {
       let replacedId: string | null = null;
       if (matchTokens && matchTokens.length > 0) {
         const { rows } = await client.query<{ id: string }>(
@@ -158,19 +157,13 @@ export class VaultRepository {
         if (replacedId) await client.query(`DELETE FROM ${this.#table} WHERE id = $1`, [replacedId]);
       }
       const record = await this.create(userId, id, fields, client);
-      await client.query('COMMIT');
       return {
         status: replacedId ? ('replaced' as const) : ('stored' as const),
         id,
         replacedId,
         version: record.version,
       };
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async get(userId: string, id: string) {
