@@ -15,14 +15,13 @@ import { loadLogSigner } from '../../packages/server/src/audit/signer.ts';
 import { migrate } from '../../packages/server/src/db/migrate.ts';
 import { createPool } from '../../packages/server/src/db/pool.ts';
 import { freshDatabase } from '../../packages/server/test/support/database.ts';
+import { percentile, throughput } from '../support.ts';
 
 const quick = process.argv.includes('--quick');
 const maxArg = process.argv.find((a) => a.startsWith('--max='));
 const max = quick ? 10_000 : Number(maxArg?.split('=')[1] ?? 1_000_000);
 const sizes = [10_000, 100_000, 1_000_000].filter((n) => n <= max);
 const seconds = quick ? 3 : 6;
-const pct = (xs: number[], p: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? 0;
 
 const db = await freshDatabase();
 const pool = createPool(db.url, 20);
@@ -42,20 +41,6 @@ async function newUser(): Promise<string> {
   return id;
 }
 
-async function rate(concurrency: number, work: (worker: number) => Promise<unknown>): Promise<number> {
-  let n = 0;
-  const end = performance.now() + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: concurrency }, async (_, w) => {
-      while (performance.now() < end) {
-        await work(w);
-        n++;
-      }
-    }),
-  );
-  return n / seconds;
-}
-
 // --- Appends: one log per user; 16 users appending at once, and one user alone.
 await pool.query(
   `CREATE TABLE plain_events (user_id uuid, idx bigserial, entry jsonb, created_at timestamptz DEFAULT now())`,
@@ -69,11 +54,11 @@ const event = (i: number) => ({
   result: 'success' as const,
 });
 let i = 0;
-const plain = await rate(16, (w) =>
+const plain = await throughput(seconds, 16, (w) =>
   pool.query('INSERT INTO plain_events (user_id, entry) VALUES ($1, $2)', [users[w], JSON.stringify(event(i++))]),
 );
-const many = await rate(16, (w) => log.append(users[w] as string, event(i++)));
-const single = await rate(4, () => log.append(users[0] as string, event(i++)));
+const many = await throughput(seconds, 16, (w) => log.append(users[w] as string, event(i++)));
+const single = await throughput(seconds, 4, () => log.append(users[0] as string, event(i++)));
 console.log('Appends (entry + tree nodes + signed checkpoint, one transaction each)');
 console.log(`  plain INSERT of the same entries, 16 writers     ${plain.toFixed(0).padStart(6)} /s   baseline`);
 console.log(
@@ -141,14 +126,14 @@ for (const size of sizes) {
     if (!verifyConsistency(from, size, con, oldRoot, root)) throw new Error('consistency failed');
     verCon.push(performance.now() - t);
   }
-  const f = (xs: number[]) => `${pct(xs, 50).toFixed(2)} / ${pct(xs, 99).toFixed(2)}`;
+  const f = (xs: number[]) => `${percentile(xs, 50).toFixed(2)} / ${percentile(xs, 99).toFixed(2)}`;
   console.log(
     `${String(size).padStart(11)}   ${f(genInc).padStart(20)}       ${f(genCon).padStart(20)}         ${f(verInc).padStart(20)}          ${f(verCon).padStart(20)}   (built in ${loaded} s)`,
   );
   results.push({
     size,
-    gen99: Math.max(pct(genInc, 99), pct(genCon, 99)),
-    ver99: Math.max(pct(verInc, 99), pct(verCon, 99)),
+    gen99: Math.max(percentile(genInc, 99), percentile(genCon, 99)),
+    ver99: Math.max(percentile(verInc, 99), percentile(verCon, 99)),
   });
 }
 

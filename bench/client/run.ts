@@ -4,26 +4,11 @@ import { migrate } from '../../packages/server/src/db/migrate.ts';
 import { createPool } from '../../packages/server/src/db/pool.ts';
 import { freshDatabase } from '../../packages/server/test/support/database.ts';
 import { spawnServer } from '../../packages/server/test/support/process.ts';
+import { percentile, throughput } from '../support.ts';
 
 const quick = process.argv.includes('--quick');
 const seconds = quick ? 3 : 8;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-const percentile = (xs: number[], p: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? 0;
-
-async function throughput(secs: number, concurrency: number, work: () => Promise<void>): Promise<number> {
-  let n = 0;
-  const end = performance.now() + secs * 1000;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < end) {
-        await work();
-        n++;
-      }
-    }),
-  );
-  return n / secs;
-}
+const median = (xs: number[]) => percentile(xs, 50);
 
 const db = await freshDatabase();
 const pool = createPool(db.url);

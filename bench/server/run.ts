@@ -12,6 +12,7 @@ import { VaultRepository } from '../../packages/server/src/vault/repository.ts';
 import { freshDatabase } from '../../packages/server/test/support/database.ts';
 import { httpInject, spawnServer } from '../../packages/server/test/support/process.ts';
 import { TestUser } from '../../packages/server/test/support/user.ts';
+import { percentile, throughput } from '../support.ts';
 
 const quick = process.argv.includes('--quick');
 const maxArg = process.argv.find((a) => a.startsWith('--max='));
@@ -19,29 +20,12 @@ const maxRecords = quick ? 10_000 : Number(maxArg?.split('=')[1] ?? 1_000_000);
 const sizes = [10_000, 100_000, 1_000_000].filter((n) => n <= maxRecords);
 const seconds = quick ? 3 : 8;
 
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 const fmt = (n: number, d = 1) => n.toFixed(d);
 
 function rssOf(pid: number): { rss: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = (field: string) => Number(status.match(new RegExp(`${field}:\\s+(\\d+)`))?.[1] ?? 0);
   return { rss: kib('VmRSS') / 1024, peak: kib('VmHWM') / 1024 };
-}
-
-/** Runs `work` from `concurrency` loops for `secs` seconds; returns ops/s. */
-async function throughput(secs: number, concurrency: number, work: () => Promise<void>): Promise<number> {
-  let n = 0;
-  const end = performance.now() + secs * 1000;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < end) {
-        await work();
-        n++;
-      }
-    }),
-  );
-  return n / secs;
 }
 
 const db = await freshDatabase();

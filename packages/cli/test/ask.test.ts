@@ -1,50 +1,25 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { migrate } from '../../server/src/db/migrate.ts';
-import { createPool } from '../../server/src/db/pool.ts';
-import { freshDatabase, type TestDatabase } from '../../server/test/support/database.ts';
-import { type ServerProcess, spawnServer } from '../../server/test/support/process.ts';
+import { runAura, serverForCli } from './support/harness.ts';
 
-const AURA = fileURLToPath(new URL('../bin/aura.mjs', import.meta.url));
 const home = mkdtempSync(join(tmpdir(), 'aura-ask-'));
-let db: TestDatabase;
-let server: ServerProcess;
+let cli: Awaited<ReturnType<typeof serverForCli>>;
 
 before(async () => {
-  db = await freshDatabase();
-  const pool = createPool(db.url);
-  await migrate(pool);
-  await pool.end();
-  server = await spawnServer({ DATABASE_URL: db.url });
+  cli = await serverForCli();
 });
 after(async () => {
-  server?.child.kill('SIGTERM');
-  await server?.exited;
-  await db?.drop();
+  await cli?.stop();
   rmSync(home, { recursive: true, force: true });
 });
 
 async function aura(args: string[], stdin = '') {
-  const child = spawn(process.execPath, [AURA, '--server', server.url, ...args], {
-    env: { ...process.env, AURA_HOME: home },
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d) => {
-    out += String(d);
-  });
-  child.stderr.on('data', (d) => {
-    err += String(d);
-  });
-  child.stdin.end(stdin);
-  const code = await new Promise((resolve) => child.on('exit', resolve));
-  assert.equal(code, 0, `aura ${args.join(' ')}: ${err}`);
-  return out;
+  const run = await runAura(cli.server.url, home, args, { stdin });
+  assert.equal(run.code, 0, `aura ${args.join(' ')}: ${run.stderr}`);
+  return run.stdout;
 }
 
 it('aura ask "Schedule a meeting with John tomorrow at 3pm" plans it with the right approval marks', {

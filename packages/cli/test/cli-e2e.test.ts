@@ -1,63 +1,24 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { migrate } from '../../server/src/db/migrate.ts';
-import { createPool } from '../../server/src/db/pool.ts';
-import { freshDatabase, type TestDatabase } from '../../server/test/support/database.ts';
 import { dumpDatabase, forms } from '../../server/test/support/dump.ts';
-import { type ServerProcess, spawnServer } from '../../server/test/support/process.ts';
+import { serverForCli, startAura } from './support/harness.ts';
 
-const AURA = fileURLToPath(new URL('../bin/aura.mjs', import.meta.url));
 const homes = mkdtempSync(join(tmpdir(), 'aura-cli-e2e-'));
-let db: TestDatabase;
-let server: ServerProcess;
+let cli: Awaited<ReturnType<typeof serverForCli>>;
 
 before(async () => {
-  db = await freshDatabase();
-  const pool = createPool(db.url);
-  await migrate(pool);
-  await pool.end();
-  server = await spawnServer({ DATABASE_URL: db.url, AURA_RATE_LIMIT_DEFAULT: '100000' });
+  cli = await serverForCli({ AURA_RATE_LIMIT_DEFAULT: '100000' });
 });
 after(async () => {
-  server?.child.kill('SIGTERM');
-  await server?.exited;
-  await db?.drop();
+  await cli?.stop();
   rmSync(homes, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function start(
-  device: string,
-  args: string[],
-  stdin = '',
-): { child: ChildProcess; done: Promise<Run>; output: () => string } {
-  const child = spawn(process.execPath, [AURA, '--server', server.url, ...args], {
-    env: { ...process.env, AURA_HOME: join(homes, device) },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d) => {
-    stdout += String(d);
-  });
-  child.stderr?.on('data', (d) => {
-    stderr += String(d);
-  });
-  child.stdin?.end(stdin);
-  const done = new Promise<Run>((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
-  return { child, done, output: () => stdout };
-}
-
+const start = (device: string, args: string[], stdin = '') =>
+  startAura(cli.server.url, join(homes, device), args, { stdin });
 const aura = (device: string, args: string[], stdin = '') => start(device, args, stdin).done;
 const ok = async (device: string, args: string[], stdin = '') => {
   const run = await aura(device, args, stdin);
@@ -171,7 +132,7 @@ it('end to end through the aura command: two devices, search, password change, r
   assert.match((await ok('laptop', ['audit', 'verify'])).stdout, /^Verified: \d+ entries/);
 
   // The zero-knowledge check, after all of that.
-  const dump = await dumpDatabase(db.url);
+  const dump = await dumpDatabase(cli.db.url);
   for (const secret of [
     marker,
     marker.toLowerCase(),
@@ -190,14 +151,14 @@ it('usage errors exit 2 with a hint; an unreachable server exits 5', async () =>
   const usage = await aura('laptop', ['context', 'frobnicate']);
   assert.equal(usage.code, 2);
   assert.match(usage.stderr, /usage: aura context/);
-  const child = spawn(
-    process.execPath,
-    [AURA, '--server', 'http://127.0.0.1:9', 'login', '--email', 'a@b.c', '--password-stdin'],
+  const unreachable = await startAura(
+    'http://127.0.0.1:9',
+    join(homes, 'nowhere'),
+    ['login', '--email', 'a@b.c', '--password-stdin'],
     {
-      env: { ...process.env, AURA_HOME: join(homes, 'nowhere') },
+      stdin: 'pw\n',
     },
-  );
-  child.stdin.end('pw\n');
-  const code = await new Promise((resolve) => child.on('exit', resolve));
+  ).done;
+  const code = unreachable.code;
   assert.equal(code, 5);
 });

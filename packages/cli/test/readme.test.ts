@@ -1,32 +1,19 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { migrate } from '../../server/src/db/migrate.ts';
-import { createPool } from '../../server/src/db/pool.ts';
-import { freshDatabase, type TestDatabase } from '../../server/test/support/database.ts';
-import { type ServerProcess, spawnServer } from '../../server/test/support/process.ts';
+import { runAura, serverForCli } from './support/harness.ts';
 
-const AURA = fileURLToPath(new URL('../bin/aura.mjs', import.meta.url));
 const README = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
 const home = mkdtempSync(join(tmpdir(), 'aura-readme-'));
-let db: TestDatabase;
-let server: ServerProcess;
+let cli: Awaited<ReturnType<typeof serverForCli>>;
 
 before(async () => {
-  db = await freshDatabase();
-  const pool = createPool(db.url);
-  await migrate(pool);
-  await pool.end();
-  server = await spawnServer({ DATABASE_URL: db.url });
+  cli = await serverForCli();
 });
 after(async () => {
-  server?.child.kill('SIGTERM');
-  await server?.exited;
-  await db?.drop();
+  await cli?.stop();
   rmSync(home, { recursive: true, force: true });
 });
 
@@ -46,24 +33,11 @@ it("the README's command-line walkthrough works as written", { timeout: 120_000 
     const args = words(line).slice(2);
     // The prompt, answered the way a script would: the password twice on stdin.
     const needsPassword = args[0] === 'register' || args[0] === 'login';
-    const child = spawn(
-      process.execPath,
-      [AURA, '--server', server.url, ...args, ...(needsPassword ? ['--password-stdin'] : [])],
-      {
-        env: { ...process.env, AURA_HOME: home },
-      },
-    );
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => {
-      out += String(d);
+    const run = await runAura(cli.server.url, home, [...args, ...(needsPassword ? ['--password-stdin'] : [])], {
+      stdin: 'readme password 1\nreadme password 1\n',
     });
-    child.stderr.on('data', (d) => {
-      err += String(d);
-    });
-    child.stdin.end('readme password 1\nreadme password 1\n');
-    const code = await new Promise((resolve) => child.on('exit', resolve));
-    assert.equal(code, 0, `${line}\n${err}`);
+    assert.equal(run.code, 0, `${line}\n${run.stderr}`);
+    const out = run.stdout;
     outputs.push(out);
   }
   const search = outputs[lines.findIndex((l) => l.includes('context search'))] ?? '';

@@ -1,54 +1,32 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { signAgentKeys } from '@aura/client';
 import { generateEd25519KeyPair } from '@aura/crypto';
-import { migrate } from '../../server/src/db/migrate.ts';
-import { createPool } from '../../server/src/db/pool.ts';
-import { freshDatabase, type TestDatabase } from '../../server/test/support/database.ts';
-import { type ServerProcess, spawnServer } from '../../server/test/support/process.ts';
+import { runAura, serverForCli } from './support/harness.ts';
 
-const AURA = fileURLToPath(new URL('../bin/aura.mjs', import.meta.url));
 const homes = mkdtempSync(join(tmpdir(), 'aura-support-cli-'));
 const operator = generateEd25519KeyPair();
 const operatorKey = Buffer.from(operator.publicKey).toString('base64');
-let db: TestDatabase;
-let server: ServerProcess;
+let cli: Awaited<ReturnType<typeof serverForCli>>;
 
 before(async () => {
-  db = await freshDatabase();
-  const pool = createPool(db.url);
-  await migrate(pool);
-  await pool.end();
-  server = await spawnServer({ DATABASE_URL: db.url, AURA_SUPPORT_OPERATOR_KEY: operatorKey });
+  cli = await serverForCli({ AURA_SUPPORT_OPERATOR_KEY: operatorKey });
 });
 after(async () => {
-  server?.child.kill('SIGTERM');
-  await server?.exited;
-  await db?.drop();
+  await cli?.stop();
   rmSync(homes, { recursive: true, force: true });
 });
 
 async function aura(home: string, args: string[], stdin = '') {
-  const child = spawn(process.execPath, [AURA, '--server', server.url, ...args], {
-    env: { ...process.env, AURA_HOME: join(homes, home), AURA_SUPPORT_OPERATOR_KEY: operatorKey },
+  const run = await runAura(cli.server.url, join(homes, home), args, {
+    stdin,
+    env: { AURA_SUPPORT_OPERATOR_KEY: operatorKey },
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => {
-    stdout += String(d);
-  });
-  child.stderr.on('data', (d) => {
-    stderr += String(d);
-  });
-  child.stdin.end(stdin);
-  const code = await new Promise((resolve) => child.on('exit', resolve));
-  assert.equal(code, 0, `aura ${args.join(' ')}: ${stderr}`);
-  return stdout;
+  assert.equal(run.code, 0, `aura ${args.join(' ')}: ${run.stderr}`);
+  return run.stdout;
 }
 
 it('support from the command line: request, grant, read, revoke, all in the verified audit log', {

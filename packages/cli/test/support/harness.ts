@@ -1,0 +1,68 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { migrate } from '../../../server/src/db/migrate.ts';
+import { createPool } from '../../../server/src/db/pool.ts';
+import { freshDatabase, type TestDatabase } from '../../../server/test/support/database.ts';
+import { type ServerProcess, spawnServer } from '../../../server/test/support/process.ts';
+
+const AURA = fileURLToPath(new URL('../../bin/aura.mjs', import.meta.url));
+
+/** The real server as its own process, on a fresh migrated database. */
+export async function serverForCli(
+  env: Record<string, string> = {},
+): Promise<{ server: ServerProcess; db: TestDatabase; stop(): Promise<void> }> {
+  const db = await freshDatabase();
+  const pool = createPool(db.url);
+  await migrate(pool);
+  await pool.end();
+  const server = await spawnServer({ DATABASE_URL: db.url, ...env });
+  return {
+    server,
+    db,
+    async stop() {
+      server.child.kill('SIGTERM');
+      await server.exited;
+      await db.drop();
+    },
+  };
+}
+
+export interface AuraRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Starts `aura --server URL ARGS` for the install in `home`, feeding `stdin`. */
+export function startAura(
+  serverUrl: string,
+  home: string,
+  args: string[],
+  options: { stdin?: string; env?: Record<string, string> } = {},
+): { child: ChildProcess; done: Promise<AuraRun>; output: () => string } {
+  const child = spawn(process.execPath, [AURA, '--server', serverUrl, ...args], {
+    env: { ...process.env, AURA_HOME: home, ...options.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d) => {
+    stdout += String(d);
+  });
+  child.stderr?.on('data', (d) => {
+    stderr += String(d);
+  });
+  child.stdin?.end(options.stdin ?? '');
+  const done = new Promise<AuraRun>((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+  return { child, done, output: () => stdout };
+}
+
+export const runAura = (
+  serverUrl: string,
+  home: string,
+  args: string[],
+  options: { stdin?: string; env?: Record<string, string> } = {},
+) => startAura(serverUrl, home, args, options).done;
+
+export const homeIn = (root: string, name: string) => join(root, name);
