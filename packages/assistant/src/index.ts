@@ -13,6 +13,7 @@ export { deserializeModel, serializeModel } from './nlu/artifact.ts';
 export { builtinIntentModel } from './nlu/builtin-model.ts';
 export { parseIntentCsv } from './nlu/dataset.ts';
 export { buildIntentModel, fitTemperature, type IntentModel, type Prediction, predict, train } from './nlu/model.ts';
+export { preferencesFromNotes } from './preferences.ts';
 export { builtinProvider } from './providers/builtin.ts';
 export { llamaCppProvider } from './providers/llama-cpp.ts';
 export { type OpenAiOptions, openAiProvider } from './providers/openai.ts';

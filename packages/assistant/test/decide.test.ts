@@ -132,3 +132,24 @@ describe('more requests', () => {
     assert.equal(d.plan[1]?.params.location, 'Headquarters');
   });
 });
+
+describe("preferences from the user's notes", () => {
+  it('working hours and meeting length come from context notes', async () => {
+    const { preferencesFromNotes } = await import('../src/index.ts');
+    const prefs = preferencesFromNotes([
+      'My working hours are 8 to 16',
+      'meetings are 45 minutes',
+      'time zone Europe/Berlin',
+      'time zone Mars/Olympus',
+    ]);
+    assert.deepEqual(prefs, {
+      workingHours: { start: 8, end: 16 },
+      defaultMeetingMinutes: 45,
+      timeZone: 'Europe/Berlin',
+    });
+    const { timeZone: _tz, ...preferences } = prefs;
+    const d = await decide('Schedule a meeting with John tomorrow at 4pm', ctx(people, { preferences }));
+    assert.equal(d.plan[1]?.params.durationMinutes, 45);
+    assert.ok(d.reasoning.some((r) => r.includes('outside your working hours (8:00–16:00)')));
+  });
+});

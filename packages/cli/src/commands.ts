@@ -334,7 +334,9 @@ async function supportCommand(client: AuraClient, [verb, arg]: string[], flags: 
 
 async function ask(client: AuraClient, words: string[], flags: Flags) {
   const text = need(words.join(' ').trim() || undefined, 'TEXT');
-  const { decide, Corrections, openAiProvider, llamaCppProvider } = await import('@aura/assistant');
+  const { decide, Corrections, openAiProvider, llamaCppProvider, preferencesFromNotes } = await import(
+    '@aura/assistant'
+  );
   // An OpenAI-compatible endpoint (Ollama, llama.cpp server, vLLM) when configured; else offline.
   const llmUrl = process.env.AURA_LLM_URL;
   const provider = llmUrl
@@ -352,7 +354,13 @@ async function ask(client: AuraClient, words: string[], flags: Flags) {
     .map((r) => r.data)
     .filter((d) => d.kind === 'feedback' && d.feedback === 'correction' && d.text)
     .map((d) => ({ text: d.text as string, intent: (d.output as { intent: string }).intent }));
+  // Preferences the user wrote as context notes of type "preference".
+  const preferenceNotes = (await vault.list('contexts'))
+    .filter((r) => r.data.type === 'preference')
+    .map((r) => r.data.text);
+  const { timeZone: _zone, ...preferences } = preferencesFromNotes(preferenceNotes);
   const decision = await decide(text, {
+    preferences,
     corrections: new Corrections(corrections),
     ...(provider ? { provider } : {}),
     findPeople: async (word) =>

@@ -27,6 +27,7 @@ it('aura ask "Schedule a meeting with John tomorrow at 3pm" plans it with the ri
 }, async () => {
   await aura(['register', '--email', `ask-${Date.now()}@example.com`, '--password-stdin'], 'ask pw 123\nask pw 123\n');
   await aura(['people', 'add', 'John Appleseed', '--relationship', 'colleague', '--email', 'john@example.com']);
+  await aura(['context', 'add', 'meetings are 45 minutes', '--type', 'preference']);
   const decision = JSON.parse(await aura(['--json', 'ask', 'Schedule a meeting with John tomorrow at 3pm']));
   assert.equal(decision.taskId, null);
   assert.equal(decision.intent, 'calendar_set');
@@ -43,6 +44,7 @@ it('aura ask "Schedule a meeting with John tomorrow at 3pm" plans it with the ri
     ],
   );
   assert.deepEqual(decision.plan[2].params.to, ['john@example.com']);
+  assert.equal(decision.plan[1].params.durationMinutes, 45, 'the preference note was applied');
   const human = await aura(['ask', 'Schedule a meeting with John tomorrow at 3pm']);
   assert.match(human, /Intent: calendar_set/);
   assert.match(human, /calendar\.create_event {2}\[needs your approval\]/);
