@@ -1,15 +1,14 @@
-// npm run train:intents — builds model/intent-model.bin from the HWU64 DialoGLUE train split.
+// npm run train:intents — builds model/intent-model.bin from the HWU64 DialoGLUE train split
+// and Aura's own action examples (data/aura-requests.csv).
 // Deterministic: the same data gives the same bytes (fixed seed, no timestamps); it prints the
 // SHA-256 so two builds can be compared. val.csv is never read here: it is for evaluation.
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { serializeModel } from '../src/nlu/artifact.ts';
-import { parseIntentCsv } from '../src/nlu/dataset.ts';
 import { buildIntentModel } from '../src/nlu/model.ts';
+import { intentTrainingExamples } from '../src/nlu/training-data.ts';
 
-const data = process.env.AURA_SHARED_DATA ?? new URL('../../../../shared/data', import.meta.url).pathname;
-const examples = parseIntentCsv(readFileSync(join(data, 'hwu64/dialoglue/train.csv'), 'utf8'));
+const examples = intentTrainingExamples();
 process.stderr.write(
   `Training on ${examples.length} utterances, ${new Set(examples.map((e) => e.intent)).size} intents…\n`,
 );

@@ -1,9 +1,12 @@
 import { ACTIONS, actionByName } from './actions.ts';
-import type { Corrections } from './learning.ts';
+import type { Personalisation, SlotCorrection } from './learning.ts';
 import { builtinIntentModel } from './nlu/builtin-model.ts';
 import { type IntentModel, predict } from './nlu/model.ts';
+import type { Preferences } from './preferences.ts';
 import type { IntentProvider, PlanningProvider, ProposedStep } from './providers/types.ts';
-import { extractSlots, type Slots } from './slots.ts';
+import { extractSlots, type Slots, zoneOffsetMinutes } from './slots.ts';
+
+export type { Preferences } from './preferences.ts';
 
 /** A person from the user's relationships (decrypted on the client). */
 export interface Person {
@@ -13,9 +16,17 @@ export interface Person {
   relationship?: string;
 }
 
-export interface Preferences {
-  defaultMeetingMinutes: number;
-  workingHours: { start: number; end: number };
+/** An event already in the user's calendar, as the calendar plugin reads it on the client. */
+export interface BusyEvent {
+  id: string;
+  title: string;
+  start: string;
+  end: string;
+}
+
+/** The calendar the planner checks for double bookings (the enabled calendar plugin). */
+export interface CalendarView {
+  eventsBetween(start: string, end: string): Promise<BusyEvent[]>;
 }
 
 export interface DecisionContext {
@@ -28,8 +39,10 @@ export interface DecisionContext {
   model?: IntentModel;
   /** Below this confidence Aura says it is not sure instead of guessing. */
   confidenceThreshold?: number;
-  /** This user's corrections, from their encrypted learning events. */
-  corrections?: Corrections;
+  /** This user's corrections, people and context confidence, from their encrypted learning events. */
+  personalisation?: Personalisation;
+  /** The user's calendar, for double-booking checks. */
+  calendar?: CalendarView;
   /** Another intent reader (an LLM endpoint); the builtin model answers when it fails. */
   provider?: IntentProvider;
 }
@@ -57,6 +70,20 @@ export interface Decision {
 }
 
 const DEFAULTS: Preferences = { defaultMeetingMinutes: 30, workingHours: { start: 9, end: 17 } };
+
+/** Wall-clock parts of an instant in the user's zone (the runtime's own zone when none is set). */
+function local(iso: string | Date, timeZone?: string) {
+  const at = new Date(iso);
+  if (!timeZone) return { hour: at.getHours(), minute: at.getMinutes(), offset: -at.getTimezoneOffset() };
+  const offset = zoneOffsetMinutes(timeZone, at);
+  const shifted = new Date(at.getTime() + offset * 60_000);
+  return { hour: shifted.getUTCHours(), minute: shifted.getUTCMinutes(), offset };
+}
+
+const clock = (iso: string, timeZone?: string) => {
+  const { hour, minute } = local(iso, timeZone);
+  return `${hour}:${String(minute).padStart(2, '0')}`;
+};
 const PEOPLE_INTENTS = new Set([
   'calendar_set',
   'email_sendemail',
@@ -74,6 +101,23 @@ async function resolvePeople(
 ): Promise<Person[]> {
   const found = new Map<string, Person>();
   const mentioned = slots.mentionedPerson?.toLowerCase().split(/\s+/) ?? [];
+  const me = ctx.personalisation;
+  const importance = (p: Person) => me?.importance(p.id) ?? 0.5;
+  const describe = (p: Person) => `${p.name}${p.relationship ? ` (${p.relationship})` : ''}`;
+  if (slots.relation) {
+    // "my manager", "mom": the person whose relationship is that word.
+    const byRelation = (await ctx.findPeople(slots.relation)).filter(
+      (p) => p.relationship?.toLowerCase() === slots.relation,
+    );
+    if (byRelation.length === 1) {
+      const person = byRelation[0] as Person;
+      found.set(person.id, person);
+      reasoning.push(`Your ${slots.relation} is ${person.name}.`);
+    } else if (byRelation.length > 1) {
+      byRelation.sort((a, b) => importance(b) - importance(a));
+      questions.push(`Which ${slots.relation} do you mean: ${byRelation.map(describe).join(' or ')}?`);
+    }
+  }
   for (const word of slots.personWords) {
     const matches = (await ctx.findPeople(word)).filter((p) =>
       p.name
@@ -81,15 +125,23 @@ async function resolvePeople(
         .split(/\s+/)
         .some((part) => part === word.toLowerCase() || part.startsWith(word.toLowerCase())),
     );
-    if (matches.length === 0) continue;
+    if (matches.length === 0 || matches.every((p) => found.has(p.id))) continue;
     const full = slots.mentionedPerson
       ? matches.filter((p) => p.name.toLowerCase().includes(slots.mentionedPerson?.toLowerCase() ?? ''))
       : [];
-    const candidates = full.length > 0 ? full : matches;
+    let candidates = full.length > 0 ? full : matches;
+    const meant = me?.personFor(word);
+    if (candidates.length > 1 && meant) {
+      const learned = candidates.filter((p) => p.name.toLowerCase() === meant.toLowerCase());
+      if (learned.length === 1) {
+        candidates = learned;
+        reasoning.push(`You told me before that by ${word} you mean ${meant}.`);
+      }
+    }
     if (candidates.length > 1) {
-      questions.push(
-        `Which ${word} do you mean: ${candidates.map((p) => `${p.name}${p.relationship ? ` (${p.relationship})` : ''}`).join(' or ')}?`,
-      );
+      // The person the user's accepted plans involved most is offered first.
+      candidates.sort((a, b) => importance(b) - importance(a));
+      questions.push(`Which ${word} do you mean: ${candidates.map(describe).join(' or ')}?`);
       continue;
     }
     const person = candidates[0] as Person;
@@ -103,13 +155,17 @@ async function resolvePeople(
   return [...found.values()];
 }
 
-function dayRange(iso: string | undefined, now: Date): { start: string; end: string } {
-  const day = iso ? new Date(iso) : now;
-  const start = new Date(day);
-  start.setHours(0, 0, 0, 0);
-  const end = new Date(start);
-  end.setDate(end.getDate() + 1);
-  return { start: start.toISOString(), end: end.toISOString() };
+/** The whole day (in the user's zone) around an instant. */
+function dayRange(iso: string | undefined, now: Date, timeZone?: string): { start: string; end: string } {
+  const at = iso ? new Date(iso) : now;
+  const { hour, minute, offset } = local(at, timeZone);
+  const start = new Date(
+    at.getTime() - ((hour * 60 + minute) * 60 + at.getUTCSeconds()) * 1000 - at.getUTCMilliseconds(),
+  );
+  const end = new Date(start.getTime() + 24 * 3_600_000);
+  // Across a daylight-saving change the day is 23 or 25 hours long.
+  const drift = local(end, timeZone).offset - offset;
+  return { start: start.toISOString(), end: new Date(end.getTime() - drift * 60_000).toISOString() };
 }
 
 /** Templates per intent: the steps, their dependencies, their parameters. */
@@ -120,6 +176,8 @@ function planFor(
   prefs: Preferences,
   questions: string[],
   reasoning: string[],
+  text: string,
+  now: Date,
 ) {
   const steps: Omit<PlanStep, 'requiresApproval'>[] = [];
   const names = people.map((p) => p.name);
@@ -155,6 +213,19 @@ function planFor(
           dependsOn: ['s1', 's2'],
           why: `move it to ${slots.when.text}`,
         });
+        break;
+      }
+      if (/\b(remind me|reminder|don'?t let me forget)\b/i.test(text)) {
+        // HWU64 files "remind me to ..." under calendar_set; Aura keeps reminders apart from events.
+        if (!slots.when) questions.push('When should I remind you?');
+        else
+          steps.push({
+            id: 's1',
+            action: 'reminders.create',
+            params: { text: reminderText(text, slots), at: slots.when.start },
+            dependsOn: [],
+            why: `remind you ${slots.when.text}`,
+          });
         break;
       }
       if (!slots.when) {
@@ -196,7 +267,7 @@ function planFor(
       }
       for (const p of people.filter((x) => !x.email))
         reasoning.push(`${p.name} has no email address, so no invitation is planned.`);
-      const hour = new Date(slots.when.start).getHours();
+      const { hour } = local(slots.when.start, prefs.timeZone);
       if (hour < prefs.workingHours.start || hour >= prefs.workingHours.end) {
         reasoning.push(
           `That is outside your working hours (${prefs.workingHours.start}:00–${prefs.workingHours.end}:00).`,
@@ -208,7 +279,7 @@ function planFor(
       steps.push({
         id: 's1',
         action: 'calendar.list_events',
-        params: dayRange(slots.when?.start, new Date()),
+        params: dayRange(slots.when?.start, now, prefs.timeZone),
         dependsOn: [],
         why: `read your calendar for ${slots.when?.text ?? 'today'}`,
       });
@@ -295,7 +366,71 @@ function planFor(
   return steps;
 }
 
-/** Rejects unknown actions and cycles; marks steps with external side effects for approval. */
+/** What to be reminded of: the words after "remind me to", without the time. */
+function reminderText(text: string, slots: Slots): string {
+  const about = text.match(/\b(?:remind me|reminder|forget)\s+(?:to|about|that|of)?\s*(.+)$/i)?.[1] ?? '';
+  const cleaned = (slots.when ? about.replace(slots.when.text, ' ') : about)
+    .replace(/\s+/g, ' ')
+    .replace(/[\s,.!?]+$/, '')
+    .trim();
+  return cleaned || slots.title || 'Reminder';
+}
+
+/** What the user said a slot is, over what was read from the words. */
+function applySlotCorrection(slots: Slots, fix: SlotCorrection, now: Date, timeZone?: string) {
+  if (fix.person) {
+    slots.mentionedPerson = fix.person;
+    slots.personWords = fix.person.split(/\s+/).filter((w) => w.length >= 2);
+    delete slots.relation;
+  }
+  if (fix.title) slots.title = fix.title;
+  if (fix.place) slots.place = fix.place;
+  if (fix.when) {
+    const when = extractSlots(fix.when, now, timeZone).when;
+    if (when) slots.when = when;
+  }
+}
+
+/**
+ * Constraints a plan must meet before anyone is asked to approve it: an event is not booked in
+ * the past, nor over one already in the calendar (a double booking is a question, not a plan).
+ */
+async function checkConstraints(
+  plan: PlanStep[],
+  ctx: DecisionContext & { now: Date },
+  prefs: Preferences,
+  questions: string[],
+  reasoning: string[],
+) {
+  for (const step of plan) {
+    if (step.action !== 'calendar.create_event' && step.action !== 'reminders.create') continue;
+    const startIso = (step.params.start ?? step.params.at) as string | undefined;
+    if (!startIso) continue;
+    const start = new Date(startIso);
+    if (start.getTime() < ctx.now.getTime() - 60_000) {
+      questions.push(`${clock(startIso, prefs.timeZone)} on ${start.toDateString()} has already passed. When instead?`);
+      continue;
+    }
+    if (step.action !== 'calendar.create_event' || !ctx.calendar) continue;
+    const minutes = Number(step.params.durationMinutes ?? prefs.defaultMeetingMinutes);
+    const end = new Date(start.getTime() + minutes * 60_000).toISOString();
+    const clashes = (await ctx.calendar.eventsBetween(startIso, end)).filter(
+      (e) => Date.parse(e.start) < Date.parse(end) && Date.parse(e.end) > start.getTime(),
+    );
+    if (clashes.length > 0) {
+      questions.push(
+        `You already have ${clashes
+          .map((e) => `"${e.title}" ${clock(e.start, prefs.timeZone)}–${clock(e.end, prefs.timeZone)}`)
+          .join(' and ')} then. Which other time?`,
+      );
+    } else {
+      reasoning.push(
+        `Your calendar is free ${clock(startIso, prefs.timeZone)}–${clock(end, prefs.timeZone)}, so nothing is double-booked.`,
+      );
+    }
+  }
+}
+
 /** Checks a model-made plan against the action schemas; returns why it is unusable, or nothing. */
 export function checkProposedPlan(steps: ProposedStep[]): string | undefined {
   if (!Array.isArray(steps) || steps.length === 0 || steps.length > 20) return 'it is empty or too long';
@@ -368,9 +503,10 @@ export async function decide(text: string, ctx: DecisionContext): Promise<Decisi
       providerNote = `${ctx.provider.name} failed (${(error as Error).message}); the builtin model answered instead.`;
     }
   }
-  const corrected = ctx.corrections?.intentFor(text);
+  const me = ctx.personalisation;
+  const corrected = me?.intentFor(text);
   const prediction = corrected ? { ...predicted, intent: corrected, confidence: 1 } : predicted;
-  const slots = extractSlots(text, now);
+  const slots = extractSlots(text, now, prefs.timeZone);
   const questions: string[] = [];
   const reasoning: string[] = [
     corrected
@@ -378,6 +514,16 @@ export async function decide(text: string, ctx: DecisionContext): Promise<Decisi
       : `I read this as ${prediction.intent.replace('_', ': ')} (${Math.round(prediction.confidence * 100)}% sure).`,
   ];
   if (providerNote) reasoning.push(providerNote);
+  const fixedSlots = me?.slotsFor(text);
+  if (fixedSlots) {
+    applySlotCorrection(slots, fixedSlots, now, prefs.timeZone);
+    reasoning.push(
+      `You corrected this before: ${Object.entries(fixedSlots)
+        .map(([k, v]) => `${k} is ${v}`)
+        .join(', ')}.`,
+    );
+  }
+  if (prefs.timeZone) reasoning.push(`Times are read in your time zone, ${prefs.timeZone}.`);
   const base = {
     text,
     intent: prediction.intent,
@@ -400,7 +546,7 @@ export async function decide(text: string, ctx: DecisionContext): Promise<Decisi
     };
   }
   const people = PEOPLE_INTENTS.has(prediction.intent) ? await resolvePeople(slots, ctx, questions, reasoning) : [];
-  let steps = planFor(prediction.intent, slots, people, prefs, questions, reasoning);
+  let steps = planFor(prediction.intent, slots, people, prefs, questions, reasoning, text, now);
   // A provider that could not even read the request is not asked to plan it.
   const planner =
     providerAnswered && ctx.provider && 'plan' in ctx.provider ? (ctx.provider as PlanningProvider) : undefined;
@@ -433,6 +579,7 @@ export async function decide(text: string, ctx: DecisionContext): Promise<Decisi
     return { ...base, people, plan: [], questions, reasoning, status: 'unsupported' };
   }
   const plan = validate(steps, new Set(ctx.autoApprove ?? []), reasoning);
+  await checkConstraints(plan, { ...ctx, now }, prefs, questions, reasoning);
   const approvals = plan.filter((s) => s.requiresApproval).length;
   if (plan.length > 0)
     reasoning.push(

@@ -1,5 +1,7 @@
 export { ACTIONS, type ActionSpec } from './actions.ts';
 export {
+  type BusyEvent,
+  type CalendarView,
   checkProposedPlan,
   type Decision,
   type DecisionContext,
@@ -8,14 +10,42 @@ export {
   type PlanStep,
   type Preferences,
 } from './decide.ts';
-export { type Correction, Corrections, utteranceKey } from './learning.ts';
+export {
+  CONTEXT_CONFIDENCE_FLOOR,
+  type Correction,
+  type DecisionTrace,
+  type LearningSignal,
+  Personalisation,
+  type SlotCorrection,
+  utteranceKey,
+} from './learning.ts';
 export { deserializeModel, serializeModel } from './nlu/artifact.ts';
-export { builtinIntentModel } from './nlu/builtin-model.ts';
+export { builtinIntentModel, builtinSlotTagger } from './nlu/builtin-model.ts';
 export { parseIntentCsv } from './nlu/dataset.ts';
 export { buildIntentModel, fitTemperature, type IntentModel, type Prediction, predict, train } from './nlu/model.ts';
-export { preferencesFromNotes } from './preferences.ts';
+export { type SlotScore, scoreTagger } from './nlu/slot-eval.ts';
+export {
+  deserializeTagger,
+  type SlotTagger,
+  serializeTagger,
+  type TaggedSpan,
+  tagText,
+  trainTagger,
+} from './nlu/tagger.ts';
+export {
+  type CalendarEvent,
+  LocalCalendar,
+  type NewEvent,
+  occurrences,
+} from './plugins/local-calendar.ts';
+export {
+  type AppliedPreferences,
+  applyPreferenceNotes,
+  type PreferenceNote,
+  preferencesFromNotes,
+} from './preferences.ts';
 export { builtinProvider } from './providers/builtin.ts';
 export { llamaCppProvider } from './providers/llama-cpp.ts';
 export { type OpenAiOptions, openAiProvider } from './providers/openai.ts';
 export type { IntentProvider, PlanningProvider, ProposedStep } from './providers/types.ts';
-export { extractSlots, type Slots } from './slots.ts';
+export { extractSlots, type Slots, zoneOffsetMinutes } from './slots.ts';

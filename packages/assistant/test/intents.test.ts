@@ -15,9 +15,11 @@ import {
   serializeModel,
   train,
 } from '../src/index.ts';
+import { auraRequestsPath, intentTrainingExamples } from '../src/nlu/training-data.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const trainCsv = () => parseIntentCsv(readFileSync(join(sharedDataDir(), 'hwu64/dialoglue/train.csv'), 'utf8'));
+const valCsv = () => parseIntentCsv(readFileSync(join(sharedDataDir(), 'hwu64/dialoglue/val.csv'), 'utf8'));
 
 describe('builtin intent model', () => {
   it('knows all 64 HWU64 intents and fits in 5 MB', () => {
@@ -35,12 +37,26 @@ describe('builtin intent model', () => {
       ['email sarah the notes', 'email_sendemail'],
       ['add milk to my shopping list', 'lists_createoradd'],
       ['turn off the lights in the kitchen', 'iot_hue_lightoff'],
+      ['remind me to water the garden at 6pm', 'calendar_set'],
+      ['do i have any new mail from peter', 'email_query'],
+      ['move my call with anna to thursday', 'calendar_set'],
     ];
     for (const [text, intent] of cases) {
       const p = predict(model, text);
       assert.equal(p.intent, intent, `${text} -> ${p.intent} (${p.confidence.toFixed(2)})`);
       assert.ok(p.confidence > 0 && p.confidence <= 1);
       assert.equal(p.ranked[0]?.intent, intent);
+    }
+  });
+
+  it("Aura's own examples use HWU64's intents and none of them is a validation utterance", () => {
+    const model = builtinIntentModel();
+    const own = parseIntentCsv(readFileSync(auraRequestsPath, 'utf8'));
+    assert.ok(own.length >= 100);
+    const val = new Set(valCsv().map((e) => e.text.toLowerCase()));
+    for (const e of own) {
+      assert.ok(model.intents.includes(e.intent), `${e.intent} is not an HWU64 intent`);
+      assert.ok(!val.has(e.text.toLowerCase()), `"${e.text}" is in val.csv: evaluation would be contaminated`);
     }
   });
 
@@ -55,7 +71,9 @@ describe('builtin intent model', () => {
 
   it('the committed artifact is exactly what the training script builds from the data', { timeout: 600_000 }, () => {
     const committed = readFileSync(new URL('../model/intent-model.bin', import.meta.url));
-    const rebuilt = serializeModel(buildIntentModel(trainCsv(), { epochs: 20, learningRate: 1.0, seed: 42 }));
+    const rebuilt = serializeModel(
+      buildIntentModel(intentTrainingExamples(sharedDataDir()), { epochs: 20, learningRate: 1.0, seed: 42 }),
+    );
     assert.ok(Buffer.from(rebuilt).equals(committed), 'run "npm run train:intents" and commit the model');
   });
 });

@@ -19,6 +19,11 @@ export interface Flags {
   operatorSignature?: string | undefined;
   yes: boolean;
   correctIntent?: string | undefined;
+  correctSlot?: string[] | undefined;
+  at?: string | undefined;
+  minutes?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
   accept?: boolean | undefined;
   reject?: boolean | undefined;
 }
@@ -332,36 +337,44 @@ async function supportCommand(client: AuraClient, [verb, arg]: string[], flags: 
   );
 }
 
-async function ask(client: AuraClient, words: string[], flags: Flags) {
-  const text = need(words.join(' ').trim() || undefined, 'TEXT');
-  const { decide, Corrections, openAiProvider, llamaCppProvider, preferencesFromNotes } = await import(
-    '@aura/assistant'
-  );
+/** What the assistant knows about this user, decrypted here from their vault. */
+async function personalContext(client: AuraClient) {
+  const { Personalisation, applyPreferenceNotes, LocalCalendar } = await import('@aura/assistant');
+  const vault = client.vault;
+  const events = (await vault.list('learning-events')).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  const personalisation = Personalisation.fromEvents(events.map((r) => r.data));
+  // Preferences the user wrote as context notes of type "preference", weighed by their feedback.
+  const notes = (await vault.list('contexts'))
+    .filter((r) => r.data.type === 'preference')
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+    .map((r) => ({ id: r.id, text: r.data.text, confidence: personalisation.confidence(r.id) }));
+  return { personalisation, applied: applyPreferenceNotes(notes), calendar: new LocalCalendar(vault) };
+}
+
+function llmProvider(assistant: typeof import('@aura/assistant')) {
   // An OpenAI-compatible endpoint (Ollama, llama.cpp server, vLLM) when configured; else offline.
   const llmUrl = process.env.AURA_LLM_URL;
-  const provider = llmUrl
-    ? openAiProvider({
+  return llmUrl
+    ? assistant.openAiProvider({
         baseUrl: llmUrl,
         model: process.env.AURA_LLM_MODEL ?? 'llama3',
         ...(process.env.AURA_LLM_API_KEY ? { apiKey: process.env.AURA_LLM_API_KEY } : {}),
       })
     : process.env.AURA_LLAMA_MODEL
-      ? llamaCppProvider({ modelPath: process.env.AURA_LLAMA_MODEL })
+      ? assistant.llamaCppProvider({ modelPath: process.env.AURA_LLAMA_MODEL })
       : undefined;
+}
+
+async function ask(client: AuraClient, words: string[], flags: Flags) {
+  const text = need(words.join(' ').trim() || undefined, 'TEXT');
+  const assistant = await import('@aura/assistant');
+  const provider = llmProvider(assistant);
   const vault = client.vault;
-  // This user's corrections, decrypted here from their learning events.
-  const corrections = (await vault.list('learning-events'))
-    .map((r) => r.data)
-    .filter((d) => d.kind === 'feedback' && d.feedback === 'correction' && d.text)
-    .map((d) => ({ text: d.text as string, intent: (d.output as { intent: string }).intent }));
-  // Preferences the user wrote as context notes of type "preference".
-  const preferenceNotes = (await vault.list('contexts'))
-    .filter((r) => r.data.type === 'preference')
-    .map((r) => r.data.text);
-  const { timeZone: _zone, ...preferences } = preferencesFromNotes(preferenceNotes);
-  const decision = await decide(text, {
-    preferences,
-    corrections: new Corrections(corrections),
+  const { personalisation, applied, calendar } = await personalContext(client);
+  const decision = await assistant.decide(text, {
+    preferences: applied.preferences,
+    personalisation,
+    calendar,
     ...(provider ? { provider } : {}),
     findPeople: async (word) =>
       (await vault.search('relationships', word)).map((r) => ({
@@ -371,10 +384,23 @@ async function ask(client: AuraClient, words: string[], flags: Flags) {
         ...(r.data.relationship ? { relationship: r.data.relationship } : {}),
       })),
   });
+  // The trace lets later feedback credit (or blame) the people and notes this decision used.
   const recorded = await vault.put('learning-events', {
     kind: 'decision',
     text,
-    output: { intent: decision.intent, confidence: decision.confidence, status: decision.status },
+    output: {
+      intent: decision.intent,
+      confidence: decision.confidence,
+      status: decision.status,
+      people: decision.people.map((p) => p.id),
+      contexts: applied.used,
+      slots: {
+        ...(decision.slots.mentionedPerson ? { person: decision.slots.mentionedPerson } : {}),
+        ...(decision.slots.title ? { title: decision.slots.title } : {}),
+        ...(decision.slots.place ? { place: decision.slots.place } : {}),
+        ...(decision.slots.when ? { when: decision.slots.when.text } : {}),
+      },
+    },
   });
   if (flags.json) {
     // No task is submitted until an agent runs plans (issue #7): taskId stays null.
@@ -399,19 +425,37 @@ async function ask(client: AuraClient, words: string[], flags: Flags) {
   }
   for (const q of decision.questions) process.stdout.write(`? ${q}\n`);
   for (const r of decision.reasoning) process.stdout.write(`  ${r}\n`);
-  process.stdout.write(`(correct me with: aura feedback ${recorded.id} --correct-intent INTENT)\n`);
+  process.stdout.write(
+    `(teach me with: aura feedback ${recorded.id} --accept | --reject | --correct-intent INTENT | --correct-slot person=NAME)\n`,
+  );
+}
+
+const SLOT_KEYS = ['person', 'title', 'place', 'when'] as const;
+
+function slotCorrections(pairs: string[] | undefined) {
+  const slots: Record<string, string> = {};
+  for (const pair of pairs ?? []) {
+    const cut = pair.indexOf('=');
+    const key = pair.slice(0, cut).trim();
+    const value = pair.slice(cut + 1).trim();
+    if (cut <= 0 || !value || !(SLOT_KEYS as readonly string[]).includes(key))
+      throw new UsageError(`--correct-slot wants KEY=VALUE with KEY one of ${SLOT_KEYS.join(', ')}; got "${pair}"`);
+    slots[key] = value;
+  }
+  return slots;
 }
 
 async function feedback(client: AuraClient, [id]: string[], flags: Flags) {
   const vault = client.vault;
   const decision = await vault.get('learning-events', need(id, 'ID (from aura ask)'));
   if (decision.data.kind !== 'decision') throw new UsageError(`${id} is not a decision from "aura ask"`);
-  const chosen = [
-    flags.correctIntent ? 'correct' : null,
-    flags.accept ? 'accept' : null,
-    flags.reject ? 'reject' : null,
-  ].filter(Boolean);
-  if (chosen.length !== 1) throw new UsageError('give exactly one of --correct-intent I, --accept, --reject');
+  const slots = slotCorrections(flags.correctSlot);
+  const correcting = Boolean(flags.correctIntent) || Object.keys(slots).length > 0;
+  const chosen = [correcting ? 'correct' : null, flags.accept ? 'accept' : null, flags.reject ? 'reject' : null].filter(
+    Boolean,
+  );
+  if (chosen.length !== 1)
+    throw new UsageError('give exactly one of --correct-intent I / --correct-slot K=V, --accept, --reject');
   if (flags.correctIntent) {
     const { builtinIntentModel } = await import('@aura/assistant');
     if (!builtinIntentModel().intents.includes(flags.correctIntent)) {
@@ -424,12 +468,68 @@ async function feedback(client: AuraClient, [id]: string[], flags: Flags) {
     kind: 'feedback',
     text: decision.data.text ?? '',
     input: { decisionId: decision.id },
-    output: flags.correctIntent ? { intent: flags.correctIntent } : (decision.data.output ?? {}),
-    feedback: flags.correctIntent ? 'correction' : flags.accept ? 'positive' : 'negative',
+    output: correcting
+      ? {
+          ...(flags.correctIntent ? { intent: flags.correctIntent } : {}),
+          ...(Object.keys(slots).length ? { slots } : {}),
+        }
+      : (decision.data.output ?? {}),
+    feedback: correcting ? 'correction' : flags.accept ? 'positive' : 'negative',
   });
-  return flags.json
-    ? printJson(record)
-    : progress(flags.correctIntent ? `Noted: next time that means ${flags.correctIntent}.` : 'Noted, thank you.');
+  if (flags.json) return printJson(record);
+  const taught = [
+    flags.correctIntent ? `it means ${flags.correctIntent}` : '',
+    ...Object.entries(slots).map(([k, v]) => `${k} is ${v}`),
+  ].filter(Boolean);
+  progress(correcting ? `Noted: next time ${taught.join(', ')}.` : 'Noted, thank you.');
+}
+
+/** The built-in local calendar (events encrypted in the vault). */
+async function calendar(client: AuraClient, [verb, ...args]: string[], flags: Flags) {
+  const { LocalCalendar, extractSlots } = await import('@aura/assistant');
+  const cal = new LocalCalendar(client.vault);
+  const { applied } = await personalContext(client);
+  const zone = applied.preferences.timeZone;
+  switch (verb) {
+    case 'add': {
+      const title = need(args[0], 'TITLE');
+      const when = need(flags.at, '--at WHEN (e.g. "tomorrow at 3pm" or an ISO time)');
+      const parsed = Number.isNaN(Date.parse(when)) ? extractSlots(when, new Date(), zone).when?.start : when;
+      if (!parsed) throw new UsageError(`cannot read "${when}" as a time; try "friday at 10am" or 2026-12-01T10:00`);
+      const minutes = Number(flags.minutes ?? applied.preferences.defaultMeetingMinutes ?? 30);
+      if (!Number.isInteger(minutes) || minutes <= 0 || minutes > 24 * 60)
+        throw new UsageError('--minutes wants a whole number of minutes between 1 and 1440');
+      const start = new Date(parsed);
+      const event = await cal.create({
+        title,
+        start: start.toISOString(),
+        end: new Date(start.getTime() + minutes * 60_000).toISOString(),
+        attendees: [],
+      });
+      return flags.json ? printJson(event) : progress(`Added "${title}" on ${start.toString()} (${event.id}).`);
+    }
+    case 'list': {
+      const from = flags.from ? new Date(flags.from) : new Date(Date.now() - 24 * 3_600_000);
+      const to = flags.to ? new Date(flags.to) : new Date(from.getTime() + 30 * 24 * 3_600_000);
+      if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()))
+        throw new UsageError('--from and --to want ISO dates such as 2026-12-01');
+      const events = await cal.eventsBetween(from.toISOString(), to.toISOString());
+      if (flags.json) return printJson(events);
+      return printTable(
+        events.map((e) => ({ id: e.id, start: e.start, end: e.end, title: e.title })),
+        ['id', 'start', 'end', 'title'],
+      );
+    }
+    case 'rm':
+      await cal.remove(need(args[0], 'ID'));
+      return progress('Removed.');
+    case 'export':
+      process.stdout.write(await cal.exportIcs());
+      return;
+  }
+  throw new UsageError(
+    'usage: aura calendar add TITLE --at WHEN [--minutes N] | list [--from D --to D] | rm ID | export',
+  );
 }
 
 export async function runCommand(client: AuraClient, positionals: string[], flags: Flags): Promise<void> {
@@ -460,6 +560,9 @@ export async function runCommand(client: AuraClient, positionals: string[], flag
       return;
     case 'ask':
       await ask(client, rest, flags);
+      return;
+    case 'calendar':
+      await calendar(client, rest, flags);
       return;
     case 'feedback':
       await feedback(client, rest, flags);

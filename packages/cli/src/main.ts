@@ -20,7 +20,8 @@ Usage: aura [--server URL] [--json] [--password-stdin] COMMAND ...
   aura device list | enroll --email E [--name N] | approve CODE | revoke ID
   aura keys rotate context|people           re-encrypt a collection under a new key (resumable)
   aura ask TEXT                             intent, details, the plan and its approval marks (--json for machines)
-  aura feedback ID --correct-intent I | --accept | --reject     teach it (for you only)
+  aura feedback ID --accept | --reject | --correct-intent I | --correct-slot person=NAME   teach it (for you only)
+  aura calendar add TITLE --at WHEN [--minutes N] | list [--from D --to D] | rm ID | export   your local calendar
   aura audit log | verify                   everything that happened to the account, checked on this device
   aura support request USER --ticket T      (agents) ask a user for access
   aura support grant AGENT --categories context,people [--hours H] [--yes] | list | revoke ID
@@ -54,6 +55,11 @@ export async function main(argv: string[]): Promise<number> {
         'operator-signature': { type: 'string' },
         yes: { type: 'boolean', default: false },
         'correct-intent': { type: 'string' },
+        'correct-slot': { type: 'string', multiple: true },
+        at: { type: 'string' },
+        minutes: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
         accept: { type: 'boolean', default: false },
         reject: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -85,6 +91,7 @@ export async function main(argv: string[]): Promise<number> {
       operatorSignature: values['operator-signature'],
       yes: values.yes ?? false,
       correctIntent: values['correct-intent'],
+      correctSlot: values['correct-slot'],
     });
     return EXIT.ok;
   } catch (error) {

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
+import { dumpDatabase, forms } from '../../server/test/support/dump.ts';
 import { runAura, serverForCli } from './support/harness.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'aura-ask-'));
@@ -57,4 +58,54 @@ it('aura ask "Schedule a meeting with John tomorrow at 3pm" plans it with the ri
   const again = JSON.parse(await aura(['--json', 'ask', odd]));
   assert.equal(again.intent, target);
   assert.match(again.reasoning[0], /You corrected this before/);
+});
+
+it('the local calendar: a double booking is a question; a slot correction sticks; feedback moves preferences', {
+  timeout: 120_000,
+}, async () => {
+  // Runs after the first test, as the same user (John Appleseed, "meetings are 45 minutes").
+  await aura(['people', 'add', 'John Smith', '--relationship', 'brother', '--email', 'smith@example.com']);
+  const ambiguous = JSON.parse(await aura(['--json', 'ask', 'Schedule a meeting with John tomorrow at 11am']));
+  assert.equal(ambiguous.status, 'needs_input');
+  assert.match(ambiguous.questions[0], /Which John/);
+  await aura(['feedback', ambiguous.decisionId, '--correct-slot', 'person=John Smith']);
+  const meant = JSON.parse(await aura(['--json', 'ask', 'Schedule a meeting with John tomorrow at 11am']));
+  assert.deepEqual(
+    meant.people.map((p: { name: string }) => p.name),
+    ['John Smith'],
+  );
+
+  const added = JSON.parse(
+    await aura(['--json', 'calendar', 'add', 'Dentist', '--at', 'tomorrow at 10:30am', '--minutes', '60']),
+  );
+  const listed = JSON.parse(await aura(['--json', 'calendar', 'list']));
+  assert.deepEqual(
+    listed.map((e: { id: string; title: string }) => [e.id, e.title]),
+    [[added.id, 'Dentist']],
+  );
+  assert.match(await aura(['calendar', 'export']), /BEGIN:VEVENT[\s\S]*SUMMARY:Dentist/);
+  const clash = JSON.parse(await aura(['--json', 'ask', 'Schedule a meeting with John tomorrow at 11am']));
+  assert.equal(clash.status, 'needs_input');
+  assert.match(clash.questions.join(' '), /You already have "Dentist"/);
+
+  // Rejecting plans that used the 45-minute note twice stops it being applied.
+  for (let i = 0; i < 2; i++) {
+    const d = JSON.parse(await aura(['--json', 'ask', 'Schedule a meeting with John Appleseed on friday at 2pm']));
+    assert.equal(d.plan[1].params.durationMinutes, 45);
+    await aura(['feedback', d.decisionId, '--reject']);
+  }
+  const after = JSON.parse(await aura(['--json', 'ask', 'Schedule a meeting with John Appleseed on friday at 2pm']));
+  assert.equal(after.plan[1].params.durationMinutes, 30, "the default again: the note lost the user's confidence");
+
+  // Event titles, corrections and utterances are ciphertext on the server: not in its database,
+  // its logs or its metrics.
+  const metrics = await (await fetch(`${cli.server.url}/metrics`)).text();
+  const dump = `${await dumpDatabase(cli.db.url)}\n${cli.server.output()}\n${metrics}`;
+  assert.match(metrics, /^# HELP /m, 'the metrics are real');
+  for (const secret of ['Dentist', 'Schedule a meeting', 'John Smith', 'put the dentist in'])
+    for (const form of forms(secret)) assert.ok(!dump.includes(form), `the server holds "${secret}"`);
+
+  const bad = await runAura(cli.server.url, home, ['feedback', after.decisionId, '--correct-slot', 'colour=red']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /KEY one of person, title, place, when/);
 });

@@ -4,6 +4,8 @@ export type CollectionName = 'contexts' | 'relationships' | 'learning-events';
 export interface ContextData {
   text: string;
   type?: string;
+  /** Structured detail a plugin keeps with the note (an event's start and end, a list's items). */
+  fields?: Record<string, unknown>;
 }
 
 export interface PersonData {

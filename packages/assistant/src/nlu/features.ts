@@ -6,14 +6,17 @@
 export const FEATURE_BITS = 16;
 const MASK = (1 << FEATURE_BITS) - 1;
 
-function fnv1a(text: string, seed: number): number {
+/** FNV-1a, 32 bits, with a seed per feature family. */
+export function fnv1a32(text: string, seed: number): number {
   let h = 0x811c9dc5 ^ seed;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  return (h >>> 0) & MASK;
+  return h >>> 0;
 }
+
+const fnv1a = (text: string, seed: number) => fnv1a32(text, seed) & MASK;
 
 export function normalizeUtterance(text: string): string[] {
   return text

@@ -59,7 +59,7 @@ export function predict(model: IntentModel, text: string): Prediction {
 }
 
 /** Deterministic PRNG (mulberry32), so training gives the same bytes every time. */
-function rng(seed: number) {
+export function rng(seed: number) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
