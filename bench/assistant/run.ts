@@ -1,7 +1,14 @@
 // npm run bench:assistant — request to validated plan with the builtin provider (no network:
 // the relationships lookup is in memory), against the intent model alone in the same run.
 // Target (issue #6): <= 100 ms from request to validated plan.
-import { builtinIntentModel, decide, predict } from '../../packages/assistant/src/index.ts';
+import {
+  builtinIntentModel,
+  builtinSlotTagger,
+  decide,
+  Personalisation,
+  predict,
+  tagText,
+} from '../../packages/assistant/src/index.ts';
 import { percentile } from '../support.ts';
 
 const requests = [
@@ -25,8 +32,27 @@ const findPeople = async (w: string) =>
       .split(' ')
       .some((x) => x.startsWith(w.toLowerCase())),
   );
+// A week of calendar (checked for double bookings) and some history of feedback.
+const day = 86_400_000;
+const events = Array.from({ length: 40 }, (_, i) => {
+  const start = Date.now() + (i % 10) * day + (9 + (i % 8)) * 3_600_000;
+  return {
+    id: `e${i}`,
+    title: 'busy',
+    start: new Date(start).toISOString(),
+    end: new Date(start + 1_800_000).toISOString(),
+  };
+});
+const calendar = {
+  eventsBetween: async (start: string, end: string) => events.filter((e) => e.start < end && e.end > start),
+};
+const personalisation = new Personalisation([
+  { text: 'put the dentist in for thursday at 10', intent: 'calendar_set' },
+]);
 const model = builtinIntentModel();
+const tagger = builtinSlotTagger();
 const modelOnly: number[] = [];
+const taggerOnly: number[] = [];
 const full: number[] = [];
 for (let round = 0; round < 200; round++) {
   for (const text of requests) {
@@ -34,13 +60,19 @@ for (let round = 0; round < 200; round++) {
     predict(model, text);
     modelOnly.push(performance.now() - t);
     t = performance.now();
-    await decide(text, { findPeople, model });
+    tagText(tagger, text);
+    taggerOnly.push(performance.now() - t);
+    t = performance.now();
+    await decide(text, { findPeople, model, calendar, personalisation, preferences: { timeZone: 'Europe/Berlin' } });
     full.push(performance.now() - t);
   }
 }
 console.log(`Aura assistant benchmark — node ${process.version}, ${full.length} decisions\n`);
 console.log(
   `  intent model alone          p50 ${percentile(modelOnly, 50).toFixed(3)} ms   p99 ${percentile(modelOnly, 99).toFixed(3)} ms   baseline`,
+);
+console.log(
+  `  slot tagger alone           p50 ${percentile(taggerOnly, 50).toFixed(3)} ms   p99 ${percentile(taggerOnly, 99).toFixed(3)} ms`,
 );
 console.log(
   `  request -> validated plan   p50 ${percentile(full, 50).toFixed(3)} ms   p99 ${percentile(full, 99).toFixed(3)} ms   (${(percentile(full, 50) / percentile(modelOnly, 50)).toFixed(1)}x at p50)`,
