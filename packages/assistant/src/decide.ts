@@ -43,6 +43,8 @@ export interface DecisionContext {
   personalisation?: Personalisation;
   /** The user's calendar, for double-booking checks. */
   calendar?: CalendarView;
+  /** Actions the enabled plugins offer (all of the catalogue when absent). */
+  availableActions?: string[];
   /** Another intent reader (an LLM endpoint); the builtin model answers when it fails. */
   provider?: IntentProvider;
 }
@@ -376,6 +378,36 @@ function reminderText(text: string, slots: Slots): string {
   return cleaned || slots.title || 'Reminder';
 }
 
+/** Steps a plan can do without: an invitation is sent only when a mail plugin can send it. */
+const OPTIONAL = new Set(['email.send_invitation']);
+const PLUGIN_OF: Record<string, string> = {
+  calendar: 'calendar',
+  email: 'email',
+  reminders: 'reminders',
+  lists: 'lists',
+  contacts: 'contacts',
+};
+
+function withAvailablePlugins(
+  steps: Omit<PlanStep, 'requiresApproval'>[],
+  available: Set<string>,
+  reasoning: string[],
+): Omit<PlanStep, 'requiresApproval'>[] {
+  const missing = steps.filter((s) => !available.has(s.action));
+  if (missing.length === 0) return steps;
+  const plugin = (action: string) => PLUGIN_OF[action.split('.')[0] ?? ''] ?? action.split('.')[0];
+  if (missing.every((s) => OPTIONAL.has(s.action))) {
+    for (const s of missing)
+      reasoning.push(`No ${plugin(s.action)} plugin is enabled, so I will not ${s.why} ("aura plugins list").`);
+    return steps.filter((s) => available.has(s.action));
+  }
+  const names = [...new Set(missing.map((s) => plugin(s.action)))];
+  reasoning.push(
+    `No enabled plugin can ${missing.map((s) => s.action).join(', ')}: enable ${names.join(' and ')} ("aura plugins list").`,
+  );
+  return [];
+}
+
 /** What the user said a slot is, over what was read from the words. */
 function applySlotCorrection(slots: Slots, fix: SlotCorrection, now: Date, timeZone?: string) {
   if (fix.person) {
@@ -574,6 +606,7 @@ export async function decide(text: string, ctx: DecisionContext): Promise<Decisi
       reasoning.push(`The model could not plan (${(error as Error).message}); I used the template plan.`);
     }
   }
+  if (ctx.availableActions) steps = withAvailablePlugins(steps, new Set(ctx.availableActions), reasoning);
   if (steps.length === 0 && questions.length === 0) {
     reasoning.push('I understand the request, but no plugin can carry it out yet.');
     return { ...base, people, plan: [], questions, reasoning, status: 'unsupported' };

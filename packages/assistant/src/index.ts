@@ -1,4 +1,7 @@
 export { ACTIONS, type ActionSpec } from './actions.ts';
+export { Agent, type AgentOptions } from './agent/agent.ts';
+export { Journal } from './agent/journal.ts';
+export { personalContext, type Understanding, understand } from './agent/understand.ts';
 export {
   type BusyEvent,
   type CalendarView,
@@ -32,12 +35,24 @@ export {
   tagText,
   trainTagger,
 } from './nlu/tagger.ts';
+export { CalendarPlugin, ContactsPlugin, idFor, ListsPlugin, RemindersPlugin } from './plugins/builtin.ts';
+export {
+  BUILTIN_PLUGINS,
+  DEFAULT_PLUGINS_YAML,
+  type LoadedPlugin,
+  Permission,
+  PluginHost,
+  PluginsFile,
+  readPluginsFile,
+  writePluginsFile,
+} from './plugins/host.ts';
 export {
   type CalendarEvent,
   LocalCalendar,
   type NewEvent,
   occurrences,
 } from './plugins/local-calendar.ts';
+export { type CredentialCheck, type ExecutionContext, type IntegrationPlugin, PluginError } from './plugins/types.ts';
 export {
   type AppliedPreferences,
   applyPreferenceNotes,

@@ -33,6 +33,7 @@ import { bigIntToBytes, fromBase64, toBase64 } from './encoding.ts';
 import { Api } from './http.ts';
 import type { ClientState, DeviceState, SessionState, StateStore } from './state.ts';
 import { Support } from './support.ts';
+import { Tasks } from './tasks.ts';
 import { Vault } from './vault.ts';
 
 export interface ClientOptions {
@@ -267,6 +268,14 @@ export class AuraClient {
     if (!device) throw new AuraError('AURA_NOT_LOGGED_IN', 'this device has no keys; log in again');
     device.auditPins ??= {};
     return new AuditVerifier(this.api, this.accountKey(), device.auditPins, session.userId, () => this.#save());
+  }
+
+  /** Tasks: submit encrypted plans, sign approvals, and (as the agent) check and report steps. */
+  get tasks(): Tasks {
+    const session = this.#requireSession();
+    const device = this.#state.device;
+    if (!device) throw new AuraError('AURA_NOT_LOGGED_IN', 'this device has no keys; log in again');
+    return new Tasks(this.api, session.userId, this.accountKey(), device);
   }
 
   get vault(): Vault {

@@ -19,6 +19,7 @@ export interface DeviceInfo {
   signingPublicKey: string;
   createdAt: string;
   revokedAt: string | null;
+  certificate: string | null;
   fingerprint: string;
 }
 

@@ -5,4 +5,15 @@ export type { KeyringState } from './keyring.ts';
 export type { CollectionName, ContextData, LearningEventData, PersonData, RecordData, VaultRecord } from './records.ts';
 export { type ClientState, MemoryStateStore, type StateStore } from './state.ts';
 export { agentKeyStatement, checkAgent, type SupportAgentInfo, signAgentKeys } from './support.ts';
+export {
+  type Approval,
+  type Dispatch,
+  type PlannedStep,
+  type StepOutcome,
+  type StepStatus,
+  type TaskDetail,
+  type TaskStatus,
+  type TaskSummary,
+  Tasks,
+} from './tasks.ts';
 export type { PutOptions, Vault } from './vault.ts';

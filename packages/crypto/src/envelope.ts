@@ -50,7 +50,7 @@ export interface EnvelopeHeader {
 /** Keys that may encrypt: data keys, key-encryption keys and grant keys. Never an account or index key (M11). */
 function checkEnvelopeKey(key: SymmetricKey): void {
   assertKey(key);
-  if (key.purpose === 'account' || key.purpose === 'blind-index') {
+  if (key.purpose === 'account' || key.purpose === 'blind-index' || key.purpose === 'device-certificate') {
     throw new AuraError(
       'AURA_INVALID_INPUT',
       `a ${key.purpose} key does not encrypt data; derive a collection key from it`,

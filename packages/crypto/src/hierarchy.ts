@@ -191,3 +191,16 @@ export function deriveAuditKeyPair(accountKey: SymmetricKey): { secretKey: Uint8
   const secretKey = hkdfSha256(accountKey.bytes, undefined, 'aura/v1/audit-sealing-key', 32);
   return { secretKey, publicKey: x25519.getPublicKey(secretKey) };
 }
+
+/**
+ * The key that certifies the account's devices: an HMAC over a device's id and public keys,
+ * made by a device that holds the account key. The server cannot make one, so a device key it
+ * slips into the account's list is not certified, and the agent refuses approvals signed by it.
+ */
+export function deriveDeviceCertificateKey(accountKey: SymmetricKey): SymmetricKey {
+  assertKey(accountKey, 'account');
+  return symmetricKey(
+    'device-certificate',
+    hkdfSha256(accountKey.bytes, undefined, 'aura/v1/device-certificate', KEY_BYTES),
+  );
+}

@@ -31,10 +31,12 @@ export {
   type SealOptions,
   sealEnvelope,
 } from './envelope.ts';
+export { sha256 } from './hash.ts';
 export {
   deriveAuditKeyPair,
   deriveBlindIndexKey,
   deriveCollectionKey,
+  deriveDeviceCertificateKey,
   deriveKdfSalt,
   deriveKeyEncryptionKey,
   deriveMasterKey,

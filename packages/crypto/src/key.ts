@@ -3,7 +3,7 @@ import { assertBytes, bytesToHex } from './bytes.ts';
 import { hkdfSha256 } from './hkdf.ts';
 
 /** What a symmetric key is for. One key, one purpose (M11). */
-export type KeyPurpose = 'kek' | 'account' | 'collection' | 'blind-index' | 'grant';
+export type KeyPurpose = 'kek' | 'account' | 'collection' | 'blind-index' | 'grant' | 'device-certificate';
 
 /**
  * A 32-byte symmetric key with its id. The id is HKDF(key, "aura/v1/key-id"), 16 bytes: it

@@ -157,6 +157,27 @@ export const errorCodes = {
     status: 503,
     summary: 'The configured language-model endpoint did not answer, or answered something unusable.',
   },
+  AURA_APPROVAL_INVALID: {
+    status: 400,
+    summary:
+      'An approval is not signed by an enrolled, certified, unrevoked device of the account over this exact step, or it has expired.',
+  },
+  AURA_TASK_NOT_WAITING: {
+    status: 409,
+    summary: 'The step is not waiting for a decision: it was decided already, expired, or never needed approval.',
+  },
+  AURA_ORCHESTRATION_DISABLED: {
+    status: 503,
+    summary: 'This server runs without its workflow engine, so it cannot run tasks.',
+  },
+  AURA_PLUGIN_UNAVAILABLE: {
+    status: 400,
+    summary: 'No enabled plugin offers this action, or the plugin is not configured.',
+  },
+  AURA_ACTION_NOT_PERMITTED: {
+    status: 403,
+    summary: "The user's plugin permissions do not allow this action.",
+  },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -27,6 +27,7 @@ it('codes are AURA_ upper snake case; only server-side faults are 5xx', () => {
     'AURA_SERVER_MISBEHAVED',
     'AURA_SERVER_UNREACHABLE',
     'AURA_PROVIDER_UNAVAILABLE',
+    'AURA_ORCHESTRATION_DISABLED',
   ]);
   for (const [code, entry] of Object.entries(errorCodes)) {
     assert.match(code, /^AURA_[A-Z0-9]+(_[A-Z0-9]+)*$/);

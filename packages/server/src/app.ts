@@ -5,6 +5,7 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type pg from 'pg';
@@ -21,12 +22,20 @@ import { registerTrustedHosts } from './http/hosts.ts';
 import { registerMetrics } from './http/metrics.ts';
 import { Notifier, notificationRoutes } from './notifications/notifier.ts';
 import { supportRoutes } from './support/routes.ts';
+import { AgentHub } from './tasks/agent-hub.ts';
+import { Orchestrator } from './tasks/orchestrator.ts';
+import { taskRoutes } from './tasks/routes.ts';
 import { vaultRoutes } from './vault/routes.ts';
 
 export interface AppDependencies {
   pool: pg.Pool;
   /** Where JSON logs go (stdout by default); tests pass a stream to read them back. */
   logStream?: Writable;
+  /**
+   * Runs tasks with DBOS on this database (its system tables in the `dbos` schema). Off when
+   * absent: task routes then answer AURA_ORCHESTRATION_DISABLED. `npm start` always sets it.
+   */
+  orchestration?: { databaseUrl: string };
 }
 
 /** Paths pino blanks out, should any of them ever be logged (M13). */
@@ -127,6 +136,18 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies): Pro
   await app.register(supportRoutes(config, deps.pool, audit));
   await app.register(notificationRoutes(notifier));
   for (const collection of collections) await app.register(vaultRoutes(deps.pool, collection));
+  const hub = new AgentHub();
+  let orchestrator: Orchestrator | undefined;
+  if (deps.orchestration) {
+    orchestrator = new Orchestrator(deps.pool, audit, notifier, hub, config.orchestration);
+    await orchestrator.start(deps.orchestration.databaseUrl);
+    app.addHook('onClose', async () => {
+      hub.closeAll();
+      await orchestrator?.stop();
+    });
+  }
+  await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
+  await app.register(taskRoutes(deps.pool, audit, hub, orchestrator));
   app.decorate('metricsRegistry', metrics);
   return app;
 }

@@ -27,6 +27,16 @@ export interface ServerConfig {
   auditOrigin: string;
   /** Base64 Ed25519 public key of the operator who signs support agents' keys (M8). */
   supportOperatorKey: string | undefined;
+  /** The durable workflows (DBOS) that run tasks. */
+  orchestration: {
+    /** Stable per server process: in DBOS 5 a process recovers only its own executor's workflows. */
+    executorId: string;
+    approvalTimeoutSeconds: number;
+    stepTimeoutSeconds: number;
+    retryInitialMs: number;
+    retryMaxMs: number;
+    attempts: number;
+  };
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -72,5 +82,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     auditLogName: env.AURA_AUDIT_LOG_NAME ?? 'aura-audit-log',
     auditOrigin: env.AURA_AUDIT_ORIGIN ?? 'aura.local/audit',
     supportOperatorKey: env.AURA_SUPPORT_OPERATOR_KEY || undefined,
+    orchestration: {
+      executorId: env.AURA_EXECUTOR_ID || 'aura-local',
+      approvalTimeoutSeconds: integer(env, 'AURA_APPROVAL_TIMEOUT_SECONDS', 24 * 3600, 1),
+      stepTimeoutSeconds: integer(env, 'AURA_STEP_TIMEOUT_SECONDS', 5 * 60, 1),
+      retryInitialMs: integer(env, 'AURA_STEP_RETRY_INITIAL_MS', 1000, 0),
+      retryMaxMs: integer(env, 'AURA_STEP_RETRY_MAX_MS', 60_000, 0),
+      attempts: integer(env, 'AURA_STEP_ATTEMPTS', 3, 1),
+    },
   };
 }

@@ -20,13 +20,14 @@ async function main() {
   const pool = createPool(databaseUrl);
   const applied = await migrate(pool);
   if (applied.length) say(`Applied migrations: ${applied.join(', ')}`);
-  const app = await buildApp(config, { pool });
+  const app = await buildApp(config, { pool, orchestration: { databaseUrl } });
   const address = await app.listen({ host: config.host, port: config.port });
 
   say('');
   say(`Aura server listening on ${address}`);
   say(`  API docs   ${address}/api/docs`);
   say(`  database   ${embedded ? `embedded PostgreSQL, data in ${embedded.dataDir}` : describeDatabase(databaseUrl)}`);
+  say(`  workflows  DBOS, executor ${config.orchestration.executorId}`);
   say('Press Ctrl-C to stop.');
 
   let stopping = false;

@@ -9,6 +9,8 @@ export const Device = z.strictObject({
   signingPublicKey: z.string(),
   createdAt: z.iso.datetime(),
   revokedAt: z.iso.datetime().nullable(),
+  /** HMAC by the account's device-certificate key: the server cannot make one. */
+  certificate: z.string().nullable(),
 });
 
 export const DeviceList = z.strictObject({ devices: z.array(Device) });

@@ -51,6 +51,7 @@ export function deviceRoutes(config: ServerConfig, keys: ServerKeys, pool: pg.Po
             signingPublicKey: d.signing_public_key.toString('base64'),
             createdAt: d.created_at.toISOString(),
             revokedAt: iso(d.revoked_at),
+            certificate: d.certificate ? d.certificate.toString('base64') : null,
           })),
         };
       },

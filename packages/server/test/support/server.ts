@@ -20,7 +20,12 @@ export interface TestServer {
 /** The whole app on a fresh database, driven through inject(); limits raised unless a test sets them. */
 export async function startTestServer(
   env: Record<string, string> = {},
-  options: { database?: TestDatabase; beforeReady?: (app: FastifyInstance, config: ServerConfig) => void } = {},
+  options: {
+    database?: TestDatabase;
+    beforeReady?: (app: FastifyInstance, config: ServerConfig) => void;
+    /** Run tasks with DBOS on the test database. */
+    orchestration?: boolean;
+  } = {},
 ): Promise<TestServer> {
   const existing = options.database;
   const db = existing ?? (await freshDatabase());
@@ -39,7 +44,11 @@ export async function startTestServer(
       callback();
     },
   });
-  const app = await buildApp(config, { pool, logStream });
+  const app = await buildApp(config, {
+    pool,
+    logStream,
+    ...(options.orchestration ? { orchestration: { databaseUrl: db.url } } : {}),
+  });
   options.beforeReady?.(app, config);
   await app.ready();
   return {

@@ -1,0 +1,222 @@
+import type { AuraClient, Dispatch, StepOutcome } from '@aura/client';
+import { AuraError } from '@aura/errors';
+import WebSocket from 'ws';
+import { RemindersPlugin } from '../plugins/builtin.ts';
+import type { PluginHost } from '../plugins/host.ts';
+import { PluginError } from '../plugins/types.ts';
+import type { IntentProvider } from '../providers/types.ts';
+import { Journal } from './journal.ts';
+import { understand } from './understand.ts';
+
+export interface AgentOptions {
+  client: AuraClient;
+  host: PluginHost;
+  journalPath: string;
+  log?: (line: string) => void;
+  provider?: IntentProvider;
+  /** Reconnect backoff: doubles from `initialMs` up to `maxMs`. */
+  reconnect?: { initialMs: number; maxMs: number };
+  /** How often due reminders are checked. */
+  reminderIntervalMs?: number;
+}
+
+/**
+ * `aura agent`: an enrolled device of the user that runs unattended. It keeps a WebSocket to the
+ * server, plans the requests other clients post, and executes approved steps through plugins,
+ * checking each approval itself first. Work is taken one item at a time, in order.
+ */
+export class Agent {
+  readonly #journal: Journal;
+  readonly #log: (line: string) => void;
+  #socket: WebSocket | undefined;
+  #stopped = false;
+  #queue: Promise<void> = Promise.resolve();
+  #inFlight = new Set<string>();
+  #retryTimer: NodeJS.Timeout | undefined;
+  #reminderTimer: NodeJS.Timeout | undefined;
+  #backoff: number;
+  #connected: (() => void) | undefined;
+
+  constructor(private readonly options: AgentOptions) {
+    this.#journal = new Journal(options.journalPath);
+    this.#log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+    this.#backoff = options.reconnect?.initialMs ?? 500;
+  }
+
+  /** Connects (and keeps reconnecting); resolves once the first connection is open. */
+  start(): Promise<void> {
+    const first = new Promise<void>((resolve) => {
+      this.#connected = resolve;
+    });
+    void this.#connect();
+    const reminders = this.options.host.plugins().find((p) => p.plugin instanceof RemindersPlugin)?.plugin as
+      | RemindersPlugin
+      | undefined;
+    if (reminders)
+      this.#reminderTimer = setInterval(
+        () =>
+          void reminders
+            .due()
+            .then((due) => {
+              for (const r of due) this.#log(`Reminder: ${r.text} (${new Date(r.at).toString()})`);
+            })
+            .catch(() => {}),
+        this.options.reminderIntervalMs ?? 30_000,
+      );
+    return first;
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#retryTimer);
+    clearInterval(this.#reminderTimer);
+    this.#socket?.close(1000, 'agent stopping');
+    await this.#queue;
+    await this.options.host.close();
+  }
+
+  async #connect(): Promise<void> {
+    if (this.#stopped) return;
+    const { client } = this.options;
+    try {
+      // An authenticated call first: it refreshes the access token if it has expired.
+      await client.tasks.certifyThisDevice();
+      const token = client.api.tokens?.accessToken;
+      if (!token) throw new AuraError('AURA_NOT_LOGGED_IN', 'the agent needs a logged-in device');
+      const url = `${client.api.baseUrl.replace(/^http/, 'ws')}/api/v1/agent/connect`;
+      const socket = new WebSocket(url, { headers: { authorization: `Bearer ${token}` } });
+      this.#socket = socket;
+      socket.on('open', () => {
+        this.#backoff = this.options.reconnect?.initialMs ?? 500;
+        this.#log('Agent connected; waiting for work.');
+        this.#connected?.();
+        this.#connected = undefined;
+        this.#enqueue(() => this.#catchUp());
+      });
+      socket.on('message', (data) => this.#onMessage(String(data)));
+      socket.on('close', () => this.#retry('connection closed'));
+      socket.on('error', (error) => this.#log(`Agent connection error: ${error.message}`));
+    } catch (error) {
+      this.#retry((error as Error).message);
+    }
+  }
+
+  #retry(why: string) {
+    if (this.#stopped || this.#retryTimer) return;
+    const wait = this.#backoff;
+    this.#backoff = Math.min(this.#backoff * 2, this.options.reconnect?.maxMs ?? 30_000);
+    this.#log(`Agent disconnected (${why}); reconnecting in ${Math.round(wait / 100) / 10} s.`);
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      void this.#connect();
+    }, wait);
+  }
+
+  #onMessage(raw: string) {
+    let message: { type?: string; dispatch?: Dispatch; request?: { id: string; ciphertext: string } };
+    try {
+      message = JSON.parse(raw);
+    } catch {
+      return;
+    }
+    if (message.type === 'dispatch' && message.dispatch) {
+      const d = message.dispatch;
+      this.#enqueue(() => this.#execute(d));
+    } else if (message.type === 'request' && message.request) {
+      const r = message.request;
+      this.#enqueue(() => this.#plan(r));
+    }
+  }
+
+  #enqueue(work: () => Promise<void>) {
+    this.#queue = this.#queue.then(work).catch((error: Error) => this.#log(`Agent: ${error.message}`));
+  }
+
+  /** What waited while this agent was offline. */
+  async #catchUp() {
+    const pending = await this.options.client.tasks.pending();
+    for (const r of pending.requests) await this.#plan(r);
+    for (const d of pending.dispatches) await this.#execute(d);
+  }
+
+  async #plan(r: { id: string; ciphertext: string }) {
+    const tasks = this.options.client.tasks;
+    const { text } = tasks.openRequest(r);
+    const { decision, decisionId } = await understand(this.options.client.vault, text, {
+      host: this.options.host,
+      ...(this.options.provider ? { provider: this.options.provider } : {}),
+    });
+    if (decision.status === 'ready' && decision.plan.length > 0) {
+      const task = await tasks.submit({
+        request: { text, intent: decision.intent, reasoning: decision.reasoning },
+        steps: decision.plan,
+      });
+      this.#log(`Planned "${text}" as task ${task.id} (${decision.plan.length} steps; decision ${decisionId}).`);
+    } else {
+      this.#log(`"${text}": ${decision.questions.join(' ') || decision.reasoning.at(-1) || decision.status}`);
+    }
+    await tasks.requestDone(r.id);
+  }
+
+  async #execute(d: Dispatch) {
+    const key = `${d.taskId}/${d.stepId}/${d.attempt}`;
+    if (this.#inFlight.has(key)) return;
+    this.#inFlight.add(key);
+    try {
+      const tasks = this.options.client.tasks;
+      const done = this.#journal.get(d.taskId, d.stepId);
+      if (done?.ok) {
+        // Already executed (the server asked again after a crash): answer, do not run it again.
+        await tasks.report(d, done);
+        return;
+      }
+      let outcome: StepOutcome;
+      try {
+        const step = await tasks.verifyDispatch(d);
+        const params = await this.#resolveReferences(d.taskId, step.params, step.dependsOn);
+        this.#log(`Running ${step.action} (task ${d.taskId}, step ${d.stepId}, attempt ${d.attempt}).`);
+        const output = await this.options.host.execute(step.action, params, {
+          taskId: d.taskId,
+          stepId: d.stepId,
+          idempotencyKey: `${d.taskId}/${d.stepId}`,
+        });
+        outcome = { ok: true, output };
+      } catch (error) {
+        const retryable =
+          error instanceof PluginError
+            ? error.retryable
+            : !(
+                error instanceof AuraError &&
+                [
+                  'AURA_APPROVAL_INVALID',
+                  'AURA_ACTION_NOT_PERMITTED',
+                  'AURA_PLUGIN_UNAVAILABLE',
+                  'AURA_SERVER_MISBEHAVED',
+                  'AURA_CRYPTO_DECRYPT_FAILED',
+                ].includes(error.code)
+              );
+        outcome = { ok: false, retryable, error: (error as Error).message };
+        this.#log(`Step ${d.stepId} of task ${d.taskId} failed: ${outcome.error}`);
+      }
+      if (outcome.ok) this.#journal.record(d.taskId, d.stepId, outcome);
+      await tasks.report(d, outcome);
+    } finally {
+      this.#inFlight.delete(key);
+    }
+  }
+
+  /** A parameter naming an earlier step ("event": "s2") means that step's output. */
+  async #resolveReferences(taskId: string, params: Record<string, unknown>, dependsOn: string[]) {
+    const refs = Object.entries(params).filter(([, v]) => typeof v === 'string' && dependsOn.includes(v));
+    if (refs.length === 0) return params;
+    const task = await this.options.client.tasks.show(taskId);
+    const resolved = { ...params };
+    for (const [name, stepId] of refs) {
+      const earlier = task.steps.find((s) => s.id === stepId);
+      const output = this.#journal.get(taskId, stepId as string)?.output ?? earlier?.result?.output;
+      if (output === undefined) throw new PluginError(`step ${stepId} has no result to use as ${name}`, true);
+      resolved[name] = output;
+    }
+    return resolved;
+  }
+}

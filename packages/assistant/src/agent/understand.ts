@@ -1,0 +1,76 @@
+import type { Vault } from '@aura/client';
+import { type Decision, decide } from '../decide.ts';
+import { Personalisation } from '../learning.ts';
+import type { PluginHost } from '../plugins/host.ts';
+import { LocalCalendar } from '../plugins/local-calendar.ts';
+import { applyPreferenceNotes } from '../preferences.ts';
+import type { IntentProvider } from '../providers/types.ts';
+
+/** What the assistant knows about this user, decrypted here from their vault. */
+export async function personalContext(vault: Vault) {
+  const events = (await vault.list('learning-events')).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  const personalisation = Personalisation.fromEvents(events.map((r) => r.data));
+  // Preferences the user wrote as context notes of type "preference", weighed by their feedback.
+  const notes = (await vault.list('contexts'))
+    .filter((r) => r.data.type === 'preference')
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+    .map((r) => ({ id: r.id, text: r.data.text, confidence: personalisation.confidence(r.id) }));
+  return { personalisation, applied: applyPreferenceNotes(notes), calendar: new LocalCalendar(vault) };
+}
+
+export interface Understanding {
+  decision: Decision;
+  /** The learning event that records this decision (feedback refers to it). */
+  decisionId: string;
+}
+
+/**
+ * A request, understood with the user's own context: people, preferences, corrections, the
+ * calendar, and the plugins enabled (a step no plugin can run is left out, and said so).
+ */
+export async function understand(
+  vault: Vault,
+  text: string,
+  options: { host?: PluginHost; provider?: IntentProvider; now?: Date } = {},
+): Promise<Understanding> {
+  const { personalisation, applied, calendar } = await personalContext(vault);
+  const decision = await decide(text, {
+    preferences: applied.preferences,
+    personalisation,
+    calendar,
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.provider ? { provider: options.provider } : {}),
+    ...(options.host
+      ? {
+          availableActions: options.host.availableActions().map((a) => a.name),
+          autoApprove: options.host.autoApproved(),
+        }
+      : {}),
+    findPeople: async (word) =>
+      (await vault.search('relationships', word)).map((r) => ({
+        id: r.id,
+        name: r.data.name,
+        ...(r.data.email ? { email: r.data.email } : {}),
+        ...(r.data.relationship ? { relationship: r.data.relationship } : {}),
+      })),
+  });
+  // The trace lets later feedback credit (or blame) the people and notes this decision used.
+  const recorded = await vault.put('learning-events', {
+    kind: 'decision',
+    text,
+    output: {
+      intent: decision.intent,
+      confidence: decision.confidence,
+      status: decision.status,
+      people: decision.people.map((p) => p.id),
+      contexts: applied.used,
+      slots: {
+        ...(decision.slots.mentionedPerson ? { person: decision.slots.mentionedPerson } : {}),
+        ...(decision.slots.title ? { title: decision.slots.title } : {}),
+        ...(decision.slots.place ? { place: decision.slots.place } : {}),
+        ...(decision.slots.when ? { when: decision.slots.when.text } : {}),
+      },
+    },
+  });
+  return { decision, decisionId: recorded.id };
+}

@@ -1,0 +1,150 @@
+import { z } from 'zod';
+import { canonicalJson } from './audit.ts';
+import { base64Bytes } from './bytes.ts';
+
+/**
+ * Tasks: a plan the client made and encrypted, run by the server's durable workflow. The server
+ * sees step ids, their order, which ones need approval and their status; what each step does
+ * (action, parameters, results) is ciphertext it cannot open.
+ */
+export const StepId = z
+  .string()
+  .min(1)
+  .max(40)
+  .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "-" and "_" only');
+
+export const TaskStatus = z.enum(['waiting_approval', 'running', 'completed', 'cancelled', 'failed']);
+export const StepStatus = z.enum([
+  'pending',
+  'waiting_approval',
+  'approved',
+  'rejected',
+  'expired',
+  'dispatched',
+  'succeeded',
+  'failed',
+  'skipped',
+]);
+
+/** An encrypted step (envelope bound to the slot `tasks` / `TASK_ID/STEP_ID`). */
+const Ciphertext = base64Bytes({ min: 41, max: 64 * 1024 });
+
+export const CreateTask = z.strictObject({
+  id: z.uuid(),
+  /** The request and the decision's reasoning, encrypted (slot `tasks` / `TASK_ID`). */
+  request: Ciphertext,
+  steps: z
+    .array(z.strictObject({ id: StepId, requiresApproval: z.boolean(), ciphertext: Ciphertext }))
+    .min(1)
+    .max(20)
+    .refine((steps) => new Set(steps.map((s) => s.id)).size === steps.length, 'step ids must be unique'),
+});
+
+export const Decision = z.enum(['approve', 'reject']);
+
+export const ApprovalView = z.strictObject({
+  deviceId: z.uuid(),
+  decision: Decision,
+  expiresAt: z.iso.datetime(),
+  signature: z.string(),
+  decidedAt: z.iso.datetime(),
+});
+
+export const StepView = z.strictObject({
+  id: StepId,
+  position: z.number().int(),
+  requiresApproval: z.boolean(),
+  status: StepStatus,
+  attempts: z.number().int(),
+  ciphertext: z.string(),
+  /** SHA-256 of the step's ciphertext, hex: what an approval signs. */
+  hash: z.string(),
+  result: z.string().nullable(),
+  approval: ApprovalView.nullable(),
+});
+
+export const TaskView = z.strictObject({
+  id: z.uuid(),
+  status: TaskStatus,
+  request: z.string(),
+  /** Why a task was cancelled or failed, sealed to the account's audit key. */
+  reason: z.string().nullable(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  steps: z.array(StepView),
+});
+
+export const TaskSummary = TaskView.omit({ steps: true, request: true }).extend({
+  steps: z.number().int(),
+  waitingApproval: z.number().int(),
+});
+export const TaskList = z.strictObject({ tasks: z.array(TaskSummary) });
+
+/** A device's signed decision on one step. */
+export const StepDecision = z.strictObject({
+  decision: Decision,
+  deviceId: z.uuid(),
+  expiresAt: z.iso.datetime(),
+  signature: base64Bytes({ exact: 64 }),
+});
+
+/** What the agent reports after running (or failing to run) one attempt of a step. */
+export const StepResult = z.strictObject({
+  attempt: z.number().int().min(1).max(100),
+  ok: z.boolean(),
+  /** A failure worth another attempt (a server down) or not (the time is taken): no retry then. */
+  retryable: z.boolean().default(true),
+  /** The result, or the error, encrypted (slot `tasks` / `TASK_ID/STEP_ID/result`). */
+  result: Ciphertext,
+});
+
+/** A request posted for the agent to understand and plan (slot `agent-requests` / ID). */
+export const AgentRequest = z.strictObject({ id: z.uuid(), ciphertext: Ciphertext });
+
+/** One attempt of a step, sent to the agent. */
+export const Dispatch = z.strictObject({
+  taskId: z.uuid(),
+  stepId: StepId,
+  attempt: z.number().int(),
+  requiresApproval: z.boolean(),
+  ciphertext: z.string(),
+  approval: ApprovalView.nullable(),
+});
+
+export const AgentPending = z.strictObject({
+  dispatches: z.array(Dispatch),
+  requests: z.array(z.strictObject({ id: z.uuid(), ciphertext: z.string(), createdAt: z.iso.datetime() })),
+});
+
+/** A device certificate: HMAC-SHA256 by the account's device-certificate key over `deviceStatement`. */
+export const DeviceCertificate = z.strictObject({ certificate: base64Bytes({ exact: 32 }) });
+
+/** The bytes an approval signs (Ed25519, context "approval"). */
+export function approvalStatement(input: {
+  taskId: string;
+  stepId: string;
+  stepHash: string;
+  decision: 'approve' | 'reject';
+  expiresAt: string;
+}): Uint8Array {
+  return new TextEncoder().encode(
+    canonicalJson({
+      v: 1,
+      taskId: input.taskId,
+      stepId: input.stepId,
+      stepHash: input.stepHash,
+      decision: input.decision,
+      expiresAt: new Date(input.expiresAt).toISOString(),
+    }),
+  );
+}
+
+/** The bytes a device certificate covers. */
+export function deviceStatement(input: {
+  userId: string;
+  deviceId: string;
+  signingPublicKey: string;
+  sealingPublicKey: string;
+}): Uint8Array {
+  return new TextEncoder().encode(canonicalJson({ v: 1, ...input }));
+}
