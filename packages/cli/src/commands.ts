@@ -1,6 +1,8 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { AuraClient, CollectionName, VaultRecord } from '@aura/client';
 import { AuraError } from '@aura/errors';
-import { readConfig, writeConfig } from './home.ts';
+import { auraHome, readConfig, writeConfig } from './home.ts';
 import { printJson, printTable, progress, UsageError } from './output.ts';
 import { confirm, password } from './prompt.ts';
 
@@ -20,6 +22,7 @@ export interface Flags {
   yes: boolean;
   correctIntent?: string | undefined;
   correctSlot?: string[] | undefined;
+  dryRun?: boolean;
   at?: string | undefined;
   minutes?: string | undefined;
   from?: string | undefined;
@@ -337,20 +340,6 @@ async function supportCommand(client: AuraClient, [verb, arg]: string[], flags: 
   );
 }
 
-/** What the assistant knows about this user, decrypted here from their vault. */
-async function personalContext(client: AuraClient) {
-  const { Personalisation, applyPreferenceNotes, LocalCalendar } = await import('@aura/assistant');
-  const vault = client.vault;
-  const events = (await vault.list('learning-events')).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-  const personalisation = Personalisation.fromEvents(events.map((r) => r.data));
-  // Preferences the user wrote as context notes of type "preference", weighed by their feedback.
-  const notes = (await vault.list('contexts'))
-    .filter((r) => r.data.type === 'preference')
-    .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
-    .map((r) => ({ id: r.id, text: r.data.text, confidence: personalisation.confidence(r.id) }));
-  return { personalisation, applied: applyPreferenceNotes(notes), calendar: new LocalCalendar(vault) };
-}
-
 function llmProvider(assistant: typeof import('@aura/assistant')) {
   // An OpenAI-compatible endpoint (Ollama, llama.cpp server, vLLM) when configured; else offline.
   const llmUrl = process.env.AURA_LLM_URL;
@@ -365,50 +354,34 @@ function llmProvider(assistant: typeof import('@aura/assistant')) {
       : undefined;
 }
 
+const pluginsPath = () => join(auraHome(), 'plugins.yaml');
+
 async function ask(client: AuraClient, words: string[], flags: Flags) {
   const text = need(words.join(' ').trim() || undefined, 'TEXT');
   const assistant = await import('@aura/assistant');
   const provider = llmProvider(assistant);
-  const vault = client.vault;
-  const { personalisation, applied, calendar } = await personalContext(client);
-  const decision = await assistant.decide(text, {
-    preferences: applied.preferences,
-    personalisation,
-    calendar,
+  const host = await assistant.PluginHost.load(pluginsPath(), client.vault);
+  const { decision, decisionId } = await assistant.understand(client.vault, text, {
+    host,
     ...(provider ? { provider } : {}),
-    findPeople: async (word) =>
-      (await vault.search('relationships', word)).map((r) => ({
-        id: r.id,
-        name: r.data.name,
-        ...(r.data.email ? { email: r.data.email } : {}),
-        ...(r.data.relationship ? { relationship: r.data.relationship } : {}),
-      })),
   });
-  // The trace lets later feedback credit (or blame) the people and notes this decision used.
-  const recorded = await vault.put('learning-events', {
-    kind: 'decision',
-    text,
-    output: {
-      intent: decision.intent,
-      confidence: decision.confidence,
-      status: decision.status,
-      people: decision.people.map((p) => p.id),
-      contexts: applied.used,
-      slots: {
-        ...(decision.slots.mentionedPerson ? { person: decision.slots.mentionedPerson } : {}),
-        ...(decision.slots.title ? { title: decision.slots.title } : {}),
-        ...(decision.slots.place ? { place: decision.slots.place } : {}),
-        ...(decision.slots.when ? { when: decision.slots.when.text } : {}),
-      },
-    },
-  });
+  // A ready plan becomes a task the server runs; --dry-run only shows it.
+  const task =
+    decision.status === 'ready' && decision.plan.length > 0 && !flags.dryRun
+      ? await client.tasks.submit({
+          request: { text, intent: decision.intent, reasoning: decision.reasoning },
+          steps: decision.plan,
+        })
+      : undefined;
   if (flags.json) {
-    // No task is submitted until an agent runs plans (issue #7): taskId stays null.
     return printJson({
-      taskId: null,
-      decisionId: recorded.id,
+      taskId: task?.id ?? null,
+      decisionId,
       ...decision,
-      plan: decision.plan.map((s) => ({ ...s, status: 'planned' })),
+      plan: decision.plan.map((s) => ({
+        ...s,
+        status: task?.steps.find((t) => t.id === s.id)?.status ?? 'planned',
+      })),
     });
   }
   process.stdout.write(`Intent: ${decision.intent} (${Math.round(decision.confidence * 100)}%)\n`);
@@ -425,8 +398,14 @@ async function ask(client: AuraClient, words: string[], flags: Flags) {
   }
   for (const q of decision.questions) process.stdout.write(`? ${q}\n`);
   for (const r of decision.reasoning) process.stdout.write(`  ${r}\n`);
+  if (task) {
+    const approvals = decision.plan.filter((s) => s.requiresApproval).length;
+    process.stdout.write(
+      `Task ${task.id} submitted${approvals ? `; approve it with: aura approve ${task.id}` : ''} (follow it with: aura tasks show ${task.id})\n`,
+    );
+  }
   process.stdout.write(
-    `(teach me with: aura feedback ${recorded.id} --accept | --reject | --correct-intent INTENT | --correct-slot person=NAME)\n`,
+    `(teach me with: aura feedback ${decisionId} --accept | --reject | --correct-intent INTENT | --correct-slot person=NAME)\n`,
   );
 }
 
@@ -486,9 +465,9 @@ async function feedback(client: AuraClient, [id]: string[], flags: Flags) {
 
 /** The built-in local calendar (events encrypted in the vault). */
 async function calendar(client: AuraClient, [verb, ...args]: string[], flags: Flags) {
-  const { LocalCalendar, extractSlots } = await import('@aura/assistant');
+  const { LocalCalendar, extractSlots, personalContext } = await import('@aura/assistant');
   const cal = new LocalCalendar(client.vault);
-  const { applied } = await personalContext(client);
+  const { applied } = await personalContext(client.vault);
   const zone = applied.preferences.timeZone;
   switch (verb) {
     case 'add': {
@@ -532,6 +511,136 @@ async function calendar(client: AuraClient, [verb, ...args]: string[], flags: Fl
   );
 }
 
+const STEP_MARK: Record<string, string> = {
+  succeeded: 'done',
+  waiting_approval: 'waiting for your approval',
+  dispatched: 'running',
+};
+
+async function tasks(client: AuraClient, [verb, id]: string[], flags: Flags) {
+  switch (verb) {
+    case 'list': {
+      const list = await client.tasks.list();
+      if (flags.json) return printJson({ tasks: list });
+      return printTable(
+        list.map((t) => ({
+          id: t.id,
+          status: t.status,
+          steps: String(t.steps),
+          waiting: t.waitingApproval ? String(t.waitingApproval) : '',
+          updated: t.updatedAt,
+        })),
+        ['id', 'status', 'steps', 'waiting', 'updated'],
+      );
+    }
+    case 'show': {
+      const task = await client.tasks.show(need(id, 'TASK'));
+      if (flags.json)
+        return printJson({ ...task, taskId: task.id, steps: task.steps.map((s) => ({ ...s, stepId: s.id })) });
+      process.stdout.write(`Task ${task.id}: ${task.status}\n  "${task.request.text}"\n`);
+      if (task.reason)
+        process.stdout.write(`  why: ${task.reason.why}${task.reason.stepId ? ` (step ${task.reason.stepId})` : ''}\n`);
+      for (const s of task.steps) {
+        const result = s.result?.ok ? '' : s.result?.error ? ` - ${s.result.error}` : '';
+        process.stdout.write(
+          `  ${s.id}. ${s.action}${s.requiresApproval ? ' [approval]' : ''}: ${STEP_MARK[s.status] ?? s.status}` +
+            `${s.attempts > 1 ? ` after ${s.attempts} attempts` : ''}${result} - ${s.why}\n`,
+        );
+      }
+      return;
+    }
+  }
+  throw new UsageError('usage: aura tasks list | show TASK');
+}
+
+async function decideTask(
+  client: AuraClient,
+  decision: 'approve' | 'reject',
+  [taskId, stepId]: string[],
+  flags: Flags,
+) {
+  const decided = await client.tasks.decide(need(taskId, 'TASK'), decision, stepId ? { stepId } : {});
+  if (flags.json) return printJson({ taskId, decision, steps: decided });
+  progress(
+    `${decision === 'approve' ? 'Approved' : 'Rejected'} step${decided.length > 1 ? 's' : ''} ${decided.join(', ')} of task ${taskId} (signed by this device).`,
+  );
+}
+
+async function plugins(client: AuraClient | undefined, [verb, name]: string[], flags: Flags) {
+  const assistant = await import('@aura/assistant');
+  const path = pluginsPath();
+  switch (verb) {
+    case undefined:
+    case 'list': {
+      const file = assistant.readPluginsFile(path);
+      const rows = [...new Set([...assistant.BUILTIN_PLUGINS, ...Object.keys(file.plugins)])].map((n) => ({
+        name: n,
+        enabled: file.plugins[n]?.enabled ? 'yes' : 'no',
+        kind: (assistant.BUILTIN_PLUGINS as readonly string[]).includes(n)
+          ? 'built-in'
+          : (file.plugins[n]?.module ?? ''),
+      }));
+      const permissions = Object.entries(file.permissions).map(([action, p]) => ({ action, permission: p }));
+      if (flags.json) return printJson({ file: path, plugins: rows, permissions });
+      printTable(rows, ['name', 'enabled', 'kind']);
+      if (permissions.length) printTable(permissions, ['action', 'permission']);
+      if (client && (await client.status()).loggedIn) {
+        const host = await assistant.PluginHost.load(path, client.vault);
+        for (const p of host.plugins().filter((x) => x.error)) progress(`${p.name}: ${p.error}`);
+      }
+      return progress(`(${path})`);
+    }
+    case 'enable':
+    case 'disable': {
+      const plugin = need(name, 'NAME');
+      const file = assistant.readPluginsFile(path);
+      const entry = file.plugins[plugin];
+      if (!entry && !(assistant.BUILTIN_PLUGINS as readonly string[]).includes(plugin))
+        throw new UsageError(`no plugin "${plugin}"; built-in ones are ${assistant.BUILTIN_PLUGINS.join(', ')}`);
+      file.plugins[plugin] = { ...(entry ?? { config: {} }), enabled: verb === 'enable' };
+      mkdirSync(auraHome(), { recursive: true, mode: 0o700 });
+      assistant.writePluginsFile(path, file);
+      return progress(`${plugin} ${verb === 'enable' ? 'enabled' : 'disabled'}.`);
+    }
+  }
+  throw new UsageError('usage: aura plugins list | enable NAME | disable NAME');
+}
+
+/** `aura agent`: this device runs the user's plans until stopped. */
+async function agent(client: AuraClient) {
+  const assistant = await import('@aura/assistant');
+  if (!(await client.status()).loggedIn)
+    throw new AuraError('AURA_NOT_LOGGED_IN', 'log in (or enroll this install with "aura device enroll") first');
+  const host = await assistant.PluginHost.load(pluginsPath(), client.vault);
+  for (const p of host.plugins().filter((x) => x.error)) progress(`Plugin ${p.name} is not loaded: ${p.error}`);
+  const provider = llmProvider(assistant);
+  const runner = new assistant.Agent({
+    client,
+    host,
+    journalPath: join(auraHome(), 'agent-journal.json'),
+    ...(provider ? { provider } : {}),
+    log: (line) => progress(`${new Date().toISOString()} ${line}`),
+  });
+  progress(
+    `Plugins: ${
+      host
+        .plugins()
+        .filter((p) => p.plugin)
+        .map((p) => p.name)
+        .join(', ') || 'none'
+    }`,
+  );
+  await runner.start();
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      progress('Agent stopping…');
+      void runner.stop().then(resolve);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
 export async function runCommand(client: AuraClient, positionals: string[], flags: Flags): Promise<void> {
   const [noun, ...rest] = positionals;
   switch (noun) {
@@ -563,6 +672,19 @@ export async function runCommand(client: AuraClient, positionals: string[], flag
       return;
     case 'calendar':
       await calendar(client, rest, flags);
+      return;
+    case 'tasks':
+      await tasks(client, rest, flags);
+      return;
+    case 'approve':
+    case 'reject':
+      await decideTask(client, noun, rest, flags);
+      return;
+    case 'plugins':
+      await plugins(client, rest, flags);
+      return;
+    case 'agent':
+      await agent(client);
       return;
     case 'feedback':
       await feedback(client, rest, flags);

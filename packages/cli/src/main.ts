@@ -19,7 +19,11 @@ Usage: aura [--server URL] [--json] [--password-stdin] COMMAND ...
   aura people list | rm ID
   aura device list | enroll --email E [--name N] | approve CODE | revoke ID
   aura keys rotate context|people           re-encrypt a collection under a new key (resumable)
-  aura ask TEXT                             intent, details, the plan and its approval marks (--json for machines)
+  aura ask TEXT [--dry-run]                 understand, plan and submit it as a task (--dry-run: only show the plan)
+  aura tasks list | show TASK               what your tasks are doing
+  aura approve TASK [STEP] | reject TASK [STEP]    sign your decision on the steps waiting for it
+  aura agent                                run this device as your agent: plans requests, executes approved steps
+  aura plugins list | enable NAME | disable NAME   plugins.yaml in your Aura home
   aura feedback ID --accept | --reject | --correct-intent I | --correct-slot person=NAME   teach it (for you only)
   aura calendar add TITLE --at WHEN [--minutes N] | list [--from D --to D] | rm ID | export   your local calendar
   aura audit log | verify                   everything that happened to the account, checked on this device
@@ -56,6 +60,7 @@ export async function main(argv: string[]): Promise<number> {
         yes: { type: 'boolean', default: false },
         'correct-intent': { type: 'string' },
         'correct-slot': { type: 'string', multiple: true },
+        'dry-run': { type: 'boolean', default: false },
         at: { type: 'string' },
         minutes: { type: 'string' },
         from: { type: 'string' },
@@ -92,6 +97,7 @@ export async function main(argv: string[]): Promise<number> {
       yes: values.yes ?? false,
       correctIntent: values['correct-intent'],
       correctSlot: values['correct-slot'],
+      dryRun: values['dry-run'] ?? false,
     });
     return EXIT.ok;
   } catch (error) {
