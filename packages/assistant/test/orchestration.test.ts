@@ -244,7 +244,10 @@ describe('orchestration', () => {
     // The agent's own check, given what a lying server would send (the server's check bypassed).
     const ciphertextB = await wire(b.id);
     const dispatch = (approval: Record<string, unknown> | null) =>
-      ({ taskId: b.id, stepId: 's1', attempt: 1, requiresApproval: true, ciphertext: ciphertextB, approval }) as never;
+      ({ taskId: b.id, stepId: 's1', attempt: 1, requiresApproval: true, ciphertext: ciphertextB, approval }) as Record<
+        string,
+        unknown
+      >;
     const approval = (deviceId: string, signature: string, over: Record<string, unknown> = {}) => ({
       deviceId,
       decision: 'approve',
@@ -278,7 +281,8 @@ describe('orchestration', () => {
     // A device the server slipped into the account: its key is not certified by the account key.
     const intruder = generateEd25519KeyPair();
     const intruderId = crypto.randomUUID();
-    const userId = (await laptop.status()).userId as string;
+    const status = await laptop.status();
+    const userId = status.loggedIn ? status.userId : '';
     await server.pool.query(
       'INSERT INTO devices (id, user_id, name, sealing_public_key, signing_public_key, certificate) VALUES ($1, $2, $3, $4, $5, $6)',
       [intruderId, userId, 'intruder', Buffer.alloc(32, 7), Buffer.from(intruder.publicKey), Buffer.alloc(32, 1)],
