@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type AuraClient, AuraClient as Client, MemoryStateStore, type TaskDetail } from '@aura/client';
+import { type AuraClient, AuraClient as Client, type Dispatch, MemoryStateStore, type TaskDetail } from '@aura/client';
 import { isAuraError } from '@aura/errors';
 import { approvalStatement } from '@aura/protocol';
 import { bytesToHex, generateEd25519KeyPair, sha256, sign } from '../../crypto/src/index.ts';
@@ -290,7 +290,7 @@ describe('orchestration', () => {
     await refused(dispatch(approval(intruderId, await signed(b.id, intruder.secretKey))), /not certified/);
     // The genuine approval passes the same check.
     const ok = await agentDevice.tasks.verifyDispatch(
-      dispatch(approval(phoneKey.id, await signed(b.id, phoneKey.key))),
+      dispatch(approval(phoneKey.id, await signed(b.id, phoneKey.key))) as unknown as Dispatch,
     );
     assert.equal(ok.action, 'lists.add_item');
     for (const t of [a.id, b.id]) await phone.tasks.decide(t, 'reject');
