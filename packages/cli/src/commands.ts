@@ -23,6 +23,7 @@ export interface Flags {
   correctIntent?: string | undefined;
   correctSlot?: string[] | undefined;
   dryRun?: boolean;
+  viaAgent?: boolean;
   at?: string | undefined;
   minutes?: string | undefined;
   from?: string | undefined;
@@ -358,6 +359,14 @@ const pluginsPath = () => join(auraHome(), 'plugins.yaml');
 
 async function ask(client: AuraClient, words: string[], flags: Flags) {
   const text = need(words.join(' ').trim() || undefined, 'TEXT');
+  if (flags.viaAgent) {
+    // A thin client: the request goes, encrypted, to the user's agent, which plans it there.
+    const requestId = await client.tasks.postRequest(text);
+    if (flags.json) return printJson({ requestId });
+    return progress(
+      `Sent to your agent (request ${requestId}); it plans it as soon as it is online. See "aura tasks list".`,
+    );
+  }
   const assistant = await import('@aura/assistant');
   const provider = llmProvider(assistant);
   const host = await assistant.PluginHost.load(pluginsPath(), client.vault);
@@ -619,6 +628,7 @@ async function agent(client: AuraClient) {
     host,
     journalPath: join(auraHome(), 'agent-journal.json'),
     ...(provider ? { provider } : {}),
+    reconnect: { initialMs: 500, maxMs: Number(process.env.AURA_AGENT_RECONNECT_MAX_MS ?? 30_000) },
     log: (line) => progress(`${new Date().toISOString()} ${line}`),
   });
   progress(

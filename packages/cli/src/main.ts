@@ -19,7 +19,8 @@ Usage: aura [--server URL] [--json] [--password-stdin] COMMAND ...
   aura people list | rm ID
   aura device list | enroll --email E [--name N] | approve CODE | revoke ID
   aura keys rotate context|people           re-encrypt a collection under a new key (resumable)
-  aura ask TEXT [--dry-run]                 understand, plan and submit it as a task (--dry-run: only show the plan)
+  aura ask TEXT [--dry-run | --via-agent]   understand, plan and submit it as a task (--dry-run: only show the plan;
+                                            --via-agent: let your agent plan it, now or when it is next online)
   aura tasks list | show TASK               what your tasks are doing
   aura approve TASK [STEP] | reject TASK [STEP]    sign your decision on the steps waiting for it
   aura agent                                run this device as your agent: plans requests, executes approved steps
@@ -61,6 +62,7 @@ export async function main(argv: string[]): Promise<number> {
         'correct-intent': { type: 'string' },
         'correct-slot': { type: 'string', multiple: true },
         'dry-run': { type: 'boolean', default: false },
+        'via-agent': { type: 'boolean', default: false },
         at: { type: 'string' },
         minutes: { type: 'string' },
         from: { type: 'string' },
@@ -98,6 +100,7 @@ export async function main(argv: string[]): Promise<number> {
       correctIntent: values['correct-intent'],
       correctSlot: values['correct-slot'],
       dryRun: values['dry-run'] ?? false,
+      viaAgent: values['via-agent'] ?? false,
     });
     return EXIT.ok;
   } catch (error) {

@@ -40,7 +40,7 @@ export function startAura(
   home: string,
   args: string[],
   options: { stdin?: string; env?: Record<string, string> } = {},
-): { child: ChildProcess; done: Promise<AuraRun>; output: () => string } {
+): { child: ChildProcess; done: Promise<AuraRun>; output: () => string; errors: () => string } {
   const child = spawn(process.execPath, [AURA, '--server', serverUrl, ...args], {
     env: { ...process.env, AURA_HOME: home, ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -55,7 +55,7 @@ export function startAura(
   });
   child.stdin?.end(options.stdin ?? '');
   const done = new Promise<AuraRun>((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
-  return { child, done, output: () => stdout };
+  return { child, done, output: () => stdout, errors: () => stderr };
 }
 
 export const runAura = (
@@ -66,3 +66,32 @@ export const runAura = (
 ) => startAura(serverUrl, home, args, options).done;
 
 export const homeIn = (root: string, name: string) => join(root, name);
+
+/** Enrolls the install in `home` as a device of the account, approved from `approverHome`. */
+export async function enrollDevice(serverUrl: string, home: string, approverHome: string, email: string, name: string) {
+  const enroll = startAura(serverUrl, home, ['--json', 'device', 'enroll', '--email', email, '--name', name]);
+  const code = await waitFor(
+    () => /"code": "([0-9A-Z-]+)"/.exec(enroll.output())?.[1],
+    30_000,
+    () => enroll.output(),
+  );
+  const approved = await runAura(serverUrl, approverHome, ['device', 'approve', code]);
+  if (approved.code !== 0) throw new Error(`device approve failed: ${approved.stderr}`);
+  const done = await enroll.done;
+  if (done.code !== 0) throw new Error(`enroll failed: ${done.stderr}`);
+}
+
+/** Polls until `check` gives a value. */
+export async function waitFor<T>(
+  check: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 30_000,
+  explain: () => string = () => '',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms ${explain()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
