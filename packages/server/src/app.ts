@@ -139,7 +139,7 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies): Pro
   const hub = new AgentHub();
   let orchestrator: Orchestrator | undefined;
   if (deps.orchestration) {
-    orchestrator = new Orchestrator(deps.pool, audit, notifier, hub, config.orchestration);
+    orchestrator = new Orchestrator(deps.pool, audit, notifier, hub, config.orchestration, metrics);
     await orchestrator.start(deps.orchestration.databaseUrl);
     app.addHook('onClose', async () => {
       hub.closeAll();

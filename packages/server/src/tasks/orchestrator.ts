@@ -1,11 +1,12 @@
 import { sealTo } from '@aura/crypto/public';
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import type pg from 'pg';
+import { Histogram, type Registry } from 'prom-client';
 import type { AuditLog } from '../audit/log.ts';
 import { withTransaction } from '../db/transaction.ts';
 import type { Notifier } from '../notifications/notifier.ts';
 import type { AgentHub } from './agent-hub.ts';
-import { approvalView, TaskRepository } from './repository.ts';
+import { approvalView, type StepRow, TaskRepository } from './repository.ts';
 
 /** How long things may take; the spec's values by default, shorter in tests. */
 export interface OrchestrationSettings {
@@ -37,9 +38,18 @@ const engine = () => {
   return current;
 };
 
+/** An attempt's outcome that is known but not yet recorded: the next transition records it. */
+interface Outcome {
+  stepId: string;
+  attempt: number;
+  result: ResultMessage | null;
+}
+type Next = { ask: string } | { dispatch: { stepId: string; attempt: number } };
+
 /**
- * The spec's PrivacyPreservingWorkflow, on DBOS Transact: each transition is a checkpointed step
- * that writes its audit entry before it acts ("log before act"); waits are durable `recv`s with
+ * The spec's PrivacyPreservingWorkflow, on DBOS Transact. Each transition is one checkpointed
+ * step and one transaction that records what just happened and then what comes next, each with
+ * its audit entry written before the act ("log before act"). Waits are durable `recv`s with
  * explicit timeouts; retries are a loop over durable sleeps, so a crash neither forgets how many
  * attempts were made nor runs a step twice (the agent also keeps a journal of what it executed).
  * Workflow changes go through DBOS.patch (enablePatching is on from the first version).
@@ -48,46 +58,56 @@ async function taskWorkflow(userId: string, taskId: string): Promise<string> {
   const o = engine();
   const settings = o.settings;
   const steps = await DBOS.runStep(() => o.begin(userId, taskId), { name: 'begin' });
+  let known: Outcome | undefined;
+  const transition = async (next: Next | undefined, name: string) => {
+    const outcome = known;
+    known = undefined;
+    await DBOS.runStep(() => o.transition(userId, taskId, outcome, next), { name });
+  };
   for (const step of steps) {
     if (step.requiresApproval) {
-      await DBOS.runStep(() => o.askApproval(userId, taskId, step.id), { name: `ask:${step.id}` });
+      await transition({ ask: step.id }, `ask:${step.id}`);
       const answer = await DBOS.recv<ApprovalMessage>(`approval:${step.id}`, {
         timeoutSeconds: settings.approvalTimeoutSeconds,
       });
       if (answer?.decision !== 'approve') {
         const why = answer ? 'rejected' : 'expired';
-        await DBOS.runStep(() => o.end(userId, taskId, 'cancelled', why, step.id), { name: 'cancel' });
+        await DBOS.runStep(() => o.end(userId, taskId, 'cancelled', undefined, why, step.id), { name: 'cancel' });
         return 'cancelled';
       }
     }
     let ok = false;
     let retry = true;
     for (let attempt = 1; attempt <= settings.attempts && !ok && retry; attempt++) {
-      if (attempt > 1) await DBOS.sleep(Math.min(settings.retryInitialMs * 2 ** (attempt - 2), settings.retryMaxMs));
-      await DBOS.runStep(() => o.dispatch(userId, taskId, step.id, attempt), {
-        name: `dispatch:${step.id}:${attempt}`,
-      });
+      if (attempt > 1) {
+        if (known) await transition(undefined, `record:${known.stepId}:${known.attempt}`);
+        await DBOS.sleep(Math.min(settings.retryInitialMs * 2 ** (attempt - 2), settings.retryMaxMs));
+      }
+      await transition({ dispatch: { stepId: step.id, attempt } }, `dispatch:${step.id}:${attempt}`);
       const result = await DBOS.recv<ResultMessage>(`result:${step.id}:${attempt}`, {
         timeoutSeconds: settings.stepTimeoutSeconds,
       });
+      known = { stepId: step.id, attempt, result };
       ok = result?.ok === true;
       retry = result?.retryable !== false;
-      await DBOS.runStep(() => o.recordAttempt(userId, taskId, step.id, attempt, result), {
-        name: `record:${step.id}:${attempt}`,
-      });
     }
     if (!ok) {
-      await DBOS.runStep(() => o.end(userId, taskId, 'failed', 'step failed', step.id), { name: 'fail' });
+      const last = known;
+      await DBOS.runStep(() => o.end(userId, taskId, 'failed', last, 'step failed', step.id), { name: 'fail' });
       return 'failed';
     }
   }
-  await DBOS.runStep(() => o.end(userId, taskId, 'completed'), { name: 'complete' });
+  const last = known;
+  await DBOS.runStep(() => o.end(userId, taskId, 'completed', last), { name: 'complete' });
   return 'completed';
 }
 
 export class Orchestrator {
   readonly repo: TaskRepository;
   #workflow: typeof taskWorkflow | undefined;
+  /** When the workflow last heard something that leads to a dispatch (a result, an approval). */
+  readonly #heard = new Map<string, { kind: 'step' | 'approval'; at: number }>();
+  readonly #timing: Histogram<'transition'>;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -95,8 +115,16 @@ export class Orchestrator {
     private readonly notifier: Notifier,
     private readonly hub: AgentHub,
     readonly settings: OrchestrationSettings,
+    registry: Registry,
   ) {
     this.repo = new TaskRepository(pool);
+    this.#timing = new Histogram({
+      name: 'aura_task_dispatch_latency_seconds',
+      help: 'Server-side time from a step result (transition="step") or an approval (transition="approval") to the next dispatch',
+      labelNames: ['transition'],
+      buckets: [0.002, 0.005, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.2, 0.5, 1],
+      registers: [registry],
+    });
   }
 
   async start(databaseUrl: string): Promise<void> {
@@ -109,6 +137,9 @@ export class Orchestrator {
       systemDatabasePoolSize: 10,
       executorID: this.settings.executorId,
       enablePatching: true,
+      // A recv wakes on PostgreSQL's NOTIFY; coalescing notices for 10 ms (the default) would add
+      // that much to every approval and every step.
+      notificationCoalesceMs: 1,
       logLevel: 'warn',
     });
     await DBOS.launch();
@@ -131,7 +162,14 @@ export class Orchestrator {
     await DBOS.startWorkflow(this.#workflow, { workflowID: workflowId(taskId) })(userId, taskId);
   }
 
-  async deliverDecision(taskId: string, stepId: string, decision: ApprovalMessage['decision']) {
+  /** `receivedAt`: when the request carrying it arrived (performance.now() clock), for the timing metric. */
+  async deliverDecision(
+    taskId: string,
+    stepId: string,
+    decision: ApprovalMessage['decision'],
+    receivedAt = performance.now(),
+  ) {
+    this.#heard.set(taskId, { kind: 'approval', at: receivedAt });
     await DBOS.send<ApprovalMessage>(
       workflowId(taskId),
       { decision },
@@ -140,7 +178,15 @@ export class Orchestrator {
     );
   }
 
-  async deliverResult(taskId: string, stepId: string, attempt: number, ok: boolean, retryable: boolean) {
+  async deliverResult(
+    taskId: string,
+    stepId: string,
+    attempt: number,
+    ok: boolean,
+    retryable: boolean,
+    receivedAt = performance.now(),
+  ) {
+    this.#heard.set(taskId, { kind: 'step', at: receivedAt });
     await DBOS.send<ResultMessage>(
       workflowId(taskId),
       { ok, retryable },
@@ -174,32 +220,36 @@ export class Orchestrator {
     });
   }
 
-  async askApproval(userId: string, taskId: string, stepId: string) {
-    await withTransaction(this.pool, async (db) => {
-      await this.audit.append(
-        userId,
-        {
-          eventType: 'task',
-          actorId: 'orchestrator',
-          actorType: 'system',
-          targetId: `${taskId}/${stepId}`,
-          action: 'approval_requested',
-          result: 'pending',
-        },
-        db,
-      );
-      // A decision may already be there (sent before this step re-ran after a crash).
-      await db.query(
-        `UPDATE task_steps SET status = 'waiting_approval' WHERE task_id = $1 AND step_id = $2 AND approval_decision IS NULL`,
-        [taskId, stepId],
-      );
-      await this.repo.setTask(db, taskId, 'waiting_approval');
-    });
-    this.#notify(userId, { event: 'approval_requested', taskId, stepId });
-  }
-
-  async dispatch(userId: string, taskId: string, stepId: string, attempt: number) {
-    const step = await withTransaction(this.pool, async (db) => {
+  /** Records an attempt's outcome (if there is one), then asks for approval or dispatches. */
+  async transition(userId: string, taskId: string, outcome: Outcome | undefined, next: Next | undefined) {
+    const sent = await withTransaction(this.pool, async (db) => {
+      if (outcome) await this.#record(db, userId, taskId, outcome);
+      if (!next) {
+        await db.query('UPDATE tasks SET updated_at = now() WHERE id = $1', [taskId]);
+        return undefined;
+      }
+      if ('ask' in next) {
+        await this.audit.append(
+          userId,
+          {
+            eventType: 'task',
+            actorId: 'orchestrator',
+            actorType: 'system',
+            targetId: `${taskId}/${next.ask}`,
+            action: 'approval_requested',
+            result: 'pending',
+          },
+          db,
+        );
+        // A decision may already be there (sent before this step re-ran after a crash).
+        await db.query(
+          `UPDATE task_steps SET status = 'waiting_approval' WHERE task_id = $1 AND step_id = $2 AND approval_decision IS NULL`,
+          [taskId, next.ask],
+        );
+        await this.repo.setTask(db, taskId, 'waiting_approval');
+        return undefined;
+      }
+      const { stepId, attempt } = next.dispatch;
       await this.audit.append(
         userId,
         {
@@ -213,52 +263,67 @@ export class Orchestrator {
         },
         db,
       );
-      await this.repo.setStep(db, taskId, stepId, { status: 'dispatched', attempts: attempt });
+      const { rows } = await db.query<StepRow>(
+        `UPDATE task_steps SET status = 'dispatched', attempts = $3 WHERE task_id = $1 AND step_id = $2 RETURNING *`,
+        [taskId, stepId, attempt],
+      );
       await this.repo.setTask(db, taskId, 'running');
-      return this.repo.step(taskId, stepId, db);
+      return rows[0];
     });
-    this.hub.send(userId, {
-      type: 'dispatch',
-      dispatch: {
-        taskId,
-        stepId,
-        attempt,
-        requiresApproval: step.requires_approval,
-        ciphertext: step.ciphertext.toString('base64'),
-        approval: approvalView(step),
-      },
-    });
+    if (outcome) this.#notify(userId, { event: `step_${outcomeName(outcome)}`, taskId, stepId: outcome.stepId });
+    if (next && 'ask' in next) this.#notify(userId, { event: 'approval_requested', taskId, stepId: next.ask });
+    if (sent) {
+      this.hub.send(userId, {
+        type: 'dispatch',
+        dispatch: {
+          taskId,
+          stepId: sent.step_id,
+          attempt: sent.attempts,
+          requiresApproval: sent.requires_approval,
+          ciphertext: sent.ciphertext.toString('base64'),
+          approval: approvalView(sent),
+        },
+      });
+      // Server-side time from the last thing the workflow heard to this dispatch.
+      const since = this.#heard.get(taskId);
+      this.#heard.delete(taskId);
+      if (since) this.#timing.observe({ transition: since.kind }, (performance.now() - since.at) / 1000);
+    }
   }
 
-  async recordAttempt(userId: string, taskId: string, stepId: string, attempt: number, result: ResultMessage | null) {
-    const outcome = result === null ? 'timeout' : result.ok ? 'succeeded' : 'failed';
-    await withTransaction(this.pool, async (db) => {
-      await this.audit.append(
-        userId,
-        {
-          eventType: 'task',
-          actorId: 'agent',
-          actorType: 'device',
-          targetId: `${taskId}/${stepId}`,
-          action: 'execute',
-          result: outcome === 'succeeded' ? 'success' : 'failure',
-          sensitive: { attempt, outcome },
-        },
-        db,
-      );
-      await this.repo.setStep(db, taskId, stepId, { status: outcome === 'succeeded' ? 'succeeded' : 'failed' });
-    });
-    this.#notify(userId, { event: `step_${outcome}`, taskId, stepId, attempt });
+  async #record(db: pg.PoolClient, userId: string, taskId: string, outcome: Outcome) {
+    const name = outcomeName(outcome);
+    await this.audit.append(
+      userId,
+      {
+        eventType: 'task',
+        actorId: 'agent',
+        actorType: 'device',
+        targetId: `${taskId}/${outcome.stepId}`,
+        action: 'execute',
+        result: name === 'succeeded' ? 'success' : 'failure',
+        sensitive: { attempt: outcome.attempt, outcome: name },
+      },
+      db,
+    );
+    // One statement: the task's own row is updated by whatever the transition does next.
+    await db.query('UPDATE task_steps SET status = $3 WHERE task_id = $1 AND step_id = $2', [
+      taskId,
+      outcome.stepId,
+      name === 'succeeded' ? 'succeeded' : 'failed',
+    ]);
   }
 
   async end(
     userId: string,
     taskId: string,
     status: 'completed' | 'cancelled' | 'failed',
+    outcome?: Outcome,
     why?: string,
     stepId?: string,
   ) {
     await withTransaction(this.pool, async (db) => {
+      if (outcome) await this.#record(db, userId, taskId, outcome);
       const { rows } = await db.query<{ audit_public_key: Buffer | null }>(
         'SELECT audit_public_key FROM users WHERE id = $1',
         [userId],
@@ -292,6 +357,9 @@ export class Orchestrator {
       await db.query(`UPDATE task_steps SET status = 'skipped' WHERE task_id = $1 AND status = 'pending'`, [taskId]);
       await this.repo.setTask(db, taskId, status, reason);
     });
+    if (outcome) this.#notify(userId, { event: `step_${outcomeName(outcome)}`, taskId, stepId: outcome.stepId });
     this.#notify(userId, { event: status, taskId, ...(why ? { why } : {}) });
   }
 }
+
+const outcomeName = (o: Outcome) => (o.result === null ? 'timeout' : o.result.ok ? 'succeeded' : 'failed');

@@ -32,7 +32,6 @@ export interface TaskRow {
 }
 
 const b64 = (b: Buffer | null) => (b ? b.toString('base64') : null);
-export const FINAL = new Set(['completed', 'cancelled', 'failed']);
 
 export function approvalView(s: StepRow) {
   if (!s.approval_decision || !s.approval_device_id || !s.approval_expires_at || !s.approval_signature) return null;
@@ -152,14 +151,6 @@ export class TaskRepository {
       'UPDATE tasks SET status = $2, reason_sealed = coalesce($3, reason_sealed), updated_at = now() WHERE id = $1',
       [taskId, status, reasonSealed ? Buffer.from(reasonSealed) : null],
     );
-  }
-
-  async setStep(db: Db, taskId: string, stepId: string, fields: { status?: string; attempts?: number }) {
-    await db.query(
-      `UPDATE task_steps SET status = coalesce($3, status), attempts = coalesce($4, attempts) WHERE task_id = $1 AND step_id = $2`,
-      [taskId, stepId, fields.status ?? null, fields.attempts ?? null],
-    );
-    await db.query('UPDATE tasks SET updated_at = now() WHERE id = $1', [taskId]);
   }
 
   /** Steps sent to the agent and not yet answered, with what the agent needs to check them. */

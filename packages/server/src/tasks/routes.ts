@@ -24,7 +24,7 @@ import { authOf } from '../auth/authenticate.ts';
 import { withTransaction } from '../db/transaction.ts';
 import type { AgentHub } from './agent-hub.ts';
 import type { Orchestrator } from './orchestrator.ts';
-import { approvalView, FINAL, stepView, TaskRepository, taskView } from './repository.ts';
+import { approvalView, stepView, TaskRepository, taskView } from './repository.ts';
 
 const TaskParams = z.strictObject({ id: z.uuid() });
 const StepParams = z.strictObject({ id: z.uuid(), stepId: StepId });
@@ -104,8 +104,9 @@ export function taskRoutes(pool: pg.Pool, audit: AuditLog, hub: AgentHub, orches
         preHandler: app.requireAuth,
         schema: { tags, params: StepParams, body: StepDecision, response: { 200: StepView } },
       },
-      async (request) => {
+      async (request, reply) => {
         const engine = running();
+        const receivedAt = performance.now() - reply.elapsedTime;
         const auth = authOf(request);
         const { id: taskId, stepId } = request.params;
         const body = request.body;
@@ -178,7 +179,7 @@ export function taskRoutes(pool: pg.Pool, audit: AuditLog, hub: AgentHub, orches
           );
           return repo.step(taskId, stepId, db);
         });
-        await engine.deliverDecision(taskId, stepId, body.decision);
+        await engine.deliverDecision(taskId, stepId, body.decision, receivedAt);
         return stepView(step);
       },
     );
@@ -189,20 +190,23 @@ export function taskRoutes(pool: pg.Pool, audit: AuditLog, hub: AgentHub, orches
         preHandler: app.requireAuth,
         schema: { tags, params: StepParams, body: StepResult, response: { 200: OkResponse } },
       },
-      async (request) => {
+      async (request, reply) => {
         const engine = running();
+        const receivedAt = performance.now() - reply.elapsedTime;
         const auth = authOf(request);
         const { id: taskId, stepId } = request.params;
-        const task = await repo.task(auth.userId, taskId);
-        const step = await repo.step(taskId, stepId);
-        // A late answer to an attempt that timed out, or to a finished task, changes nothing.
-        if (!FINAL.has(task.status) && step.status === 'dispatched' && step.attempts === request.body.attempt) {
-          await pool.query(
-            'UPDATE task_steps SET result_ciphertext = $3 WHERE task_id = $1 AND step_id = $2 AND attempts = $4',
-            [taskId, stepId, Buffer.from(request.body.result, 'base64'), request.body.attempt],
-          );
-          await engine.deliverResult(taskId, stepId, request.body.attempt, request.body.ok, request.body.retryable);
-        }
+        const { attempt, ok, retryable, result } = request.body;
+        // Stored only for the attempt now running; a late answer to an attempt that timed out,
+        // or to a finished task, changes nothing.
+        const stored = await pool.query(
+          `UPDATE task_steps s SET result_ciphertext = $4
+             FROM tasks t
+            WHERE t.id = s.task_id AND s.task_id = $1 AND s.step_id = $2 AND t.user_id = $3
+              AND t.status = 'running' AND s.status = 'dispatched' AND s.attempts = $5`,
+          [taskId, stepId, auth.userId, Buffer.from(result, 'base64'), attempt],
+        );
+        if (stored.rowCount) await engine.deliverResult(taskId, stepId, attempt, ok, retryable, receivedAt);
+        else await repo.step(taskId, stepId).then(() => repo.task(auth.userId, taskId));
         return { ok: true as const };
       },
     );
