@@ -21,7 +21,15 @@ export const ACTIONS: ActionSpec[] = [
     name: 'calendar.create_event',
     description: 'create a calendar event',
     externalSideEffects: true,
-    params: { title: 'string', start: 'datetime', durationMinutes: 'number', attendees: 'people' },
+    params: {
+      title: 'string',
+      start: 'datetime',
+      durationMinutes: 'number',
+      attendees: 'people',
+      attendeeEmails: 'people',
+      location: 'string',
+      recurrence: 'string',
+    },
   },
   {
     name: 'calendar.list_events',
@@ -63,7 +71,13 @@ export const ACTIONS: ActionSpec[] = [
     name: 'email.search',
     description: 'search mail',
     externalSideEffects: false,
-    params: { from: 'people', query: 'string' },
+    params: { from: 'people', query: 'string', unseen: 'string' },
+  },
+  {
+    name: 'email.read',
+    description: 'read one message',
+    externalSideEffects: false,
+    params: { message: 'string' },
   },
   {
     name: 'reminders.create',

@@ -1,4 +1,4 @@
-import { ACTIONS, actionByName } from './actions.ts';
+import { ACTIONS, type ActionSpec, actionByName } from './actions.ts';
 import type { Personalisation, SlotCorrection } from './learning.ts';
 import { builtinIntentModel } from './nlu/builtin-model.ts';
 import { type IntentModel, predict } from './nlu/model.ts';
@@ -45,6 +45,8 @@ export interface DecisionContext {
   calendar?: CalendarView;
   /** Actions the enabled plugins offer (all of the catalogue when absent). */
   availableActions?: string[];
+  /** Specs of actions beyond the catalogue (an MCP server's tools), for model-made plans. */
+  actionSpecs?: ActionSpec[];
   /** Another intent reader (an LLM endpoint); the builtin model answers when it fails. */
   provider?: IntentProvider;
 }
@@ -251,6 +253,7 @@ function planFor(
           start: slots.when.start,
           durationMinutes: duration,
           attendees: names,
+          attendeeEmails: people.flatMap((p) => (p.email ? [p.email] : [])),
           ...(slots.recurrence ? { recurrence: slots.recurrence } : {}),
           ...(slots.place ? { location: slots.place } : {}),
         },
@@ -339,7 +342,7 @@ function planFor(
         steps.push({
           id: 's1',
           action: 'email.send',
-          params: { to: [...people.map((p) => p.email ?? p.name), ...slots.emails], subject: null, body: null },
+          params: { to: [...people.map((p) => p.email ?? p.name), ...slots.emails], ...messageOf(text, slots, people) },
           dependsOn: [],
           why: `email ${[...names, ...slots.emails].join(', ')}`,
         });
@@ -349,7 +352,7 @@ function planFor(
       steps.push({
         id: 's1',
         action: 'email.search',
-        params: { from: names, query: null },
+        params: { from: people.map((p) => p.email ?? p.name), query: null },
         dependsOn: [],
         why: 'look through your mail',
       });
@@ -366,6 +369,20 @@ function planFor(
       break;
   }
   return steps;
+}
+
+/** "email Sarah the notes": the subject is what follows the recipient; the body says who asked. */
+function messageOf(text: string, slots: Slots, people: Person[]) {
+  let rest = text.replace(/^.*?\b(?:email|e-mail|mail|send|write|tell|message)\b\s*/i, '');
+  for (const p of people)
+    for (const part of p.name.split(/\s+/)) rest = rest.replace(new RegExp(`^(?:to\\s+)?${part}\\b\\s*`, 'i'), '');
+  for (const e of slots.emails) rest = rest.replace(e, '');
+  rest = rest
+    .replace(/^(?:an?\s+email\s+)?(?:to\s+)?/i, '')
+    .replace(/[\s.!?]+$/, '')
+    .trim();
+  const subject = rest ? rest[0]?.toUpperCase() + rest.slice(1) : 'A note';
+  return { subject, body: `${subject}\n\n(sent by Aura on your request: "${text}")` };
 }
 
 /** What to be reminded of: the words after "remind me to", without the time. */
@@ -464,13 +481,16 @@ async function checkConstraints(
 }
 
 /** Checks a model-made plan against the action schemas; returns why it is unusable, or nothing. */
-export function checkProposedPlan(steps: ProposedStep[]): string | undefined {
+export function checkProposedPlan(
+  steps: ProposedStep[],
+  specs: Map<string, ActionSpec> = actionByName,
+): string | undefined {
   if (!Array.isArray(steps) || steps.length === 0 || steps.length > 20) return 'it is empty or too long';
   const ids = new Set<string>();
   for (const step of steps) {
     if (typeof step?.id !== 'string' || ids.has(step.id)) return 'its step ids are missing or repeated';
     ids.add(step.id);
-    const spec = actionByName.get(step.action);
+    const spec = specs.get(step.action);
     if (!spec) return `it uses an unknown action "${String(step.action)}"`;
     if (typeof step.params !== 'object' || step.params === null) return `${step.id} has no parameters`;
     for (const [key, value] of Object.entries(step.params)) {
@@ -497,10 +517,11 @@ function validate(
   steps: Omit<PlanStep, 'requiresApproval'>[],
   autoApprove: Set<string>,
   reasoning: string[],
+  specs: Map<string, ActionSpec>,
 ): PlanStep[] {
   const ids = new Set(steps.map((s) => s.id));
   for (const step of steps) {
-    if (!actionByName.has(step.action)) throw new Error(`unknown action ${step.action}`);
+    if (!specs.has(step.action)) throw new Error(`unknown action ${step.action}`);
     for (const d of step.dependsOn) if (!ids.has(d)) throw new Error(`step ${step.id} depends on missing ${d}`);
   }
   const done = new Set<string>();
@@ -510,7 +531,7 @@ function validate(
     for (const s of ready) done.add(s.id);
   }
   return steps.map((s) => {
-    const external = actionByName.get(s.action)?.externalSideEffects ?? true;
+    const external = specs.get(s.action)?.externalSideEffects ?? true;
     const requiresApproval = external && !autoApprove.has(s.action);
     if (external && !requiresApproval) reasoning.push(`${s.action} runs without asking, as your rule allows.`);
     return { ...s, requiresApproval };
@@ -536,6 +557,11 @@ export async function decide(text: string, ctx: DecisionContext): Promise<Decisi
     }
   }
   const me = ctx.personalisation;
+  const specs = new Map<string, ActionSpec>(
+    [...ACTIONS, ...(ctx.actionSpecs ?? [])]
+      .filter((a) => !ctx.availableActions || ctx.availableActions.includes(a.name))
+      .map((a) => [a.name, a]),
+  );
   const corrected = me?.intentFor(text);
   const prediction = corrected ? { ...predicted, intent: corrected, confidence: 1 } : predicted;
   const slots = extractSlots(text, now, prefs.timeZone);
@@ -586,11 +612,11 @@ export async function decide(text: string, ctx: DecisionContext): Promise<Decisi
     try {
       const proposed = await planner.plan(text, {
         intent: prediction.intent,
-        actions: ACTIONS.map((a) => ({ name: a.name, params: a.params })),
+        actions: [...specs.values()].map((a) => ({ name: a.name, params: a.params })),
         people: people.map((p) => p.name),
         ...(slots.when ? { when: slots.when.start } : {}),
       });
-      const problem = checkProposedPlan(proposed);
+      const problem = checkProposedPlan(proposed, specs);
       if (problem) reasoning.push(`The model's plan was not usable (${problem}); I used the template plan.`);
       else {
         steps = proposed.map((p) => ({
@@ -611,7 +637,7 @@ export async function decide(text: string, ctx: DecisionContext): Promise<Decisi
     reasoning.push('I understand the request, but no plugin can carry it out yet.');
     return { ...base, people, plan: [], questions, reasoning, status: 'unsupported' };
   }
-  const plan = validate(steps, new Set(ctx.autoApprove ?? []), reasoning);
+  const plan = validate(steps, new Set(ctx.autoApprove ?? []), reasoning, specs);
   await checkConstraints(plan, { ...ctx, now }, prefs, questions, reasoning);
   const approvals = plan.filter((s) => s.requiresApproval).length;
   if (plan.length > 0)

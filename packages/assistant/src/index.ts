@@ -36,9 +36,12 @@ export {
   trainTagger,
 } from './nlu/tagger.ts';
 export { CalendarPlugin, ContactsPlugin, idFor, ListsPlugin, RemindersPlugin } from './plugins/builtin.ts';
+export { loadPluginCredentials, savePluginCredentials } from './plugins/credentials.ts';
 export {
   BUILTIN_PLUGINS,
   DEFAULT_PLUGINS_YAML,
+  INTEGRATION_KINDS,
+  type IntegrationKind,
   type LoadedPlugin,
   Permission,
   PluginHost,
@@ -46,6 +49,7 @@ export {
   readPluginsFile,
   writePluginsFile,
 } from './plugins/host.ts';
+export { loadPluginHost, makeIntegration } from './plugins/load.ts';
 export {
   type CalendarEvent,
   LocalCalendar,

@@ -23,6 +23,20 @@ export interface Flags {
   correctIntent?: string | undefined;
   correctSlot?: string[] | undefined;
   dryRun?: boolean;
+  url?: string | undefined;
+  username?: string | undefined;
+  calendar?: string | undefined;
+  smtp?: string | undefined;
+  imap?: string | undefined;
+  smtpSecurity?: string | undefined;
+  imapSecurity?: string | undefined;
+  sender?: string | undefined;
+  caFile?: string | undefined;
+  command?: string | undefined;
+  readOnly?: string | undefined;
+  clientId?: string | undefined;
+  rootUrl?: string | undefined;
+  tokenUrl?: string | undefined;
   viaAgent?: boolean;
   at?: string | undefined;
   minutes?: string | undefined;
@@ -369,7 +383,7 @@ async function ask(client: AuraClient, words: string[], flags: Flags) {
   }
   const assistant = await import('@aura/assistant');
   const provider = llmProvider(assistant);
-  const host = await assistant.PluginHost.load(pluginsPath(), client.vault);
+  const host = await assistant.loadPluginHost(pluginsPath(), client.vault);
   const { decision, decisionId } = await assistant.understand(client.vault, text, {
     host,
     ...(provider ? { provider } : {}),
@@ -594,8 +608,9 @@ async function plugins(client: AuraClient | undefined, [verb, name]: string[], f
       printTable(rows, ['name', 'enabled', 'kind']);
       if (permissions.length) printTable(permissions, ['action', 'permission']);
       if (client && (await client.status()).loggedIn) {
-        const host = await assistant.PluginHost.load(path, client.vault);
+        const host = await assistant.loadPluginHost(path, client.vault);
         for (const p of host.plugins().filter((x) => x.error)) progress(`${p.name}: ${p.error}`);
+        await host.close();
       }
       return progress(`(${path})`);
     }
@@ -611,8 +626,119 @@ async function plugins(client: AuraClient | undefined, [verb, name]: string[], f
       assistant.writePluginsFile(path, file);
       return progress(`${plugin} ${verb === 'enable' ? 'enabled' : 'disabled'}.`);
     }
+    case 'add':
+      if (!client) throw new UsageError('log in first');
+      return addPlugin(client, name, flags);
+    case 'test': {
+      if (!client) throw new UsageError('log in first');
+      const plugin = need(name, 'NAME');
+      const host = await assistant.loadPluginHost(path, client.vault);
+      try {
+        const loaded = host.plugins().find((p) => p.name === plugin);
+        if (!loaded) throw new UsageError(`no plugin "${plugin}" in ${path}`);
+        if (!loaded.enabled)
+          throw new AuraError('AURA_PLUGIN_UNAVAILABLE', `${plugin} is disabled ("aura plugins enable ${plugin}")`);
+        if (!loaded.plugin) throw new AuraError('AURA_PLUGIN_UNAVAILABLE', `${plugin} did not load: ${loaded.error}`);
+        const check = await loaded.plugin.validateCredentials();
+        if (flags.json) printJson({ plugin, ...check });
+        else progress(`${plugin}: ${check.message}`);
+        if (!check.ok) throw new AuraError('AURA_PLUGIN_UNAVAILABLE', `${plugin}: ${check.message}`);
+      } finally {
+        await host.close();
+      }
+      return;
+    }
   }
-  throw new UsageError('usage: aura plugins list | enable NAME | disable NAME');
+  throw new UsageError(
+    'usage: aura plugins list | enable NAME | disable NAME | add caldav|email|google|mcp [NAME] ... | test NAME',
+  );
+}
+
+const hostPort = (value: string | undefined, what: string) => {
+  const m = need(value, what).match(/^([^:]+):(\d{1,5})$/);
+  if (!m) throw new UsageError(`${what} wants HOST:PORT, e.g. mail.example.com:587`);
+  return { host: m[1] as string, port: Number(m[2]) };
+};
+
+/**
+ * `aura plugins add KIND`: asks for what the integration needs, checks it with the plugin's own
+ * validateCredentials, and only then stores it — settings in plugins.yaml, secrets encrypted in
+ * the vault. Nothing is written when the check fails.
+ */
+async function addPlugin(client: AuraClient, kindArg: string | undefined, flags: Flags) {
+  const assistant = await import('@aura/assistant');
+  const kind = need(kindArg, 'KIND (caldav, email, google or mcp)');
+  if (!(assistant.INTEGRATION_KINDS as readonly string[]).includes(kind))
+    throw new UsageError(`no integration "${kind}"; there are ${assistant.INTEGRATION_KINDS.join(', ')}`);
+  const secret = (label: string) => password(label, flags.passwordStdin);
+  let name: string = kind;
+  let config: Record<string, unknown> = {};
+  let credentials: Record<string, unknown> = {};
+  switch (kind) {
+    case 'caldav':
+      config = {
+        url: need(flags.url, '--url (the CalDAV server)'),
+        ...(flags.calendar ? { calendar: flags.calendar } : {}),
+      };
+      credentials = { username: need(flags.username, '--username'), password: await secret('CalDAV password: ') };
+      break;
+    case 'email': {
+      const smtp = hostPort(flags.smtp, '--smtp HOST:PORT');
+      config = {
+        smtp: { ...smtp, security: flags.smtpSecurity ?? (smtp.port === 465 ? 'tls' : 'starttls') },
+        ...(flags.imap
+          ? { imap: { ...hostPort(flags.imap, '--imap HOST:PORT'), security: flags.imapSecurity ?? 'tls' } }
+          : {}),
+        ...(flags.sender ? { from: flags.sender } : {}),
+        ...(flags.caFile ? { caFile: flags.caFile } : {}),
+      };
+      credentials = { username: need(flags.username, '--username'), password: await secret('Mail password: ') };
+      break;
+    }
+    case 'google':
+      config = {
+        calendarId: flags.calendar ?? 'primary',
+        ...(flags.rootUrl ? { rootUrl: flags.rootUrl } : {}),
+        ...(flags.tokenUrl ? { tokenUrl: flags.tokenUrl } : {}),
+      };
+      credentials = {
+        clientId: need(flags.clientId, '--client-id (your Google OAuth client)'),
+        clientSecret: await secret('OAuth client secret: '),
+        refreshToken: await secret('OAuth refresh token: '),
+      };
+      break;
+    case 'mcp': {
+      name = need(flags.name, '--name (what to call this MCP server)');
+      if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new UsageError('--name: lower-case letters, digits and "-"');
+      const readOnly = flags.readOnly
+        ? flags.readOnly
+            .split(',')
+            .map((t) => t.trim())
+            .filter(Boolean)
+        : [];
+      if (flags.command) {
+        const [command, ...args] = flags.command.split(/\s+/).filter(Boolean);
+        config = { command, args, readOnly };
+      } else config = { url: need(flags.url, '--command "CMD ARGS" or --url URL'), readOnly };
+      break;
+    }
+  }
+  const plugin = await assistant.makeIntegration(kind as never, name);
+  try {
+    await plugin.initialize(config, credentials);
+    const check = await plugin.validateCredentials();
+    if (!check.ok) throw new AuraError('AURA_PLUGIN_UNAVAILABLE', `${kind}: ${check.message}; nothing was saved`);
+    const path = pluginsPath();
+    const file = assistant.readPluginsFile(path);
+    file.plugins[name] = { enabled: true, ...(kind === 'mcp' ? { kind: 'mcp' as const } : {}), config };
+    if (Object.keys(credentials).length) await assistant.savePluginCredentials(client.vault, name, credentials);
+    mkdirSync(auraHome(), { recursive: true, mode: 0o700 });
+    assistant.writePluginsFile(path, file);
+    if (flags.json) return printJson({ plugin: name, kind, ok: true, message: check.message });
+    progress(`${name}: ${check.message}. Enabled; the credentials are encrypted in your vault.`);
+  } finally {
+    await plugin.close?.();
+  }
 }
 
 /** `aura agent`: this device runs the user's plans until stopped. */
@@ -620,7 +746,7 @@ async function agent(client: AuraClient) {
   const assistant = await import('@aura/assistant');
   if (!(await client.status()).loggedIn)
     throw new AuraError('AURA_NOT_LOGGED_IN', 'log in (or enroll this install with "aura device enroll") first');
-  const host = await assistant.PluginHost.load(pluginsPath(), client.vault);
+  const host = await assistant.loadPluginHost(pluginsPath(), client.vault);
   for (const p of host.plugins().filter((x) => x.error)) progress(`Plugin ${p.name} is not loaded: ${p.error}`);
   const provider = llmProvider(assistant);
   const runner = new assistant.Agent({

@@ -25,6 +25,11 @@ Usage: aura [--server URL] [--json] [--password-stdin] COMMAND ...
   aura approve TASK [STEP] | reject TASK [STEP]    sign your decision on the steps waiting for it
   aura agent                                run this device as your agent: plans requests, executes approved steps
   aura plugins list | enable NAME | disable NAME   plugins.yaml in your Aura home
+  aura plugins add caldav --url URL --username U [--calendar NAME]
+  aura plugins add email --smtp HOST:PORT [--imap HOST:PORT] --username U [--sender ADDR] [--ca-file F]
+  aura plugins add google --client-id ID [--calendar ID]        (asks for the client secret and refresh token)
+  aura plugins add mcp --name NAME --command "CMD ARGS" | --url URL [--read-only TOOL,...]
+  aura plugins test NAME                    checks a plugin's server and credentials
   aura feedback ID --accept | --reject | --correct-intent I | --correct-slot person=NAME   teach it (for you only)
   aura calendar add TITLE --at WHEN [--minutes N] | list [--from D --to D] | rm ID | export   your local calendar
   aura audit log | verify                   everything that happened to the account, checked on this device
@@ -63,6 +68,20 @@ export async function main(argv: string[]): Promise<number> {
         'correct-slot': { type: 'string', multiple: true },
         'dry-run': { type: 'boolean', default: false },
         'via-agent': { type: 'boolean', default: false },
+        url: { type: 'string' },
+        username: { type: 'string' },
+        calendar: { type: 'string' },
+        smtp: { type: 'string' },
+        imap: { type: 'string' },
+        'smtp-security': { type: 'string' },
+        'imap-security': { type: 'string' },
+        sender: { type: 'string' },
+        'ca-file': { type: 'string' },
+        command: { type: 'string' },
+        'read-only': { type: 'string' },
+        'client-id': { type: 'string' },
+        'root-url': { type: 'string' },
+        'token-url': { type: 'string' },
         at: { type: 'string' },
         minutes: { type: 'string' },
         from: { type: 'string' },
@@ -101,6 +120,13 @@ export async function main(argv: string[]): Promise<number> {
       correctSlot: values['correct-slot'],
       dryRun: values['dry-run'] ?? false,
       viaAgent: values['via-agent'] ?? false,
+      smtpSecurity: values['smtp-security'],
+      imapSecurity: values['imap-security'],
+      caFile: values['ca-file'],
+      readOnly: values['read-only'],
+      clientId: values['client-id'],
+      rootUrl: values['root-url'],
+      tokenUrl: values['token-url'],
     });
     return EXIT.ok;
   } catch (error) {

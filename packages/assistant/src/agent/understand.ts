@@ -1,10 +1,24 @@
 import type { Vault } from '@aura/client';
-import { type Decision, decide } from '../decide.ts';
+import { type BusyEvent, type CalendarView, type Decision, decide } from '../decide.ts';
 import { Personalisation } from '../learning.ts';
 import type { PluginHost } from '../plugins/host.ts';
 import { LocalCalendar } from '../plugins/local-calendar.ts';
 import { applyPreferenceNotes } from '../preferences.ts';
 import type { IntentProvider } from '../providers/types.ts';
+
+/** The enabled calendar plugin, read through the host. */
+function hostCalendar(host: PluginHost): CalendarView {
+  return {
+    async eventsBetween(start, end) {
+      const out = (await host.execute(
+        'calendar.list_events',
+        { start, end },
+        { taskId: 'planning', stepId: 'busy', idempotencyKey: `planning/${start}` },
+      )) as { events?: BusyEvent[] };
+      return out.events ?? [];
+    },
+  };
+}
 
 /** What the assistant knows about this user, decrypted here from their vault. */
 export async function personalContext(vault: Vault) {
@@ -33,7 +47,9 @@ export async function understand(
   text: string,
   options: { host?: PluginHost; provider?: IntentProvider; now?: Date } = {},
 ): Promise<Understanding> {
-  const { personalisation, applied, calendar } = await personalContext(vault);
+  const { personalisation, applied, calendar: local } = await personalContext(vault);
+  // Double bookings are checked in whichever calendar is enabled (CalDAV, Google, or the local one).
+  const calendar = options.host?.pluginFor('calendar.list_events') ? hostCalendar(options.host) : local;
   const decision = await decide(text, {
     preferences: applied.preferences,
     personalisation,
@@ -43,6 +59,7 @@ export async function understand(
     ...(options.host
       ? {
           availableActions: options.host.availableActions().map((a) => a.name),
+          actionSpecs: options.host.availableActions(),
           autoApprove: options.host.autoApproved(),
         }
       : {}),

@@ -13,8 +13,14 @@ import { type ExecutionContext, type IntegrationPlugin, PluginError } from './ty
 export const Permission = z.enum(['ask', 'allow', 'deny']);
 export type Permission = z.infer<typeof Permission>;
 
+/** The integrations Aura ships: each is configured per entry in plugins.yaml. */
+export const INTEGRATION_KINDS = ['caldav', 'email', 'google', 'mcp'] as const;
+export type IntegrationKind = (typeof INTEGRATION_KINDS)[number];
+
 const PluginEntry = z.strictObject({
   enabled: z.boolean().default(true),
+  /** Which integration this entry is (default: the entry's name, e.g. "caldav"); any name for "mcp". */
+  kind: z.enum(INTEGRATION_KINDS).optional(),
   /** A third-party plugin: a module (path relative to plugins.yaml) whose default export makes it. */
   module: z.string().optional(),
   /** Plain settings (never secrets: those are stored encrypted in the vault). */
@@ -67,6 +73,11 @@ export function writePluginsFile(path: string, file: PluginsFile): void {
   renameSync(temp, path);
 }
 
+/** What a plugin may ask of its host: keep refreshed credentials (an OAuth token), encrypted. */
+export interface PluginServices {
+  saveCredentials(credentials: Record<string, unknown>): Promise<void>;
+}
+
 export interface LoadedPlugin {
   name: string;
   enabled: boolean;
@@ -92,7 +103,12 @@ export class PluginHost {
   static async load(
     path: string,
     vault: Vault,
-    options: { credentials?: (plugin: string) => Promise<Record<string, unknown> | undefined> } = {},
+    options: {
+      credentials?: (plugin: string) => Promise<Record<string, unknown> | undefined>;
+      /** Makes an integration plugin (the CLI and agent pass integrations.ts's factory). */
+      integration?: (kind: IntegrationKind, name: string) => Promise<IntegrationPlugin>;
+      saveCredentials?: (plugin: string, credentials: Record<string, unknown>) => Promise<void>;
+    } = {},
   ): Promise<PluginHost> {
     const file = readPluginsFile(path);
     const host = new PluginHost(file, path);
@@ -102,7 +118,8 @@ export class PluginHost {
       lists: () => new ListsPlugin(vault),
       contacts: () => new ContactsPlugin(vault),
     };
-    const names = new Set([...BUILTIN_PLUGINS, ...Object.keys(file.plugins)]);
+    // Integrations first: an enabled CalDAV calendar answers calendar actions before the local one.
+    const names = new Set([...Object.keys(file.plugins).filter((n) => !(n in builtins)), ...BUILTIN_PLUGINS]);
     for (const name of names) {
       const entry = file.plugins[name] ?? { enabled: false, config: {} };
       const builtin = name in builtins;
@@ -111,7 +128,13 @@ export class PluginHost {
       if (!entry.enabled) continue;
       try {
         let plugin: IntegrationPlugin;
-        if (entry.module) {
+        const kind =
+          entry.kind ??
+          ((INTEGRATION_KINDS as readonly string[]).includes(name) ? (name as IntegrationKind) : undefined);
+        if (kind) {
+          if (!options.integration) throw new Error(`${kind} integrations are not available here`);
+          plugin = await options.integration(kind, name);
+        } else if (entry.module) {
           const url = pathToFileURL(isAbsolute(entry.module) ? entry.module : resolve(join(path, '..'), entry.module));
           const mod = (await import(url.href)) as { default?: (vault: Vault) => IntegrationPlugin };
           if (typeof mod.default !== 'function')
@@ -119,7 +142,9 @@ export class PluginHost {
           plugin = mod.default(vault);
         } else if (builtin) plugin = (builtins[name] as () => IntegrationPlugin)();
         else throw new Error(`"${name}" is not a built-in plugin and names no module`);
-        await plugin.initialize(entry.config, await options.credentials?.(name));
+        await plugin.initialize(entry.config, await options.credentials?.(name), {
+          saveCredentials: async (credentials) => options.saveCredentials?.(name, credentials),
+        });
         loaded.plugin = plugin;
         for (const action of plugin.getAvailableActions())
           if (!host.#byAction.has(action.name)) host.#byAction.set(action.name, plugin);
@@ -143,6 +168,16 @@ export class PluginHost {
     return [...this.#byAction.entries()]
       .filter(([name]) => this.permission(name) !== 'deny')
       .flatMap(([name, plugin]) => plugin.getAvailableActions().filter((a) => a.name === name));
+  }
+
+  /** Every action an enabled plugin offers, with its spec (MCP tools included). */
+  actionSpecs(): ActionSpec[] {
+    return this.availableActions();
+  }
+
+  /** The plugin that answers an action, if any is enabled. */
+  pluginFor(action: string): IntegrationPlugin | undefined {
+    return this.#byAction.get(action);
   }
 
   /** Actions the user lets run without asking. */

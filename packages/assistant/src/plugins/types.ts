@@ -20,7 +20,11 @@ export interface CredentialCheck {
 export interface IntegrationPlugin {
   readonly name: string;
   readonly description: string;
-  initialize(config: Record<string, unknown>, credentials?: Record<string, unknown>): Promise<void>;
+  initialize(
+    config: Record<string, unknown>,
+    credentials?: Record<string, unknown>,
+    services?: { saveCredentials(credentials: Record<string, unknown>): Promise<void> },
+  ): Promise<void>;
   getAvailableActions(): ActionSpec[];
   executeAction(action: string, params: Record<string, unknown>, context: ExecutionContext): Promise<unknown>;
   validateCredentials(): Promise<CredentialCheck>;
