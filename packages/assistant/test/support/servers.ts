@@ -119,6 +119,8 @@ export interface Smtp {
   password: string;
   caFile: string;
   received: ReceivedMail[];
+  /** Stops listening (the server is down), keeping its files. */
+  close(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -162,8 +164,9 @@ export async function startSmtp(): Promise<Smtp> {
     password,
     caFile: cert,
     received,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
     async stop() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (server.server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
       rmSync(dir, { recursive: true, force: true });
     },
   };
