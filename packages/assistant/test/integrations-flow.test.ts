@@ -155,7 +155,7 @@ it('"what\'s on my calendar friday" reads back from Radicale, without approval',
   );
   const done = await approveUntilDone((await submit()).id);
   assert.equal(done.status, 'completed');
-  const events = (done.steps[0]?.result?.output as { events: { title: string }[] }).events;
+  const events = (done.steps[0]?.result?.output as { events: { title: string }[] } | undefined)?.events ?? [];
   assert.ok(
     events.some((e) => e.title === 'Dentist'),
     JSON.stringify(events),
