@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PluginError } from '../src/index.ts';
 import { CalDavPlugin } from '../src/plugins/integrations/caldav.ts';
-import { type Radicale, startRadicale } from './support/servers.ts';
+import { type Radicale, startRadicale, unavailable } from './support/servers.ts';
 
 // The CalDAV plugin against a real Radicale (Debian's package), started on a free port.
 let radicale: Radicale;
@@ -12,7 +12,9 @@ let plugin: CalDavPlugin;
 const ctx = (key: string) => ({ taskId: 't', stepId: key, idempotencyKey: `t/${key}` });
 const day = (d: number, h: number) => new Date(Date.UTC(2030, 0, d, h)).toISOString();
 
+const skip = unavailable('radicale');
 before(async () => {
+  if (skip) return;
   radicale = await startRadicale();
   plugin = new CalDavPlugin();
   await plugin.initialize(
@@ -24,7 +26,7 @@ after(() => radicale?.stop());
 
 const stored = () => readdirSync(radicale.calendarDir).filter((f) => f.endsWith('.ics'));
 
-describe('CalDAV (Radicale)', () => {
+describe('CalDAV (Radicale)', { skip }, () => {
   it('checks its credentials, and says plainly when they are wrong or the server is down', async () => {
     assert.deepEqual(await plugin.validateCredentials(), {
       ok: true,

@@ -384,10 +384,10 @@ async function ask(client: AuraClient, words: string[], flags: Flags) {
   const assistant = await import('@aura/assistant');
   const provider = llmProvider(assistant);
   const host = await assistant.loadPluginHost(pluginsPath(), client.vault);
-  const { decision, decisionId } = await assistant.understand(client.vault, text, {
-    host,
-    ...(provider ? { provider } : {}),
-  });
+  // Plugins may run processes (an MCP server): closed as soon as the plan is made.
+  const { decision, decisionId } = await assistant
+    .understand(client.vault, text, { host, ...(provider ? { provider } : {}) })
+    .finally(() => host.close());
   // A ready plan becomes a task the server runs; --dry-run only shows it.
   const task =
     decision.status === 'ready' && decision.plan.length > 0 && !flags.dryRun

@@ -7,6 +7,26 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 
+/**
+ * Whether the programs a suite needs are installed. A machine without them skips the suite and
+ * says so loudly; under CI=true (where .ci/run installs them) their absence is a failure.
+ */
+export function unavailable(...commands: string[]): string | false {
+  const missing = commands.filter((c) => {
+    try {
+      execFileSync('sh', ['-c', `command -v ${c} || test -x /usr/sbin/${c}`], { stdio: 'ignore' });
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (missing.length === 0) return false;
+  const why = `${missing.join(', ')} not installed (Debian: apt-get install radicale dovecot-imapd openssl)`;
+  if (process.env.CI === 'true') throw new Error(`CI needs ${why}`);
+  process.stderr.write(`\n*** SKIPPING: ${why} ***\n\n`);
+  return why;
+}
+
 export const freePort = () =>
   new Promise<number>((resolve) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
