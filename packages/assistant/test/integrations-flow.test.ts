@@ -8,19 +8,29 @@ import { dumpDatabase, forms } from '../../server/test/support/dump.ts';
 import { startTestServer, type TestServer } from '../../server/test/support/server.ts';
 import { Agent, loadPluginHost, savePluginCredentials, understand } from '../src/index.ts';
 import { CalDavPlugin } from '../src/plugins/integrations/caldav.ts';
-import { type Radicale, type Smtp, startRadicale, startSmtp, unavailable } from './support/servers.ts';
+import {
+  type Imap,
+  type Radicale,
+  type Smtp,
+  startDovecot,
+  startRadicale,
+  startSmtp,
+  unavailable,
+} from './support/servers.ts';
 
 // The spec's request flow with CalDAV (Radicale) and SMTP (smtp-server) enabled: the real
 // server with DBOS, a laptop that asks, a phone that approves, and an agent that runs the steps.
 let server: TestServer & { url: string };
 let radicale: Radicale;
 let smtp: Smtp;
+let imap: Imap;
 let laptop: AuraClient;
 let phone: AuraClient;
 let agent: Agent;
 const home = mkdtempSync(join(tmpdir(), 'aura-integrations-'));
 const address = `integrations-${crypto.randomUUID()}@example.com`;
 const plugins = join(home, 'plugins.yaml');
+const caBundle = join(home, 'ca.pem');
 
 async function device(name: string) {
   const d = await Client.open({ server: server.url, store: new MemoryStateStore() });
@@ -57,11 +67,13 @@ async function ask(text: string) {
   return { decision, task: await submit() };
 }
 
-const skip = unavailable('radicale', 'openssl');
+const skip = unavailable('radicale', 'dovecot', 'openssl');
 before(async () => {
   if (skip) return;
   radicale = await startRadicale();
   smtp = await startSmtp();
+  // One mail account: the same login for sending (SMTP) and reading (IMAP).
+  imap = await startDovecot({ username: smtp.username, password: smtp.password });
   const s = await startTestServer(
     { AURA_STEP_RETRY_INITIAL_MS: '100', AURA_STEP_TIMEOUT_SECONDS: '30' },
     { orchestration: true },
@@ -71,6 +83,8 @@ before(async () => {
   await laptop.register(address, 'integrations pw');
   phone = await device('phone');
   const agentDevice = await device('agent');
+  // The two test servers have their own self-signed certificates: the agent trusts both.
+  writeFileSync(caBundle, `${readFileSync(smtp.caFile, 'utf8')}${readFileSync(imap.caFile, 'utf8')}`);
   writeFileSync(
     plugins,
     [
@@ -82,7 +96,7 @@ before(async () => {
       '  caldav:',
       `    config: { url: ${JSON.stringify(radicale.url)}, calendar: Work }`,
       '  email:',
-      `    config: { smtp: { host: 127.0.0.1, port: ${smtp.port}, security: starttls }, from: alice@example.com, caFile: ${JSON.stringify(smtp.caFile)} }`,
+      `    config: { smtp: { host: 127.0.0.1, port: ${smtp.port}, security: starttls }, imap: { host: 127.0.0.1, port: ${imap.port}, security: tls }, from: alice@example.com, caFile: ${JSON.stringify(caBundle)} }`,
       'permissions: {}',
       '',
     ].join('\n'),
@@ -109,6 +123,7 @@ after(async () => {
   await server?.close();
   await radicale?.stop();
   await smtp?.stop();
+  await imap?.stop();
   rmSync(home, { recursive: true, force: true });
 });
 
@@ -168,6 +183,37 @@ it('"what\'s on my calendar friday" reads back from Radicale, without approval',
   );
 });
 
+it('"email Sarah the notes" and "do I have new mail from John", end to end', { skip, timeout: 120_000 }, async () => {
+  await laptop.vault.put('relationships', {
+    name: 'Sarah Connor',
+    relationship: 'manager',
+    email: 'sarah@example.com',
+  });
+  const mail = await ask('email Sarah the notes');
+  assert.deepEqual(
+    mail.decision.plan.map((s) => [s.action, s.requiresApproval]),
+    [['email.send', true]],
+  );
+  assert.equal((await approveUntilDone(mail.task.id)).status, 'completed');
+  const sent = smtp.received.find((m) => m.to.includes('sarah@example.com'));
+  assert.match(sent?.raw ?? '', /Subject: The notes/);
+
+  imap.deliver({ from: 'john@example.com', subject: 'Quarterly numbers', body: 'Numbers attached.' });
+  const check = await ask('do I have new mail from John');
+  assert.deepEqual(
+    check.decision.plan.map((s) => [s.action, s.requiresApproval, s.params.from]),
+    [['email.search', false, ['john@example.com']]],
+  );
+  const done = await approveUntilDone(check.task.id);
+  assert.equal(done.status, 'completed');
+  const found = (done.steps[0]?.result?.output as { messages: { from: string; subject: string }[] } | undefined)
+    ?.messages;
+  assert.deepEqual(
+    found?.map((m) => [m.from, m.subject]),
+    [['john@example.com', 'Quarterly numbers']],
+  );
+});
+
 it('the SMTP server down: retried per the policy, then the task fails and says which step, with the event kept', {
   skip,
   timeout: 120_000,
@@ -190,6 +236,9 @@ it('no credential, event title or mail content in the database, the logs or the 
     radicale.password,
     smtp.password,
     'Meeting with John',
+    'Quarterly numbers',
+    'Numbers attached',
+    'The notes',
     'Dentist',
     'john@example.com',
     'Invitation',

@@ -203,14 +203,14 @@ export interface Imap {
 }
 
 /** Debian's Dovecot, unprivileged, on a free port: IMAPS with a self-signed certificate. */
-export async function startDovecot(): Promise<Imap> {
+export async function startDovecot(login: { username?: string; password?: string } = {}): Promise<Imap> {
   const dir = mkdtempSync(join(tmpdir(), 'aura-dovecot-'));
   // Dovecot's auth process runs as its own user and must reach the passwd file.
   chmodSync(dir, 0o755);
   const { key, cert } = selfSignedCertificate(dir);
   const port = await freePort();
-  const username = 'alice';
-  const password = 'imap pw';
+  const username = login.username ?? 'alice';
+  const password = login.password ?? 'imap pw';
   const me = userInfo();
   const maildir = join(dir, 'mail');
   for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(maildir, sub), { recursive: true });
