@@ -92,38 +92,22 @@ it('aura plugins add email (wrong password: a clear error) and add mcp (a third-
   skip,
   timeout: 120_000,
 }, async () => {
-  const wrong = await aura(
-    [
-      'plugins',
-      'add',
-      'email',
-      '--smtp',
-      `127.0.0.1:${smtp.port}`,
-      '--username',
-      smtp.username,
-      '--ca-file',
-      smtp.caFile,
-      '--password-stdin',
-    ],
-    'wrong\n',
-  );
+  const addEmail = [
+    'plugins',
+    'add',
+    'email',
+    '--smtp',
+    `127.0.0.1:${smtp.port}`,
+    '--username',
+    smtp.username,
+    '--ca-file',
+    smtp.caFile,
+    '--password-stdin',
+  ];
+  const wrong = await aura(addEmail, 'wrong\n');
   assert.equal(wrong.code, 1);
   assert.match(wrong.stderr, /SMTP server refused the username or password; nothing was saved/);
-  await ok(
-    [
-      'plugins',
-      'add',
-      'email',
-      '--smtp',
-      `127.0.0.1:${smtp.port}`,
-      '--username',
-      smtp.username,
-      '--ca-file',
-      smtp.caFile,
-      '--password-stdin',
-    ],
-    `${smtp.password}\n`,
-  );
+  await ok(addEmail, `${smtp.password}\n`);
   const memory = fileURLToPath(new URL('../../../node_modules/.bin/mcp-server-memory', import.meta.url));
   const added = await ok([
     'plugins',

@@ -3,7 +3,17 @@ import { actionByName } from '../actions.ts';
 import { type CalendarEvent, LocalCalendar } from './local-calendar.ts';
 import { type ExecutionContext, type IntegrationPlugin, PluginError } from './types.ts';
 
-const specs = (...names: string[]) =>
+/** The actions every calendar plugin offers (local, CalDAV, Google). */
+export const CALENDAR_ACTIONS = [
+  'calendar.find_free_time',
+  'calendar.create_event',
+  'calendar.list_events',
+  'calendar.find_event',
+  'calendar.update_event',
+  'calendar.delete_event',
+];
+
+export const specs = (...names: string[]) =>
   names.map((n) => {
     const spec = actionByName.get(n);
     if (!spec) throw new Error(`no action ${n}`);
@@ -22,7 +32,8 @@ const text = (value: unknown, name: string): string => {
   if (typeof value !== 'string' || value.trim() === '') throw new PluginError(`${name} is missing`, false);
   return value;
 };
-const time = (value: unknown, name: string): number => {
+/** A step parameter that must be a time: its epoch milliseconds, or a non-retryable error. */
+export const time = (value: unknown, name: string): number => {
   const t = typeof value === 'string' ? Date.parse(value) : Number.NaN;
   if (Number.isNaN(t)) throw new PluginError(`${name} is not a time`, false);
   return t;
@@ -43,14 +54,7 @@ export class CalendarPlugin implements IntegrationPlugin {
   async initialize() {}
 
   getAvailableActions() {
-    return specs(
-      'calendar.find_free_time',
-      'calendar.create_event',
-      'calendar.list_events',
-      'calendar.find_event',
-      'calendar.update_event',
-      'calendar.delete_event',
-    );
+    return specs(...CALENDAR_ACTIONS);
   }
 
   async validateCredentials() {

@@ -1,6 +1,5 @@
 import { createDAVClient, type DAVCalendar, type DAVCalendarObject } from 'tsdav';
-import { actionByName } from '../../actions.ts';
-import { idFor } from '../builtin.ts';
+import { CALENDAR_ACTIONS, idFor, specs, time } from '../builtin.ts';
 import { type CredentialCheck, type ExecutionContext, type IntegrationPlugin, PluginError } from '../types.ts';
 import { eventsInRange, eventToIcs, moveEvent } from './ical.ts';
 
@@ -40,14 +39,7 @@ export class CalDavPlugin implements IntegrationPlugin {
   }
 
   getAvailableActions() {
-    return [
-      'calendar.find_free_time',
-      'calendar.create_event',
-      'calendar.list_events',
-      'calendar.find_event',
-      'calendar.update_event',
-      'calendar.delete_event',
-    ].map((n) => actionByName.get(n) as NonNullable<ReturnType<typeof actionByName.get>>);
+    return specs(...CALENDAR_ACTIONS);
   }
 
   async #connect(): Promise<{ client: Client; calendar: DAVCalendar }> {
@@ -120,11 +112,6 @@ export class CalDavPlugin implements IntegrationPlugin {
   }
 
   async executeAction(action: string, params: Record<string, unknown>, context: ExecutionContext) {
-    const time = (v: unknown, name: string) => {
-      const t = typeof v === 'string' ? Date.parse(v) : Number.NaN;
-      if (Number.isNaN(t)) throw new PluginError(`${name} is not a time`, false);
-      return t;
-    };
     const eventRef = (v: unknown) =>
       String(typeof v === 'object' && v !== null ? (v as { id?: unknown }).id : (v ?? ''));
     switch (action) {

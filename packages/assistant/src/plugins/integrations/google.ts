@@ -1,6 +1,5 @@
 import { auth, calendar_v3 } from '@googleapis/calendar';
-import { actionByName } from '../../actions.ts';
-import { idFor } from '../builtin.ts';
+import { CALENDAR_ACTIONS, idFor, specs, time } from '../builtin.ts';
 import { type CredentialCheck, type ExecutionContext, type IntegrationPlugin, PluginError } from '../types.ts';
 
 interface GoogleCredentials {
@@ -85,14 +84,7 @@ export class GoogleCalendarPlugin implements IntegrationPlugin {
   }
 
   getAvailableActions() {
-    return [
-      'calendar.find_free_time',
-      'calendar.create_event',
-      'calendar.list_events',
-      'calendar.find_event',
-      'calendar.update_event',
-      'calendar.delete_event',
-    ].map((n) => actionByName.get(n) as NonNullable<ReturnType<typeof actionByName.get>>);
+    return specs(...CALENDAR_ACTIONS);
   }
 
   async validateCredentials(): Promise<CredentialCheck> {
@@ -123,11 +115,6 @@ export class GoogleCalendarPlugin implements IntegrationPlugin {
   }
 
   async executeAction(action: string, params: Record<string, unknown>, context: ExecutionContext) {
-    const time = (v: unknown, name: string) => {
-      const t = typeof v === 'string' ? Date.parse(v) : Number.NaN;
-      if (Number.isNaN(t)) throw new PluginError(`${name} is not a time`, false);
-      return t;
-    };
     const ref = (v: unknown) => String(typeof v === 'object' && v !== null ? (v as { id?: unknown }).id : (v ?? ''));
     try {
       switch (action) {
