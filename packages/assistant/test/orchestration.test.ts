@@ -296,6 +296,40 @@ describe('orchestration', () => {
     for (const t of [a.id, b.id]) await phone.tasks.decide(t, 'reject');
   });
 
+  it('two agents of one user: each step runs on one of them, each request is planned once', async () => {
+    const second = await enroll(laptop, 'agent-2');
+    const host = await PluginHost.load(join(home, 'plugins.yaml'), second.vault);
+    const other = new Agent({ client: second, host, journalPath: join(home, 'journal-2.json'), log: () => {} });
+    await other.start();
+    try {
+      const slow = (n: number) => ({
+        id: 's1',
+        action: 'test.slow',
+        params: { ms: 50 + n },
+        dependsOn: [],
+        requiresApproval: false,
+        why: 'slow',
+      });
+      const tasks = await Promise.all(
+        [0, 1, 2, 3].map((n) => laptop.tasks.submit({ request: { text: `two ${n}` }, steps: [slow(n)] })),
+      );
+      for (const t of tasks) assert.equal((await until(t.id, ['completed', 'failed'])).status, 'completed');
+      for (const t of tasks) assert.equal(ran('test.slow', t.id), 1, 'ran once, on one agent');
+      const before = (await laptop.tasks.list(200)).length;
+      await laptop.tasks.postRequest('add eggs to my shopping list');
+      const deadline = Date.now() + 20_000;
+      while ((await laptop.tasks.list(200)).length === before && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 1500));
+      const planned = await Promise.all(
+        (await laptop.tasks.list(200)).slice(0, 3).map(async (t) => (await laptop.tasks.show(t.id)).request.text),
+      );
+      assert.equal(planned.filter((text) => text === 'add eggs to my shopping list').length, 1);
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('no plaintext of requests, plans, results or event titles in the database, the logs or the metrics', async () => {
     const metrics = (await server.app.inject('/metrics')).body;
     assert.match(metrics, /^# HELP /m);

@@ -23,6 +23,8 @@ CREATE TABLE task_steps (
   status              text NOT NULL DEFAULT 'pending' CHECK (status IN
                         ('pending', 'waiting_approval', 'approved', 'rejected', 'expired', 'dispatched', 'succeeded', 'failed', 'skipped')),
   attempts            smallint NOT NULL DEFAULT 0,
+  -- The one agent (device) an attempt was sent to: two agents of a user never run the same step.
+  dispatched_to       uuid,
   result_ciphertext   bytea,
   approval_device_id  uuid REFERENCES devices(id),
   approval_decision   text CHECK (approval_decision IN ('approve', 'reject')),
@@ -39,6 +41,8 @@ CREATE TABLE agent_requests (
   user_id     uuid NOT NULL REFERENCES users(id) ON DELETE CASCADE,
   ciphertext  bytea NOT NULL,
   status      text NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'done')),
+  -- The one agent that plans it (set when it is sent to one, or when one asks for pending work).
+  claimed_by  uuid,
   created_at  timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX agent_requests_queued ON agent_requests (user_id, created_at) WHERE status = 'queued';

@@ -263,17 +263,19 @@ export class Orchestrator {
         },
         db,
       );
+      // One agent gets each attempt; with none connected, the first to ask for pending work does.
       const { rows } = await db.query<StepRow>(
-        `UPDATE task_steps SET status = 'dispatched', attempts = $3 WHERE task_id = $1 AND step_id = $2 RETURNING *`,
-        [taskId, stepId, attempt],
+        `UPDATE task_steps SET status = 'dispatched', attempts = $3, dispatched_to = $4
+          WHERE task_id = $1 AND step_id = $2 RETURNING *`,
+        [taskId, stepId, attempt, this.hub.pick(userId)],
       );
       await this.repo.setTask(db, taskId, 'running');
       return rows[0];
     });
     if (outcome) this.#notify(userId, { event: `step_${outcomeName(outcome)}`, taskId, stepId: outcome.stepId });
     if (next && 'ask' in next) this.#notify(userId, { event: 'approval_requested', taskId, stepId: next.ask });
-    if (sent) {
-      this.hub.send(userId, {
+    if (sent?.dispatched_to) {
+      this.hub.sendTo(userId, sent.dispatched_to, {
         type: 'dispatch',
         dispatch: {
           taskId,

@@ -13,6 +13,7 @@ export interface StepRow {
   ciphertext_hash: Buffer;
   status: string;
   attempts: number;
+  dispatched_to: string | null;
   result_ciphertext: Buffer | null;
   approval_device_id: string | null;
   approval_decision: 'approve' | 'reject' | null;
@@ -154,13 +155,23 @@ export class TaskRepository {
   }
 
   /** Steps sent to the agent and not yet answered, with what the agent needs to check them. */
-  async dispatched(userId: string) {
+  /**
+   * Attempts sent to this agent device, or to none (no agent was connected): those are claimed
+   * for this device in the same statement, so two agents never both get one.
+   */
+  async dispatched(userId: string, deviceId: string | null) {
+    if (!deviceId) return [];
     const { rows } = await this.pool.query<StepRow>(
-      `SELECT s.* FROM task_steps s JOIN tasks t ON t.id = s.task_id
-        WHERE t.user_id = $1 AND t.status = 'running' AND s.status = 'dispatched' ORDER BY t.created_at, s.position`,
-      [userId],
+      `UPDATE task_steps s SET dispatched_to = $2
+         FROM tasks t
+        WHERE t.id = s.task_id AND t.user_id = $1 AND t.status = 'running' AND s.status = 'dispatched'
+          AND (s.dispatched_to IS NULL OR s.dispatched_to = $2)
+        RETURNING s.*, t.created_at AS task_created_at`,
+      [userId, deviceId],
     );
-    return rows;
+    return (rows as (StepRow & { task_created_at: Date })[]).sort(
+      (a, b) => a.task_created_at.getTime() - b.task_created_at.getTime() || a.position - b.position,
+    );
   }
 
   /** Tasks a workflow should be running: after a crash, each is (re)started idempotently. */

@@ -216,15 +216,21 @@ export function taskRoutes(pool: pg.Pool, audit: AuditLog, hub: AgentHub, orches
       { preHandler: app.requireAuth, schema: { tags, body: AgentRequest, response: { 201: RecordId } } },
       async (request, reply) => {
         const { userId } = authOf(request);
+        const agent = hub.pick(userId);
         const inserted = await pool.query(
-          `INSERT INTO agent_requests (id, user_id, ciphertext) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`,
-          [request.body.id, userId, Buffer.from(request.body.ciphertext, 'base64')],
+          `INSERT INTO agent_requests (id, user_id, ciphertext, claimed_by) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING`,
+          [request.body.id, userId, Buffer.from(request.body.ciphertext, 'base64'), agent],
         );
         if (inserted.rowCount === 0) {
           const owner = await pool.query('SELECT user_id FROM agent_requests WHERE id = $1', [request.body.id]);
           if (owner.rows[0]?.user_id !== userId) throw new AuraError('AURA_CONFLICT', 'that request id is taken');
         }
-        hub.send(userId, { type: 'request', request: { id: request.body.id, ciphertext: request.body.ciphertext } });
+        // Planned by one agent only: two would submit the same request twice.
+        if (agent && inserted.rowCount)
+          hub.sendTo(userId, agent, {
+            type: 'request',
+            request: { id: request.body.id, ciphertext: request.body.ciphertext },
+          });
         return reply.code(201).send({ id: request.body.id });
       },
     );
@@ -246,13 +252,16 @@ export function taskRoutes(pool: pg.Pool, audit: AuditLog, hub: AgentHub, orches
       '/api/v1/agent/pending',
       { preHandler: app.requireAuth, schema: { tags, response: { 200: AgentPending } } },
       async (request) => {
-        const { userId } = authOf(request);
+        const { userId, deviceId } = authOf(request);
         const requests = await pool.query<{ id: string; ciphertext: Buffer; created_at: Date }>(
-          `SELECT id, ciphertext, created_at FROM agent_requests WHERE user_id = $1 AND status = 'queued' ORDER BY created_at`,
-          [userId],
+          `UPDATE agent_requests SET claimed_by = $2
+            WHERE user_id = $1 AND status = 'queued' AND $2::uuid IS NOT NULL AND (claimed_by IS NULL OR claimed_by = $2)
+            RETURNING id, ciphertext, created_at`,
+          [userId, deviceId],
         );
+        requests.rows.sort((a, b) => a.created_at.getTime() - b.created_at.getTime());
         return {
-          dispatches: (await repo.dispatched(userId)).map((s) => ({
+          dispatches: (await repo.dispatched(userId, authOf(request).deviceId)).map((s) => ({
             taskId: s.task_id,
             stepId: s.step_id,
             attempt: s.attempts,
@@ -270,8 +279,8 @@ export function taskRoutes(pool: pg.Pool, audit: AuditLog, hub: AgentHub, orches
     );
 
     app.get('/api/v1/agent/connect', { websocket: true, preHandler: app.requireAuth }, (socket, request) => {
-      const { userId } = authOf(request);
-      const remove = hub.add(userId, socket);
+      const { userId, deviceId } = authOf(request);
+      const remove = hub.add(userId, deviceId, socket);
       socket.on('close', remove);
       socket.on('message', () => {
         // The agent talks back over HTTP (results, done requests); a message here is ignored.
