@@ -296,6 +296,46 @@ describe('orchestration', () => {
     for (const t of [a.id, b.id]) await phone.tasks.decide(t, 'reject');
   });
 
+  it('a plan that skips an approval the agent requires, and a server marking several steps waiting, are refused', async () => {
+    // Made on a device whose rules allowed it: this agent's plugins.yaml says "ask".
+    const unasked = await laptop.tasks.submit({
+      request: { text: 'unasked' },
+      steps: [
+        {
+          id: 's1',
+          action: 'calendar.create_event',
+          params: { title: 'Sneaky', start: '2031-01-01T10:00:00.000Z', durationMinutes: 30 },
+          dependsOn: [],
+          requiresApproval: false,
+          why: 'no approval asked',
+        },
+      ],
+    });
+    const failed = await until(unasked.id, ['completed', 'failed', 'cancelled']);
+    assert.equal(failed.status, 'failed');
+    assert.equal(failed.steps[0]?.attempts, 1, 'not retried');
+    assert.match(failed.steps[0]?.result?.error ?? '', /needs your approval here/);
+    assert.ok(!(await new LocalCalendar(laptop.vault).all()).some((e) => e.title === 'Sneaky'));
+
+    const two = (id: string) => ({
+      id,
+      action: 'lists.add_item',
+      params: { list: 'two', item: id },
+      dependsOn: [],
+      requiresApproval: true,
+      why: 'add',
+    });
+    const task = await laptop.tasks.submit({ request: { text: 'two steps' }, steps: [two('s1'), two('s2')] });
+    await until(task.id, ['waiting_approval']);
+    // A lying server shows both steps as waiting, hoping for two signatures at once.
+    await server.pool.query(`UPDATE task_steps SET status = 'waiting_approval' WHERE task_id = $1`, [task.id]);
+    await assert.rejects(
+      () => phone.tasks.decide(task.id, 'approve'),
+      (e: unknown) => isAuraError(e) && e.code === 'AURA_SERVER_MISBEHAVED',
+    );
+    await phone.tasks.decide(task.id, 'reject', { stepId: 's1' });
+  });
+
   it('two agents of one user: each step runs on one of them, each request is planned once', async () => {
     const second = await enroll(laptop, 'agent-2');
     const host = await PluginHost.load(join(home, 'plugins.yaml'), second.vault);

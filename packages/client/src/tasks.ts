@@ -234,13 +234,25 @@ export class Tasks {
           ? `step ${options.stepId} is not waiting for a decision`
           : 'no step of this task is waiting for a decision',
       );
+    // Steps are approved one at a time, in order: a server that marked several steps "waiting"
+    // would otherwise collect signatures for steps the user has not been shown yet.
+    if (waiting.length > 1)
+      throw new AuraError(
+        'AURA_SERVER_MISBEHAVED',
+        `the server says steps ${waiting.map((s) => s.id).join(', ')} all wait for a decision; name one`,
+      );
     const deviceId = this.device.deviceId;
     if (!deviceId) throw new AuraError('AURA_NOT_LOGGED_IN', 'this install is not an enrolled device');
     const decided: string[] = [];
     for (const s of waiting) {
       // The hash is computed here from the ciphertext, never taken from the server's claim.
       const stepHash = bytesToHex(sha256(fromBase64(s.ciphertext)));
-      this.openStep({ taskId, stepId: s.id, ciphertext: s.ciphertext });
+      const step = this.openStep({ taskId, stepId: s.id, ciphertext: s.ciphertext });
+      if (!step.requiresApproval)
+        throw new AuraError('AURA_SERVER_MISBEHAVED', `step ${s.id} does not ask for approval; nothing to sign`);
+      const earlier = wire.steps.filter((x) => x.position < s.position);
+      if (decision === 'approve' && earlier.some((x) => x.status !== 'succeeded'))
+        throw new AuraError('AURA_TASK_NOT_WAITING', `step ${s.id} comes after steps that have not succeeded`);
       const expiresAt = new Date(Date.now() + (options.hours ?? DEFAULT_APPROVAL_HOURS) * 3_600_000).toISOString();
       const signature = sign(
         fromBase64(this.device.signing.secretKey),
@@ -276,7 +288,10 @@ export class Tasks {
     if (!id) return;
     const devices = await this.api.request<{ devices: DeviceInfo[] }>('GET', '/api/v1/devices');
     const me = devices.devices.find((d) => d.id === id);
-    if (!me || me.certificate) return;
+    if (!me) return;
+    // An existing certificate is checked here: a junk one (from a server) would silently disable
+    // this device's approvals, so it is replaced.
+    if (me.certificate && this.#certified(me)) return;
     if (me.signingPublicKey !== this.device.signing.publicKey || me.sealingPublicKey !== this.device.sealing.publicKey)
       throw new AuraError(
         'AURA_SERVER_MISBEHAVED',
@@ -285,6 +300,22 @@ export class Tasks {
     await this.api.request('PUT', `/api/v1/devices/${id}/certificate`, {
       certificate: toBase64(this.deviceCertificate(me)),
     });
+  }
+
+  #certified(device: DeviceInfo): boolean {
+    return Boolean(
+      device.certificate &&
+        verifyHmacSha256(
+          deriveDeviceCertificateKey(this.accountKey).bytes,
+          deviceStatement({
+            userId: this.userId,
+            deviceId: device.id,
+            signingPublicKey: device.signingPublicKey,
+            sealingPublicKey: device.sealingPublicKey,
+          }),
+          fromBase64(device.certificate),
+        ),
+    );
   }
 
   /**
@@ -307,19 +338,7 @@ export class Tasks {
     const device = list.find((x) => x.id === a.deviceId);
     if (!device) return refuse('the approving device is not in the account');
     if (device.revokedAt) return refuse('the approving device was revoked');
-    if (
-      !device.certificate ||
-      !verifyHmacSha256(
-        deriveDeviceCertificateKey(this.accountKey).bytes,
-        deviceStatement({
-          userId: this.userId,
-          deviceId: device.id,
-          signingPublicKey: device.signingPublicKey,
-          sealingPublicKey: device.sealingPublicKey,
-        }),
-        fromBase64(device.certificate),
-      )
-    )
+    if (!this.#certified(device))
       return refuse('the approving device is not certified by the account (a key the server added?)');
     const statement = approvalStatement({
       taskId: d.taskId,

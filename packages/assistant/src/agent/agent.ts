@@ -1,7 +1,7 @@
 import type { AuraClient, Dispatch, StepOutcome } from '@aura/client';
 import { AuraError } from '@aura/errors';
 import WebSocket from 'ws';
-import { RemindersPlugin } from '../plugins/builtin.ts';
+import { idFor, RemindersPlugin } from '../plugins/builtin.ts';
 import type { PluginHost } from '../plugins/host.ts';
 import { PluginError } from '../plugins/types.ts';
 import type { IntentProvider } from '../providers/types.ts';
@@ -31,7 +31,6 @@ export class Agent {
   #socket: WebSocket | undefined;
   #stopped = false;
   #queue: Promise<void> = Promise.resolve();
-  #inFlight = new Set<string>();
   #retryTimer: NodeJS.Timeout | undefined;
   #reminderTimer: NodeJS.Timeout | undefined;
   #backoff: number;
@@ -132,91 +131,141 @@ export class Agent {
     this.#queue = this.#queue.then(work).catch((error: Error) => this.#log(`Agent: ${error.message}`));
   }
 
-  /** What waited while this agent was offline. */
+  /** What waited while this agent was offline; one bad item does not hold up the others. */
   async #catchUp() {
     const pending = await this.options.client.tasks.pending();
-    for (const r of pending.requests) await this.#plan(r);
-    for (const d of pending.dispatches) await this.#execute(d);
+    for (const r of pending.requests)
+      await this.#plan(r).catch((error: Error) => this.#log(`Request ${r.id}: ${error.message}`));
+    for (const d of pending.dispatches)
+      await this.#execute(d).catch((error: Error) => this.#log(`Step ${d.stepId} of ${d.taskId}: ${error.message}`));
   }
 
   async #plan(r: { id: string; ciphertext: string }) {
     const tasks = this.options.client.tasks;
-    const { text } = tasks.openRequest(r);
+    // A request is planned once: sent again (a replay, or both by WebSocket and as pending work),
+    // it is only marked done.
+    if (this.#journal.planned(r.id)) {
+      await tasks.requestDone(r.id);
+      return;
+    }
+    let text: string;
+    try {
+      text = tasks.openRequest(r).text;
+    } catch (error) {
+      this.#log(`Request ${r.id} does not open (${(error as Error).message}); dropped.`);
+      await tasks.requestDone(r.id);
+      return;
+    }
     const { decision, decisionId } = await understand(this.options.client.vault, text, {
       host: this.options.host,
       ...(this.options.provider ? { provider: this.options.provider } : {}),
     });
     if (decision.status === 'ready' && decision.plan.length > 0) {
+      // The task's id comes from the request's: submitting it again finds the same task.
+      const id = await idFor(`request/${r.id}`);
       const task = await tasks.submit({
+        id,
         request: { text, intent: decision.intent, reasoning: decision.reasoning },
         steps: decision.plan,
       });
+      this.#journal.plan(r.id, task.id);
       this.#log(`Planned "${text}" as task ${task.id} (${decision.plan.length} steps; decision ${decisionId}).`);
     } else {
+      this.#journal.plan(r.id, '');
       this.#log(`"${text}": ${decision.questions.join(' ') || decision.reasoning.at(-1) || decision.status}`);
     }
     await tasks.requestDone(r.id);
   }
 
   async #execute(d: Dispatch) {
-    const key = `${d.taskId}/${d.stepId}/${d.attempt}`;
-    if (this.#inFlight.has(key)) return;
-    this.#inFlight.add(key);
-    try {
-      const tasks = this.options.client.tasks;
-      const done = this.#journal.get(d.taskId, d.stepId);
-      if (done?.ok) {
-        // Already executed (the server asked again after a crash): answer, do not run it again.
-        await tasks.report(d, done);
-        return;
-      }
-      let outcome: StepOutcome;
-      try {
-        const step = await tasks.verifyDispatch(d);
-        const params = await this.#resolveReferences(d.taskId, step.params, step.dependsOn);
-        this.#log(`Running ${step.action} (task ${d.taskId}, step ${d.stepId}, attempt ${d.attempt}).`);
-        const output = await this.options.host.execute(step.action, params, {
-          taskId: d.taskId,
-          stepId: d.stepId,
-          idempotencyKey: `${d.taskId}/${d.stepId}`,
-        });
-        outcome = { ok: true, output };
-      } catch (error) {
-        const retryable =
-          error instanceof PluginError
-            ? error.retryable
-            : !(
-                error instanceof AuraError &&
-                [
-                  'AURA_APPROVAL_INVALID',
-                  'AURA_ACTION_NOT_PERMITTED',
-                  'AURA_PLUGIN_UNAVAILABLE',
-                  'AURA_SERVER_MISBEHAVED',
-                  'AURA_CRYPTO_DECRYPT_FAILED',
-                ].includes(error.code)
-              );
-        outcome = { ok: false, retryable, error: (error as Error).message };
-        this.#log(`Step ${d.stepId} of task ${d.taskId} failed: ${outcome.error}`);
-      }
-      if (outcome.ok) this.#journal.record(d.taskId, d.stepId, outcome);
-      await tasks.report(d, outcome);
-    } finally {
-      this.#inFlight.delete(key);
+    const tasks = this.options.client.tasks;
+    const done = this.#journal.get(d.taskId, d.stepId);
+    if (done?.ok) {
+      // Already executed (the server asked again after a crash): answer, do not run it again.
+      await tasks.report(d, done);
+      return;
     }
+    if (this.#journal.interrupted(d.taskId, d.stepId)) {
+      // This agent stopped while the step ran: whether it took effect is unknown, so it is
+      // not run again behind the user's back.
+      const outcome = {
+        ok: false,
+        retryable: false,
+        error: 'the agent stopped while this step ran; it may or may not have taken effect, and is not run again',
+      };
+      this.#journal.record(d.taskId, d.stepId, outcome);
+      await tasks.report(d, outcome);
+      return;
+    }
+    let outcome: StepOutcome;
+    let started = false;
+    try {
+      const step = await tasks.verifyDispatch(d);
+      // An action that changes something runs unapproved only where this agent's own
+      // plugins.yaml allows it, whatever the plan (made on another device) says.
+      if (!step.requiresApproval && this.options.host.needsApproval(step.action))
+        throw new AuraError(
+          'AURA_ACTION_NOT_PERMITTED',
+          `${step.action} needs your approval here (plugins.yaml on the agent says "ask"); the plan did not ask for it`,
+        );
+      const results = step.dependsOn.length ? await this.#dependencies(d.taskId, step.dependsOn) : {};
+      const params = resolveReferences(step.params, step.dependsOn, results);
+      this.#log(`Running ${step.action} (task ${d.taskId}, step ${d.stepId}, attempt ${d.attempt}).`);
+      this.#journal.start(d.taskId, d.stepId);
+      started = true;
+      const output = await this.options.host.execute(step.action, params, {
+        taskId: d.taskId,
+        stepId: d.stepId,
+        idempotencyKey: `${d.taskId}/${d.stepId}`,
+      });
+      outcome = { ok: true, output: fitResult(output) };
+    } catch (error) {
+      const retryable =
+        error instanceof PluginError
+          ? error.retryable
+          : !(
+              error instanceof AuraError &&
+              [
+                'AURA_APPROVAL_INVALID',
+                'AURA_ACTION_NOT_PERMITTED',
+                'AURA_PLUGIN_UNAVAILABLE',
+                'AURA_SERVER_MISBEHAVED',
+                'AURA_CRYPTO_DECRYPT_FAILED',
+              ].includes(error.code)
+            );
+      outcome = { ok: false, retryable, error: (error as Error).message.slice(0, 2000) };
+      this.#log(`Step ${d.stepId} of task ${d.taskId} failed: ${outcome.error}`);
+    }
+    if (outcome.ok) this.#journal.record(d.taskId, d.stepId, outcome);
+    else if (started) this.#journal.release(d.taskId, d.stepId);
+    await tasks.report(d, outcome);
   }
 
-  /** A parameter naming an earlier step ("event": "s2") means that step's output. */
-  async #resolveReferences(taskId: string, params: Record<string, unknown>, dependsOn: string[]) {
-    const refs = Object.entries(params).filter(([, v]) => typeof v === 'string' && dependsOn.includes(v));
-    if (refs.length === 0) return params;
+  /** The results of the steps this one depends on; each must have succeeded. */
+  async #dependencies(taskId: string, dependsOn: string[]): Promise<Record<string, unknown>> {
     const task = await this.options.client.tasks.show(taskId);
-    const resolved = { ...params };
-    for (const [name, stepId] of refs) {
-      const earlier = task.steps.find((s) => s.id === stepId);
-      const output = this.#journal.get(taskId, stepId as string)?.output ?? earlier?.result?.output;
-      if (output === undefined) throw new PluginError(`step ${stepId} has no result to use as ${name}`, true);
-      resolved[name] = output;
+    const results: Record<string, unknown> = {};
+    for (const id of dependsOn) {
+      const outcome = this.#journal.get(taskId, id) ?? task.steps.find((s) => s.id === id)?.result ?? undefined;
+      if (!outcome?.ok)
+        throw new AuraError('AURA_SERVER_MISBEHAVED', `step ${id}, which this one depends on, has not succeeded`);
+      results[id] = outcome.output;
     }
-    return resolved;
+    return results;
   }
+}
+
+/** A parameter naming an earlier step ("event": "s2") means that step's output. */
+function resolveReferences(params: Record<string, unknown>, dependsOn: string[], results: Record<string, unknown>) {
+  const resolved = { ...params };
+  for (const [name, value] of Object.entries(params))
+    if (typeof value === 'string' && dependsOn.includes(value)) resolved[name] = results[value];
+  return resolved;
+}
+
+/** Results travel encrypted in at most 64 KiB: a larger one is cut, and says so. */
+const RESULT_BUDGET = 40_000;
+function fitResult(output: unknown): unknown {
+  const json = JSON.stringify(output ?? null);
+  return json.length <= RESULT_BUDGET ? output : { truncated: true, preview: json.slice(0, RESULT_BUDGET) };
 }

@@ -123,16 +123,24 @@ export class CalendarPlugin implements IntegrationPlugin {
         return { id: first.id, title: first.title, start: first.start, end: first.end };
       }
       case 'calendar.update_event': {
-        const event = await this.#event(params.event);
+        // The moved event is created (under the step's id) before the old one goes: a retry
+        // after either half finds the move done, and the event is never lost in between.
+        const movedId = await idFor(context.idempotencyKey);
+        const already = (await this.#calendar.all()).find((e) => e.id === movedId);
+        const event = already ?? (await this.#event(params.event));
         const start = time(params.start, 'start');
         const length = Date.parse(event.end) - Date.parse(event.start);
-        await this.#calendar.remove(event.id);
         const moved = await this.#calendar.create({
           ...event,
-          id: await idFor(context.idempotencyKey),
+          id: movedId,
           start: new Date(start).toISOString(),
           end: new Date(start + length).toISOString(),
         });
+        const oldId =
+          typeof params.event === 'object' && params.event !== null
+            ? (params.event as { id?: unknown }).id
+            : params.event;
+        if (oldId !== movedId) await this.#calendar.remove(String(oldId)).catch(() => {});
         return { id: moved.id, title: moved.title, start: moved.start, end: moved.end };
       }
       case 'calendar.delete_event': {

@@ -180,6 +180,15 @@ export class PluginHost {
     return this.#byAction.get(action);
   }
 
+  /** Whether this device lets the action run without a signed approval. */
+  needsApproval(action: string): boolean {
+    const spec = this.#byAction
+      .get(action)
+      ?.getAvailableActions()
+      .find((a) => a.name === action);
+    return (spec?.externalSideEffects ?? true) && this.permission(action) !== 'allow';
+  }
+
   /** Actions the user lets run without asking. */
   autoApproved(): string[] {
     return Object.entries(this.file.permissions)

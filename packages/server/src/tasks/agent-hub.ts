@@ -25,15 +25,14 @@ export class AgentHub {
     return devices.at(-1) ?? null;
   }
 
-  /** Sends to the agent(s) of one device; returns how many got it. */
-  sendTo(userId: string, deviceId: string, message: Record<string, unknown>): number {
-    let sent = 0;
-    for (const [socket, device] of this.#sockets.get(userId) ?? []) {
-      if (device !== deviceId || socket.readyState !== socket.OPEN) continue;
-      socket.send(JSON.stringify(message));
-      sent++;
-    }
-    return sent;
+  /** Sends to one connection of the device (two agent processes on one device would both act). */
+  sendTo(userId: string, deviceId: string, message: Record<string, unknown>): boolean {
+    const sockets = [...(this.#sockets.get(userId) ?? [])].filter(
+      ([socket, device]) => device === deviceId && socket.readyState === socket.OPEN,
+    );
+    const last = sockets.at(-1)?.[0];
+    last?.send(JSON.stringify(message));
+    return Boolean(last);
   }
 
   connected(userId: string): number {

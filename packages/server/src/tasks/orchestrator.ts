@@ -56,13 +56,37 @@ type Next = { ask: string } | { dispatch: { stepId: string; attempt: number } };
  */
 async function taskWorkflow(userId: string, taskId: string): Promise<string> {
   const o = engine();
-  const settings = o.settings;
-  const steps = await DBOS.runStep(() => o.begin(userId, taskId), { name: 'begin' });
+  // The settings are read once, inside a step: a recovered workflow takes the same path even if
+  // the configuration changed in between.
+  const { steps, settings } = await DBOS.runStep(() => o.begin(userId, taskId), { name: 'begin', ...RETRY });
+  try {
+    return await runSteps(o, userId, taskId, steps, settings);
+  } catch (error) {
+    // Not left "running" forever: the task fails, and says the server could not run it.
+    await DBOS.runStep(() => o.end(userId, taskId, 'failed', undefined, 'the server could not run this task'), {
+      name: 'fail-internal',
+      ...RETRY,
+    });
+    DBOS.logger.error(`task ${taskId} failed inside the server: ${(error as Error).message}`);
+    return 'failed';
+  }
+}
+
+/** Transient database errors inside a step are retried a few times before the workflow gives up. */
+const RETRY = { retriesAllowed: true, intervalSeconds: 0.2, backoffRate: 2, maxAttempts: 4 };
+
+async function runSteps(
+  o: Orchestrator,
+  userId: string,
+  taskId: string,
+  steps: { id: string; requiresApproval: boolean }[],
+  settings: OrchestrationSettings,
+): Promise<string> {
   let known: Outcome | undefined;
   const transition = async (next: Next | undefined, name: string) => {
     const outcome = known;
     known = undefined;
-    await DBOS.runStep(() => o.transition(userId, taskId, outcome, next), { name });
+    await DBOS.runStep(() => o.transition(userId, taskId, outcome, next), { name, ...RETRY });
   };
   for (const step of steps) {
     if (step.requiresApproval) {
@@ -72,7 +96,10 @@ async function taskWorkflow(userId: string, taskId: string): Promise<string> {
       });
       if (answer?.decision !== 'approve') {
         const why = answer ? 'rejected' : 'expired';
-        await DBOS.runStep(() => o.end(userId, taskId, 'cancelled', undefined, why, step.id), { name: 'cancel' });
+        await DBOS.runStep(() => o.end(userId, taskId, 'cancelled', undefined, why, step.id), {
+          name: 'cancel',
+          ...RETRY,
+        });
         return 'cancelled';
       }
     }
@@ -93,12 +120,15 @@ async function taskWorkflow(userId: string, taskId: string): Promise<string> {
     }
     if (!ok) {
       const last = known;
-      await DBOS.runStep(() => o.end(userId, taskId, 'failed', last, 'step failed', step.id), { name: 'fail' });
+      await DBOS.runStep(() => o.end(userId, taskId, 'failed', last, 'step failed', step.id), {
+        name: 'fail',
+        ...RETRY,
+      });
       return 'failed';
     }
   }
   const last = known;
-  await DBOS.runStep(() => o.end(userId, taskId, 'completed', last), { name: 'complete' });
+  await DBOS.runStep(() => o.end(userId, taskId, 'completed', last), { name: 'complete', ...RETRY });
   return 'completed';
 }
 
@@ -216,7 +246,10 @@ export class Orchestrator {
         },
         db,
       );
-      return steps.map((s) => ({ id: s.step_id, requiresApproval: s.requires_approval }));
+      return {
+        steps: steps.map((s) => ({ id: s.step_id, requiresApproval: s.requires_approval })),
+        settings: this.settings,
+      };
     });
   }
 
