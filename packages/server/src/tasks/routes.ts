@@ -206,7 +206,7 @@ export function taskRoutes(pool: pg.Pool, audit: AuditLog, hub: AgentHub, orches
           [taskId, stepId, auth.userId, Buffer.from(result, 'base64'), attempt],
         );
         if (stored.rowCount) await engine.deliverResult(taskId, stepId, attempt, ok, retryable, receivedAt);
-        else await repo.step(taskId, stepId).then(() => repo.task(auth.userId, taskId));
+        else await repo.task(auth.userId, taskId).then(() => repo.step(taskId, stepId));
         return { ok: true as const };
       },
     );
