@@ -73,11 +73,6 @@ export function writePluginsFile(path: string, file: PluginsFile): void {
   renameSync(temp, path);
 }
 
-/** What a plugin may ask of its host: keep refreshed credentials (an OAuth token), encrypted. */
-export interface PluginServices {
-  saveCredentials(credentials: Record<string, unknown>): Promise<void>;
-}
-
 export interface LoadedPlugin {
   name: string;
   enabled: boolean;
@@ -168,11 +163,6 @@ export class PluginHost {
     return [...this.#byAction.entries()]
       .filter(([name]) => this.permission(name) !== 'deny')
       .flatMap(([name, plugin]) => plugin.getAvailableActions().filter((a) => a.name === name));
-  }
-
-  /** Every action an enabled plugin offers, with its spec (MCP tools included). */
-  actionSpecs(): ActionSpec[] {
-    return this.availableActions();
   }
 
   /** The plugin that answers an action, if any is enabled. */

@@ -35,10 +35,6 @@ export class AgentHub {
     return Boolean(last);
   }
 
-  connected(userId: string): number {
-    return this.#sockets.get(userId)?.size ?? 0;
-  }
-
   closeAll(): void {
     for (const sockets of this.#sockets.values())
       for (const socket of sockets.keys()) socket.close(1001, 'server stopping');
