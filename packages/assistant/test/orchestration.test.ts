@@ -365,6 +365,12 @@ describe('orchestration', () => {
         (await laptop.tasks.list(200)).slice(0, 3).map(async (t) => (await laptop.tasks.show(t.id)).request.text),
       );
       assert.equal(planned.filter((text) => text === 'add eggs to my shopping list').length, 1);
+      // Revoking the second agent's device cuts its connection: the next step runs on the first.
+      const revoked = (await (stores.get('agent-2') as MemoryStateStore).load()).device?.deviceId ?? '';
+      await laptop.revokeDevice(revoked);
+      const later = await laptop.tasks.submit({ request: { text: 'after revoke' }, steps: [slow(9)] });
+      assert.equal((await until(later.id, ['completed', 'failed'])).status, 'completed');
+      assert.equal(ran('test.slow', later.id), 1);
     } finally {
       await other.stop();
     }

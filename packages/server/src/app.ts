@@ -131,12 +131,14 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies): Pro
     }),
   );
   await app.register(authRoutes(config, keys, deps.pool, audit));
-  await app.register(deviceRoutes(config, keys, deps.pool, audit));
+  const hub = new AgentHub();
+  await app.register(
+    deviceRoutes(config, keys, deps.pool, audit, (userId, deviceId) => hub.closeDevice(userId, deviceId)),
+  );
   await app.register(auditRoutes(deps.pool, audit, signer));
   await app.register(supportRoutes(config, deps.pool, audit));
   await app.register(notificationRoutes(notifier));
   for (const collection of collections) await app.register(vaultRoutes(deps.pool, collection));
-  const hub = new AgentHub();
   let orchestrator: Orchestrator | undefined;
   if (deps.orchestration) {
     orchestrator = new Orchestrator(deps.pool, audit, notifier, hub, config.orchestration, metrics);

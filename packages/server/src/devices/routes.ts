@@ -31,7 +31,14 @@ const notFound = () => new AuraError('AURA_NOT_FOUND', 'no such device or enroll
  * Devices and enrollment. The server never sees the account key: an enrolled device seals it
  * to the new device's public key, and the new device checks the approver's signature (M8).
  */
-export function deviceRoutes(config: ServerConfig, keys: ServerKeys, pool: pg.Pool, audit: AuditLog) {
+export function deviceRoutes(
+  config: ServerConfig,
+  keys: ServerKeys,
+  pool: pg.Pool,
+  audit: AuditLog,
+  /** Told when a device is revoked (its agent connection is closed). */
+  onRevoke: (userId: string, deviceId: string) => void = () => {},
+) {
   return async (fastify: FastifyInstance) => {
     const app = fastify.withTypeProvider<ZodTypeProvider>();
     const tags = ['devices'];
@@ -85,7 +92,16 @@ export function deviceRoutes(config: ServerConfig, keys: ServerKeys, pool: pg.Po
             },
             client,
           );
+          // Work addressed to its agent goes back to whichever agent asks next.
+          await client.query('UPDATE task_steps SET dispatched_to = NULL WHERE dispatched_to = $1', [
+            request.params.id,
+          ]);
+          await client.query(
+            `UPDATE agent_requests SET claimed_by = NULL WHERE claimed_by = $1 AND status = 'queued'`,
+            [request.params.id],
+          );
         });
+        onRevoke(userId, request.params.id);
         return { ok: true as const };
       },
     );

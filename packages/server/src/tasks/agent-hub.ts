@@ -35,6 +35,12 @@ export class AgentHub {
     return Boolean(last);
   }
 
+  /** A revoked device's agent is cut off at once, not at its next request. */
+  closeDevice(userId: string, deviceId: string): void {
+    for (const [socket, device] of this.#sockets.get(userId) ?? [])
+      if (device === deviceId) socket.close(4001, 'device revoked');
+  }
+
   closeAll(): void {
     for (const sockets of this.#sockets.values())
       for (const socket of sockets.keys()) socket.close(1001, 'server stopping');
