@@ -1,3 +1,4 @@
+import type { PlannedStep } from '@aura/client';
 import { ACTIONS, type ActionSpec, actionByName } from './actions.ts';
 import type { Personalisation, SlotCorrection } from './learning.ts';
 import { builtinIntentModel } from './nlu/builtin-model.ts';
@@ -51,14 +52,8 @@ export interface DecisionContext {
   provider?: IntentProvider;
 }
 
-export interface PlanStep {
-  id: string;
-  action: string;
-  params: Record<string, unknown>;
-  dependsOn: string[];
-  requiresApproval: boolean;
-  why: string;
-}
+/** A step of a plan: the same shape the client encrypts and submits as a task step. */
+export type PlanStep = PlannedStep;
 
 export interface Decision {
   text: string;

@@ -229,23 +229,37 @@ export class Orchestrator {
     this.notifier.publish(userId, { type: 'task', ...notice });
   }
 
+  /** One audit entry of a task's transition, in the transaction that makes it. */
+  #log(
+    db: pg.PoolClient,
+    userId: string,
+    targetId: string,
+    action: string,
+    result: 'success' | 'failure' | 'pending',
+    sensitive?: Record<string, unknown>,
+    actor: 'orchestrator' | 'agent' = 'orchestrator',
+  ) {
+    return this.audit.append(
+      userId,
+      {
+        eventType: 'task',
+        actorId: actor,
+        actorType: actor === 'agent' ? 'device' : 'system',
+        targetId,
+        action,
+        result,
+        ...(sensitive ? { sensitive } : {}),
+      },
+      db,
+    );
+  }
+
   // The steps below run inside DBOS steps: each is a transaction that logs, then changes state.
 
   async begin(userId: string, taskId: string) {
     return withTransaction(this.pool, async (db) => {
       const steps = await this.repo.steps(taskId, db);
-      await this.audit.append(
-        userId,
-        {
-          eventType: 'task',
-          actorId: 'orchestrator',
-          actorType: 'system',
-          targetId: taskId,
-          action: 'start',
-          result: 'success',
-        },
-        db,
-      );
+      await this.#log(db, userId, taskId, 'start', 'success');
       return {
         steps: steps.map((s) => ({ id: s.step_id, requiresApproval: s.requires_approval })),
         settings: this.settings,
@@ -262,18 +276,7 @@ export class Orchestrator {
         return undefined;
       }
       if ('ask' in next) {
-        await this.audit.append(
-          userId,
-          {
-            eventType: 'task',
-            actorId: 'orchestrator',
-            actorType: 'system',
-            targetId: `${taskId}/${next.ask}`,
-            action: 'approval_requested',
-            result: 'pending',
-          },
-          db,
-        );
+        await this.#log(db, userId, `${taskId}/${next.ask}`, 'approval_requested', 'pending');
         // A decision may already be there (sent before this step re-ran after a crash).
         await db.query(
           `UPDATE task_steps SET status = 'waiting_approval' WHERE task_id = $1 AND step_id = $2 AND approval_decision IS NULL`,
@@ -283,18 +286,7 @@ export class Orchestrator {
         return undefined;
       }
       const { stepId, attempt } = next.dispatch;
-      await this.audit.append(
-        userId,
-        {
-          eventType: 'task',
-          actorId: 'orchestrator',
-          actorType: 'system',
-          targetId: `${taskId}/${stepId}`,
-          action: 'dispatch',
-          result: 'pending',
-        },
-        db,
-      );
+      await this.#log(db, userId, `${taskId}/${stepId}`, 'dispatch', 'pending');
       // One agent gets each attempt; with none connected, the first to ask for pending work does.
       const { rows } = await db.query<StepRow>(
         `UPDATE task_steps SET status = 'dispatched', attempts = $3, dispatched_to = $4
@@ -329,17 +321,14 @@ export class Orchestrator {
   // them in plaintext anyway, and sealing costs an X25519 operation on every step's hot path.
   async #record(db: pg.PoolClient, userId: string, taskId: string, outcome: Outcome) {
     const name = outcomeName(outcome);
-    await this.audit.append(
-      userId,
-      {
-        eventType: 'task',
-        actorId: 'agent',
-        actorType: 'device',
-        targetId: `${taskId}/${outcome.stepId}`,
-        action: 'execute',
-        result: name === 'succeeded' ? 'success' : 'failure',
-      },
+    await this.#log(
       db,
+      userId,
+      `${taskId}/${outcome.stepId}`,
+      'execute',
+      name === 'succeeded' ? 'success' : 'failure',
+      undefined,
+      'agent',
     );
     // One statement: the task's own row is updated by whatever the transition does next.
     await db.query('UPDATE task_steps SET status = $3 WHERE task_id = $1 AND step_id = $2', [
@@ -369,18 +358,13 @@ export class Orchestrator {
         why && key
           ? sealTo(new Uint8Array(key), 'task-reason', new TextEncoder().encode(JSON.stringify({ why, stepId })))
           : undefined;
-      await this.audit.append(
-        userId,
-        {
-          eventType: 'task',
-          actorId: 'orchestrator',
-          actorType: 'system',
-          targetId: taskId,
-          action: status === 'completed' ? 'complete' : status === 'cancelled' ? 'cancel' : 'fail',
-          result: status === 'completed' ? 'success' : 'failure',
-          ...(why ? { sensitive: { why, stepId } } : {}),
-        },
+      await this.#log(
         db,
+        userId,
+        taskId,
+        status === 'completed' ? 'complete' : status === 'cancelled' ? 'cancel' : 'fail',
+        status === 'completed' ? 'success' : 'failure',
+        why ? { why, stepId } : undefined,
       );
       if (status === 'cancelled' && stepId) {
         await db.query(
