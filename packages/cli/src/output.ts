@@ -17,6 +17,9 @@ const exitFor: Partial<Record<ErrorCode, number>> = {
   AURA_CRYPTO_KDF_TOO_WEAK: EXIT.tampered,
   AURA_CRYPTO_SRP_BAD_PUBLIC_VALUE: EXIT.tampered,
   AURA_AUDIT_INTEGRITY: EXIT.tampered,
+  AURA_VAULT_INCONSISTENT: EXIT.tampered,
+  AURA_DEVICE_LIST_TAMPERED: EXIT.tampered,
+  AURA_KDF_PARAMS_TAMPERED: EXIT.tampered,
 };
 
 export class UsageError extends Error {}

@@ -115,6 +115,25 @@ export const errorCodes = {
     summary:
       'The server returned an older version of a record than this device has seen, or a version the record does not carry.',
   },
+  AURA_VAULT_INCONSISTENT: {
+    status: 409,
+    summary:
+      "The server's answer does not match the vault's signed history: a record is missing, extra, stale or altered, or a search hid one.",
+  },
+  AURA_DEVICE_LIST_TAMPERED: {
+    status: 409,
+    summary:
+      "The server's device list does not match the account's signed evidence: an inserted device, a replaced key, or a revocation undone.",
+  },
+  AURA_KDF_PARAMS_TAMPERED: {
+    status: 409,
+    summary:
+      'The key-derivation parameters the server sent are not the ones the account was set up with; nothing was derived or unwrapped with them.',
+  },
+  AURA_DEVICE_REQUIRED: {
+    status: 403,
+    summary: 'This change must be signed by an enrolled device, and this session has none.',
+  },
   AURA_ENROLLMENT_INVALID: {
     status: 400,
     summary:
