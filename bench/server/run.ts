@@ -6,6 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { indexTerms } from '../../packages/crypto/src/index.ts';
+import { AuditLog } from '../../packages/server/src/audit/log.ts';
+import { loadLogSigner } from '../../packages/server/src/audit/signer.ts';
 import { migrate } from '../../packages/server/src/db/migrate.ts';
 import { createPool } from '../../packages/server/src/db/pool.ts';
 import { VaultRepository } from '../../packages/server/src/vault/repository.ts';
@@ -72,12 +74,13 @@ const httpWrites = await throughput(seconds, 16, async () => {
 });
 const underLoad = rssOf(pid);
 
-const repo = new VaultRepository(pool, 'contexts');
+const audit = new AuditLog(pool, await loadLogSigner(pool, 'bench-log', 'bench.local/audit'));
+const repo = new VaultRepository(pool, 'contexts', audit);
 const records = bodies.map((b) => JSON.parse(b));
 let r = 0;
 const repoWrites = await throughput(seconds, 16, async () => {
   const { id: _id, ...fields } = records[r++ % records.length];
-  await repo.create(user.userId, randomUUID(), fields);
+  await repo.create({ userId: user.userId, deviceId: null }, randomUUID(), fields);
 });
 // Same shape: the plaintext row carries the words and prefixes themselves where Aura has tokens.
 const plainText = `${note} meeting john friday`;
@@ -159,7 +162,7 @@ for (const size of sizes) {
       [searchUser, [`w${w}`]],
     ),
   );
-  const searchRepo = new VaultRepository(pool, 'contexts');
+  const searchRepo = new VaultRepository(pool, 'contexts', audit);
   const aura = await time((w) => searchRepo.search(searchUser, [tokenOf(w).toString('base64')], 'all', 100));
   const http = await time(async (w) => {
     const res = await fetch(`${server.url}/api/v1/context/search`, {

@@ -176,16 +176,21 @@ async function devices(client: AuraClient, [verb, arg]: string[], flags: Flags) 
     case 'list': {
       const list = await client.listDevices();
       const mine = client.session?.deviceId;
-      if (flags.json) return printJson(list.map((d) => ({ ...d, current: d.id === mine })));
-      return printTable(
-        list.map((d) => ({
-          id: d.id,
-          name: `${d.name ?? ''}${d.id === mine ? ' (this device)' : ''}`,
-          fingerprint: d.fingerprint,
-          state: d.revokedAt ? `revoked ${d.revokedAt.slice(0, 10)}` : 'active',
-        })),
-        ['id', 'name', 'fingerprint', 'state'],
-      );
+      if (flags.json) printJson(list.map((d) => ({ ...d, current: d.id === mine })));
+      else
+        printTable(
+          list.map((d) => ({
+            id: d.id,
+            name: `${d.name ?? ''}${d.id === mine ? ' (this device)' : ''}`,
+            fingerprint: d.fingerprint,
+            state: d.revokedAt ? `revoked ${d.revokedAt.slice(0, 10)}` : 'active',
+            verified: d.verification === 'verified' ? 'yes' : `NO: ${d.verification.replace('_', ' ')}`,
+          })),
+          ['id', 'name', 'fingerprint', 'state', 'verified'],
+        );
+      // Shown first, then refused: the user sees which device the server tampered with.
+      await client.verifiedDevices();
+      return;
     }
     case 'enroll': {
       const ticket = await client.requestEnrollment(need(flags.email, '--email'), flags.name ?? 'aura cli');

@@ -15,6 +15,7 @@ const exitFor: Partial<Record<ErrorCode, number>> = {
   AURA_ROLLBACK_DETECTED: EXIT.tampered,
   AURA_SERVER_MISBEHAVED: EXIT.tampered,
   AURA_CRYPTO_KDF_TOO_WEAK: EXIT.tampered,
+  AURA_CRYPTO_KDF_TOO_COSTLY: EXIT.tampered,
   AURA_CRYPTO_SRP_BAD_PUBLIC_VALUE: EXIT.tampered,
   AURA_AUDIT_INTEGRITY: EXIT.tampered,
   AURA_VAULT_INCONSISTENT: EXIT.tampered,

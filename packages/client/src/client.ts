@@ -28,9 +28,28 @@ import {
 } from '@aura/crypto';
 import { AuraError } from '@aura/errors';
 import { AuditVerifier } from './audit.ts';
-import { approveEnrollment, type EnrollmentTicket, listDevices, requestEnrollment, revokeDevice } from './devices.ts';
+import {
+  approveEnrollment,
+  checkedDevices,
+  type EnrollmentTicket,
+  listDevices,
+  requestEnrollment,
+  revokeDevice,
+  signDeviceChange,
+  verifiedDevices,
+} from './devices.ts';
 import { bigIntToBytes, fromBase64, toBase64 } from './encoding.ts';
 import { Api } from './http.ts';
+import {
+  assertNotTampered,
+  explainBadProof,
+  explainUnwrapFailure,
+  type KdfPin,
+  type OfferedKdf,
+  pinOf,
+  readOfferedKdf,
+} from './kdf.ts';
+import { emptyLedger, Ledger } from './ledger.ts';
 import type { ClientState, DeviceState, SessionState, StateStore } from './state.ts';
 import { Support } from './support.ts';
 import { Tasks } from './tasks.ts';
@@ -47,8 +66,17 @@ export interface ClientOptions {
 
 interface SrpInit {
   challengeId: string;
-  kdf: { seed: string; params: KdfParams };
+  /** As the server sent it: readOfferedKdf() judges it before anything is derived. */
+  kdf: unknown;
   B: string;
+}
+
+interface SrpVerified {
+  M2: string;
+  userId: string;
+  deviceId: string | null;
+  accountKey: { wrapped: string; id: string };
+  tokens: { accessToken: string; refreshToken: string };
 }
 
 const LOCAL_CONTEXT = 'local-account-key';
@@ -113,7 +141,7 @@ export class AuraClient {
 
   async #derive(password: string, email: string, seed: Uint8Array, params: KdfParams): Promise<MasterKey> {
     this.#progress('Deriving your key with Argon2id (64 MiB, a moment)…');
-    // deriveMasterKey refuses parameters below the floor, whatever the server sent (M1).
+    // login() judged the server's parameters before this message; deriveMasterKey checks the floor again (M1).
     return deriveMasterKey(password, email, seed, params);
   }
 
@@ -125,6 +153,9 @@ export class AuraClient {
     const x = deriveSrpPrivateKey(master);
     const wrapped = wrapAccountKey(deriveKeyEncryptionKey(master), accountKey, { owner: email, params: master.params });
     wipe(master.bytes);
+    // This device names itself and signs its own addition: the first entry of the device list's history.
+    const newId = crypto.randomUUID();
+    const keys = { id: newId, signingPublicKey: device.signing.publicKey, sealingPublicKey: device.sealing.publicKey };
     const { deviceId } = await this.api.request<{ userId: string; deviceId: string }>(
       'POST',
       '/api/v1/auth/register',
@@ -137,6 +168,8 @@ export class AuraClient {
           name: deviceName,
           sealingPublicKey: device.sealing.publicKey,
           signingPublicKey: device.signing.publicKey,
+          id: newId,
+          change: signDeviceChange({ ...device, deviceId: newId }, 'add', keys),
         },
         auditPublicKey: toBase64(deriveAuditKeyPair(accountKey).publicKey),
       },
@@ -154,39 +187,61 @@ export class AuraClient {
     const device = await this.device();
     const identity = normalizeIdentifier(email);
     const init = await this.api.request<SrpInit>('POST', '/api/v1/auth/srp/init', { email }, { auth: false });
-    const seed = fromBase64(init.kdf.seed);
-    const master = await this.#derive(password, email, seed, init.kdf.params);
-    const x = deriveSrpPrivateKey(master);
+    // Judged before anything is derived: malformed, below the floor, above the ceiling, or
+    // changed under the seed this device last logged in with (src/kdf.ts; M1).
+    const offered = readOfferedKdf(init.kdf);
+    const pin = device.kdfPins?.[identity];
+    assertNotTampered(pin, offered);
+    const master = await this.#derive(password, email, offered.seed, offered.params);
+    const { verified, accountKey } = await this.#prove(identity, email, init, offered, pin, master).finally(() =>
+      wipe(master.bytes),
+    );
+    // Remembered only after a login that proved the password and opened the account key.
+    device.kdfPins = { ...device.kdfPins, [identity]: pinOf(offered) };
+    await this.#startSession(identity, verified.userId, verified.deviceId, accountKey, verified.tokens);
+  }
+
+  /** The SRP exchange and the unwrap, with failures explained by what this device remembers (src/kdf.ts). */
+  async #prove(
+    identity: string,
+    email: string,
+    init: SrpInit,
+    offered: OfferedKdf,
+    pin: KdfPin | undefined,
+    master: MasterKey,
+  ) {
+    const device = await this.device();
     const B = srpDecodePublic(group, fromBase64(init.B), 'B');
     const a = srpClientEphemeral(group);
-    const srp = srpClientSession(group, { identity, salt: seed, x, a, B });
+    const srp = srpClientSession(group, { identity, salt: offered.seed, x: deriveSrpPrivateKey(master), a, B });
     const deviceId = device.email === identity ? device.deviceId : undefined;
-    const verified = await this.api.request<{
-      M2: string;
-      userId: string;
-      deviceId: string | null;
-      accountKey: { wrapped: string; id: string };
-      tokens: { accessToken: string; refreshToken: string };
-    }>(
-      'POST',
-      '/api/v1/auth/srp/verify',
-      {
-        challengeId: init.challengeId,
-        A: toBase64(bigIntToBytes(a.public, group.byteLength)),
-        M1: toBase64(srp.M1),
-        ...(deviceId ? { deviceId } : {}),
-      },
-      { auth: false },
-    );
+    const verified = await this.api
+      .request<SrpVerified>(
+        'POST',
+        '/api/v1/auth/srp/verify',
+        {
+          challengeId: init.challengeId,
+          A: toBase64(bigIntToBytes(a.public, group.byteLength)),
+          M1: toBase64(srp.M1),
+          ...(deviceId ? { deviceId } : {}),
+        },
+        { auth: false },
+      )
+      .catch((error: unknown) => {
+        throw explainBadProof(error, pin, offered);
+      });
     srpClientVerifyServer(srp, fromBase64(verified.M2));
-    const accountKey = unwrapAccountKey(
-      deriveKeyEncryptionKey(master),
-      fromBase64(verified.accountKey.wrapped),
-      { owner: email, params: init.kdf.params },
-      fromBase64(verified.accountKey.id),
-    );
-    wipe(master.bytes);
-    await this.#startSession(identity, verified.userId, verified.deviceId, accountKey, verified.tokens);
+    try {
+      const accountKey = unwrapAccountKey(
+        deriveKeyEncryptionKey(master),
+        fromBase64(verified.accountKey.wrapped),
+        { owner: email, params: offered.params },
+        fromBase64(verified.accountKey.id),
+      );
+      return { verified, accountKey };
+    } catch (error) {
+      throw explainUnwrapFailure(error, pin, offered);
+    }
   }
 
   async #startSession(
@@ -217,6 +272,7 @@ export class AuraClient {
     this.api.tokens = { ...tokens };
     this.#accountKey = accountKey;
     this.#vault = undefined;
+    this.#ledger = undefined;
     await this.#save();
   }
 
@@ -278,9 +334,48 @@ export class AuraClient {
     return new Tasks(this.api, session.userId, this.accountKey(), device);
   }
 
+  #ledger: Ledger | undefined;
+
+  /** This device's verified copy of the account's signed history (vault and device changes). */
+  get ledger(): Ledger {
+    const session = this.#requireSession();
+    const device = this.#state.device;
+    if (!device) throw new AuraError('AURA_NOT_LOGGED_IN', 'this device has no keys; log in again');
+    if (!this.#ledger) {
+      device.auditPins ??= {};
+      device.ledgers ??= {};
+      const ledgers = device.ledgers;
+      this.#ledger = new Ledger(
+        this.api,
+        session.userId,
+        device.auditPins,
+        ledgers[session.userId] ?? emptyLedger(),
+        async (state) => {
+          ledgers[session.userId] = state;
+          await this.#save();
+        },
+        session.deviceId,
+      );
+    }
+    return this.#ledger;
+  }
+
   get vault(): Vault {
     const session = this.#requireSession();
-    this.#vault ??= new Vault(this.api, session.userId, this.accountKey(), session.seenVersions, () => this.#save());
+    const device = this.#state.device;
+    const signer =
+      device && session.deviceId
+        ? { deviceId: session.deviceId, secretKey: fromBase64(device.signing.secretKey) }
+        : null;
+    this.#vault ??= new Vault(
+      this.api,
+      session.userId,
+      this.accountKey(),
+      session.seenVersions,
+      () => this.#save(),
+      this.ledger,
+      signer,
+    );
     return this.#vault;
   }
 
@@ -291,6 +386,7 @@ export class AuraClient {
     if (this.#accountKey) wipe(this.#accountKey.bytes);
     this.#accountKey = undefined;
     this.#vault = undefined;
+    this.#ledger = undefined;
     await this.#save();
   }
 
@@ -328,16 +424,35 @@ export class AuraClient {
     };
     wipe(master.bytes);
     await this.api.request('PUT', '/api/v1/auth/password', body);
+    // The new seed and parameters, so this device checks the next login against them at once.
+    const device = await this.device();
+    device.kdfPins = { ...device.kdfPins, [session.email]: { seed: body.kdf.seed, params: DEFAULT_KDF_PARAMS } };
+    await this.#save();
   }
 
-  listDevices() {
-    this.#requireSession();
-    return listDevices(this.api);
+  /** Every device, each with what the signed history says of it (verification, problem). */
+  async listDevices() {
+    const session = this.#requireSession();
+    return (await checkedDevices(this.api, this.ledger, { userId: session.userId, accountKey: this.accountKey() }))
+      .devices;
   }
 
-  revokeDevice(id: string) {
-    this.#requireSession();
-    return revokeDevice(this.api, id);
+  /** The device list checked against the signed history; AURA_DEVICE_LIST_TAMPERED when it differs. */
+  verifiedDevices() {
+    const session = this.#requireSession();
+    return verifiedDevices(this.api, this.ledger, { userId: session.userId, accountKey: this.accountKey() });
+  }
+
+  /** Revokes a device with a revocation signed by this device, so every other device can check it. */
+  async revokeDevice(id: string) {
+    const session = this.#requireSession();
+    const device = this.#state.device;
+    if (!device || !session.deviceId) {
+      throw new AuraError('AURA_DEVICE_REQUIRED', 'revocations are signed by an enrolled device; use one that is');
+    }
+    const target = (await listDevices(this.api)).find((d) => d.id === id);
+    if (!target) throw new AuraError('AURA_NOT_FOUND', `no device ${id} in this account; see "aura device list"`);
+    return revokeDevice(this.api, id, signDeviceChange({ ...device, deviceId: session.deviceId }, 'revoke', target));
   }
 
   /** On a new device: ask to join the account; the ticket shows the code to compare and waits. */
@@ -353,6 +468,15 @@ export class AuraClient {
         result.accountKey,
         result.tokens,
       );
+      // The account's signed history must hold this device, with these keys, added by an active
+      // device: otherwise the server made the approval up (the enrollment code matched, M8).
+      const added = (await this.ledger.sync()).device(result.deviceId);
+      if (!added || added.signingPublicKey !== device.signing.publicKey || added.revoked !== null) {
+        throw new AuraError(
+          'AURA_ENROLLMENT_INVALID',
+          "this device is not in the account's signed history; the approval was not made by one of your devices",
+        );
+      }
     });
   }
 

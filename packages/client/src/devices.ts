@@ -1,15 +1,26 @@
 import {
   assertSignature,
+  deriveDeviceCertificateKey,
   keyFingerprint,
   openSealed,
   type SymmetricKey,
   sealTo,
   sign,
   symmetricKey,
+  verifyHmacSha256,
 } from '@aura/crypto';
 import { AuraError } from '@aura/errors';
+import {
+  canonicalJson,
+  type DeviceStatement,
+  deviceStatement,
+  LOG_SIZE_HEADER,
+  SIGNATURE_CONTEXT,
+  type SignedChange,
+} from '@aura/protocol';
 import { fromBase64, sha256, toBase64, utf8 } from './encoding.ts';
 import type { Api } from './http.ts';
+import type { Ledger } from './ledger.ts';
 import type { DeviceState } from './state.ts';
 
 export interface DeviceInfo {
@@ -23,13 +34,118 @@ export interface DeviceInfo {
   fingerprint: string;
 }
 
+/** What the signed history says of a listed device. */
+export type DeviceVerification = 'verified' | 'inserted' | 'key_replaced' | 'revocation_undone' | 'bad_certificate';
+
+export interface CheckedDevice extends DeviceInfo {
+  verification: DeviceVerification;
+  /** For anything but 'verified': what is wrong, in a sentence. */
+  problem?: string;
+}
+
 export async function listDevices(api: Api): Promise<DeviceInfo[]> {
   const { devices } = await api.request<{ devices: Omit<DeviceInfo, 'fingerprint'>[] }>('GET', '/api/v1/devices');
   return devices.map((d) => ({ ...d, fingerprint: keyFingerprint(fromBase64(d.signingPublicKey)) }));
 }
 
-export async function revokeDevice(api: Api, id: string): Promise<void> {
-  await api.request('DELETE', `/api/v1/devices/${encodeURIComponent(id)}`);
+/** A device statement signed by `signer` (this device): its addition of a device, or a revocation. */
+export function signDeviceChange(
+  signer: DeviceState & { deviceId: string },
+  op: DeviceStatement['op'],
+  target: { id: string; signingPublicKey: string; sealingPublicKey: string },
+): SignedChange {
+  const statement: DeviceStatement = {
+    kind: 'device',
+    op,
+    deviceId: target.id,
+    signingPublicKey: target.signingPublicKey,
+    sealingPublicKey: target.sealingPublicKey,
+    by: signer.deviceId,
+  };
+  const text = canonicalJson(statement);
+  return {
+    statement: text,
+    signature: toBase64(sign(fromBase64(signer.signing.secretKey), SIGNATURE_CONTEXT.device, utf8(text))),
+  };
+}
+
+/**
+ * The server's device list, each device checked against the signed history as of the same
+ * snapshot: in it with the same keys, revoked when a signed revocation says so, and its
+ * certificate (if any) made by the account. Devices the history has and the list hides are
+ * reported too.
+ */
+export async function checkedDevices(
+  api: Api,
+  ledger: Ledger,
+  account: { userId: string; accountKey: SymmetricKey },
+): Promise<{ devices: CheckedDevice[]; problems: string[] }> {
+  const notBefore = ledger.size;
+  const { body, headers } = await api.exchange<{ devices: Omit<DeviceInfo, 'fingerprint'>[] }>(
+    'GET',
+    '/api/v1/devices',
+  );
+  const sizeText = headers.get(LOG_SIZE_HEADER);
+  const asOf = Number(sizeText);
+  if (!sizeText || !Number.isSafeInteger(asOf) || asOf < 0) {
+    throw new AuraError('AURA_SERVER_MISBEHAVED', 'the server did not say which log entry its device list was read at');
+  }
+  const view = await ledger.sync({ asOf, notBefore });
+  const certificateKey = deriveDeviceCertificateKey(account.accountKey).bytes;
+  const problems: string[] = [];
+  const devices = body.devices.map((d): CheckedDevice => {
+    const info = { ...d, fingerprint: keyFingerprint(fromBase64(d.signingPublicKey)) };
+    const entry = view.device(d.id);
+    const label = `device ${d.id}${d.name ? ` ("${d.name}")` : ''}`;
+    const flag = (verification: DeviceVerification, problem: string): CheckedDevice => {
+      problems.push(problem);
+      return { ...info, verification, problem };
+    };
+    if (!entry) return flag('inserted', `${label} is not in your account's signed history: the server inserted it`);
+    if (entry.signingPublicKey !== d.signingPublicKey || entry.sealingPublicKey !== d.sealingPublicKey) {
+      return flag('key_replaced', `${label} has other keys than it was added with: the server replaced them`);
+    }
+    if (entry.revoked !== null && !d.revokedAt) {
+      return flag(
+        'revocation_undone',
+        `${label} was revoked (audit entry ${entry.revoked}), but the server lists it as active`,
+      );
+    }
+    const statement = deviceStatement({
+      userId: account.userId,
+      deviceId: d.id,
+      signingPublicKey: d.signingPublicKey,
+      sealingPublicKey: d.sealingPublicKey,
+    });
+    if (d.certificate && !verifyHmacSha256(certificateKey, statement, fromBase64(d.certificate))) {
+      return flag('bad_certificate', `${label} carries a certificate your account did not make`);
+    }
+    return { ...info, revokedAt: d.revokedAt ?? (entry.revoked !== null ? 'revoked' : null), verification: 'verified' };
+  });
+  const listed = new Set(body.devices.map((d) => d.id));
+  for (const [id, entry] of view.devices()) {
+    if (!listed.has(id)) {
+      problems.push(
+        `device ${id} is in your account's signed history${entry.revoked === null ? ' as active' : ''}, but the server does not list it`,
+      );
+    }
+  }
+  return { devices, problems };
+}
+
+/** The device list, refused whole when anything in it does not match the signed history. */
+export async function verifiedDevices(
+  api: Api,
+  ledger: Ledger,
+  account: { userId: string; accountKey: SymmetricKey },
+): Promise<CheckedDevice[]> {
+  const { devices, problems } = await checkedDevices(api, ledger, account);
+  if (problems.length > 0) throw new AuraError('AURA_DEVICE_LIST_TAMPERED', problems.join('; '));
+  return devices;
+}
+
+export async function revokeDevice(api: Api, id: string, change: SignedChange): Promise<void> {
+  await api.request('DELETE', `/api/v1/devices/${encodeURIComponent(id)}`, { change });
 }
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -203,9 +319,17 @@ export async function approveEnrollment(api: Api, device: DeviceState, accountKe
       'device-enrollment',
       approvalMessage(e.id, sealing, signing, accountKey.id),
     );
+    // The new device's id is the enrollment's: this device signs its addition to the account.
+    if (!device.deviceId) throw new AuraError('AURA_DEVICE_REQUIRED', 'only an enrolled device can approve another');
+    const change = signDeviceChange({ ...device, deviceId: device.deviceId }, 'add', {
+      id: e.id,
+      signingPublicKey: e.signingPublicKey,
+      sealingPublicKey: e.sealingPublicKey,
+    });
     await api.request('POST', `/api/v1/devices/enrollments/${e.id}/approve`, {
       sealedAccountKey: toBase64(sealedAccountKey),
       signature: toBase64(signature),
+      change,
     });
     return { enrollmentId: e.id, name: e.name, fingerprint: keyFingerprint(signing) };
   }

@@ -5,6 +5,12 @@ export interface Tokens {
   refreshToken: string;
 }
 
+const errorHeaders = new WeakMap<object, Headers>();
+
+/** The headers of the answer an error came from (the vault's log size rides on a 404 too). */
+export const headersOf = (error: unknown): Headers | undefined =>
+  typeof error === 'object' && error !== null ? errorHeaders.get(error) : undefined;
+
 /**
  * JSON over fetch with Aura's error shape. A 401 for an expired access token is answered by
  * one refresh and one retry; anything the server says is turned into an AuraError with the
@@ -17,18 +23,28 @@ export class Api {
   constructor(readonly baseUrl: string) {}
 
   async request<T>(method: string, path: string, body?: unknown, options: { auth?: boolean } = {}): Promise<T> {
+    return (await this.exchange<T>(method, path, body, options)).body;
+  }
+
+  /** Like request, with the answer's headers. */
+  async exchange<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    options: { auth?: boolean } = {},
+  ): Promise<{ body: T; headers: Headers }> {
     const auth = options.auth ?? true;
-    const first = await this.#send(method, path, body, auth);
-    if (first.status === 401 && auth && this.tokens) {
-      const error = await first
+    let response = await this.#send(method, path, body, auth);
+    if (response.status === 401 && auth && this.tokens) {
+      const error = await response
         .clone()
         .json()
         .catch(() => undefined);
       if (error?.error?.code === 'AURA_UNAUTHENTICATED' && (await this.#refresh())) {
-        return this.#parse<T>(await this.#send(method, path, body, auth));
+        response = await this.#send(method, path, body, auth);
       }
     }
-    return this.#parse<T>(first);
+    return { body: await this.#parse<T>(response), headers: response.headers };
   }
 
   async #send(method: string, path: string, body: unknown, auth: boolean): Promise<Response> {
@@ -71,6 +87,7 @@ export class Api {
     const message = (json as { error?: { message?: string } })?.error?.message ?? `HTTP ${response.status}`;
     if (code && code in errorCodes) {
       const error = new AuraError(code as ErrorCode, message);
+      errorHeaders.set(error, response.headers);
       const retryAfter = response.headers.get('retry-after');
       if (retryAfter) (error as AuraError & { retryAfter?: number }).retryAfter = Number(retryAfter);
       throw error;

@@ -11,6 +11,14 @@ export interface DeviceState {
   email?: string;
   /** Per account (user id): the audit log key first seen and the newest checkpoint verified. */
   auditPins?: Record<string, import('./audit.ts').AuditPin>;
+  /** Per account (user id): this device's verified copy of the signed history (ledger.ts). */
+  ledgers?: Record<string, import('./ledger.ts').LedgerState>;
+  /**
+   * Per account (normalized email): the KDF seed and parameters of this device's last
+   * successful login. Kept across logouts; a change of parameters under the same seed is
+   * refused as tampering (src/kdf.ts).
+   */
+  kdfPins?: Record<string, import('./kdf.ts').KdfPin>;
   sealing: { secretKey: string; publicKey: string };
   signing: { secretKey: string; publicKey: string };
 }

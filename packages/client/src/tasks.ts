@@ -324,7 +324,7 @@ export class Tasks {
    * approval is an approve decision, unexpired, signed over this task, this step and the hash of
    * these very bytes, by a device of the account that is certified and not revoked.
    */
-  async verifyDispatch(d: Dispatch, devices?: DeviceInfo[]): Promise<PlannedStep> {
+  async verifyDispatch(d: Dispatch, devices?: DeviceInfo[] | (() => Promise<DeviceInfo[]>)): Promise<PlannedStep> {
     const step = this.openStep(d);
     if (!step.requiresApproval) return step;
     const a = d.approval;
@@ -334,7 +334,11 @@ export class Tasks {
     if (!a) return refuse('it needs approval and has none');
     if (a.decision !== 'approve') return refuse('it was not approved');
     if (!(Date.parse(a.expiresAt) > Date.now())) return refuse('the approval has expired');
-    const list = devices ?? (await this.api.request<{ devices: DeviceInfo[] }>('GET', '/api/v1/devices')).devices;
+    // The caller passes the device list checked against the signed history (AuraClient.verifiedDevices).
+    const list =
+      typeof devices === 'function'
+        ? await devices()
+        : (devices ?? (await this.api.request<{ devices: DeviceInfo[] }>('GET', '/api/v1/devices')).devices);
     const device = list.find((x) => x.id === a.deviceId);
     if (!device) return refuse('the approving device is not in the account');
     if (device.revokedAt) return refuse('the approving device was revoked');

@@ -34,7 +34,11 @@ export async function hostileProxy(
       answer,
     );
     if (changed) answer = changed;
-    res.writeHead(answer.status, { 'content-type': 'application/json' });
+    // The log size a vault answer was read at travels as a header (a hostile server may lie in it too).
+    const forwarded: Record<string, string> = { 'content-type': 'application/json' };
+    const logSize = upstreamResponse.headers.get('aura-log-size');
+    if (logSize !== null) forwarded['aura-log-size'] = logSize;
+    res.writeHead(answer.status, forwarded);
     res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -45,6 +45,8 @@ export interface EnvelopeHeader {
   readonly algorithm: number;
   readonly padded: boolean;
   readonly keyId: Uint8Array;
+  /** The 24-byte XChaCha20 nonce, so no caller slices it out by offset. */
+  readonly nonce: Uint8Array;
 }
 
 /** Keys that may encrypt: data keys, key-encryption keys and grant keys. Never an account or index key (M11). */
@@ -153,6 +155,7 @@ export function readEnvelopeHeader(envelope: Uint8Array): EnvelopeHeader {
     algorithm,
     padded: ((envelope[2] ?? 0) & FLAG_PADDED) !== 0,
     keyId: envelope.slice(3, 3 + KEY_ID_BYTES),
+    nonce: envelope.slice(3 + KEY_ID_BYTES, ENVELOPE_HEADER_BYTES),
   };
 }
 

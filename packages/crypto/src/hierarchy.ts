@@ -73,9 +73,10 @@ export async function deriveMasterKey(
   seed: Uint8Array,
   params: KdfParams,
 ): Promise<MasterKey> {
+  // The parameters first: a refusal of the server's parameters must not hide behind another error (M1).
+  const checked = checkKdfParams(params);
   assertString(password, 'password');
   if (password.length === 0) throw new AuraError('AURA_INVALID_INPUT', 'password must not be empty');
-  const checked = checkKdfParams(params);
   const passwordBytes = utf8ToBytes(password.normalize('NFKC'));
   try {
     const bytes = await argon2idFloored(passwordBytes, deriveKdfSalt(identifier, seed), checked);

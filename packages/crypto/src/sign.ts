@@ -15,6 +15,8 @@ export type SignatureContext =
   | 'audit-checkpoint'
   | 'device-key-list'
   | 'device-enrollment'
+  | 'device-change'
+  | 'vault-change'
   | 'support-grant'
   | 'support-agent-key'
   | (string & { readonly __customContext?: never });
@@ -40,17 +42,12 @@ function signedBytes(context: string, message: Uint8Array): Uint8Array {
 
 export function sign(secretKey: Uint8Array, context: SignatureContext, message: Uint8Array): Uint8Array {
   assertBytes(secretKey, 'Ed25519 secret key', 32);
-  return ed25519.sign(signedBytes(context, message), secretKey);
+  return platform.ed25519Sign(secretKey, signedBytes(context, message));
 }
 
 /** Plain RFC 8032 verification, strict encodings. For vectors; Aura code uses verifySignature. */
 export function ed25519VerifyRaw(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-  if (publicKey.length !== 32 || signature.length !== 64) return false;
-  try {
-    return ed25519.verify(signature, message, publicKey, { zip215: false });
-  } catch {
-    return false;
-  }
+  return platform.ed25519Verify(publicKey, message, signature);
 }
 
 export function verifySignature(

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { Frontier } from '../src/merkle/frontier.ts';
 import { consistencyProof, inclusionProof, leafHash, memoryTree, rangeHash } from '../src/merkle/tree.ts';
 import { verifyConsistency, verifyInclusion } from '../src/merkle/verify.ts';
 import { readSharedJson, sharedDataDir } from './shared-data.ts';
@@ -103,6 +104,52 @@ describe('Merkle tree (RFC 6962 / 9162)', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('Frontier: the right edge of a tree, extended leaf by leaf', () => {
+  it('published vectors: the root after each of the 8 leaves (and of none) is the RFC 6962 root', () => {
+    const file = readSharedJson('vectors/merkle/rfc6962-vectors.json') as MerkleVectorFile;
+    const hex = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
+    const frontier = new Frontier();
+    const roots = file.treeVectors.rootsByTreeSize;
+    assert.equal(Buffer.from(frontier.root()).toString('hex'), roots['0']);
+    file.treeVectors.leafHashes.forEach((leaf, i) => {
+      frontier.append(hex(leaf));
+      assert.equal(Buffer.from(frontier.root()).toString('hex'), roots[String(i + 1)], `root of size ${i + 1}`);
+    });
+    assert.equal(Object.keys(roots).length, file.treeVectors.leafHashes.length + 1);
+  });
+
+  it('property: the root equals the tree hash at every size; resuming from stored nodes changes nothing', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.uint8Array({ minLength: 0, maxLength: 8 }), { maxLength: 70 }),
+        fc.nat(),
+        (leaves, cut) => {
+          const hashes = leaves.map(leafHash);
+          const tree = memoryTree(hashes);
+          const frontier = new Frontier();
+          const at = hashes.length === 0 ? 0 : cut % (hashes.length + 1);
+          hashes.forEach((h, i) => {
+            if (i === at) {
+              const resumed = new Frontier(frontier.size, frontier.nodes);
+              assert.deepEqual(resumed.root(), frontier.root());
+            }
+            frontier.append(h);
+            assert.deepEqual(frontier.root(), rangeHash(tree, 0, i + 1));
+          });
+          assert.equal(frontier.size, hashes.length);
+        },
+      ),
+    );
+  });
+
+  it('refuses a stored edge of the wrong shape', () => {
+    assert.throws(() => new Frontier(3, [new Uint8Array(32)]), RangeError);
+    assert.throws(() => new Frontier(1, [new Uint8Array(31)]), RangeError);
+    assert.throws(() => new Frontier(-1, []), RangeError);
+    assert.throws(() => new Frontier().append(new Uint8Array(31)), RangeError);
   });
 });
 

@@ -104,7 +104,7 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies): Pro
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
 
-  const metrics = registerMetrics(app);
+  const metrics = registerMetrics(app, { token: config.metricsToken });
   const keys = await loadServerKeys(deps.pool);
   registerAuthentication(app, config, keys, deps.pool);
 
@@ -138,7 +138,7 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies): Pro
   await app.register(auditRoutes(deps.pool, audit, signer));
   await app.register(supportRoutes(config, deps.pool, audit));
   await app.register(notificationRoutes(notifier));
-  for (const collection of collections) await app.register(vaultRoutes(deps.pool, collection));
+  for (const collection of collections) await app.register(vaultRoutes(deps.pool, collection, audit));
   let orchestrator: Orchestrator | undefined;
   if (deps.orchestration) {
     orchestrator = new Orchestrator(deps.pool, audit, notifier, hub, config.orchestration, metrics);

@@ -27,6 +27,8 @@ export interface ServerConfig {
   auditOrigin: string;
   /** Base64 Ed25519 public key of the operator who signs support agents' keys (M8). */
   supportOperatorKey: string | undefined;
+  /** When set, GET /metrics answers only `Authorization: Bearer <this token>`. */
+  metricsToken: string | undefined;
   /** The durable workflows (DBOS) that run tasks. */
   orchestration: {
     /** Stable per server process: in DBOS 5 a process recovers only its own executor's workflows. */
@@ -47,6 +49,16 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0
     throw new AuraError('AURA_INVALID_INPUT', `${name} must be an integer >= ${min}, got "${raw}"`);
   }
   return value;
+}
+
+/** An optional secret: unset or empty is off; when set, it must be long enough not to be guessed. */
+function secret(env: NodeJS.ProcessEnv, name: string, minLength: number): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < minLength || /\s/.test(raw)) {
+    throw new AuraError('AURA_INVALID_INPUT', `${name} must be at least ${minLength} characters, without spaces`);
+  }
+  return raw;
 }
 
 const list = (raw: string | undefined, fallback: string[]) =>
@@ -82,6 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     auditLogName: env.AURA_AUDIT_LOG_NAME ?? 'aura-audit-log',
     auditOrigin: env.AURA_AUDIT_ORIGIN ?? 'aura.local/audit',
     supportOperatorKey: env.AURA_SUPPORT_OPERATOR_KEY || undefined,
+    metricsToken: secret(env, 'AURA_METRICS_TOKEN', 16),
     orchestration: {
       executorId: env.AURA_EXECUTOR_ID || 'aura-local',
       approvalTimeoutSeconds: integer(env, 'AURA_APPROVAL_TIMEOUT_SECONDS', 24 * 3600, 1),

@@ -26,18 +26,18 @@ it("isolation: user B cannot read, list, search, update or delete user A's recor
       inject({ method, url, headers: b.auth, ...(payload ? { payload } : {}) });
 
     assert.equal((await asB('GET', `${base}/${record.id}`)).statusCode, 404);
-    const { id: _id, ...fields } = b.record(collection, 'overwrite', {}, record.id);
+    const { id: _id, ...fields } = b.record(collection, 'overwrite', {}, record.id, 2);
     assert.equal((await asB('PUT', `${base}/${record.id}`, { ...fields, version: 1 })).statusCode, 404);
-    assert.equal((await asB('DELETE', `${base}/${record.id}`)).statusCode, 404);
+    assert.equal((await asB('DELETE', `${base}/${record.id}`, b.deletion(collection, record.id, 1))).statusCode, 404);
     assert.deepEqual((await asB('GET', `${base}?includeExpired=true`)).json().records, []);
     // Even with A's exact tokens, B's search sees only B's rows.
     const search = await asB('POST', `${base}/search`, { tokens: record.searchTokens.slice(0, 3), mode: 'any' });
     assert.deepEqual(search.json().records, []);
     const learn = await asB('POST', `${base}/learn`, {
       record: b.record(collection, 'x'),
-      matchTokens: record.searchTokens,
+      replace: { id: record.id, ...b.deletion(collection, record.id, 1) },
     });
-    assert.equal(learn.json().status, 'stored', "B's learn cannot replace A's record");
+    assert.equal(learn.statusCode, 404, "B's learn cannot replace A's record");
     assert.equal((await asB('POST', `${base}/purge-expired`)).json().purged, 0);
 
     // A's record is untouched.

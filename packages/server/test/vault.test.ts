@@ -35,7 +35,7 @@ for (const [collection, base] of [
       assert.equal(alice.open(collection, got.json()), 'Lunch with John on Friday');
 
       // The new envelope is sealed for this record's slot, as a client must.
-      const { id: _sameId, ...fields } = alice.record(collection, 'Lunch with John moved to Saturday', {}, body.id);
+      const { id: _sameId, ...fields } = alice.record(collection, 'Lunch with John moved to Saturday', {}, body.id, 2);
       const updated = await api('PUT', `${base}/${body.id}`, { ...fields, version: 1 });
       assert.equal(updated.statusCode, 200, updated.body);
       assert.equal(updated.json().version, 2);
@@ -46,9 +46,30 @@ for (const [collection, base] of [
       const duplicate = await api('POST', base, body);
       assert.equal(duplicate.json().error.code, 'AURA_CONFLICT');
 
-      assert.equal((await api('DELETE', `${base}/${body.id}`)).statusCode, 204);
+      const stale_delete = await api('DELETE', `${base}/${body.id}`, alice.deletion(collection, body.id, 1));
+      assert.equal(stale_delete.json().error.code, 'AURA_CONFLICT', 'a delete applies only to the version it names');
+      assert.equal((await api('DELETE', `${base}/${body.id}`, alice.deletion(collection, body.id, 2))).statusCode, 204);
       assert.equal((await api('GET', `${base}/${body.id}`)).statusCode, 404);
-      assert.equal((await api('DELETE', `${base}/${body.id}`)).statusCode, 404);
+      assert.equal((await api('DELETE', `${base}/${body.id}`, alice.deletion(collection, body.id, 2))).statusCode, 404);
+    });
+
+    it('refuses a write without a signed change, or whose change does not match it, storing nothing', async () => {
+      const { change, ...unsigned } = alice.record(collection, 'Unsigned note');
+      const missing = await api('POST', base, unsigned);
+      assert.equal(missing.statusCode, 400);
+      assert.equal(missing.json().error.code, 'AURA_INVALID_INPUT');
+      const other = alice.record(collection, 'Another note');
+      const mismatched = await api('POST', base, { ...unsigned, change: other.change });
+      assert.equal(mismatched.json().error.code, 'AURA_INVALID_INPUT');
+      assert.match(mismatched.json().error.message, /change: statement\.recordId does not match/);
+      const forged = await api('POST', base, {
+        ...unsigned,
+        change: { ...change, signature: Buffer.alloc(64, 1).toString('base64') },
+      });
+      assert.equal(forged.json().error.code, 'AURA_INVALID_INPUT');
+      for (const id of [unsigned.id]) assert.equal((await api('GET', `${base}/${id}`)).statusCode, 404);
+      const undeletable = await api('DELETE', `${base}/${other.id}`);
+      assert.equal(undeletable.statusCode, 400, 'a delete without a signed change is refused');
     });
 
     it('searches by blind-index tokens, all-of and any-of, and by prefix', async () => {
@@ -70,13 +91,13 @@ for (const [collection, base] of [
       assert.deepEqual(await search('nobody', 'all'), []);
     });
 
-    it('learn stores a new record, then replaces the one whose tokens match', async () => {
+    it('learn stores a new record, then replaces the one the client names, with its signed deletion', async () => {
       const first = alice.record(collection, 'Preference: meetings are 30 minutes');
-      const match = alice.searchTokens(collection, 'preference meetings');
-      const stored = await api('POST', `${base}/learn`, { record: first, matchTokens: match });
+      const stored = await api('POST', `${base}/learn`, { record: first });
       assert.deepEqual(stored.json(), { status: 'stored', id: first.id, replacedId: null, version: 1 });
       const second = alice.record(collection, 'Preference: meetings are 45 minutes');
-      const replaced = await api('POST', `${base}/learn`, { record: second, matchTokens: match });
+      const replace = { id: first.id, ...alice.deletion(collection, first.id, 1) };
+      const replaced = await api('POST', `${base}/learn`, { record: second, replace });
       assert.deepEqual(replaced.json(), { status: 'replaced', id: second.id, replacedId: first.id, version: 1 });
       assert.equal((await api('GET', `${base}/${first.id}`)).statusCode, 404);
       assert.equal(

@@ -23,7 +23,8 @@ it('zero knowledge: after storing known plaintext, the database, logs and metric
     ['relationships', '/api/v1/relationships', `${person} colleague ${marker}@example.org`],
     ['learning-events', '/api/v1/learning-events', `corrected intent for ${marker}`],
   ] as const) {
-    const res = await inject({ method: 'POST', url: base, headers: user.auth, payload: user.record(collection, text) });
+    const stored = user.record(collection, text);
+    const res = await inject({ method: 'POST', url: base, headers: user.auth, payload: stored });
     assert.equal(res.statusCode, 201, res.body);
     const learn = await inject({
       method: 'POST',
@@ -31,7 +32,7 @@ it('zero knowledge: after storing known plaintext, the database, logs and metric
       headers: user.auth,
       payload: {
         record: user.record(collection, `${text} (learned)`),
-        matchTokens: user.searchTokens(collection, marker),
+        replace: { id: stored.id, ...user.deletion(collection, stored.id, 1) },
       },
     });
     assert.equal(learn.statusCode, 200, learn.body);

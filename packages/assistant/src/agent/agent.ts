@@ -200,7 +200,7 @@ export class Agent {
     let outcome: StepOutcome;
     let started = false;
     try {
-      const step = await tasks.verifyDispatch(d);
+      const step = await tasks.verifyDispatch(d, () => this.options.client.verifiedDevices());
       // An action that changes something runs unapproved only where this agent's own
       // plugins.yaml allows it, whatever the plan (made on another device) says.
       if (!step.requiresApproval && this.options.host.needsApproval(step.action))

@@ -9,6 +9,7 @@ export {
   formatSignedNote,
   verifyCheckpoint,
 } from './checkpoint.ts';
+export { Frontier } from './frontier.ts';
 export {
   consistencyProof,
   emptyRoot,

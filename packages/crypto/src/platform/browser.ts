@@ -1,4 +1,11 @@
-import { portableModPow, portableRandomBytes, portableXchachaOpen, portableXchachaSeal } from './portable.ts';
+import {
+  portableEd25519Sign,
+  portableEd25519Verify,
+  portableModPow,
+  portableRandomBytes,
+  portableXchachaOpen,
+  portableXchachaSeal,
+} from './portable.ts';
 import type { Platform } from './types.ts';
 
 export const platform: Platform = {
@@ -7,4 +14,6 @@ export const platform: Platform = {
   xchachaSeal: portableXchachaSeal,
   xchachaOpen: portableXchachaOpen,
   modPow: portableModPow,
+  ed25519Sign: portableEd25519Sign,
+  ed25519Verify: portableEd25519Verify,
 };

@@ -1,4 +1,5 @@
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { ed25519 } from '@noble/curves/ed25519.js';
 import { randomBytes } from '@noble/hashes/utils.js';
 
 /** The pure-JavaScript paths, used by the browser and as the reference in Node's tests. */
@@ -43,3 +44,16 @@ export function portableModPow(base: bigint, exponent: bigint, modulus: bigint):
 }
 
 export const portableRandomBytes = (length: number): Uint8Array => randomBytes(length);
+
+export function portableEd25519Sign(secretKey: Uint8Array, message: Uint8Array): Uint8Array {
+  return ed25519.sign(message, secretKey);
+}
+
+export function portableEd25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  if (publicKey.length !== 32 || signature.length !== 64) return false;
+  try {
+    return ed25519.verify(signature, message, publicKey, { zip215: false });
+  } catch {
+    return false;
+  }
+}

@@ -18,6 +18,8 @@ export interface AuditEntry {
   /** Sensitive details (address, reasons, categories) sealed to the user's audit key, base64. */
   sealedMetadata: string | null;
   previousHash: string;
+  /** A change signed by one of the user's devices (vault writes, device additions and revocations). */
+  signed?: { statement: string; signature: string };
 }
 
 /** JSON with sorted keys and no whitespace: one byte string per value, on every platform. */
@@ -54,6 +56,7 @@ export const AuditEntryOut = z.strictObject({
     result: z.string(),
     sealedMetadata: z.string().nullable(),
     previousHash: z.string(),
+    signed: z.strictObject({ statement: z.string(), signature: z.string() }).optional(),
   }),
   inclusionProof: z.array(z.string()),
 });

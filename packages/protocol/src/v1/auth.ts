@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { base64Bytes } from './bytes.ts';
+import { SignedChange } from './changes.ts';
 
 /** The form in which an email identifies an account: NFKC, trimmed, lower-case (as @aura/crypto's normalizeIdentifier). */
 export const normalizeEmail = (email: string): string => email.normalize('NFKC').trim().toLowerCase();
@@ -27,10 +28,30 @@ export const KdfDescriptor = z.strictObject({
   params: KdfParams,
 });
 
+/**
+ * Argon2id parameters as the server relays what it stores: well-formed, not judged. A row
+ * below the floor must reach the client, which refuses it with its own code (M1); were this
+ * schema strict, the server's own answer would fail it and the login would end in a 5xx.
+ */
+export const RelayedKdfParams = z.strictObject({
+  algorithm: z.string().min(1).max(32),
+  t: z.int(),
+  m: z.int(),
+  p: z.int(),
+});
+
+export const RelayedKdfDescriptor = z.strictObject({
+  seed: base64Bytes({ exact: 16 }),
+  params: RelayedKdfParams,
+});
+
 export const DevicePublicKeys = z.strictObject({
   name: z.string().min(1).max(100).optional(),
   sealingPublicKey: base64Bytes({ exact: 32 }),
   signingPublicKey: base64Bytes({ exact: 32 }),
+  /** Chosen by the registering device, so that its self-signed "device add" can name it. */
+  id: z.uuid(),
+  change: SignedChange,
 });
 
 export const RegisterRequest = z.strictObject({
@@ -55,7 +76,7 @@ export const SrpInitRequest = z.strictObject({ email: Email });
 
 export const SrpInitResponse = z.strictObject({
   challengeId: z.uuid(),
-  kdf: KdfDescriptor,
+  kdf: RelayedKdfDescriptor,
   B: base64Bytes({ min: 1, max: 256 }),
 });
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Email } from './auth.ts';
 import { base64Bytes } from './bytes.ts';
+import { SignedChange } from './changes.ts';
 
 export const Device = z.strictObject({
   id: z.uuid(),
@@ -42,7 +43,12 @@ export const EnrollmentApproval = z.strictObject({
   sealedAccountKey: base64Bytes({ min: 60, max: 512 }),
   /** Ed25519 signature of the approving device over the enrollment (context "device-enrollment"). */
   signature: base64Bytes({ exact: 64 }),
+  /** The approver's signed "device add" (the new device's id is the enrollment's id). */
+  change: SignedChange,
 });
+
+/** A revocation signed by an active device of the account, so every client can check it. */
+export const DeviceRevocation = z.strictObject({ change: SignedChange });
 
 export const EnrollmentClaim = z.strictObject({ claimSecret: base64Bytes({ exact: 32 }) });
 

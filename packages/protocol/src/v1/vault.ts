@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { base64Bytes } from './bytes.ts';
+import { SignedChange } from './changes.ts';
 
 /** One collection of encrypted records. The server sees only these fields, all opaque. */
 export const collections = ['contexts', 'relationships', 'learning-events'] as const;
@@ -19,12 +20,24 @@ export const RecordInput = z.strictObject({
   checksum: base64Bytes({ exact: 32 }),
   nonce: base64Bytes({ exact: 24 }),
   expiresAt: z.iso.datetime({ offset: true }).optional(),
+  /** The device-signed statement of this write (docs/decisions/0008-signed-history.md). */
+  change: SignedChange,
 });
 
+export const DeleteRequest = z.strictObject({
+  /** The version being deleted: a delete applies only to the version the client read. */
+  version: z.int().min(1),
+  change: SignedChange,
+});
+
+/**
+ * The spec's learn/merge: store a record and, in the same transaction, delete the one it
+ * replaces. The client chooses that record (from its own verified search) and signs its deletion:
+ * a server that picked it by tokens would delete without a signature.
+ */
 export const LearnRequest = z.strictObject({
   record: RecordInput,
-  /** The record that holds all of these tokens is replaced by this one (the spec's learn/merge). */
-  matchTokens: z.array(SearchToken).max(100).optional(),
+  replace: z.strictObject({ id: z.uuid(), version: z.int().min(1), change: SignedChange }).optional(),
 });
 
 export const RecordUpdate = RecordInput.omit({ id: true }).extend({

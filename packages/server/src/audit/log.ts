@@ -29,6 +29,8 @@ export interface AuditEvent {
   sensitive?: Record<string, unknown>;
   /** Already sealed by the client. */
   sealedMetadata?: string;
+  /** A change signed by a device of the user, checked before it gets here (history/signed-change.ts). */
+  signed?: { statement: string; signature: string };
 }
 
 export interface Receipt {
@@ -123,6 +125,7 @@ export class AuditLog {
       result: event.result,
       sealedMetadata,
       previousHash: head.last_entry_hash ? head.last_entry_hash.toString('hex') : '',
+      ...(event.signed ? { signed: { statement: event.signed.statement, signature: event.signed.signature } } : {}),
     };
     const leafInput = Buffer.from(canonicalJson(entry));
     const entryHash = createHash('sha256').update(leafInput).digest();
@@ -221,6 +224,28 @@ export class AuditLog {
   /** The inclusion proof of entry `index` in the tree of `size` entries. */
   async inclusion(userId: string, index: number, size: number): Promise<string[]> {
     return (await withNodes(this.pool, userId, (node) => inclusionProof(node, index, size))).map(b64);
+  }
+
+  /**
+   * The raw leaves from `start` up to the newest checkpoint, with that checkpoint: what a client
+   * needs to extend its own copy of the tree and replay the signed changes (client/ledger.ts).
+   */
+  async leaves(userId: string, start: number, limit: number) {
+    const latest = await this.checkpoint(userId).catch((error) => {
+      if (start === 0) return null;
+      throw error;
+    });
+    if (!latest) return null;
+    if (start > latest.size) throw new AuraError('AURA_INVALID_INPUT', `start must be at most ${latest.size}`);
+    const { rows } = await this.pool.query<{ idx: string; leaf_input: Buffer }>(
+      'SELECT idx, leaf_input FROM audit_entries WHERE user_id = $1 AND idx >= $2 AND idx < $3 ORDER BY idx LIMIT $4',
+      [userId, start, latest.size, limit],
+    );
+    return {
+      checkpoint: latest.note,
+      treeSize: latest.size,
+      leaves: rows.map((r) => ({ index: Number(r.idx), leafInput: r.leaf_input.toString('base64') })),
+    };
   }
 
   async entries(userId: string, start: number, limit: number, treeSize?: number) {

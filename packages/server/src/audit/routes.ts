@@ -11,6 +11,8 @@ import {
   ConsistencyQuery,
   canonicalJson,
   IntegrityReport,
+  LogLeaves,
+  LogLeavesQuery,
 } from '@aura/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -69,6 +71,16 @@ export function auditRoutes(pool: pg.Pool, log: AuditLog, signer: LogSigner) {
       },
       async (request) =>
         log.entries(authOf(request).userId, request.query.start, request.query.limit, request.query.treeSize),
+    );
+
+    app.get(
+      '/api/v1/audit/leaves',
+      { preHandler: app.requireAuth, schema: { tags, querystring: LogLeavesQuery, response: { 200: LogLeaves } } },
+      async (request) => {
+        const page = await log.leaves(authOf(request).userId, request.query.start, request.query.limit);
+        // An account without entries yet: an empty page the client can check (nothing to extend).
+        return page ?? { checkpoint: '', treeSize: 0, leaves: [] };
+      },
     );
 
     // Events only a client sees (a key rotation), appended like any other.

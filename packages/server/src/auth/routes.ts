@@ -21,6 +21,7 @@ import { z } from 'zod';
 import type { AuditLog } from '../audit/log.ts';
 import type { ServerConfig } from '../config.ts';
 import { withTransaction } from '../db/transaction.ts';
+import { checkDeviceChange } from '../history/signed-change.ts';
 import { LoginAttempts } from './attempts.ts';
 import { authOf } from './authenticate.ts';
 import type { ServerKeys } from './server-keys.ts';
@@ -42,7 +43,20 @@ export function authRoutes(config: ServerConfig, keys: ServerKeys, pool: pg.Pool
       async (request, reply) => {
         const body = request.body;
         const userId = randomUUID();
-        const deviceId = randomUUID();
+        const deviceId = body.device.id;
+        // The first device adds itself: its self-signed statement opens the device list's history.
+        const deviceChange = body.device.change;
+        checkDeviceChange(
+          deviceChange,
+          {
+            op: 'add',
+            deviceId,
+            signingPublicKey: body.device.signingPublicKey,
+            sealingPublicKey: body.device.sealingPublicKey,
+            by: deviceId,
+          },
+          b64(body.device.signingPublicKey),
+        );
         await withTransaction(pool, async (client) => {
           const inserted = await client.query(
             `INSERT INTO users (id, email, kdf_seed, kdf_params, srp_verifier, wrapped_account_key, account_key_id, audit_public_key)
@@ -61,8 +75,9 @@ export function authRoutes(config: ServerConfig, keys: ServerKeys, pool: pg.Pool
           if (inserted.rowCount === 0) {
             throw new AuraError('AURA_ACCOUNT_EXISTS', 'an account with this email already exists; log in instead');
           }
-          await client.query(
-            'INSERT INTO devices (id, user_id, name, sealing_public_key, signing_public_key) VALUES ($1, $2, $3, $4, $5)',
+          const device = await client.query(
+            `INSERT INTO devices (id, user_id, name, sealing_public_key, signing_public_key) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (id) DO NOTHING`,
             [
               deviceId,
               userId,
@@ -71,6 +86,9 @@ export function authRoutes(config: ServerConfig, keys: ServerKeys, pool: pg.Pool
               b64(body.device.signingPublicKey),
             ],
           );
+          if (device.rowCount === 0) {
+            throw new AuraError('AURA_CONFLICT', 'that device id is taken; register again with a new one');
+          }
           await audit.append(
             userId,
             {
@@ -81,6 +99,19 @@ export function authRoutes(config: ServerConfig, keys: ServerKeys, pool: pg.Pool
               action: 'register',
               result: 'success',
               sensitive: { address: request.ip },
+            },
+            client,
+          );
+          await audit.append(
+            userId,
+            {
+              eventType: 'device',
+              actorId: deviceId,
+              actorType: 'device',
+              targetId: deviceId,
+              action: 'add',
+              result: 'success',
+              signed: deviceChange,
             },
             client,
           );
@@ -95,7 +126,12 @@ export function authRoutes(config: ServerConfig, keys: ServerKeys, pool: pg.Pool
       async (request) => {
         const email = normalizeEmail(request.body.email);
         attempts.check([`account:${email}`, `address:${request.ip}`]);
-        return startLogin(pool, keys.loginSecret, email);
+        return startLogin(pool, keys.loginSecret, email, (userId) =>
+          request.log.warn(
+            { userId },
+            'users.kdf_params or kdf_seed of this account is not well-formed; answering with parameters every client refuses',
+          ),
+        );
       },
     );
 

@@ -71,7 +71,7 @@ export async function refreshSession(
       session_proof: string;
       revoked_at: Date | null;
       kdf_seed: Buffer;
-      kdf_params: KdfDescriptor['params'];
+      kdf_params: unknown;
     }>(
       `SELECT rt.session_id, rt.used_at, rt.expires_at, s.user_id, s.device_id, s.session_proof, s.revoked_at,
               u.kdf_seed, u.kdf_params

@@ -7,7 +7,7 @@ import {
 } from '@aura/crypto/srp';
 import { AuraError } from '@aura/errors';
 import type pg from 'pg';
-import type { KdfDescriptor } from './tokens.ts';
+import { relayKdf } from './kdf.ts';
 
 const CHALLENGE_SECONDS = 120;
 const DEFAULT_PARAMS = { algorithm: 'argon2id', t: 3, m: 65536, p: 1 } as const;
@@ -19,7 +19,8 @@ export interface UserRow {
   id: string;
   email: string;
   kdf_seed: Buffer;
-  kdf_params: KdfDescriptor['params'];
+  /** Whatever JSON the column holds: relayKdf() makes it safe to answer with. */
+  kdf_params: unknown;
   srp_verifier: Buffer;
   wrapped_account_key: Buffer;
   account_key_id: Buffer;
@@ -37,12 +38,24 @@ function fakeAccount(secret: Buffer, email: string) {
   return { seed, params: DEFAULT_PARAMS, verifier: toBig(wide) % group.N };
 }
 
-export async function startLogin(pool: pg.Pool, secret: Buffer, email: string) {
+/**
+ * The challenge: the account's KDF seed and parameters as stored (the client judges them, M1)
+ * and a fresh B. `onUnusableKdf` is told when a known account's row is not even well-formed.
+ */
+export async function startLogin(
+  pool: pg.Pool,
+  secret: Buffer,
+  email: string,
+  onUnusableKdf: (userId: string) => void = () => {},
+) {
   const { rows } = await pool.query<UserRow>('SELECT * FROM users WHERE email = $1', [email]);
   const user = rows[0];
   const account = user
     ? { seed: user.kdf_seed, params: user.kdf_params, verifier: toBig(user.srp_verifier) }
     : fakeAccount(secret, email);
+  // One function shapes the known and the fake answer alike, key order included (M16).
+  const kdf = relayKdf(account.seed, account.params);
+  if (user && !kdf.wellFormed) onUnusableKdf(user.id);
   const ephemeral = srpServerEphemeral(group, account.verifier);
   const challengeId = randomUUID();
   await pool.query(
@@ -59,7 +72,7 @@ export async function startLogin(pool: pg.Pool, secret: Buffer, email: string) {
   );
   return {
     challengeId,
-    kdf: { seed: Buffer.from(account.seed).toString('base64'), params: account.params },
+    kdf: { seed: kdf.seed, params: kdf.params },
     B: toBytes(ephemeral.public, group.byteLength).toString('base64'),
   };
 }

@@ -3,11 +3,13 @@ import { AuraError } from '@aura/errors';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type pg from 'pg';
 import type { ServerConfig } from '../config.ts';
+import { UNUSABLE_KDF_PARAMS, wellFormedKdfParams } from './kdf.ts';
 import type { ServerKeys } from './server-keys.ts';
 
 export interface KdfDescriptor {
   seed: string;
-  params: { algorithm: 'argon2id'; t: number; m: number; p: number };
+  /** The users.kdf_params column as read: any JSON. Only its well-formed form reaches a token. */
+  params: unknown;
 }
 
 /** Who a verified access token speaks for. */
@@ -28,15 +30,17 @@ export async function issueAccessToken(
   keys: ServerKeys,
   claims: { userId: string; sessionId: string; deviceId: string | null; sessionProof: string; kdf: KdfDescriptor },
 ): Promise<string> {
+  // An odd row must not make a login, a refresh or an enrollment claim fail with a 5xx.
+  const params = wellFormedKdfParams(claims.kdf.params) ?? UNUSABLE_KDF_PARAMS;
   return new SignJWT({
     sid: claims.sessionId,
     session_proof: claims.sessionProof,
     key_derivation_params: {
-      algorithm: claims.kdf.params.algorithm,
+      algorithm: params.algorithm,
       seed: claims.kdf.seed,
-      iterations: claims.kdf.params.t,
-      memory: claims.kdf.params.m,
-      parallelism: claims.kdf.params.p,
+      iterations: params.t,
+      memory: params.m,
+      parallelism: params.p,
     },
     device_id: claims.deviceId,
   })

@@ -2,11 +2,13 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { AuraError } from '@aura/errors';
 import {
   DeviceList,
+  DeviceRevocation,
   EnrollmentApproval,
   EnrollmentClaim,
   EnrollmentClaimResponse,
   EnrollmentCreated,
   EnrollmentRequest,
+  LOG_SIZE_HEADER,
   normalizeEmail,
   OkResponse,
   PendingEnrollments,
@@ -21,6 +23,7 @@ import type { ServerKeys } from '../auth/server-keys.ts';
 import { createSession } from '../auth/sessions.ts';
 import type { ServerConfig } from '../config.ts';
 import { withTransaction } from '../db/transaction.ts';
+import { checkDeviceChange } from '../history/signed-change.ts';
 
 const ENROLLMENT_SECONDS = 10 * 60;
 const b64 = (s: string) => Buffer.from(s, 'base64');
@@ -46,10 +49,14 @@ export function deviceRoutes(
     app.get(
       '/api/v1/devices',
       { preHandler: app.requireAuth, schema: { tags, response: { 200: DeviceList } } },
-      async (request) => {
-        const { rows } = await pool.query('SELECT * FROM devices WHERE user_id = $1 ORDER BY created_at, id', [
-          authOf(request).userId,
-        ]);
+      async (request, reply) => {
+        // The log's size in the same snapshot: a client checks the list against its history as of then.
+        const { rows } = await pool.query(
+          `SELECT d.*, coalesce((SELECT size FROM audit_logs WHERE user_id = $1), 0)::int AS log_size
+             FROM devices d WHERE user_id = $1 ORDER BY created_at, id`,
+          [authOf(request).userId],
+        );
+        reply.header(LOG_SIZE_HEADER, rows[0]?.log_size ?? 0);
         return {
           devices: rows.map((d) => ({
             id: d.id,
@@ -66,15 +73,41 @@ export function deviceRoutes(
 
     app.delete(
       '/api/v1/devices/:id',
-      { preHandler: app.requireAuth, schema: { tags, params: RecordId, response: { 200: OkResponse } } },
+      {
+        preHandler: app.requireAuth,
+        schema: { tags, params: RecordId, body: DeviceRevocation, response: { 200: OkResponse } },
+      },
       async (request) => {
         const { userId } = authOf(request);
+        const change = request.body.change;
         await withTransaction(pool, async (client) => {
-          const revoked = await client.query(
-            'UPDATE devices SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 AND user_id = $2',
+          const revoked = await client.query<{ sealing_public_key: Buffer; signing_public_key: Buffer }>(
+            `UPDATE devices SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 AND user_id = $2
+             RETURNING sealing_public_key, signing_public_key`,
             [request.params.id, userId],
           );
-          if (revoked.rowCount === 0) throw notFound();
+          const target = revoked.rows[0];
+          if (!target) throw notFound();
+          // Signed by an active device of the account, so every client can check the revocation.
+          const signer = authOf(request).deviceId;
+          const { rows } = await client.query<{ signing_public_key: Buffer }>(
+            'SELECT signing_public_key FROM devices WHERE id = $1 AND user_id = $2 AND (revoked_at IS NULL OR id = $3)',
+            [signer, userId, request.params.id],
+          );
+          if (!signer || !rows[0]) {
+            throw new AuraError('AURA_DEVICE_REQUIRED', 'a signed revocation needs a session of an enrolled device');
+          }
+          checkDeviceChange(
+            change,
+            {
+              op: 'revoke',
+              deviceId: request.params.id,
+              signingPublicKey: target.signing_public_key.toString('base64'),
+              sealingPublicKey: target.sealing_public_key.toString('base64'),
+              by: signer,
+            },
+            rows[0].signing_public_key,
+          );
           await client.query(
             "UPDATE sessions SET revoked_at = now(), revoked_reason = 'device-revoked' WHERE device_id = $1 AND revoked_at IS NULL",
             [request.params.id],
@@ -89,6 +122,7 @@ export function deviceRoutes(
               targetId: request.params.id,
               action: 'revoke',
               result: 'success',
+              signed: change,
             },
             client,
           );
@@ -173,7 +207,25 @@ export function deviceRoutes(
           );
           const enrollment = rows[0];
           if (!enrollment) throw notFound();
-          const deviceId = randomUUID();
+          const change = request.body.change;
+          // The new device's id is the enrollment's, so the approver could sign its addition.
+          const deviceId = enrollment.id;
+          const approver = await client.query<{ signing_public_key: Buffer }>(
+            'SELECT signing_public_key FROM devices WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL',
+            [signerDevice, auth.userId],
+          );
+          if (!approver.rows[0]) throw new AuraError('AURA_SESSION_REVOKED', 'the approving device was revoked');
+          checkDeviceChange(
+            change,
+            {
+              op: 'add',
+              deviceId,
+              signingPublicKey: enrollment.signing_public_key.toString('base64'),
+              sealingPublicKey: enrollment.sealing_public_key.toString('base64'),
+              by: signerDevice,
+            },
+            approver.rows[0].signing_public_key,
+          );
           await client.query(
             'INSERT INTO devices (id, user_id, name, sealing_public_key, signing_public_key) VALUES ($1, $2, $3, $4, $5)',
             [deviceId, auth.userId, enrollment.name, enrollment.sealing_public_key, enrollment.signing_public_key],
@@ -199,6 +251,7 @@ export function deviceRoutes(
               action: 'enroll',
               result: 'success',
               sensitive: { name: enrollment.name },
+              signed: change,
             },
             client,
           );

@@ -1,11 +1,26 @@
-import type { FastifyInstance } from 'fastify';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { sendError } from './errors.ts';
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+/**
+ * Whether the request carries `Authorization: Bearer <token>`. Both sides are hashed first, so
+ * the comparison is constant-time and its length says nothing about the token's.
+ */
+function bearerMatches(request: FastifyRequest, expected: Buffer): boolean {
+  const match = request.headers.authorization?.match(/^Bearer (\S+)$/i);
+  // No token hashes like a configured one: AURA_METRICS_TOKEN is never empty.
+  return timingSafeEqual(digest(match?.[1] ?? ''), expected);
+}
 
 /**
  * The spec's Prometheus metrics. Labels are route patterns (`/api/v1/context/:id`), never
- * raw URLs, so no id or token can reach a label (M13).
+ * raw URLs, so no id or token can reach a label (M13). With `token` (AURA_METRICS_TOKEN),
+ * GET /metrics needs `Authorization: Bearer <token>`; without it, the endpoint is open.
  */
-export function registerMetrics(app: FastifyInstance): Registry {
+export function registerMetrics(app: FastifyInstance, options: { token?: string | undefined } = {}): Registry {
   const registry = new Registry();
   const requests = new Counter({
     name: 'aura_requests_total',
@@ -42,9 +57,13 @@ export function registerMetrics(app: FastifyInstance): Registry {
     requests.inc({ ...labels, status: String(reply.statusCode) });
     duration.observe(labels, reply.elapsedTime / 1000);
   });
-  app.get('/metrics', { config: { rateLimit: false } }, async (_request, reply) =>
-    reply.type(registry.contentType).send(await registry.metrics()),
-  );
+  const expected = options.token === undefined ? undefined : digest(options.token);
+  app.get('/metrics', { config: { rateLimit: false } }, async (request, reply) => {
+    if (expected && !bearerMatches(request, expected)) {
+      return sendError(reply, 'AURA_UNAUTHENTICATED', 'the metrics need "Authorization: Bearer <AURA_METRICS_TOKEN>"');
+    }
+    return reply.type(registry.contentType).send(await registry.metrics());
+  });
   return registry;
 }
 

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { AuraError } from '@aura/errors';
-import type { Collection } from '@aura/protocol';
+import type { Collection, SignedChange } from '@aura/protocol';
 import type pg from 'pg';
+import type { AuditLog } from '../audit/log.ts';
 import { withTransaction } from '../db/transaction.ts';
+import { checkVaultChange } from '../history/signed-change.ts';
 
 /** The three collections share one shape: opaque ciphertext, tokens, a row version. */
 const TABLES: Record<Collection, string> = {
@@ -19,6 +21,15 @@ export interface RecordFields {
   checksum: string;
   nonce: string;
   expiresAt?: string | undefined;
+  change?: SignedChange | undefined;
+}
+
+/** Who writes: the user, and the enrolled device whose signature a change must carry. */
+export interface Writer {
+  userId: string;
+  deviceId: string | null;
+  /** Filled with the log index of each change logged for this request (the client checks them). */
+  logged?: number[];
 }
 
 export interface WireRecord {
@@ -50,6 +61,10 @@ interface Row {
 }
 
 const b64 = (s: string) => Buffer.from(s, 'base64');
+const isoOrNull = (s: string | undefined) => (s === undefined ? null : new Date(s).toISOString());
+// The log's size in the same statement (so the same snapshot) as the records read with it: a
+// client compares what it got with the vault's history up to exactly that entry.
+const LOG_SIZE = 'coalesce((SELECT size FROM audit_logs WHERE user_id = $1), 0)::int AS log_size';
 const opt = (s: string | undefined) => (s === undefined ? null : b64(s));
 const LIVE = '(expires_at IS NULL OR expires_at > now())';
 
@@ -89,6 +104,7 @@ function columnsOf(fields: RecordFields) {
     nonce: b64(fields.nonce),
   };
   const values = [...Object.values(columns), fields.expiresAt ?? null];
+  // (fields.change is not a column: it goes to the log)
   return { columns, values };
 }
 
@@ -122,12 +138,63 @@ export class VaultRepository {
   readonly #pool: pg.Pool;
   readonly #table: string;
 
-  constructor(pool: pg.Pool, collection: Collection) {
+  readonly #collection: Collection;
+  readonly #audit: AuditLog;
+
+  constructor(pool: pg.Pool, collection: Collection, audit: AuditLog) {
     this.#pool = pool;
     this.#table = TABLES[collection];
+    this.#collection = collection;
+    this.#audit = audit;
   }
 
-  async create(userId: string, id: string, fields: RecordFields, db: pg.Pool | pg.PoolClient = this.#pool) {
+  /**
+   * Checks a write's signed change against the write and the signing device, then logs it in
+   * the write's own transaction: a change is in the log exactly when the write is in the table.
+   */
+  async #logChange(
+    db: pg.PoolClient,
+    writer: Writer,
+    change: SignedChange | undefined,
+    expected: { op: 'put' | 'delete'; recordId: string; version: number; hash: string; expiresAt: string | null },
+  ) {
+    if (!change) return;
+    if (!writer.deviceId) {
+      throw new AuraError(
+        'AURA_DEVICE_REQUIRED',
+        'a signed change needs a session of an enrolled device; enroll this one',
+      );
+    }
+    const { rows } = await db.query<{ signing_public_key: Buffer }>(
+      'SELECT signing_public_key FROM devices WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL',
+      [writer.deviceId, writer.userId],
+    );
+    const device = rows[0];
+    if (!device) throw new AuraError('AURA_SESSION_REVOKED', 'this device was revoked; it can no longer write');
+    checkVaultChange(
+      change,
+      { ...expected, collection: this.#collection, deviceId: writer.deviceId },
+      device.signing_public_key,
+    );
+    const receipt = await this.#audit.append(
+      writer.userId,
+      {
+        eventType: 'vault',
+        actorId: writer.deviceId,
+        actorType: 'device',
+        targetId: expected.recordId,
+        action: `${expected.op} ${this.#collection}`,
+        result: 'success',
+        signed: change,
+      },
+      db,
+    );
+    writer.logged?.push(receipt.index);
+  }
+
+  async create(writer: Writer, id: string, fields: RecordFields, db?: pg.PoolClient): Promise<WireRecord> {
+    if (!db) return withTransaction(this.#pool, (client) => this.create(writer, id, fields, client));
+    const userId = writer.userId;
     const { columns, values } = columnsOf(fields);
     // Only the server-made columns come back: the ciphertext need not travel twice.
     const { rows } = await db.query<Pick<Row, 'version' | 'created_at' | 'updated_at' | 'expires_at'>>(
@@ -139,40 +206,51 @@ export class VaultRepository {
     );
     const stored = rows[0];
     if (!stored) throw new AuraError('AURA_CONFLICT', 'a record with this id already exists; choose a new id');
+    await this.#logChange(db, writer, fields.change, {
+      op: 'put',
+      recordId: id,
+      version: 1,
+      hash: fields.checksum,
+      expiresAt: isoOrNull(fields.expiresAt),
+    });
     return toWire({ id, ...columns, ...stored });
   }
 
-  /** The spec's learn: replace the live record holding all matchTokens, or store a new one. */
-  async learn(userId: string, id: string, fields: RecordFields, matchTokens: string[] | undefined) {
+  /** The spec's learn: store a record and, in one transaction, delete the one the client chose to replace. */
+  async learn(
+    writer: Writer,
+    id: string,
+    fields: RecordFields,
+    replace?: { id: string; version: number; change: SignedChange },
+  ) {
     columnsOf(fields); // refuse a bad checksum before opening a transaction
     return withTransaction(this.#pool, async (client) => {
-      let replacedId: string | null = null;
-      if (matchTokens && matchTokens.length > 0) {
-        const { rows } = await client.query<{ id: string }>(
-          `SELECT id FROM ${this.#table} WHERE user_id = $1 AND search_tokens @> $2::bytea[] AND ${LIVE}
-           ORDER BY updated_at DESC LIMIT 1 FOR UPDATE`,
-          [userId, matchTokens.map(b64)],
-        );
-        replacedId = rows[0]?.id ?? null;
-        if (replacedId) await client.query(`DELETE FROM ${this.#table} WHERE id = $1`, [replacedId]);
-      }
-      const record = await this.create(userId, id, fields, client);
+      if (replace) await this.delete(writer, replace.id, { version: replace.version, change: replace.change }, client);
+      const record = await this.create(writer, id, fields, client);
       return {
-        status: replacedId ? ('replaced' as const) : ('stored' as const),
+        status: replace ? ('replaced' as const) : ('stored' as const),
         id,
-        replacedId,
+        replacedId: replace?.id ?? null,
         version: record.version,
       };
     });
   }
 
   async get(userId: string, id: string) {
-    const { rows } = await this.#pool.query<Row>(
-      `SELECT * FROM ${this.#table} WHERE id = $1 AND user_id = $2 AND ${LIVE}`,
-      [id, userId],
+    const { record, logSize } = await this.read(userId, id);
+    if (!record) throw notFound();
+    return { record, logSize };
+  }
+
+  /** One record (or none) with the log's size in the same snapshot; a miss carries the size too. */
+  async read(userId: string, id: string): Promise<{ record: WireRecord | null; logSize: number }> {
+    const { rows } = await this.#pool.query<Row & { log_size: number }>(
+      `SELECT ${LOG_SIZE}, r.* FROM (VALUES (1)) AS one (x)
+         LEFT JOIN ${this.#table} r ON r.id = $2 AND r.user_id = $1 AND ${LIVE.replaceAll('expires_at', 'r.expires_at')}`,
+      [userId, id],
     );
-    if (!rows[0]) throw notFound();
-    return toWire(rows[0]);
+    const row = rows[0];
+    return { record: row?.id ? toWire(row) : null, logSize: row?.log_size ?? 0 };
   }
 
   async list(
@@ -192,50 +270,102 @@ export class VaultRepository {
       where.push(`(created_at, id) > ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
     }
     params.push(query.limit + 1);
-    const { rows } = await this.#pool.query<Row & { created_at_text: string }>(
-      `SELECT *, created_at::text AS created_at_text FROM ${this.#table}
-        WHERE ${where.join(' AND ')} ORDER BY created_at, id LIMIT $${params.length}`,
+    const { rows } = await this.#pool.query<Row & { created_at_text: string; log_size: number }>(
+      `SELECT s.log_size, r.* FROM (SELECT ${LOG_SIZE}) s LEFT JOIN LATERAL (
+         SELECT *, created_at::text AS created_at_text FROM ${this.#table}
+          WHERE ${where.join(' AND ')} ORDER BY created_at, id LIMIT $${params.length}) r ON true`,
       params,
     );
-    const page = rows.slice(0, query.limit);
+    const logSize = rows[0]?.log_size ?? 0;
+    const found = rows.filter((r) => r.id !== null);
+    const page = found.slice(0, query.limit);
     const last = page[page.length - 1];
-    return { records: page.map(toWire), nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null };
+    return {
+      records: page.map(toWire),
+      nextCursor: found.length > query.limit && last ? encodeCursor(last) : null,
+      logSize,
+    };
   }
 
   /** Blind-index search: records holding all (or any) of the tokens, newest first. */
   async search(userId: string, tokens: string[], mode: 'all' | 'any', limit: number) {
     const operator = mode === 'all' ? '@>' : '&&';
-    const { rows } = await this.#pool.query<Row>(
-      `SELECT * FROM ${this.#table}
-        WHERE user_id = $1 AND search_tokens ${operator} $2::bytea[] AND ${LIVE}
-        ORDER BY updated_at DESC LIMIT $3`,
+    const { rows } = await this.#pool.query<Row & { log_size: number }>(
+      `SELECT s.log_size, r.* FROM (SELECT ${LOG_SIZE}) s LEFT JOIN LATERAL (
+         SELECT * FROM ${this.#table}
+          WHERE user_id = $1 AND search_tokens ${operator} $2::bytea[] AND ${LIVE}
+          ORDER BY updated_at DESC LIMIT $3) r ON true`,
       [userId, tokens.map(b64), limit],
     );
-    return { records: rows.map(toWire), nextCursor: null };
+    return {
+      records: rows.filter((r) => r.id !== null).map(toWire),
+      nextCursor: null,
+      logSize: rows[0]?.log_size ?? 0,
+    };
   }
 
   /** Optimistic concurrency: the update applies only to the version the client read. */
-  async update(userId: string, id: string, version: number, fields: RecordFields) {
+  async update(writer: Writer, id: string, version: number, fields: RecordFields) {
+    const userId = writer.userId;
     const { values } = columnsOf(fields);
-    const { rows } = await this.#pool.query<Row>(
-      `UPDATE ${this.#table}
-          SET context_type_encrypted = $4, encrypted_data = $5, encrypted_embedding = $6, search_tokens = $7::bytea[],
-              data_checksum = $8, nonce = $9, expires_at = $10, version = version + 1, updated_at = now()
-        WHERE id = $1 AND user_id = $2 AND version = $3 AND ${LIVE}
-        RETURNING *`,
-      [id, userId, version, ...values],
-    );
-    if (rows[0]) return toWire(rows[0]);
-    const current = await this.get(userId, id);
+    const updated = await withTransaction(this.#pool, async (client) => {
+      const { rows } = await client.query<Row>(
+        `UPDATE ${this.#table}
+            SET context_type_encrypted = $4, encrypted_data = $5, encrypted_embedding = $6, search_tokens = $7::bytea[],
+                data_checksum = $8, nonce = $9, expires_at = $10, version = version + 1, updated_at = now()
+          WHERE id = $1 AND user_id = $2 AND version = $3 AND ${LIVE}
+          RETURNING *`,
+        [id, userId, version, ...values],
+      );
+      if (!rows[0]) return null;
+      await this.#logChange(client, writer, fields.change, {
+        op: 'put',
+        recordId: id,
+        version: version + 1,
+        hash: fields.checksum,
+        expiresAt: isoOrNull(fields.expiresAt),
+      });
+      return toWire(rows[0]);
+    });
+    if (updated) return updated;
+    const { record: current } = await this.get(userId, id);
     throw new AuraError(
       'AURA_CONFLICT',
       `the record is at version ${current.version}, not ${version}; read it again and retry`,
     );
   }
 
-  async delete(userId: string, id: string): Promise<void> {
-    const result = await this.#pool.query(`DELETE FROM ${this.#table} WHERE id = $1 AND user_id = $2`, [id, userId]);
-    if (result.rowCount === 0) throw notFound();
+  /** Deletes the record (only at `version`, when given), logging the signed deletion with it. */
+  async delete(
+    writer: Writer,
+    id: string,
+    options: { version?: number | undefined; change?: SignedChange | undefined } = {},
+    db?: pg.PoolClient,
+  ): Promise<void> {
+    if (options.change && options.version === undefined) {
+      throw new AuraError('AURA_INVALID_INPUT', 'a signed deletion names the version it deletes; send version');
+    }
+    if (!db) return withTransaction(this.#pool, (client) => this.delete(writer, id, options, client));
+    const { rows } = await db.query<{ version: number }>(
+      `DELETE FROM ${this.#table} WHERE id = $1 AND user_id = $2 AND ($3::int IS NULL OR version = $3) RETURNING version`,
+      [id, writer.userId, options.version ?? null],
+    );
+    const deleted = rows[0];
+    if (!deleted) {
+      const { record } = await this.read(writer.userId, id);
+      if (!record) throw notFound();
+      throw new AuraError(
+        'AURA_CONFLICT',
+        `the record is at version ${record.version}, not ${options.version}; read it again and retry`,
+      );
+    }
+    await this.#logChange(db, writer, options.change, {
+      op: 'delete',
+      recordId: id,
+      version: deleted.version,
+      hash: '',
+      expiresAt: null,
+    });
   }
 
   async purgeExpired(userId: string): Promise<number> {

@@ -1,8 +1,11 @@
+import { AuraError } from '@aura/errors';
 import {
   type Collection,
+  DeleteRequest,
   LearnRequest,
   LearnResponse,
   ListQuery,
+  LOG_SIZE_HEADER,
   PurgeResponse,
   RecordId,
   RecordInput,
@@ -14,8 +17,9 @@ import {
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type pg from 'pg';
+import type { AuditLog } from '../audit/log.ts';
 import { authOf } from '../auth/authenticate.ts';
-import { VaultRepository } from './repository.ts';
+import { VaultRepository, type Writer } from './repository.ts';
 
 const BASE: Record<Collection, string> = {
   contexts: '/api/v1/context',
@@ -24,8 +28,14 @@ const BASE: Record<Collection, string> = {
 };
 
 /** The vault API of one collection; every route needs a token and sees only its user's rows. */
-export function vaultRoutes(pool: pg.Pool, collection: Collection) {
-  const repo = new VaultRepository(pool, collection);
+export function vaultRoutes(pool: pg.Pool, collection: Collection, audit: AuditLog) {
+  const repo = new VaultRepository(pool, collection, audit);
+  const writer = (request: Parameters<typeof authOf>[0]): Writer => {
+    const auth = authOf(request);
+    return { userId: auth.userId, deviceId: auth.deviceId ?? null, logged: [] };
+  };
+  // After a write: the log's size just after its last change, so the client can find them.
+  const logged = (w: Writer) => (w.logged?.length ? { [LOG_SIZE_HEADER]: Math.max(...w.logged) + 1 } : {});
   const base = BASE[collection];
   const tags = [collection];
 
@@ -35,50 +45,80 @@ export function vaultRoutes(pool: pg.Pool, collection: Collection) {
 
     app.post(base, { schema: { tags, body: RecordInput, response: { 201: StoredRecord } } }, async (request, reply) => {
       const { id, ...fields } = request.body;
-      return reply.code(201).send(await repo.create(authOf(request).userId, id, fields));
+      const w = writer(request);
+      const record = await repo.create(w, id, fields);
+      return reply.code(201).headers(logged(w)).send(record);
     });
 
     app.post(
       `${base}/learn`,
       { schema: { tags, body: LearnRequest, response: { 200: LearnResponse } } },
-      async (request) => {
+      async (request, reply) => {
         const { id, ...fields } = request.body.record;
-        return repo.learn(authOf(request).userId, id, fields, request.body.matchTokens);
+        const w = writer(request);
+        const result = await repo.learn(w, id, fields, request.body.replace);
+        return reply.headers(logged(w)).send(result);
       },
     );
 
-    app.get(base, { schema: { tags, querystring: ListQuery, response: { 200: RecordPage } } }, async (request) => {
-      const { includeExpired, ...rest } = request.query;
-      return repo.list(authOf(request).userId, { ...rest, includeExpired: includeExpired === 'true' });
-    });
+    app.get(
+      base,
+      { schema: { tags, querystring: ListQuery, response: { 200: RecordPage } } },
+      async (request, reply) => {
+        const { includeExpired, ...rest } = request.query;
+        const { logSize, ...page } = await repo.list(authOf(request).userId, {
+          ...rest,
+          includeExpired: includeExpired === 'true',
+        });
+        return reply.header(LOG_SIZE_HEADER, logSize).send(page);
+      },
+    );
 
     app.post(
       `${base}/search`,
       { schema: { tags, body: SearchRequest, response: { 200: RecordPage } } },
-      async (request) =>
-        repo.search(authOf(request).userId, request.body.tokens, request.body.mode, request.body.limit),
+      async (request, reply) => {
+        const { logSize, ...page } = await repo.search(
+          authOf(request).userId,
+          request.body.tokens,
+          request.body.mode,
+          request.body.limit,
+        );
+        return reply.header(LOG_SIZE_HEADER, logSize).send(page);
+      },
     );
 
     app.post(`${base}/purge-expired`, { schema: { tags, response: { 200: PurgeResponse } } }, async (request) => ({
       purged: await repo.purgeExpired(authOf(request).userId),
     }));
 
-    app.get(`${base}/:id`, { schema: { tags, params: RecordId, response: { 200: StoredRecord } } }, async (request) =>
-      repo.get(authOf(request).userId, request.params.id),
+    // A miss answers 404 with the log's size too, so a client can tell a deletion from a hidden record.
+    app.get(
+      `${base}/:id`,
+      { schema: { tags, params: RecordId, response: { 200: StoredRecord } } },
+      async (request, reply) => {
+        const { record, logSize } = await repo.read(authOf(request).userId, request.params.id);
+        reply.header(LOG_SIZE_HEADER, logSize);
+        if (!record) throw new AuraError('AURA_NOT_FOUND', 'no such record in this account');
+        return reply.send(record);
+      },
     );
 
     app.put(
       `${base}/:id`,
       { schema: { tags, params: RecordId, body: RecordUpdate, response: { 200: StoredRecord } } },
-      async (request) => {
+      async (request, reply) => {
         const { version, ...fields } = request.body;
-        return repo.update(authOf(request).userId, request.params.id, version, fields);
+        const w = writer(request);
+        const record = await repo.update(w, request.params.id, version, fields);
+        return reply.headers(logged(w)).send(record);
       },
     );
 
-    app.delete(`${base}/:id`, { schema: { tags, params: RecordId } }, async (request, reply) => {
-      await repo.delete(authOf(request).userId, request.params.id);
-      return reply.code(204).send();
+    app.delete(`${base}/:id`, { schema: { tags, params: RecordId, body: DeleteRequest } }, async (request, reply) => {
+      const w = writer(request);
+      await repo.delete(w, request.params.id, request.body);
+      return reply.code(204).headers(logged(w)).send();
     });
   };
 }

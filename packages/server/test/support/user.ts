@@ -16,6 +16,7 @@ import {
   openEnvelope,
   type SymmetricKey,
   sealEnvelope,
+  sign,
   srpClientEphemeral,
   srpClientSession,
   srpClientVerifyServer,
@@ -23,6 +24,7 @@ import {
   unwrapAccountKey,
   wrapAccountKey,
 } from '@aura/crypto';
+import { canonicalJson, type DeviceStatement, type VaultStatement } from '@aura/protocol';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 
 /**
@@ -46,6 +48,8 @@ export class TestUser {
   refreshToken = '';
   accountKey: SymmetricKey | undefined;
   #x = 0n;
+  readonly #signing = generateEd25519KeyPair();
+  readonly #sealing = generateX25519KeyPair();
 
   constructor(
     readonly inject: Inject,
@@ -73,11 +77,15 @@ export class TestUser {
         kdf: { seed: b64(seed), params: DEFAULT_KDF_PARAMS },
         srpVerifier: b64(pad(srpVerifier(group, this.#x))),
         accountKey: { wrapped: b64(wrapped), id: b64(accountKey.id) },
-        device: {
-          name: 'test device',
-          sealingPublicKey: b64(generateX25519KeyPair().publicKey),
-          signingPublicKey: b64(generateEd25519KeyPair().publicKey),
-        },
+        device: (() => {
+          const id = randomUUID();
+          const keys = {
+            signingPublicKey: b64(this.#signing.publicKey),
+            sealingPublicKey: b64(this.#sealing.publicKey),
+          };
+          const statement: DeviceStatement = { kind: 'device', op: 'add', deviceId: id, ...keys, by: id };
+          return { name: 'test device', id, ...keys, change: this.#signed('device-change', statement) };
+        })(),
       },
     });
     if (response.statusCode !== 201) throw new Error(`register failed: ${response.body}`);
@@ -152,8 +160,39 @@ export class TestUser {
     return deriveCollectionKey(this.accountKey, collection);
   }
 
-  /** A record body for the API: the text sealed to (user, collection, id), tokens of its words. */
-  record(collection: string, text: string, extra: Record<string, unknown> = {}, id: string = randomUUID()) {
+  /** A statement signed by this user's device, as the SDK signs its changes (decision 0008). */
+  #signed(context: string, statement: VaultStatement | DeviceStatement) {
+    const text = canonicalJson(statement);
+    return { statement: text, signature: b64(sign(this.#signing.secretKey, context, Buffer.from(text))) };
+  }
+
+  /** The signed deletion of version `version` of a record. */
+  deletion(collection: string, id: string, version = 1) {
+    const statement: VaultStatement = {
+      kind: 'vault',
+      op: 'delete',
+      collection: collection as VaultStatement['collection'],
+      recordId: id,
+      version,
+      hash: '',
+      bloom: '',
+      expiresAt: null,
+      deviceId: this.deviceId,
+    };
+    return { version, change: this.#signed('vault-change', statement) };
+  }
+
+  /**
+   * A record body for the API: the text sealed to (user, collection, id), tokens of its words,
+   * and the signed change writing it at `version` (1 for a new record).
+   */
+  record(
+    collection: string,
+    text: string,
+    extra: Record<string, unknown> = {},
+    id: string = randomUUID(),
+    version = 1,
+  ) {
     if (!this.accountKey) throw new Error('log in first');
     const envelope = sealEnvelope(
       this.#key(collection),
@@ -161,12 +200,26 @@ export class TestUser {
       Buffer.from(text),
     );
     const tokens = blindIndexTokens(deriveBlindIndexKey(this.accountKey, collection, 'text'), text, { prefixMin: 3 });
+    const checksum = createHash('sha256').update(envelope).digest('base64');
+    const expiresAt = typeof extra.expiresAt === 'string' ? new Date(extra.expiresAt).toISOString() : null;
+    const statement: VaultStatement = {
+      kind: 'vault',
+      op: 'put',
+      collection: collection as VaultStatement['collection'],
+      recordId: id,
+      version,
+      hash: checksum,
+      bloom: '',
+      expiresAt,
+      deviceId: this.deviceId,
+    };
     return {
       id,
       encryptedData: b64(envelope),
       searchTokens: tokens.map(b64),
-      checksum: createHash('sha256').update(envelope).digest('base64'),
+      checksum,
       nonce: b64(envelope.subarray(19, 43)),
+      change: this.#signed('vault-change', statement),
       ...extra,
     };
   }

@@ -1,0 +1,381 @@
+import { sha256, verifySignature } from '@aura/crypto';
+import { Frontier, leafHash, verifyCheckpoint } from '@aura/crypto/merkle';
+import { AuraError } from '@aura/errors';
+import {
+  type AuditEntry,
+  type ChangeStatement,
+  canonicalJson,
+  type DeviceStatement,
+  SIGNATURE_CONTEXT,
+  type VaultStatement,
+} from '@aura/protocol';
+import type { AuditPin } from './audit.ts';
+import { fromBase64, fromUtf8, toBase64, utf8 } from './encoding.ts';
+import type { Api } from './http.ts';
+import type { CollectionName } from './records.ts';
+
+/** A record as the signed history has it. */
+export interface RecordEntry {
+  /** version */
+  v: number;
+  /** base64 SHA-256 of the envelope */
+  h: string;
+  /** base64 filter of the search tokens */
+  b: string;
+  /** expiry, ISO, or null */
+  e: string | null;
+}
+
+export interface DeviceEntry {
+  signingPublicKey: string;
+  sealingPublicKey: string;
+  /** The log index of its addition and of its revocation (null while active). */
+  added: number;
+  revoked: number | null;
+  by: string;
+}
+
+/** What a device keeps of an account's log between runs (in its DeviceState). */
+export interface LedgerState {
+  size: number;
+  /** The tree's right edge at `size`, base64 (crypto's Frontier). */
+  nodes: string[];
+  /** Checkpoint note verified at `size` (empty before the first entry). */
+  checkpoint: string;
+  records: Record<string, RecordEntry>;
+  devices: Record<string, DeviceEntry>;
+  /** Recent changes, newest last, to see the state as of a slightly older log size. */
+  undo: { index: number; key: string; prev: RecordEntry | DeviceEntry | null }[];
+  /** Entries this device wrote and must find at their index (a server that drops one is caught). */
+  expect: { index: number; statement: string }[];
+}
+
+export const emptyLedger = (): LedgerState => ({
+  size: 0,
+  nodes: [],
+  checkpoint: '',
+  records: {},
+  devices: {},
+  undo: [],
+  expect: [],
+});
+
+const UNDO_KEPT = 512;
+const recordKey = (collection: CollectionName, id: string) => `r/${collection}/${id}`;
+const deviceKey = (id: string) => `d/${id}`;
+
+const vaultError = (detail: string) => new AuraError('AURA_VAULT_INCONSISTENT', detail);
+const deviceError = (detail: string) => new AuraError('AURA_DEVICE_LIST_TAMPERED', detail);
+const logError = (detail: string) =>
+  new AuraError('AURA_AUDIT_INTEGRITY', `the audit log failed verification: ${detail}`);
+
+/** The state of the history as of one log size (records and devices), for checking one answer. */
+export class LedgerView {
+  constructor(
+    private readonly state: LedgerState,
+    readonly size: number,
+  ) {}
+
+  #at<T>(key: string, current: T | undefined): T | undefined {
+    let value: T | undefined | null = current;
+    for (let i = this.state.undo.length - 1; i >= 0; i--) {
+      const u = this.state.undo[i];
+      if (!u || u.index < this.size) break;
+      if (u.key === key) value = u.prev as T | null;
+    }
+    return value ?? undefined;
+  }
+
+  record(collection: CollectionName, id: string): RecordEntry | undefined {
+    const key = recordKey(collection, id);
+    return this.#at(key, this.state.records[key]);
+  }
+
+  device(id: string): DeviceEntry | undefined {
+    const key = deviceKey(id);
+    return this.#at(key, this.state.devices[key]);
+  }
+
+  /** Every record of a collection in this state, with its id. */
+  records(collection: CollectionName): [string, RecordEntry][] {
+    const prefix = `r/${collection}/`;
+    const keys = new Set(Object.keys(this.state.records).filter((k) => k.startsWith(prefix)));
+    for (const u of this.state.undo) if (u.index >= this.size && u.key.startsWith(prefix)) keys.add(u.key);
+    const out: [string, RecordEntry][] = [];
+    for (const key of keys) {
+      const entry = this.#at(key, this.state.records[key]);
+      if (entry) out.push([key.slice(prefix.length), entry]);
+    }
+    return out;
+  }
+
+  devices(): [string, DeviceEntry][] {
+    const keys = new Set(Object.keys(this.state.devices));
+    for (const u of this.state.undo) if (u.index >= this.size && u.key.startsWith('d/')) keys.add(u.key);
+    const out: [string, DeviceEntry][] = [];
+    for (const key of keys) {
+      const entry = this.#at(key, this.state.devices[key]);
+      if (entry) out.push([key.slice(2), entry]);
+    }
+    return out;
+  }
+}
+
+/**
+ * This device's verified copy of the account's signed history. It extends its own copy of the
+ * log's Merkle tree leaf by leaf up to the newest checkpoint (signed by the pinned log key), so
+ * the log it replays is exactly the one signed, consistent with everything this device saw
+ * before; and it replays the device-signed changes in it to know what the vault and the device
+ * list must hold. The server cannot drop, roll back, reorder or invent a change without a
+ * signature failing or the tree's root differing (docs/decisions/0008-signed-history.md).
+ */
+export class Ledger {
+  constructor(
+    private readonly api: Api,
+    private readonly userId: string,
+    private readonly pins: Record<string, AuditPin>,
+    private state: LedgerState,
+    private readonly persist: (state: LedgerState) => Promise<void>,
+    /** This device: when the history shows it revoked, it stops reading. */
+    private readonly selfId: string | null = null,
+  ) {}
+
+  get size(): number {
+    return this.state.size;
+  }
+
+  /** Remembers a change this device made, which the log must hold at `index`. */
+  async expect(index: number, statement: string): Promise<void> {
+    if (!Number.isSafeInteger(index) || index < 0) return;
+    if (index < this.state.size) {
+      this.#checkExpected(index, statement, await this.#leafAt(index));
+      return;
+    }
+    this.state.expect.push({ index, statement });
+    await this.persist(this.state);
+  }
+
+  async #leafAt(index: number): Promise<string | undefined> {
+    const page = await this.api.request<{ leaves: { index: number; leafInput: string }[] }>(
+      'GET',
+      `/api/v1/audit/leaves?start=${index}&limit=1`,
+    );
+    const leaf = page.leaves[0];
+    return leaf?.index === index ? fromUtf8(fromBase64(leaf.leafInput)) : undefined;
+  }
+
+  #checkExpected(index: number, statement: string, leaf: string | undefined) {
+    let entry: AuditEntry | undefined;
+    try {
+      entry = leaf ? (JSON.parse(leaf) as AuditEntry) : undefined;
+    } catch {
+      entry = undefined;
+    }
+    if (entry?.signed?.statement !== statement) {
+      throw logError(`entry ${index} should be a change this device made, and is not: the server dropped it`);
+    }
+  }
+
+  async #logKey(): Promise<AuditPin> {
+    let pin = this.pins[this.userId];
+    if (!pin) {
+      const key = await this.api.request<{ name: string; publicKey: string; origin: string }>(
+        'GET',
+        '/api/v1/audit/log-key',
+      );
+      pin = { ...key, checkpoint: '' };
+      this.pins[this.userId] = pin;
+    }
+    return pin;
+  }
+
+  /**
+   * Replays the log up to the newest checkpoint, then gives the state as of `read.asOf`: the log
+   * size a server answer says it was read at. That answer must not come from before
+   * `read.notBefore`, this device's verified size when it asked: an older one is a rollback.
+   */
+  async sync(read?: { asOf: number; notBefore: number }): Promise<LedgerView> {
+    const pin = await this.#logKey();
+    const key = { origin: pin.origin, name: pin.name, publicKey: fromBase64(pin.publicKey) };
+    const verify = (note: string) => {
+      try {
+        return verifyCheckpoint(note, key);
+      } catch (error) {
+        throw logError(`a checkpoint does not verify: ${(error as Error).message}`);
+      }
+    };
+    const pinned = pin.checkpoint ? verify(pin.checkpoint) : undefined;
+    const next = structuredClone(this.state);
+    const frontier = new Frontier(next.size, next.nodes.map(fromBase64));
+    let note = next.checkpoint;
+    for (;;) {
+      const page = await this.api.request<{
+        checkpoint: string;
+        treeSize: number;
+        leaves: { index: number; leafInput: string }[];
+      }>('GET', `/api/v1/audit/leaves?start=${frontier.size}&limit=1000`);
+      if (page.treeSize < next.size) {
+        throw logError(`the log has ${page.treeSize} entries, but this device verified ${next.size}`);
+      }
+      note = page.checkpoint || note;
+      for (const leaf of page.leaves) {
+        if (leaf.index !== frontier.size) throw logError(`expected entry ${frontier.size}, got ${leaf.index}`);
+        const bytes = fromBase64(leaf.leafInput);
+        frontier.append(leafHash(bytes));
+        this.#apply(next, leaf.index, fromUtf8(bytes));
+        if (pinned && frontier.size === pinned.size && toBase64(frontier.root()) !== toBase64(pinned.root)) {
+          throw logError(`the log of size ${pinned.size} is not the one this device verified before`);
+        }
+      }
+      if (frontier.size >= page.treeSize) break;
+      if (page.leaves.length === 0) throw logError(`entries stop at ${frontier.size} of ${page.treeSize}`);
+    }
+    if (note) {
+      const checkpoint = verify(note);
+      if (checkpoint.size !== frontier.size || toBase64(checkpoint.root) !== toBase64(frontier.root())) {
+        throw logError(`the entries served do not make the signed log of size ${checkpoint.size}`);
+      }
+      if (pinned && checkpoint.size < pinned.size) {
+        throw logError(`the log has ${checkpoint.size} entries, but this device saw ${pinned.size}`);
+      }
+    }
+    const missed = next.expect.find((e) => e.index < frontier.size);
+    if (missed) throw logError(`entry ${missed.index}, a change this device made, is not in the log`);
+    next.size = frontier.size;
+    next.nodes = frontier.nodes.map(toBase64);
+    next.checkpoint = note;
+    next.undo = next.undo.slice(-UNDO_KEPT);
+    this.state = next;
+    if (note && (!pinned || pinned.size <= next.size)) pin.checkpoint = note;
+    await this.persist(this.state);
+    const at = read?.asOf ?? next.size;
+    if (at > next.size) throw logError(`the server answered as of entry ${at}, past its own signed log`);
+    const oldest = next.undo[0]?.index ?? 0;
+    if (read && (at < read.notBefore || (at < oldest && next.undo.length >= UNDO_KEPT))) {
+      throw new AuraError(
+        'AURA_ROLLBACK_DETECTED',
+        `the server answered from log entry ${at}, older than entry ${read.notBefore} this device had already verified; nothing from that answer is shown`,
+      );
+    }
+    // A client-checked list: a device the history says was revoked reads nothing more, whatever
+    // the server restored (what it saw before stays seen: docs/threat-model.md).
+    const self = this.selfId ? this.state.devices[deviceKey(this.selfId)] : undefined;
+    if (self && self.revoked !== null) {
+      throw new AuraError(
+        'AURA_SESSION_REVOKED',
+        `this device was revoked (audit entry ${self.revoked}); it reads nothing more from this account`,
+      );
+    }
+    return new LedgerView(this.state, at);
+  }
+
+  #apply(state: LedgerState, index: number, leaf: string) {
+    let entry: AuditEntry;
+    try {
+      entry = JSON.parse(leaf) as AuditEntry;
+    } catch {
+      throw logError(`entry ${index} is not JSON`);
+    }
+    const expected = state.expect.find((e) => e.index === index);
+    if (expected) {
+      this.#checkExpected(index, expected.statement, leaf);
+      state.expect = state.expect.filter((e) => e !== expected);
+    }
+    if (!entry.signed) return;
+    let statement: ChangeStatement;
+    try {
+      statement = JSON.parse(entry.signed.statement) as ChangeStatement;
+    } catch {
+      throw logError(`entry ${index} holds a change that is not JSON`);
+    }
+    if (canonicalJson(statement) !== entry.signed.statement) throw logError(`entry ${index}: change not canonical`);
+    const signature = fromBase64(entry.signed.signature);
+    if (statement.kind === 'vault') this.#applyVault(state, index, statement, entry.signed.statement, signature);
+    else if (statement.kind === 'device') this.#applyDevice(state, index, statement, entry.signed.statement, signature);
+    else throw logError(`entry ${index} holds a change of an unknown kind`);
+  }
+
+  #signedBy(state: LedgerState, deviceId: string, context: string, statement: string, signature: Uint8Array) {
+    const signer = state.devices[deviceKey(deviceId)];
+    if (!signer) return `it is signed by ${deviceId}, a device the account never added`;
+    if (signer.revoked !== null) return `it is signed by ${deviceId} after that device was revoked`;
+    if (!verifySignature(fromBase64(signer.signingPublicKey), context, utf8(statement), signature)) {
+      return `its signature is not ${deviceId}'s`;
+    }
+    return null;
+  }
+
+  #set<T extends RecordEntry | DeviceEntry>(
+    state: LedgerState,
+    map: Record<string, T>,
+    key: string,
+    index: number,
+    value: T | null,
+  ) {
+    state.undo.push({ index, key, prev: map[key] ?? null });
+    if (value) map[key] = value;
+    else delete map[key];
+  }
+
+  #applyVault(state: LedgerState, index: number, s: VaultStatement, text: string, signature: Uint8Array) {
+    const problem = this.#signedBy(state, s.deviceId, SIGNATURE_CONTEXT.vault, text, signature);
+    if (problem) throw vaultError(`log entry ${index} changes record ${s.recordId}, but ${problem}`);
+    const key = recordKey(s.collection, s.recordId);
+    const prev = state.records[key];
+    const expired = prev?.e !== null && prev?.e !== undefined && Date.parse(prev.e) <= Date.now();
+    if (s.op === 'put') {
+      const follows = s.version === 1 ? !prev || expired : prev?.v === s.version - 1;
+      if (!follows)
+        throw vaultError(`log entry ${index} writes record ${s.recordId} at version ${s.version} out of order`);
+      this.#set(state, state.records, key, index, { v: s.version, h: s.hash, b: s.bloom, e: s.expiresAt });
+    } else if (s.op === 'delete') {
+      if (prev?.v !== s.version) throw vaultError(`log entry ${index} deletes record ${s.recordId} out of order`);
+      this.#set(state, state.records, key, index, null);
+    } else {
+      throw vaultError(`log entry ${index} holds an unknown vault change`);
+    }
+  }
+
+  #applyDevice(state: LedgerState, index: number, s: DeviceStatement, text: string, signature: Uint8Array) {
+    const key = deviceKey(s.deviceId);
+    const target = state.devices[key];
+    if (s.op === 'add') {
+      const first = Object.keys(state.devices).length === 0;
+      // The account's first device adds itself; every later one is added by an active device.
+      const problem =
+        first && s.by === s.deviceId
+          ? verifySignature(fromBase64(s.signingPublicKey), SIGNATURE_CONTEXT.device, utf8(text), signature)
+            ? null
+            : 'its signature does not verify'
+          : this.#signedBy(state, s.by, SIGNATURE_CONTEXT.device, text, signature);
+      if (problem) throw deviceError(`log entry ${index} adds device ${s.deviceId}, but ${problem}`);
+      if (target) throw deviceError(`log entry ${index} adds device ${s.deviceId} a second time`);
+      this.#set(state, state.devices, key, index, {
+        signingPublicKey: s.signingPublicKey,
+        sealingPublicKey: s.sealingPublicKey,
+        added: index,
+        revoked: null,
+        by: s.by,
+      });
+    } else if (s.op === 'revoke') {
+      // A device may revoke itself; otherwise an active device revokes it.
+      const signer = state.devices[deviceKey(s.by)];
+      const problem =
+        s.by === s.deviceId && signer
+          ? verifySignature(fromBase64(signer.signingPublicKey), SIGNATURE_CONTEXT.device, utf8(text), signature)
+            ? null
+            : 'its signature does not verify'
+          : this.#signedBy(state, s.by, SIGNATURE_CONTEXT.device, text, signature);
+      if (problem) throw deviceError(`log entry ${index} revokes device ${s.deviceId}, but ${problem}`);
+      if (!target || target.signingPublicKey !== s.signingPublicKey) {
+        throw deviceError(`log entry ${index} revokes device ${s.deviceId}, which the account does not have`);
+      }
+      if (target.revoked === null) this.#set(state, state.devices, key, index, { ...target, revoked: index });
+    } else {
+      throw deviceError(`log entry ${index} holds an unknown device change`);
+    }
+  }
+}
+
+/** The envelope's hash as a signed change names it. */
+export const envelopeHash = (envelope: Uint8Array) => toBase64(sha256(envelope));

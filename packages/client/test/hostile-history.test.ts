@@ -1,0 +1,180 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { generateEd25519KeyPair, sign } from '@aura/crypto';
+import { isAuraError } from '@aura/errors';
+import { canonicalJson, type DeviceStatement, type VaultStatement } from '@aura/protocol';
+import { AuditLog } from '../../server/src/audit/log.ts';
+import { loadLogSigner } from '../../server/src/audit/signer.ts';
+import type { AuraClient } from '../src/index.ts';
+import { email, listeningServer, newClient } from './support.ts';
+
+/**
+ * The signed history (docs/decisions/0008) against a server that holds its own log key: it can
+ * append any entry and sign any checkpoint, so everything here rests on the devices' signatures
+ * and on each device's copy of the tree.
+ */
+let server: Awaited<ReturnType<typeof listeningServer>>;
+let serverLog: AuditLog;
+const password = 'history test password';
+
+before(async () => {
+  server = await listeningServer();
+  serverLog = new AuditLog(
+    server.pool,
+    await loadLogSigner(server.pool, server.config.auditLogName, server.config.auditOrigin),
+  );
+});
+after(async () => {
+  await server?.close();
+});
+
+async function account(url = server.url): Promise<{ laptop: AuraClient; phone: AuraClient; userId: string }> {
+  const who = email();
+  const laptop = await newClient(url);
+  await laptop.register(who, password);
+  const phone = await newClient(url);
+  const ticket = await phone.requestEnrollment(who, 'phone');
+  await laptop.approveEnrollment(ticket.code);
+  await ticket.wait({ intervalMs: 20 });
+  return { laptop, phone, userId: laptop.session?.userId ?? '' };
+}
+
+const rejectsWith = (fn: () => Promise<unknown>, code: string, names?: RegExp) =>
+  assert.rejects(fn, (e: unknown) => {
+    assert.ok(isAuraError(e), String(e));
+    assert.equal(e.code, code, e.message);
+    if (names) assert.match(e.message, names);
+    return true;
+  });
+
+const statement = (s: VaultStatement | DeviceStatement) => canonicalJson(s);
+
+describe('a server with its own log key cannot forge the signed history', () => {
+  it('M17: a vault change it signs with a key of its own is refused, naming the record', async () => {
+    const { laptop, userId } = await account();
+    await laptop.vault.put('contexts', { text: 'honest note' });
+    const rogue = generateEd25519KeyPair();
+    const text = statement({
+      kind: 'vault',
+      op: 'delete',
+      collection: 'contexts',
+      recordId: crypto.randomUUID(),
+      version: 1,
+      hash: '',
+      bloom: '',
+      expiresAt: null,
+      deviceId: laptop.session?.deviceId ?? '',
+    });
+    const signature = Buffer.from(sign(rogue.secretKey, 'vault-change', new TextEncoder().encode(text))).toString(
+      'base64',
+    );
+    await serverLog.append(userId, {
+      eventType: 'vault',
+      actorId: userId,
+      actorType: 'system',
+      action: 'delete contexts',
+      result: 'success',
+      signed: { statement: text, signature },
+    });
+    await rejectsWith(() => laptop.vault.list('contexts'), 'AURA_VAULT_INCONSISTENT', /signature is not/);
+  });
+
+  it('M17: a device it adds to the history by itself, or a revocation it signs, is refused', async () => {
+    const { laptop, userId } = await account();
+    const rogue = generateEd25519KeyPair();
+    const rogueId = crypto.randomUUID();
+    const add = statement({
+      kind: 'device',
+      op: 'add',
+      deviceId: rogueId,
+      signingPublicKey: Buffer.from(rogue.publicKey).toString('base64'),
+      sealingPublicKey: Buffer.from(rogue.publicKey).toString('base64'),
+      by: rogueId,
+    });
+    await serverLog.append(userId, {
+      eventType: 'device',
+      actorId: userId,
+      actorType: 'system',
+      action: 'add',
+      result: 'success',
+      signed: {
+        statement: add,
+        signature: Buffer.from(sign(rogue.secretKey, 'device-change', new TextEncoder().encode(add))).toString(
+          'base64',
+        ),
+      },
+    });
+    await rejectsWith(() => laptop.listDevices(), 'AURA_DEVICE_LIST_TAMPERED', new RegExp(rogueId));
+  });
+
+  it('M11: a signature made for one use (an enrollment approval) relabelled as a device change is refused', async () => {
+    const { laptop, userId } = await account();
+    const { rows } = await server.pool.query<{ approval_signature: Buffer; device_id: string }>(
+      'SELECT approval_signature, device_id FROM device_enrollments WHERE device_id IS NOT NULL ORDER BY created_at DESC LIMIT 1',
+    );
+    const approval = rows[0];
+    assert.ok(approval);
+    const devices = await laptop.listDevices();
+    const phone = devices.find((d) => d.id === approval.device_id);
+    assert.ok(phone);
+    const revoke = statement({
+      kind: 'device',
+      op: 'revoke',
+      deviceId: phone.id,
+      signingPublicKey: phone.signingPublicKey,
+      sealingPublicKey: phone.sealingPublicKey,
+      by: laptop.session?.deviceId ?? '',
+    });
+    await serverLog.append(userId, {
+      eventType: 'device',
+      actorId: userId,
+      actorType: 'system',
+      action: 'revoke',
+      result: 'success',
+      signed: { statement: revoke, signature: approval.approval_signature.toString('base64') },
+    });
+    await rejectsWith(() => laptop.listDevices(), 'AURA_DEVICE_LIST_TAMPERED', /signature is not/);
+  });
+
+  it('M7: two devices writing at once both succeed or get a clean conflict, and nobody sees a false alarm', async () => {
+    const { laptop, phone } = await account();
+    const shared = await laptop.vault.put('contexts', { text: 'shared draft' });
+    await phone.vault.get('contexts', shared.id);
+    const writes = await Promise.allSettled([
+      ...Array.from({ length: 6 }, (_, i) => laptop.vault.put('contexts', { text: `laptop note ${i}` })),
+      ...Array.from({ length: 6 }, (_, i) => phone.vault.put('contexts', { text: `phone note ${i}` })),
+      laptop.vault.update('contexts', shared, { text: 'laptop edit' }),
+      phone.vault.update('contexts', shared, { text: 'phone edit' }),
+      laptop.vault.list('contexts'),
+      phone.vault.search('contexts', 'note'),
+    ]);
+    const failures = writes.filter((w) => w.status === 'rejected').map((w) => (w as PromiseRejectedResult).reason);
+    assert.ok(failures.length <= 1, `at most the losing edit fails: ${failures.map(String).join('; ')}`);
+    for (const f of failures) assert.ok(isAuraError(f, 'AURA_CONFLICT'), String(f));
+    const [fromLaptop, fromPhone] = await Promise.all([laptop.vault.list('contexts'), phone.vault.list('contexts')]);
+    assert.equal(fromLaptop.length, 13);
+    assert.deepEqual(fromLaptop.map((r) => r.id).sort(), fromPhone.map((r) => r.id).sort());
+  });
+
+  it('M12 and M15 through the SDK: records of different lengths share a size bucket; no nonce repeats', async () => {
+    const { laptop, userId } = await account();
+    // Payloads of 34 to 56 bytes: one 64-byte bucket (powers of two up to 4 KiB).
+    const ids: string[] = [];
+    for (const text of ['Call Sam.', 'Lunch with Sam on Tuesday', 'Dentist on Friday at 10, bring card'])
+      ids.push((await laptop.vault.put('contexts', { text })).id);
+    for (let i = 0; i < 30; i++) await laptop.vault.put('relationships', { name: `Person ${i}` });
+    const sizes = await server.pool.query<{ n: number }>(
+      'SELECT DISTINCT octet_length(encrypted_data) AS n FROM encrypted_user_contexts WHERE id = ANY($1::uuid[])',
+      [ids],
+    );
+    assert.equal(sizes.rows.length, 1, 'notes of different lengths are padded to one size');
+    const nonces = await server.pool.query<{ all: string; distinct: string }>(
+      `SELECT count(*) AS all, count(DISTINCT nonce) AS distinct FROM (
+         SELECT nonce FROM encrypted_user_contexts WHERE user_id = $1
+         UNION ALL SELECT nonce FROM user_relationships WHERE user_id = $1) n`,
+      [userId],
+    );
+    assert.equal(nonces.rows[0]?.all, nonces.rows[0]?.distinct);
+    assert.equal(Number(nonces.rows[0]?.all), 33);
+  });
+});

@@ -1,0 +1,72 @@
+import { verifySignature } from '@aura/crypto/public';
+import { AuraError } from '@aura/errors';
+import {
+  type ChangeStatement,
+  canonicalJson,
+  type DeviceStatement,
+  SIGNATURE_CONTEXT,
+  type SignedChange,
+  type VaultStatement,
+} from '@aura/protocol';
+
+/**
+ * The server's check of a signed change before it stores the write and logs the statement.
+ * Clients check every statement again when they replay the log (the server may lie); this
+ * check is there so that an honest server never logs a statement that does not match the
+ * write it came with, which every client would then report as tampering.
+ */
+const refuse = (why: string): never => {
+  throw new AuraError('AURA_INVALID_INPUT', `change: ${why}; nothing was stored`);
+};
+
+function parse(change: SignedChange): ChangeStatement {
+  let statement: unknown;
+  try {
+    statement = JSON.parse(change.statement);
+  } catch {
+    return refuse('statement is not JSON');
+  }
+  if (canonicalJson(statement) !== change.statement) refuse('statement is not canonical JSON');
+  return statement as ChangeStatement;
+}
+
+function expectFields(actual: object, expected: Record<string, unknown>) {
+  for (const [key, value] of Object.entries(expected)) {
+    if ((actual as Record<string, unknown>)[key] !== value) refuse(`statement.${key} does not match the request`);
+  }
+}
+
+function checkSignature(change: SignedChange, context: string, signingPublicKey: Buffer) {
+  const ok = verifySignature(
+    new Uint8Array(signingPublicKey),
+    context,
+    new TextEncoder().encode(change.statement),
+    new Uint8Array(Buffer.from(change.signature, 'base64')),
+  );
+  if (!ok) refuse("the signature is not the signing device's");
+}
+
+export function checkVaultChange(
+  change: SignedChange,
+  expected: Omit<VaultStatement, 'kind' | 'bloom'>,
+  signingPublicKey: Buffer,
+): VaultStatement {
+  const statement = parse(change);
+  if (statement.kind !== 'vault') return refuse('not a vault statement');
+  if (typeof statement.bloom !== 'string') refuse('statement.bloom is missing');
+  expectFields(statement, expected);
+  checkSignature(change, SIGNATURE_CONTEXT.vault, signingPublicKey);
+  return statement;
+}
+
+export function checkDeviceChange(
+  change: SignedChange,
+  expected: Omit<DeviceStatement, 'kind'>,
+  signingPublicKey: Buffer,
+): DeviceStatement {
+  const statement = parse(change);
+  if (statement.kind !== 'device') return refuse('not a device statement');
+  expectFields(statement, expected);
+  checkSignature(change, SIGNATURE_CONTEXT.device, signingPublicKey);
+  return statement;
+}
