@@ -345,13 +345,16 @@ export class AuraClient {
       device.auditPins ??= {};
       device.ledgers ??= {};
       const ledgers = device.ledgers;
+      // The ledger's state is the object saved with the device's state (its write bookkeeping rides along).
+      const state = ledgers[session.userId] ?? emptyLedger();
+      ledgers[session.userId] = state;
       this.#ledger = new Ledger(
         this.api,
         session.userId,
         device.auditPins,
-        ledgers[session.userId] ?? emptyLedger(),
-        async (state) => {
-          ledgers[session.userId] = state;
+        state,
+        async (next) => {
+          ledgers[session.userId] = next;
           await this.#save();
         },
         session.deviceId,

@@ -14,6 +14,13 @@ import { fromBase64, fromUtf8, toBase64, utf8 } from './encoding.ts';
 import type { Api } from './http.ts';
 import type { CollectionName } from './records.ts';
 
+/** One page of the log from a position on, with the newest checkpoint (GET /api/v1/audit/leaves). */
+export interface LeafPage {
+  checkpoint: string;
+  treeSize: number;
+  leaves: { index: number; leafInput: string }[];
+}
+
 /** A record as the signed history has it. */
 export interface RecordEntry {
   /** version */
@@ -46,7 +53,10 @@ export interface LedgerState {
   devices: Record<string, DeviceEntry>;
   /** Recent changes, newest last, to see the state as of a slightly older log size. */
   undo: { index: number; key: string; prev: RecordEntry | DeviceEntry | null }[];
-  /** Entries this device wrote and must find at their index (a server that drops one is caught). */
+  /**
+   * Entries this device wrote and must find at their index (a server that drops one is caught):
+   * the base64 SHA-256 of each signed statement.
+   */
   expect: { index: number; statement: string }[];
 }
 
@@ -148,11 +158,11 @@ export class Ledger {
   async expect(index: number, statement: string): Promise<void> {
     if (!Number.isSafeInteger(index) || index < 0) return;
     if (index < this.state.size) {
-      this.#checkExpected(index, statement, await this.#leafAt(index));
+      this.#checkExpected(index, statementHash(statement), await this.#leafAt(index));
       return;
     }
-    this.state.expect.push({ index, statement });
-    await this.persist(this.state);
+    // Kept in the state the caller saves right after the write (no save of its own per write).
+    this.state.expect.push({ index, statement: statementHash(statement) });
   }
 
   async #leafAt(index: number): Promise<string | undefined> {
@@ -164,14 +174,14 @@ export class Ledger {
     return leaf?.index === index ? fromUtf8(fromBase64(leaf.leafInput)) : undefined;
   }
 
-  #checkExpected(index: number, statement: string, leaf: string | undefined) {
+  #checkExpected(index: number, hash: string, leaf: string | undefined) {
     let entry: AuditEntry | undefined;
     try {
       entry = leaf ? (JSON.parse(leaf) as AuditEntry) : undefined;
     } catch {
       entry = undefined;
     }
-    if (entry?.signed?.statement !== statement) {
+    if (!entry?.signed || statementHash(entry.signed.statement) !== hash) {
       throw logError(`entry ${index} should be a change this device made, and is not: the server dropped it`);
     }
   }
@@ -194,7 +204,7 @@ export class Ledger {
    * size a server answer says it was read at. That answer must not come from before
    * `read.notBefore`, this device's verified size when it asked: an older one is a rollback.
    */
-  async sync(read?: { asOf: number; notBefore: number }): Promise<LedgerView> {
+  async sync(read?: { asOf: number; notBefore: number }, prefetched?: LeafPage): Promise<LedgerView> {
     const pin = await this.#logKey();
     const key = { origin: pin.origin, name: pin.name, publicKey: fromBase64(pin.publicKey) };
     const verify = (note: string) => {
@@ -205,15 +215,22 @@ export class Ledger {
       }
     };
     const pinned = pin.checkpoint ? verify(pin.checkpoint) : undefined;
-    const next = structuredClone(this.state);
+    // Entries are replaced, never changed in place: shallow copies are a safe scratch state.
+    const next: LedgerState = {
+      ...this.state,
+      records: { ...this.state.records },
+      devices: { ...this.state.devices },
+      undo: [...this.state.undo],
+      expect: [...this.state.expect],
+    };
     const frontier = new Frontier(next.size, next.nodes.map(fromBase64));
     let note = next.checkpoint;
+    let first =
+      prefetched && (prefetched.leaves[0]?.index ?? prefetched.treeSize) === frontier.size ? prefetched : undefined;
     for (;;) {
-      const page = await this.api.request<{
-        checkpoint: string;
-        treeSize: number;
-        leaves: { index: number; leafInput: string }[];
-      }>('GET', `/api/v1/audit/leaves?start=${frontier.size}&limit=1000`);
+      const page =
+        first ?? (await this.api.request<LeafPage>('GET', `/api/v1/audit/leaves?start=${frontier.size}&limit=1000`));
+      first = undefined;
       if (page.treeSize < next.size) {
         throw logError(`the log has ${page.treeSize} entries, but this device verified ${next.size}`);
       }
@@ -241,13 +258,14 @@ export class Ledger {
     }
     const missed = next.expect.find((e) => e.index < frontier.size);
     if (missed) throw logError(`entry ${missed.index}, a change this device made, is not in the log`);
+    const grew = frontier.size !== this.state.size || note !== this.state.checkpoint;
     next.size = frontier.size;
     next.nodes = frontier.nodes.map(toBase64);
     next.checkpoint = note;
     next.undo = next.undo.slice(-UNDO_KEPT);
     this.state = next;
     if (note && (!pinned || pinned.size <= next.size)) pin.checkpoint = note;
-    await this.persist(this.state);
+    if (grew) await this.persist(this.state);
     const at = read?.asOf ?? next.size;
     if (at > next.size) throw logError(`the server answered as of entry ${at}, past its own signed log`);
     const oldest = next.undo[0]?.index ?? 0;
@@ -376,6 +394,8 @@ export class Ledger {
     }
   }
 }
+
+const statementHash = (statement: string) => toBase64(sha256(utf8(statement)));
 
 /** The envelope's hash as a signed change names it. */
 export const envelopeHash = (envelope: Uint8Array) => toBase64(sha256(envelope));

@@ -2,11 +2,13 @@ import {
   blindIndexTokens,
   blindSearchTokens,
   deriveBlindIndexKey,
+  normalizeText,
   openEnvelope,
   readEnvelopeHeader,
   type SymmetricKey,
   sealEnvelope,
   sign,
+  tokenize,
 } from '@aura/crypto';
 import { AuraError, isAuraError } from '@aura/errors';
 import {
@@ -19,7 +21,7 @@ import {
 import { fromBase64, fromUtf8, toBase64, utf8 } from './encoding.ts';
 import { type Api, headersOf } from './http.ts';
 import { Keyring, type KeyringState, keyringKey, keyringRecordId } from './keyring.ts';
-import { envelopeHash, type Ledger, type LedgerView, type RecordEntry } from './ledger.ts';
+import { envelopeHash, type LeafPage, type Ledger, type LedgerView, type RecordEntry } from './ledger.ts';
 import { API_PATHS, type CollectionName, type RecordData, searchableText, type VaultRecord } from './records.ts';
 import { filterHolds, tokenFilter } from './token-filter.ts';
 
@@ -81,6 +83,24 @@ const misbehaved = (what: string) => new AuraError('AURA_SERVER_MISBEHAVED', `${
  */
 export class Vault {
   #keyring: Keyring | undefined;
+  readonly #opened = new WeakMap<WireRecord, VaultRecord>();
+  #keyringIdCache: string | undefined;
+  readonly #decoded = new WeakMap<WireRecord, Uint8Array>();
+
+  /** A record's envelope bytes, decoded once (it is opened, hashed and its header read). */
+  #bytes(wire: WireRecord): Uint8Array {
+    let bytes = this.#decoded.get(wire);
+    if (!bytes) {
+      bytes = fromBase64(wire.encryptedData);
+      this.#decoded.set(wire, bytes);
+    }
+    return bytes;
+  }
+
+  get #keyringId(): string {
+    this.#keyringIdCache ??= keyringRecordId(this.accountKey);
+    return this.#keyringIdCache;
+  }
 
   constructor(
     private readonly api: Api,
@@ -144,7 +164,7 @@ export class Vault {
    * the history decides only for what opens.
    */
   async #check(view: LedgerView, collection: CollectionName, wire: WireRecord) {
-    if (collection === 'contexts' && wire.id === keyringRecordId(this.accountKey)) {
+    if (collection === 'contexts' && wire.id === this.#keyringId) {
       this.#open<KeyringState>(keyringKey(this.accountKey), 'contexts', wire.id, wire);
     } else {
       await this.#toRecord(collection, wire);
@@ -159,7 +179,7 @@ export class Vault {
         `record ${wire.id} came back at version ${wire.version}, but version ${expected.v} was written since; it is not shown`,
       );
     }
-    if (wire.version !== expected.v || envelopeHash(fromBase64(wire.encryptedData)) !== expected.h) {
+    if (wire.version !== expected.v || envelopeHash(this.#bytes(wire)) !== expected.h) {
       throw inconsistent(`record ${wire.id} is not the version ${expected.v} its signed history holds`);
     }
   }
@@ -195,7 +215,7 @@ export class Vault {
   }
 
   async #keyringRecord(): Promise<{ state: KeyringState; version: number | null }> {
-    const id = keyringRecordId(this.accountKey);
+    const id = this.#keyringId;
     const wire = await this.#fetch('contexts', id);
     if (!wire) return { state: { collections: {} }, version: null };
     const payload = this.#open<KeyringState>(keyringKey(this.accountKey), 'contexts', id, wire);
@@ -208,7 +228,7 @@ export class Vault {
   }
 
   async #saveKeyring(state: KeyringState): Promise<void> {
-    const id = keyringRecordId(this.accountKey);
+    const id = this.#keyringId;
     const { version } = await this.#keyringRecord();
     const next = (version ?? 0) + 1;
     const { change, ...body } = await this.#seal(keyringKey(this.accountKey), 'contexts', id, state, next, '', null);
@@ -248,11 +268,7 @@ export class Vault {
 
   #open<T>(key: SymmetricKey, collection: CollectionName, expectedId: string, wire: WireRecord): T {
     if (wire.id !== expectedId) throw misbehaved(`asked for record ${expectedId}, the server sent ${wire.id}`);
-    const plaintext = openEnvelope(
-      key,
-      { userId: this.userId, collection, recordId: expectedId },
-      fromBase64(wire.encryptedData),
-    );
+    const plaintext = openEnvelope(key, { userId: this.userId, collection, recordId: expectedId }, this.#bytes(wire));
     const payload = JSON.parse(fromUtf8(plaintext)) as Payload<T>;
     const seen = this.seenVersions[`${collection}/${expectedId}`] ?? 0;
     if (payload.v !== wire.version || wire.version < seen) {
@@ -270,10 +286,13 @@ export class Vault {
     wire: WireRecord,
     expectedId = wire.id,
   ): Promise<VaultRecord<C>> {
+    // A record checked against the history was opened already: once is enough.
+    const opened = this.#opened.get(wire);
+    if (opened && opened.id === expectedId) return opened as VaultRecord<C>;
     const keyring = await this.keyring();
-    const key = keyring.readKey(collection, fromBase64(wire.encryptedData));
+    const key = keyring.readKey(collection, this.#bytes(wire));
     const data = this.#open<RecordData[C]>(key, collection, expectedId, wire);
-    return {
+    const record: VaultRecord<C> = {
       id: wire.id,
       collection,
       version: wire.version,
@@ -282,6 +301,8 @@ export class Vault {
       updatedAt: wire.updatedAt,
       expiresAt: wire.expiresAt,
     };
+    this.#opened.set(wire, record);
+    return record;
   }
 
   async put<C extends CollectionName>(
@@ -374,19 +395,23 @@ export class Vault {
     collection: C,
     options: { includeExpired?: boolean } = {},
   ): Promise<VaultRecord<C>[]> {
-    const keyringId = keyringRecordId(this.accountKey);
+    const keyringId = this.#keyringId;
     for (let attempt = 1; ; attempt++) {
       const notBefore = this.ledger.size;
       const wires: WireRecord[] = [];
       const sizes = new Set<number>();
       let cursor: string | null = null;
+      let log: LeafPage | undefined;
       do {
         const query = new URLSearchParams({ limit: '500', includeExpired: String(options.includeExpired ?? false) });
         if (cursor) query.set('cursor', cursor);
-        const { body: page, headers } = await this.api.exchange<{ records: WireRecord[]; nextCursor: string | null }>(
-          'GET',
-          `${API_PATHS[collection]}?${query}`,
-        );
+        else query.set('logSince', String(notBefore));
+        const { body: page, headers } = await this.api.exchange<{
+          records: WireRecord[];
+          nextCursor: string | null;
+          log?: LeafPage;
+        }>('GET', `${API_PATHS[collection]}?${query}`);
+        log ??= page.log;
         sizes.add(logSizeOf(headers));
         wires.push(...page.records);
         cursor = page.nextCursor;
@@ -395,7 +420,7 @@ export class Vault {
         if (attempt < LIST_ATTEMPTS) continue;
         throw new AuraError('AURA_CONFLICT', 'the vault kept changing while it was listed; try again');
       }
-      const view = await this.ledger.sync({ asOf: [...sizes][0] ?? 0, notBefore });
+      const view = await this.ledger.sync({ asOf: [...sizes][0] ?? 0, notBefore }, log);
       const returned = new Set<string>();
       for (const wire of wires) {
         if (returned.has(wire.id)) throw inconsistent(`record ${wire.id} was listed twice`);
@@ -429,20 +454,26 @@ export class Vault {
     const tokens = blindSearchTokens(tokenKey, query);
     if (tokens.length === 0) return [];
     const wanted = tokens.map(toBase64);
+    // Each word searched for must be a word of the record, or a prefix it is indexed under.
+    // (A prefix is indexed from three characters on: indexTerms in @aura/crypto.) One pattern per
+    // word over the normalised text: a word start, the word, and a word end unless it may be a
+    // prefix. Words are letters, marks and digits only: nothing in them needs escaping.
+    const patterns = tokenize(query).map(
+      (w) =>
+        new RegExp(`(?<![\\p{L}\\p{M}\\p{N}])${w}${Array.from(w).length >= 3 ? '' : '(?![\\p{L}\\p{M}\\p{N}])'}`, 'u'),
+    );
     const holdsWords = (record: VaultRecord<C>) => {
-      const own = new Set(
-        blindIndexTokens(tokenKey, searchableText(collection, record.data), { prefixMin: 3 }).map(toBase64),
-      );
-      return wanted.every((t) => own.has(t));
+      const text = normalizeText(searchableText(collection, record.data));
+      return patterns.every((p) => p.test(text));
     };
     const notBefore = this.ledger.size;
-    const { body: page, headers } = await this.api.exchange<{ records: WireRecord[] }>(
+    const { body: page, headers } = await this.api.exchange<{ records: WireRecord[]; log?: LeafPage }>(
       'POST',
       `${API_PATHS[collection]}/search`,
-      { tokens: wanted, mode: 'all', limit: SEARCH_LIMIT },
+      { tokens: wanted, mode: 'all', limit: SEARCH_LIMIT, logSince: notBefore },
     );
-    const view = await this.#viewFor(headers, notBefore);
-    const keyringId = keyringRecordId(this.accountKey);
+    const view = await this.ledger.sync({ asOf: logSizeOf(headers), notBefore }, page.log);
+    const keyringId = this.#keyringId;
     const found: VaultRecord<C>[] = [];
     const returned = new Set<string>();
     for (const wire of page.records) {

@@ -1,4 +1,4 @@
-import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
+import { platform } from '#platform';
 
-/** SHA-256 (FIPS 180-4), the same bytes in Node and the browser. */
-export const sha256 = (data: Uint8Array): Uint8Array => nobleSha256(data);
+/** SHA-256 (FIPS 180-4), the same bytes in Node (OpenSSL) and the browser (@noble/hashes). */
+export const sha256 = (data: Uint8Array): Uint8Array => platform.sha256(data);

@@ -3,6 +3,7 @@ import {
   portableEd25519Verify,
   portableModPow,
   portableRandomBytes,
+  portableSha256,
   portableXchachaOpen,
   portableXchachaSeal,
 } from './portable.ts';
@@ -14,6 +15,7 @@ export const platform: Platform = {
   xchachaSeal: portableXchachaSeal,
   xchachaOpen: portableXchachaOpen,
   modPow: portableModPow,
+  sha256: portableSha256,
   ed25519Sign: portableEd25519Sign,
   ed25519Verify: portableEd25519Verify,
 };

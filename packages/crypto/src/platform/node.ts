@@ -2,6 +2,7 @@ import {
   createCipheriv,
   createDecipheriv,
   createDiffieHellman,
+  createHash,
   createPrivateKey,
   createPublicKey,
   type DiffieHellman,
@@ -180,12 +181,16 @@ function ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Ui
   }
 }
 
+// Records are hashed on every read (their envelope against the signed history): OpenSSL, not JS.
+const sha256 = (data: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(data).digest());
+
 export const platform: Platform = {
   name: 'node',
   randomBytes,
   xchachaSeal,
   xchachaOpen,
   modPow,
+  sha256,
   ed25519Sign,
   ed25519Verify,
 };

@@ -1,5 +1,6 @@
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
 
 /** The pure-JavaScript paths, used by the browser and as the reference in Node's tests. */
@@ -57,3 +58,5 @@ export function portableEd25519Verify(publicKey: Uint8Array, message: Uint8Array
     return false;
   }
 }
+
+export const portableSha256 = (data: Uint8Array): Uint8Array => sha256(data);

@@ -20,6 +20,8 @@ export interface Platform {
   xchachaOpen(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array | null;
   /** base^exponent mod modulus, for 0 <= base < modulus, exponent >= 0, odd modulus > 2^512. */
   modPow(base: bigint, exponent: bigint, modulus: bigint): bigint;
+  /** SHA-256 (FIPS 180-4). */
+  sha256(data: Uint8Array): Uint8Array;
   /** Ed25519 (RFC 8032) signature of `message` by the 32-byte secret seed. */
   ed25519Sign(secretKey: Uint8Array, message: Uint8Array): Uint8Array;
   /** Strict RFC 8032 verification (canonical encodings only); false, never a throw, for bad input. */

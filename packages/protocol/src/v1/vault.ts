@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { base64Bytes } from './bytes.ts';
-import { SignedChange } from './changes.ts';
+import { LogLeaves, SignedChange } from './changes.ts';
 
 /** One collection of encrypted records. The server sees only these fields, all opaque. */
 export const collections = ['contexts', 'relationships', 'learning-events'] as const;
@@ -70,17 +70,22 @@ export const ListQuery = z.strictObject({
   cursor: z.string().max(200).optional(),
   updatedSince: z.iso.datetime({ offset: true }).optional(),
   includeExpired: z.enum(['true', 'false']).default('false'),
+  /** The log size the client has verified: the answer brings the log's entries after it. */
+  logSince: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
 });
 
 export const SearchRequest = z.strictObject({
   tokens: z.array(SearchToken).min(1).max(100),
   mode: z.enum(['all', 'any']).default('all'),
   limit: z.int().min(1).max(500).default(100),
+  logSince: z.int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
 });
 
 export const RecordPage = z.strictObject({
   records: z.array(StoredRecord),
   nextCursor: z.string().nullable(),
+  /** With logSince: the log after it (one page), so a client checks the answer in one round trip. */
+  log: LogLeaves.optional(),
 });
 
 export const RecordId = z.strictObject({ id: z.uuid() });

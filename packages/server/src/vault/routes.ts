@@ -34,6 +34,12 @@ export function vaultRoutes(pool: pg.Pool, collection: Collection, audit: AuditL
     const auth = authOf(request);
     return { userId: auth.userId, deviceId: auth.deviceId ?? null, logged: [] };
   };
+  // Read after the records, so it reaches at least as far as the size they were read at.
+  const tail = async (request: Parameters<typeof authOf>[0], since: number | undefined) => {
+    if (since === undefined) return {};
+    const log = await audit.leaves(authOf(request).userId, since, 1000).catch(() => null);
+    return log ? { log } : {};
+  };
   // After a write: the log's size just after its last change, so the client can find them.
   const logged = (w: Writer) => (w.logged?.length ? { [LOG_SIZE_HEADER]: Math.max(...w.logged) + 1 } : {});
   const base = BASE[collection];
@@ -65,12 +71,12 @@ export function vaultRoutes(pool: pg.Pool, collection: Collection, audit: AuditL
       base,
       { schema: { tags, querystring: ListQuery, response: { 200: RecordPage } } },
       async (request, reply) => {
-        const { includeExpired, ...rest } = request.query;
+        const { includeExpired, logSince, ...rest } = request.query;
         const { logSize, ...page } = await repo.list(authOf(request).userId, {
           ...rest,
           includeExpired: includeExpired === 'true',
         });
-        return reply.header(LOG_SIZE_HEADER, logSize).send(page);
+        return reply.header(LOG_SIZE_HEADER, logSize).send({ ...page, ...(await tail(request, logSince)) });
       },
     );
 
@@ -84,7 +90,9 @@ export function vaultRoutes(pool: pg.Pool, collection: Collection, audit: AuditL
           request.body.mode,
           request.body.limit,
         );
-        return reply.header(LOG_SIZE_HEADER, logSize).send(page);
+        return reply
+          .header(LOG_SIZE_HEADER, logSize)
+          .send({ ...page, ...(await tail(request, request.body.logSince)) });
       },
     );
 
