@@ -149,13 +149,20 @@ export function authRoutes(config: ServerConfig, keys: ServerKeys, pool: pg.Pool
         } catch (error) {
           attempts.fail(keysOfAttempt);
           if (challenge.user_id) {
-            await audit.append(challenge.user_id, {
-              eventType: 'login',
-              actorId: challenge.user_id,
-              actorType: 'user',
-              action: 'login',
-              result: 'failure',
-              sensitive: { address: request.ip, reason: (error as { code?: string }).code ?? 'error' },
+            // Logged after the answer, not before it: a failure for a known account must take as long
+            // as one for an unknown email (M16), and this append is the one thing only it does.
+            const userId = challenge.user_id;
+            setImmediate(() => {
+              audit
+                .append(userId, {
+                  eventType: 'login',
+                  actorId: userId,
+                  actorType: 'user',
+                  action: 'login',
+                  result: 'failure',
+                  sensitive: { address: request.ip, reason: (error as { code?: string }).code ?? 'error' },
+                })
+                .catch((cause) => request.log.error({ err: cause }, 'could not log a failed login'));
             });
           }
           throw error;
