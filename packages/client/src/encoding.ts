@@ -1,11 +1,22 @@
-// Base64 without Buffer, so the SDK runs in the browser too.
+// Base64 with btoa/atob, so the SDK runs in the browser too; Node's Buffer where there is one
+// (every record read decodes an envelope and encodes its hash: it is most of a list's work).
+const NodeBuffer = (globalThis as { Buffer?: typeof import('node:buffer').Buffer }).Buffer;
+
 export function toBase64(bytes: Uint8Array): string {
+  if (NodeBuffer) return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
   let s = '';
   for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(s);
 }
 
 export function fromBase64(text: string): Uint8Array {
+  if (NodeBuffer) {
+    // Strict like atob: anything but standard base64 is refused, not skipped.
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 === 1)
+      throw new DOMException('invalid base64', 'InvalidCharacterError');
+    const b = NodeBuffer.from(text, 'base64');
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  }
   const s = atob(text);
   const out = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);

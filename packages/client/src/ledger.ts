@@ -154,6 +154,9 @@ export class Ledger {
     return this.state.size;
   }
 
+  /** True when writes were noted since the last save (they ride on the caller's save). */
+  unsaved = false;
+
   /** Remembers a change this device made, which the log must hold at `index`. */
   async expect(index: number, statement: string): Promise<void> {
     if (!Number.isSafeInteger(index) || index < 0) return;
@@ -163,6 +166,7 @@ export class Ledger {
     }
     // Kept in the state the caller saves right after the write (no save of its own per write).
     this.state.expect.push({ index, statement: statementHash(statement) });
+    this.unsaved = true;
   }
 
   async #leafAt(index: number): Promise<string | undefined> {
@@ -265,7 +269,8 @@ export class Ledger {
     next.undo = next.undo.slice(-UNDO_KEPT);
     this.state = next;
     if (note && (!pinned || pinned.size <= next.size)) pin.checkpoint = note;
-    if (grew) await this.persist(this.state);
+    if (grew || this.unsaved) await this.persist(this.state);
+    this.unsaved = false;
     const at = read?.asOf ?? next.size;
     if (at > next.size) throw logError(`the server answered as of entry ${at}, past its own signed log`);
     const oldest = next.undo[0]?.index ?? 0;

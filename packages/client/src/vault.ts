@@ -85,6 +85,14 @@ export class Vault {
   #keyring: Keyring | undefined;
   readonly #opened = new WeakMap<WireRecord, VaultRecord>();
   #keyringIdCache: string | undefined;
+  #unsaved = false;
+
+  /** Saves the device's state when a read or write changed what it remembers (not after every read). */
+  async #saveSeen(): Promise<void> {
+    if (!this.#unsaved && !this.ledger.unsaved) return;
+    this.#unsaved = false;
+    await this.persistSeen();
+  }
   readonly #decoded = new WeakMap<WireRecord, Uint8Array>();
 
   /** A record's envelope bytes, decoded once (it is opened, hashed and its header read). */
@@ -277,7 +285,10 @@ export class Vault {
         `record ${expectedId} came back at version ${payload.v} (server says ${wire.version}) after this device saw version ${seen}; it is not shown`,
       );
     }
-    this.seenVersions[`${collection}/${expectedId}`] = wire.version;
+    if (seen !== wire.version) {
+      this.seenVersions[`${collection}/${expectedId}`] = wire.version;
+      this.#unsaved = true;
+    }
     return payload.data;
   }
 
@@ -339,7 +350,7 @@ export class Vault {
       wire = await this.#write<WireRecord>('POST', API_PATHS[collection], body, [body.change]);
     }
     const record = await this.#toRecord(collection, wire, id);
-    await this.persistSeen();
+    await this.#saveSeen();
     return record;
   }
 
@@ -347,7 +358,7 @@ export class Vault {
     const wire = await this.#fetch(collection, id);
     if (!wire) throw new AuraError('AURA_NOT_FOUND', 'no such record in this account');
     const record = await this.#toRecord(collection, wire, id);
-    await this.persistSeen();
+    await this.#saveSeen();
     return record;
   }
 
@@ -370,7 +381,7 @@ export class Vault {
     const body = { ...sealed, version: record.version };
     const wire = await this.#write<WireRecord>('PUT', `${API_PATHS[collection]}/${record.id}`, body, [sealed.change]);
     const updated = await this.#toRecord(collection, wire, record.id);
-    await this.persistSeen();
+    await this.#saveSeen();
     return updated;
   }
 
@@ -439,7 +450,7 @@ export class Vault {
         if (collection === 'contexts' && wire.id === keyringId) continue;
         records.push(await this.#toRecord(collection, wire));
       }
-      await this.persistSeen();
+      await this.#saveSeen();
       return records;
     }
   }
@@ -494,7 +505,7 @@ export class Vault {
         }
       }
     }
-    await this.persistSeen();
+    await this.#saveSeen();
     return found;
   }
 
