@@ -209,6 +209,22 @@ export class Ledger {
    * `read.notBefore`, this device's verified size when it asked: an older one is a rollback.
    */
   async sync(read?: { asOf: number; notBefore: number }, prefetched?: LeafPage): Promise<LedgerView> {
+    // One replay at a time: two would start from the same state and the slower would win.
+    const run = this.#busy.then(() => this.#sync(read, prefetched));
+    this.#busy = run.catch(() => {});
+    return run;
+  }
+
+  #busy: Promise<unknown> = Promise.resolve();
+
+  /** Writes noted and not yet found in a replay. */
+  get pending(): number {
+    return this.state.expect.length;
+  }
+
+  async #sync(read?: { asOf: number; notBefore: number }, prefetched?: LeafPage): Promise<LedgerView> {
+    const base = this.state;
+    const baseExpected = base.expect.length;
     const pin = await this.#logKey();
     const key = { origin: pin.origin, name: pin.name, publicKey: fromBase64(pin.publicKey) };
     const verify = (note: string) => {
@@ -267,7 +283,14 @@ export class Ledger {
     next.nodes = frontier.nodes.map(toBase64);
     next.checkpoint = note;
     next.undo = next.undo.slice(-UNDO_KEPT);
+    // Writes noted while this replay waited on the network: kept for the next replay, or, when
+    // this one already passed their entry, checked now.
+    const late = base.expect.slice(baseExpected);
     this.state = next;
+    for (const e of late) {
+      if (e.index >= next.size) next.expect.push(e);
+      else this.#checkExpected(e.index, e.statement, await this.#leafAt(e.index));
+    }
     if (note && (!pinned || pinned.size <= next.size)) pin.checkpoint = note;
     if (grew || this.unsaved) await this.persist(this.state);
     this.unsaved = false;

@@ -162,7 +162,7 @@ function publicKeyObject(publicKey: Uint8Array): KeyObject {
 let lastSecret: { bytes: Buffer; key: KeyObject } | undefined;
 
 function ed25519Sign(secretKey: Uint8Array, message: Uint8Array): Uint8Array {
-  if (!lastSecret || !lastSecret.bytes.equals(secretKey)) {
+  if (!lastSecret?.bytes.equals(secretKey)) {
     const der = Buffer.concat([PKCS8_PREFIX, secretKey]);
     lastSecret = { bytes: Buffer.from(secretKey), key: createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }) };
     der.fill(0);
