@@ -110,24 +110,30 @@ export async function main(argv: string[]): Promise<number> {
         if (!json) process.stderr.write(`${step}\n`);
       },
     });
-    await runCommand(client, positionals, {
-      ...values,
-      json,
-      passwordStdin: values['password-stdin'] ?? false,
-      operatorSignature: values['operator-signature'],
-      yes: values.yes ?? false,
-      correctIntent: values['correct-intent'],
-      correctSlot: values['correct-slot'],
-      dryRun: values['dry-run'] ?? false,
-      viaAgent: values['via-agent'] ?? false,
-      smtpSecurity: values['smtp-security'],
-      imapSecurity: values['imap-security'],
-      caFile: values['ca-file'],
-      readOnly: values['read-only'],
-      clientId: values['client-id'],
-      rootUrl: values['root-url'],
-      tokenUrl: values['token-url'],
-    });
+    // What the command's reads and writes taught this device (versions seen, changes it must find
+    // in the log) is kept even when the command fails.
+    try {
+      await runCommand(client, positionals, {
+        ...values,
+        json,
+        passwordStdin: values['password-stdin'] ?? false,
+        operatorSignature: values['operator-signature'],
+        yes: values.yes ?? false,
+        correctIntent: values['correct-intent'],
+        correctSlot: values['correct-slot'],
+        dryRun: values['dry-run'] ?? false,
+        viaAgent: values['via-agent'] ?? false,
+        smtpSecurity: values['smtp-security'],
+        imapSecurity: values['imap-security'],
+        caFile: values['ca-file'],
+        readOnly: values['read-only'],
+        clientId: values['client-id'],
+        rootUrl: values['root-url'],
+        tokenUrl: values['token-url'],
+      });
+    } finally {
+      await client.flush();
+    }
     return EXIT.ok;
   } catch (error) {
     if (error instanceof TypeError && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

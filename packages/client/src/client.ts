@@ -155,11 +155,13 @@ export class AuraClient {
     wipe(master.bytes);
     // This device names itself and signs its own addition: the first entry of the device list's history.
     const newId = crypto.randomUUID();
+    const newUserId = crypto.randomUUID();
     const keys = { id: newId, signingPublicKey: device.signing.publicKey, sealingPublicKey: device.sealing.publicKey };
     const { deviceId } = await this.api.request<{ userId: string; deviceId: string }>(
       'POST',
       '/api/v1/auth/register',
       {
+        userId: newUserId,
         email,
         kdf: { seed: toBase64(seed), params: DEFAULT_KDF_PARAMS },
         srpVerifier: toBase64(bigIntToBytes(srpVerifier(group, x), group.byteLength)),
@@ -169,7 +171,7 @@ export class AuraClient {
           sealingPublicKey: device.sealing.publicKey,
           signingPublicKey: device.signing.publicKey,
           id: newId,
-          change: signDeviceChange({ ...device, deviceId: newId }, 'add', keys),
+          change: signDeviceChange({ ...device, deviceId: newId }, 'add', keys, { userId: newUserId, accountKey }),
         },
         auditPublicKey: toBase64(deriveAuditKeyPair(accountKey).publicKey),
       },
@@ -358,9 +360,17 @@ export class AuraClient {
           await this.#save();
         },
         session.deviceId,
+        this.accountKey(),
       );
     }
     return this.#ledger;
+  }
+
+  /** Saves what this device learnt since its last save (the ledger saves with each replay otherwise). */
+  async flush(): Promise<void> {
+    if (!this.#ledger?.unsaved) return;
+    this.#ledger.unsaved = false;
+    await this.#save();
   }
 
   get vault(): Vault {
@@ -493,6 +503,6 @@ export class AuraClient {
         'this session has no enrolled device; log in from an enrolled device to approve',
       );
     }
-    return approveEnrollment(this.api, device, this.accountKey(), code);
+    return approveEnrollment(this.api, device, { userId: session.userId, accountKey: this.accountKey() }, code);
   }
 }

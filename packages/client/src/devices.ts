@@ -1,6 +1,7 @@
 import {
   assertSignature,
   deriveDeviceCertificateKey,
+  hmacSha256,
   keyFingerprint,
   openSealed,
   type SymmetricKey,
@@ -48,11 +49,31 @@ export async function listDevices(api: Api): Promise<DeviceInfo[]> {
   return devices.map((d) => ({ ...d, fingerprint: keyFingerprint(fromBase64(d.signingPublicKey)) }));
 }
 
-/** A device statement signed by `signer` (this device): its addition of a device, or a revocation. */
+/** A device's certificate: an HMAC under the account's device-certificate key, which the server cannot make. */
+export function deviceCertificate(
+  account: { userId: string; accountKey: SymmetricKey },
+  d: { id: string; signingPublicKey: string; sealingPublicKey: string },
+): Uint8Array {
+  return hmacSha256(
+    deriveDeviceCertificateKey(account.accountKey).bytes,
+    deviceStatement({
+      userId: account.userId,
+      deviceId: d.id,
+      signingPublicKey: d.signingPublicKey,
+      sealingPublicKey: d.sealingPublicKey,
+    }),
+  );
+}
+
+/**
+ * A device statement signed by `signer` (this device): the addition of a device, with the new
+ * device's certificate (so the account key vouches for it), or a revocation.
+ */
 export function signDeviceChange(
   signer: DeviceState & { deviceId: string },
   op: DeviceStatement['op'],
   target: { id: string; signingPublicKey: string; sealingPublicKey: string },
+  account?: { userId: string; accountKey: SymmetricKey },
 ): SignedChange {
   const statement: DeviceStatement = {
     kind: 'device',
@@ -60,6 +81,7 @@ export function signDeviceChange(
     deviceId: target.id,
     signingPublicKey: target.signingPublicKey,
     sealingPublicKey: target.sealingPublicKey,
+    certificate: op === 'add' && account ? toBase64(deviceCertificate(account, target)) : '',
     by: signer.deviceId,
   };
   const text = canonicalJson(statement);
@@ -76,6 +98,19 @@ export function signDeviceChange(
  * reported too.
  */
 export async function checkedDevices(
+  api: Api,
+  ledger: Ledger,
+  account: { userId: string; accountKey: SymmetricKey },
+): Promise<{ devices: CheckedDevice[]; problems: string[] }> {
+  try {
+    return await checkDevices(api, ledger, account);
+  } catch (error) {
+    if (error instanceof AuraError) throw error;
+    throw new AuraError('AURA_SERVER_MISBEHAVED', `the server's device list could not be read (${String(error)})`);
+  }
+}
+
+async function checkDevices(
   api: Api,
   ledger: Ledger,
   account: { userId: string; accountKey: SymmetricKey },
@@ -120,7 +155,10 @@ export async function checkedDevices(
     if (d.certificate && !verifyHmacSha256(certificateKey, statement, fromBase64(d.certificate))) {
       return flag('bad_certificate', `${label} carries a certificate your account did not make`);
     }
-    return { ...info, revokedAt: d.revokedAt ?? (entry.revoked !== null ? 'revoked' : null), verification: 'verified' };
+    // A revocation the device already knows of counts, even if the list was read just before it.
+    const revoked = view.latestDevice(d.id)?.revoked ?? null;
+    const revokedAt = d.revokedAt ?? (revoked !== null ? new Date().toISOString() : null);
+    return { ...info, revokedAt, verification: 'verified' };
   });
   const listed = new Set(body.devices.map((d) => d.id));
   for (const [id, entry] of view.devices()) {
@@ -300,7 +338,13 @@ export async function requestEnrollment(
   };
 }
 
-export async function approveEnrollment(api: Api, device: DeviceState, accountKey: SymmetricKey, code: string) {
+export async function approveEnrollment(
+  api: Api,
+  device: DeviceState,
+  account: { userId: string; accountKey: SymmetricKey },
+  code: string,
+) {
+  const accountKey = account.accountKey;
   const { enrollments } = await api.request<{
     enrollments: { id: string; name: string | null; sealingPublicKey: string; signingPublicKey: string }[];
   }>('GET', '/api/v1/devices/enrollments');
@@ -321,11 +365,12 @@ export async function approveEnrollment(api: Api, device: DeviceState, accountKe
     );
     // The new device's id is the enrollment's: this device signs its addition to the account.
     if (!device.deviceId) throw new AuraError('AURA_DEVICE_REQUIRED', 'only an enrolled device can approve another');
-    const change = signDeviceChange({ ...device, deviceId: device.deviceId }, 'add', {
-      id: e.id,
-      signingPublicKey: e.signingPublicKey,
-      sealingPublicKey: e.sealingPublicKey,
-    });
+    const change = signDeviceChange(
+      { ...device, deviceId: device.deviceId },
+      'add',
+      { id: e.id, signingPublicKey: e.signingPublicKey, sealingPublicKey: e.sealingPublicKey },
+      account,
+    );
     await api.request('POST', `/api/v1/devices/enrollments/${e.id}/approve`, {
       sealedAccountKey: toBase64(sealedAccountKey),
       signature: toBase64(signature),

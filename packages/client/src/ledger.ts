@@ -1,11 +1,12 @@
-import { sha256, verifySignature } from '@aura/crypto';
-import { Frontier, leafHash, verifyCheckpoint } from '@aura/crypto/merkle';
+import { deriveDeviceCertificateKey, type SymmetricKey, sha256, verifyHmacSha256, verifySignature } from '@aura/crypto';
+import { Frontier, leafHash, verifyCheckpoint, verifyInclusion } from '@aura/crypto/merkle';
 import { AuraError } from '@aura/errors';
 import {
   type AuditEntry,
   type ChangeStatement,
   canonicalJson,
   type DeviceStatement,
+  deviceStatement,
   SIGNATURE_CONTEXT,
   type VaultStatement,
 } from '@aura/protocol';
@@ -31,6 +32,8 @@ export interface RecordEntry {
   b: string;
   /** expiry, ISO, or null */
   e: string | null;
+  /** Deleted at version v: an id is never written again, so an old "version 1" replayed is refused. */
+  gone?: true;
 }
 
 export interface DeviceEntry {
@@ -98,12 +101,26 @@ export class LedgerView {
 
   record(collection: CollectionName, id: string): RecordEntry | undefined {
     const key = recordKey(collection, id);
-    return this.#at(key, this.state.records[key]);
+    const entry = this.#at(key, this.state.records[key]);
+    return entry?.gone ? undefined : entry;
   }
 
   device(id: string): DeviceEntry | undefined {
     const key = deviceKey(id);
     return this.#at(key, this.state.devices[key]);
+  }
+
+  /** The device as the newest verified state has it: a revocation counts as soon as it is known. */
+  latestDevice(id: string): DeviceEntry | undefined {
+    return this.state.devices[deviceKey(id)];
+  }
+
+  /** Whether a record of the collection changed from log size `since` up to this view's size. */
+  changedSince(collection: CollectionName, since: number): boolean {
+    const prefix = `r/${collection}/`;
+    const oldest = this.state.undo[0]?.index ?? 0;
+    if (since < oldest && this.state.undo.length >= UNDO_KEPT) return true; // beyond what is kept
+    return this.state.undo.some((u) => u.index >= since && u.index < this.size && u.key.startsWith(prefix));
   }
 
   /** Every record of a collection in this state, with its id. */
@@ -113,8 +130,8 @@ export class LedgerView {
     for (const u of this.state.undo) if (u.index >= this.size && u.key.startsWith(prefix)) keys.add(u.key);
     const out: [string, RecordEntry][] = [];
     for (const key of keys) {
-      const entry = this.#at(key, this.state.records[key]);
-      if (entry) out.push([key.slice(prefix.length), entry]);
+      const entry = this.#at<RecordEntry>(key, this.state.records[key]);
+      if (entry && !entry.gone) out.push([key.slice(prefix.length), entry]);
     }
     return out;
   }
@@ -148,18 +165,22 @@ export class Ledger {
     private readonly persist: (state: LedgerState) => Promise<void>,
     /** This device: when the history shows it revoked, it stops reading. */
     private readonly selfId: string | null = null,
+    /** The account key: every device addition must carry a certificate only it can make. */
+    private readonly accountKey: SymmetricKey | null = null,
   ) {}
 
   get size(): number {
     return this.state.size;
   }
 
-  /** True when writes were noted since the last save (they ride on the caller's save). */
+  /** True when something to keep changed since the last save (saved with the next replay). */
   unsaved = false;
 
   /** Remembers a change this device made, which the log must hold at `index`. */
   async expect(index: number, statement: string): Promise<void> {
-    if (!Number.isSafeInteger(index) || index < 0) return;
+    if (!Number.isSafeInteger(index) || index < 0) {
+      throw new AuraError('AURA_SERVER_MISBEHAVED', 'the server did not say where it logged this change');
+    }
     if (index < this.state.size) {
       this.#checkExpected(index, statementHash(statement), await this.#leafAt(index));
       return;
@@ -169,13 +190,19 @@ export class Ledger {
     this.unsaved = true;
   }
 
+  /** The leaf at `index`, proven included in the tree this device verified (a leaf it passed already). */
   async #leafAt(index: number): Promise<string | undefined> {
-    const page = await this.api.request<{ leaves: { index: number; leafInput: string }[] }>(
+    const size = this.state.size;
+    const page = await this.api.request<{ entries: { index: number; leafInput: string; inclusionProof: string[] }[] }>(
       'GET',
-      `/api/v1/audit/leaves?start=${index}&limit=1`,
+      `/api/v1/audit/entries?start=${index}&limit=1&treeSize=${size}`,
     );
-    const leaf = page.leaves[0];
-    return leaf?.index === index ? fromUtf8(fromBase64(leaf.leafInput)) : undefined;
+    const item = page.entries?.[0];
+    if (!item || item.index !== index || !Array.isArray(item.inclusionProof)) return undefined;
+    const leaf = fromBase64(item.leafInput);
+    const root = new Frontier(size, this.state.nodes.map(fromBase64)).root();
+    if (!verifyInclusion(leafHash(leaf), index, size, item.inclusionProof.map(fromBase64), root)) return undefined;
+    return fromUtf8(leaf);
   }
 
   #checkExpected(index: number, hash: string, leaf: string | undefined) {
@@ -210,7 +237,16 @@ export class Ledger {
    */
   async sync(read?: { asOf: number; notBefore: number }, prefetched?: LeafPage): Promise<LedgerView> {
     // One replay at a time: two would start from the same state and the slower would win.
-    const run = this.#busy.then(() => this.#sync(read, prefetched));
+    const run = this.#busy.then(() =>
+      this.#sync(read, prefetched).catch((error: unknown) => {
+        if (error instanceof AuraError) throw error;
+        // A log answer of the wrong shape (not JSON, not base64, not arrays): refused, not a crash.
+        throw new AuraError(
+          'AURA_SERVER_MISBEHAVED',
+          `the server's log could not be read (${String(error)}); nothing from it was used`,
+        );
+      }),
+    );
     this.#busy = run.catch(() => {});
     return run;
   }
@@ -236,7 +272,7 @@ export class Ledger {
     };
     const pinned = pin.checkpoint ? verify(pin.checkpoint) : undefined;
     // Entries are replaced, never changed in place: shallow copies are a safe scratch state.
-    const next: LedgerState = {
+    let next: LedgerState = {
       ...this.state,
       records: { ...this.state.records },
       devices: { ...this.state.devices },
@@ -267,6 +303,7 @@ export class Ledger {
       if (frontier.size >= page.treeSize) break;
       if (page.leaves.length === 0) throw logError(`entries stop at ${frontier.size} of ${page.treeSize}`);
     }
+    if (!note && frontier.size > 0) throw logError(`${frontier.size} entries came without a signed checkpoint`);
     if (note) {
       const checkpoint = verify(note);
       if (checkpoint.size !== frontier.size || toBase64(checkpoint.root) !== toBase64(frontier.root())) {
@@ -278,22 +315,34 @@ export class Ledger {
     }
     const missed = next.expect.find((e) => e.index < frontier.size);
     if (missed) throw logError(`entry ${missed.index}, a change this device made, is not in the log`);
-    const grew = frontier.size !== this.state.size || note !== this.state.checkpoint;
-    next.size = frontier.size;
-    next.nodes = frontier.nodes.map(toBase64);
-    next.checkpoint = note;
-    next.undo = next.undo.slice(-UNDO_KEPT);
-    // Writes noted while this replay waited on the network: kept for the next replay, or, when
-    // this one already passed their entry, checked now.
-    const late = base.expect.slice(baseExpected);
-    this.state = next;
-    for (const e of late) {
-      if (e.index >= next.size) next.expect.push(e);
-      else this.#checkExpected(e.index, e.statement, await this.#leafAt(e.index));
+    // Every change noted before this replay was committed with its entry: a log that stops short
+    // of one has dropped it.
+    const unreached = next.expect.find((e) => e.index >= frontier.size);
+    if (unreached) {
+      throw logError(
+        `the log stops at ${frontier.size} entries, before entry ${unreached.index}, a change this device made`,
+      );
     }
-    if (note && (!pinned || pinned.size <= next.size)) pin.checkpoint = note;
+    const grew = frontier.size !== this.state.size || note !== this.state.checkpoint;
+    if (grew) {
+      next.size = frontier.size;
+      next.nodes = frontier.nodes.map(toBase64);
+      next.checkpoint = note;
+      next.undo = next.undo.slice(-UNDO_KEPT);
+      // Writes noted while this replay waited on the network: kept for the next replay, or, when
+      // this one already passed their entry, checked now.
+      const late = base.expect.slice(baseExpected);
+      this.state = next;
+      for (const e of late) {
+        if (e.index >= next.size) next.expect.push(e);
+        else this.#checkExpected(e.index, e.statement, await this.#leafAt(e.index));
+      }
+    }
+    // (Nothing new: the live state stays, with whatever was noted meanwhile.)
+    if (note && (!pinned || pinned.size <= this.state.size)) pin.checkpoint = note;
     if (grew || this.unsaved) await this.persist(this.state);
     this.unsaved = false;
+    next = this.state;
     const at = read?.asOf ?? next.size;
     if (at > next.size) throw logError(`the server answered as of entry ${at}, past its own signed log`);
     const oldest = next.undo[0]?.index ?? 0;
@@ -335,6 +384,7 @@ export class Ledger {
       throw logError(`entry ${index} holds a change that is not JSON`);
     }
     if (canonicalJson(statement) !== entry.signed.statement) throw logError(`entry ${index}: change not canonical`);
+    if (!wellFormed(statement)) throw logError(`entry ${index} holds a change of the wrong shape`);
     const signature = fromBase64(entry.signed.signature);
     if (statement.kind === 'vault') this.#applyVault(state, index, statement, entry.signed.statement, signature);
     else if (statement.kind === 'device') this.#applyDevice(state, index, statement, entry.signed.statement, signature);
@@ -368,15 +418,21 @@ export class Ledger {
     if (problem) throw vaultError(`log entry ${index} changes record ${s.recordId}, but ${problem}`);
     const key = recordKey(s.collection, s.recordId);
     const prev = state.records[key];
-    const expired = prev?.e !== null && prev?.e !== undefined && Date.parse(prev.e) <= Date.now();
     if (s.op === 'put') {
-      const follows = s.version === 1 ? !prev || expired : prev?.v === s.version - 1;
-      if (!follows)
-        throw vaultError(`log entry ${index} writes record ${s.recordId} at version ${s.version} out of order`);
+      // Version 1 only for an id never seen; each later version follows the one before. A deleted
+      // record's old statements replayed after its deletion are refused (the id stays taken).
+      const follows = s.version === 1 ? !prev : !prev?.gone && prev?.v === s.version - 1;
+      if (!follows) {
+        throw vaultError(
+          `log entry ${index} writes record ${s.recordId} at version ${s.version} out of order${prev?.gone ? ' (it was deleted)' : ''}`,
+        );
+      }
       this.#set(state, state.records, key, index, { v: s.version, h: s.hash, b: s.bloom, e: s.expiresAt });
     } else if (s.op === 'delete') {
-      if (prev?.v !== s.version) throw vaultError(`log entry ${index} deletes record ${s.recordId} out of order`);
-      this.#set(state, state.records, key, index, null);
+      if (!prev || prev.gone || prev.v !== s.version) {
+        throw vaultError(`log entry ${index} deletes record ${s.recordId} out of order`);
+      }
+      this.#set(state, state.records, key, index, { ...prev, gone: true });
     } else {
       throw vaultError(`log entry ${index} holds an unknown vault change`);
     }
@@ -396,6 +452,20 @@ export class Ledger {
           : this.#signedBy(state, s.by, SIGNATURE_CONTEXT.device, text, signature);
       if (problem) throw deviceError(`log entry ${index} adds device ${s.deviceId}, but ${problem}`);
       if (target) throw deviceError(`log entry ${index} adds device ${s.deviceId} a second time`);
+      if (this.accountKey) {
+        const statement = deviceStatement({
+          userId: this.userId,
+          deviceId: s.deviceId,
+          signingPublicKey: s.signingPublicKey,
+          sealingPublicKey: s.sealingPublicKey,
+        });
+        const key = deriveDeviceCertificateKey(this.accountKey).bytes;
+        if (!verifyHmacSha256(key, statement, fromBase64(s.certificate))) {
+          throw deviceError(
+            `log entry ${index} adds device ${s.deviceId} without a certificate of your account: the server made it up`,
+          );
+        }
+      }
       this.#set(state, state.devices, key, index, {
         signingPublicKey: s.signingPublicKey,
         sealingPublicKey: s.sealingPublicKey,
@@ -421,6 +491,35 @@ export class Ledger {
       throw deviceError(`log entry ${index} holds an unknown device change`);
     }
   }
+}
+
+const isText = (v: unknown): v is string => typeof v === 'string';
+const COLLECTIONS = new Set(['contexts', 'relationships', 'learning-events']);
+
+/** Every field a replay reads, of the type it reads it as (the server may send anything). */
+function wellFormed(s: unknown): s is ChangeStatement {
+  if (typeof s !== 'object' || s === null) return false;
+  const v = s as Record<string, unknown>;
+  if (v.kind === 'vault') {
+    return (
+      (v.op === 'put' || v.op === 'delete') &&
+      COLLECTIONS.has(v.collection as string) &&
+      isText(v.recordId) &&
+      Number.isSafeInteger(v.version) &&
+      (v.version as number) >= 1 &&
+      isText(v.hash) &&
+      isText(v.bloom) &&
+      (v.expiresAt === null || isText(v.expiresAt)) &&
+      isText(v.deviceId)
+    );
+  }
+  if (v.kind === 'device') {
+    return (
+      (v.op === 'add' || v.op === 'revoke') &&
+      [v.deviceId, v.signingPublicKey, v.sealingPublicKey, v.certificate, v.by].every(isText)
+    );
+  }
+  return false;
 }
 
 const statementHash = (statement: string) => toBase64(sha256(utf8(statement)));

@@ -88,19 +88,29 @@ export class Vault {
   #keyringIdCache: string | undefined;
   #unsaved = false;
 
-  /** Saves the device's state when a read or write changed what it remembers (not after every read). */
+  /**
+   * What a read or write changed in what this device remembers (versions seen) is saved with the
+   * ledger's next replay, not after every operation: saving the whole device state per write made
+   * writes cost O(records). A crash loses at most the versions seen since the last replay, which
+   * the ledger's own (saved) history covers anyway.
+   */
   async #saveSeen(): Promise<void> {
-    if (!this.#unsaved && !this.ledger.unsaved) return;
+    if (!this.#unsaved) return;
     this.#unsaved = false;
-    await this.persistSeen();
+    this.ledger.unsaved = true;
   }
+
   readonly #decoded = new WeakMap<WireRecord, Uint8Array>();
 
   /** A record's envelope bytes, decoded once (it is opened, hashed and its header read). */
   #bytes(wire: WireRecord): Uint8Array {
     let bytes = this.#decoded.get(wire);
     if (!bytes) {
-      bytes = fromBase64(wire.encryptedData);
+      try {
+        bytes = fromBase64(wire.encryptedData);
+      } catch {
+        throw misbehaved(`record ${wire.id} is not base64`);
+      }
       this.#decoded.set(wire, bytes);
     }
     return bytes;
@@ -153,11 +163,9 @@ export class Vault {
   /** A write: sent, then remembered as an entry the log must hold (its index comes back with it). */
   async #write<T>(method: string, path: string, body: unknown, changes: SignedChange[]): Promise<T> {
     const { body: answer, headers } = await this.api.exchange<T>(method, path, body);
-    const size = Number(headers.get(LOG_SIZE_HEADER));
-    if (Number.isSafeInteger(size)) {
-      for (const [i, change] of changes.entries()) {
-        await this.ledger.expect(size - changes.length + i, change.statement);
-      }
+    const size = logSizeOf(headers);
+    for (const [i, change] of changes.entries()) {
+      await this.ledger.expect(size - changes.length + i, change.statement);
     }
     // A device that only writes still checks its writes now and then, and keeps its state small.
     if (this.ledger.pending >= PENDING_BEFORE_REPLAY) await this.ledger.sync();
@@ -192,6 +200,11 @@ export class Vault {
     }
     if (wire.version !== expected.v || envelopeHash(this.#bytes(wire)) !== expected.h) {
       throw inconsistent(`record ${wire.id} is not the version ${expected.v} its signed history holds`);
+    }
+    // The expiry too is signed: a server that moved it could get it purged, or re-signed by an update.
+    const expiresAt = wire.expiresAt === null ? null : new Date(wire.expiresAt).toISOString();
+    if (expiresAt !== expected.e) {
+      throw inconsistent(`record ${wire.id} carries another expiry than its signed history (${expected.e ?? 'none'})`);
     }
   }
 
@@ -430,11 +443,14 @@ export class Vault {
         wires.push(...page.records);
         cursor = page.nextCursor;
       } while (cursor);
-      if (sizes.size > 1) {
+      const low = Math.min(...sizes);
+      const view = await this.ledger.sync({ asOf: Math.max(...sizes), notBefore }, log);
+      // Pages read at different log sizes agree when nothing in this collection changed between
+      // them (another collection's writes, a failed login's audit entry); otherwise read again.
+      if (sizes.size > 1 && view.changedSince(collection, low)) {
         if (attempt < LIST_ATTEMPTS) continue;
         throw new AuraError('AURA_CONFLICT', 'the vault kept changing while it was listed; try again');
       }
-      const view = await this.ledger.sync({ asOf: [...sizes][0] ?? 0, notBefore }, log);
       const returned = new Set<string>();
       for (const wire of wires) {
         if (returned.has(wire.id)) throw inconsistent(`record ${wire.id} was listed twice`);
@@ -497,12 +513,15 @@ export class Vault {
       const record = await this.#toRecord(collection, wire);
       if (holdsWords(record)) found.push(record);
     }
-    if (page.records.length < SEARCH_LIMIT) {
+    // Only results that hold the words count towards the limit: a server cannot pad a page with
+    // records that do not match to skip this check.
+    if (found.length < SEARCH_LIMIT) {
       for (const [id, entry] of view.records(collection)) {
         if (returned.has(id) || !isLive(entry) || !filterHolds(fromBase64(entry.b), tokens)) continue;
-        // The filter may err towards yes: the record itself decides.
+        // The filter may err towards yes: the record itself decides, at the version the filter is of
+        // (a concurrent edit that added the words is not the server's doing).
         const wire = await this.#fetch(collection, id);
-        if (!wire) continue;
+        if (!wire || wire.version !== entry.v) continue;
         if (holdsWords(await this.#toRecord(collection, wire))) {
           throw inconsistent(`the search left out record ${id}, which holds the words searched for: the server hid it`);
         }

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { generateEd25519KeyPair, sign } from '@aura/crypto';
+import { leafHash } from '@aura/crypto/merkle';
 import { isAuraError } from '@aura/errors';
 import { canonicalJson, type DeviceStatement, type VaultStatement } from '@aura/protocol';
 import { AuditLog } from '../../server/src/audit/log.ts';
 import { loadLogSigner } from '../../server/src/audit/signer.ts';
 import type { AuraClient } from '../src/index.ts';
+import { hostileProxy } from './hostile-proxy.ts';
 import { email, listeningServer, newClient } from './support.ts';
 
 /**
@@ -15,16 +17,18 @@ import { email, listeningServer, newClient } from './support.ts';
  */
 let server: Awaited<ReturnType<typeof listeningServer>>;
 let serverLog: AuditLog;
+let signer: Awaited<ReturnType<typeof loadLogSigner>>;
+let proxy: Awaited<ReturnType<typeof hostileProxy>>;
 const password = 'history test password';
 
 before(async () => {
   server = await listeningServer();
-  serverLog = new AuditLog(
-    server.pool,
-    await loadLogSigner(server.pool, server.config.auditLogName, server.config.auditOrigin),
-  );
+  signer = await loadLogSigner(server.pool, server.config.auditLogName, server.config.auditOrigin);
+  serverLog = new AuditLog(server.pool, signer);
+  proxy = await hostileProxy(server.url);
 });
 after(async () => {
+  await proxy?.close();
   await server?.close();
 });
 
@@ -89,6 +93,7 @@ describe('a server with its own log key cannot forge the signed history', () => 
       deviceId: rogueId,
       signingPublicKey: Buffer.from(rogue.publicKey).toString('base64'),
       sealingPublicKey: Buffer.from(rogue.publicKey).toString('base64'),
+      certificate: Buffer.alloc(32, 9).toString('base64'),
       by: rogueId,
     });
     await serverLog.append(userId, {
@@ -123,6 +128,7 @@ describe('a server with its own log key cannot forge the signed history', () => 
       deviceId: phone.id,
       signingPublicKey: phone.signingPublicKey,
       sealingPublicKey: phone.sealingPublicKey,
+      certificate: '',
       by: laptop.session?.deviceId ?? '',
     });
     await serverLog.append(userId, {
@@ -134,6 +140,101 @@ describe('a server with its own log key cannot forge the signed history', () => 
       signed: { statement: revoke, signature: approval.approval_signature.toString('base64') },
     });
     await rejectsWith(() => laptop.listDevices(), 'AURA_DEVICE_LIST_TAMPERED', /signature is not/);
+  });
+
+  it('M7: a deleted record brought back by replaying its own signed statements is refused', async () => {
+    const { laptop, userId } = await account();
+    const note = await laptop.vault.put('contexts', { text: 'to be deleted' });
+    const row = (await server.pool.query('SELECT * FROM encrypted_user_contexts WHERE id = $1', [note.id])).rows[0];
+    const { rows } = await server.pool.query<{ leaf_input: Buffer }>(
+      "SELECT leaf_input FROM audit_entries WHERE user_id = $1 AND event_type = 'vault' ORDER BY idx",
+      [userId],
+    );
+    const put = rows.map((r) => JSON.parse(r.leaf_input.toString())).find((e) => e.targetId === note.id);
+    assert.ok(put?.signed);
+    await laptop.vault.delete('contexts', note.id);
+    await laptop.vault.list('contexts');
+    // The server puts the row back and logs the record's original, genuinely signed "version 1".
+    const columns = Object.keys(row);
+    await server.pool.query(
+      `INSERT INTO encrypted_user_contexts (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`,
+      columns.map((c) => row[c]),
+    );
+    await serverLog.append(userId, {
+      eventType: 'vault',
+      actorId: put.actorId,
+      actorType: 'device',
+      targetId: note.id,
+      action: 'put contexts',
+      result: 'success',
+      signed: put.signed,
+    });
+    await rejectsWith(() => laptop.vault.list('contexts'), 'AURA_VAULT_INCONSISTENT', /was deleted/);
+  });
+
+  it('M10: a history the server makes up for a new install, down to its first device, is refused', async () => {
+    const { userId } = await account();
+    const rogue = generateEd25519KeyPair();
+    const rogueId = crypto.randomUUID();
+    const keys = Buffer.from(rogue.publicKey).toString('base64');
+    const add = statement({
+      kind: 'device',
+      op: 'add',
+      deviceId: rogueId,
+      signingPublicKey: keys,
+      sealingPublicKey: keys,
+      certificate: Buffer.alloc(32, 5).toString('base64'),
+      by: rogueId,
+    });
+    const entry = canonicalJson({
+      entryId: crypto.randomUUID(),
+      timestamp: Date.now(),
+      eventType: 'device',
+      actorId: rogueId,
+      actorType: 'device',
+      targetId: rogueId,
+      action: 'add',
+      result: 'success',
+      sealedMetadata: null,
+      previousHash: '',
+      signed: {
+        statement: add,
+        signature: Buffer.from(sign(rogue.secretKey, 'device-change', new TextEncoder().encode(add))).toString(
+          'base64',
+        ),
+      },
+    });
+    const leaf = new TextEncoder().encode(entry);
+    const checkpoint = signer.signCheckpoint(userId, 1, leafHash(leaf));
+    proxy.tamper = (req, res) => {
+      if (req.path.startsWith('/api/v1/audit/leaves'))
+        return {
+          status: 200,
+          body: { checkpoint, treeSize: 1, leaves: [{ index: 0, leafInput: Buffer.from(leaf).toString('base64') }] },
+        };
+      if (req.path.startsWith('/api/v1/devices') && req.method === 'GET') {
+        const body = res.body as { devices: unknown[] };
+        return {
+          status: 200,
+          body: {
+            devices: [{ ...(body.devices[0] as object), id: rogueId, signingPublicKey: keys, sealingPublicKey: keys }],
+          },
+        };
+      }
+      return res;
+    };
+    try {
+      const { rows } = await server.pool.query<{ email: string }>('SELECT email FROM users WHERE id = $1', [userId]);
+      const fresh = await newClient(proxy.url);
+      await fresh.login(rows[0]?.email ?? '', password);
+      await rejectsWith(
+        () => fresh.listDevices(),
+        'AURA_DEVICE_LIST_TAMPERED',
+        /without a certificate of your account/,
+      );
+    } finally {
+      proxy.tamper = undefined;
+    }
   });
 
   it('M7: two devices writing at once both succeed or get a clean conflict, and nobody sees a false alarm', async () => {

@@ -341,7 +341,6 @@ describe('M13: secrets never in a URL or a log line', () => {
       'POST /api/v1/devices/enrollments/:id/approve',
       'POST /api/v1/devices/enrollments/:id/claim',
       'DELETE /api/v1/devices/:id',
-      'PUT /api/v1/devices/:id/certificate',
       'POST /api/v1/tasks',
       'GET /api/v1/tasks/:id',
       'POST /api/v1/tasks/:id/steps/s1/decision',

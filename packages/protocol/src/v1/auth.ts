@@ -55,6 +55,8 @@ export const DevicePublicKeys = z.strictObject({
 });
 
 export const RegisterRequest = z.strictObject({
+  /** Chosen by the client, so that its first device's certificate can name the account. */
+  userId: z.uuid().optional(),
   email: Email,
   kdf: KdfDescriptor,
   srpVerifier: base64Bytes({ min: 1, max: 256 }),

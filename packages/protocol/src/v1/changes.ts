@@ -39,6 +39,12 @@ export interface DeviceStatement {
   deviceId: string;
   signingPublicKey: string;
   sealingPublicKey: string;
+  /**
+   * For an addition: the device's certificate, an HMAC under the account's device-certificate key
+   * (protocol's deviceStatement): only a holder of the account key makes one, so not even a first
+   * device can be made up by the server. '' for a revocation.
+   */
+  certificate: string;
   /** The signing device. */
   by: string;
 }

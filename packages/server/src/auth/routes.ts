@@ -21,7 +21,7 @@ import { z } from 'zod';
 import type { AuditLog } from '../audit/log.ts';
 import type { ServerConfig } from '../config.ts';
 import { withTransaction } from '../db/transaction.ts';
-import { checkDeviceChange } from '../history/signed-change.ts';
+import { certificateOf, checkDeviceChange } from '../history/signed-change.ts';
 import { LoginAttempts } from './attempts.ts';
 import { authOf } from './authenticate.ts';
 import type { ServerKeys } from './server-keys.ts';
@@ -42,7 +42,7 @@ export function authRoutes(config: ServerConfig, keys: ServerKeys, pool: pg.Pool
       { schema: { tags, body: RegisterRequest, response: { 201: RegisterResponse } } },
       async (request, reply) => {
         const body = request.body;
-        const userId = randomUUID();
+        const userId = body.userId ?? randomUUID();
         const deviceId = body.device.id;
         // The first device adds itself: its self-signed statement opens the device list's history.
         const deviceChange = body.device.change;
@@ -60,7 +60,7 @@ export function authRoutes(config: ServerConfig, keys: ServerKeys, pool: pg.Pool
         await withTransaction(pool, async (client) => {
           const inserted = await client.query(
             `INSERT INTO users (id, email, kdf_seed, kdf_params, srp_verifier, wrapped_account_key, account_key_id, audit_public_key)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (email) DO NOTHING`,
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
             [
               userId,
               normalizeEmail(body.email),
@@ -76,14 +76,15 @@ export function authRoutes(config: ServerConfig, keys: ServerKeys, pool: pg.Pool
             throw new AuraError('AURA_ACCOUNT_EXISTS', 'an account with this email already exists; log in instead');
           }
           const device = await client.query(
-            `INSERT INTO devices (id, user_id, name, sealing_public_key, signing_public_key) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (id) DO NOTHING`,
+            `INSERT INTO devices (id, user_id, name, sealing_public_key, signing_public_key, certificate)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
             [
               deviceId,
               userId,
               body.device.name ?? null,
               b64(body.device.sealingPublicKey),
               b64(body.device.signingPublicKey),
+              certificateOf(deviceChange),
             ],
           );
           if (device.rowCount === 0) {

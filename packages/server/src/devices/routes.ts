@@ -23,7 +23,7 @@ import type { ServerKeys } from '../auth/server-keys.ts';
 import { createSession } from '../auth/sessions.ts';
 import type { ServerConfig } from '../config.ts';
 import { withTransaction } from '../db/transaction.ts';
-import { checkDeviceChange } from '../history/signed-change.ts';
+import { certificateOf, checkDeviceChange } from '../history/signed-change.ts';
 
 const ENROLLMENT_SECONDS = 10 * 60;
 const b64 = (s: string) => Buffer.from(s, 'base64');
@@ -91,7 +91,7 @@ export function deviceRoutes(
           // Signed by an active device of the account, so every client can check the revocation.
           const signer = authOf(request).deviceId;
           const { rows } = await client.query<{ signing_public_key: Buffer }>(
-            'SELECT signing_public_key FROM devices WHERE id = $1 AND user_id = $2 AND (revoked_at IS NULL OR id = $3)',
+            'SELECT signing_public_key FROM devices WHERE id = $1 AND user_id = $2 AND (revoked_at IS NULL OR id = $3) FOR SHARE',
             [signer, userId, request.params.id],
           );
           if (!signer || !rows[0]) {
@@ -211,7 +211,7 @@ export function deviceRoutes(
           // The new device's id is the enrollment's, so the approver could sign its addition.
           const deviceId = enrollment.id;
           const approver = await client.query<{ signing_public_key: Buffer }>(
-            'SELECT signing_public_key FROM devices WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL',
+            'SELECT signing_public_key FROM devices WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL FOR SHARE',
             [signerDevice, auth.userId],
           );
           if (!approver.rows[0]) throw new AuraError('AURA_SESSION_REVOKED', 'the approving device was revoked');
@@ -227,8 +227,16 @@ export function deviceRoutes(
             approver.rows[0].signing_public_key,
           );
           await client.query(
-            'INSERT INTO devices (id, user_id, name, sealing_public_key, signing_public_key) VALUES ($1, $2, $3, $4, $5)',
-            [deviceId, auth.userId, enrollment.name, enrollment.sealing_public_key, enrollment.signing_public_key],
+            `INSERT INTO devices (id, user_id, name, sealing_public_key, signing_public_key, certificate)
+             VALUES ($1, $2, $3, $4, $5, $6)`,
+            [
+              deviceId,
+              auth.userId,
+              enrollment.name,
+              enrollment.sealing_public_key,
+              enrollment.signing_public_key,
+              certificateOf(change),
+            ],
           );
           await client.query(
             `UPDATE device_enrollments SET approved_by_device = $2, approval_signature = $3, sealed_account_key = $4, device_id = $5

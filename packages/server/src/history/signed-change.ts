@@ -61,12 +61,20 @@ export function checkVaultChange(
 
 export function checkDeviceChange(
   change: SignedChange,
-  expected: Omit<DeviceStatement, 'kind'>,
+  expected: Omit<DeviceStatement, 'kind' | 'certificate'>,
   signingPublicKey: Buffer,
 ): DeviceStatement {
   const statement = parse(change);
   if (statement.kind !== 'device') return refuse('not a device statement');
+  if (typeof statement.certificate !== 'string' || (statement.op === 'add' && statement.certificate === '')) {
+    refuse('statement.certificate is missing');
+  }
   expectFields(statement, expected);
   checkSignature(change, SIGNATURE_CONTEXT.device, signingPublicKey);
   return statement;
+}
+
+/** The certificate a "device add" statement carries, for the devices row (checked by clients). */
+export function certificateOf(change: SignedChange): Buffer {
+  return Buffer.from((parse(change) as DeviceStatement).certificate, 'base64');
 }

@@ -166,7 +166,9 @@ export class VaultRepository {
       );
     }
     const { rows } = await db.query<{ signing_public_key: Buffer }>(
-      'SELECT signing_public_key FROM devices WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL',
+      // FOR SHARE: a revocation of this device waits for this write (or this write sees it), so the
+      // log never holds a change signed by a device after that device's revocation.
+      'SELECT signing_public_key FROM devices WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL FOR SHARE',
       [writer.deviceId, writer.userId],
     );
     const device = rows[0];
@@ -196,6 +198,14 @@ export class VaultRepository {
     if (!db) return withTransaction(this.#pool, (client) => this.create(writer, id, fields, client));
     const userId = writer.userId;
     const { columns, values } = columnsOf(fields);
+    const reused = await db.query('SELECT 1 FROM vault_tombstones WHERE user_id = $1 AND collection = $2 AND id = $3', [
+      userId,
+      this.#collection,
+      id,
+    ]);
+    if (reused.rowCount) {
+      throw new AuraError('AURA_CONFLICT', 'a record with this id existed and was deleted; choose a new id');
+    }
     // Only the server-made columns come back: the ciphertext need not travel twice.
     const { rows } = await db.query<Pick<Row, 'version' | 'created_at' | 'updated_at' | 'expires_at'>>(
       `INSERT INTO ${this.#table}
@@ -351,6 +361,12 @@ export class VaultRepository {
       [id, writer.userId, options.version ?? null],
     );
     const deleted = rows[0];
+    if (deleted) {
+      await db.query(
+        'INSERT INTO vault_tombstones (user_id, collection, id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+        [writer.userId, this.#collection, id],
+      );
+    }
     if (!deleted) {
       const { record } = await this.read(writer.userId, id);
       if (!record) throw notFound();
@@ -369,10 +385,15 @@ export class VaultRepository {
   }
 
   async purgeExpired(userId: string): Promise<number> {
-    const result = await this.#pool.query(
-      `DELETE FROM ${this.#table} WHERE user_id = $1 AND expires_at IS NOT NULL AND expires_at <= now()`,
-      [userId],
+    const { rows } = await this.#pool.query<{ n: number }>(
+      `WITH gone AS (
+         DELETE FROM ${this.#table} WHERE user_id = $1 AND expires_at IS NOT NULL AND expires_at <= now() RETURNING id
+       ), kept AS (
+         INSERT INTO vault_tombstones (user_id, collection, id) SELECT $1, $2, id FROM gone ON CONFLICT DO NOTHING
+       )
+       SELECT count(*)::int AS n FROM gone`,
+      [userId, this.#collection],
     );
-    return result.rowCount ?? 0;
+    return rows[0]?.n ?? 0;
   }
 }

@@ -83,7 +83,9 @@ export class TestUser {
             signingPublicKey: b64(this.#signing.publicKey),
             sealingPublicKey: b64(this.#sealing.publicKey),
           };
-          const statement: DeviceStatement = { kind: 'device', op: 'add', deviceId: id, ...keys, by: id };
+          // (No account-key certificate: these raw test accounts are never read through the SDK.)
+          const certificate = Buffer.alloc(32).toString('base64');
+          const statement: DeviceStatement = { kind: 'device', op: 'add', deviceId: id, ...keys, certificate, by: id };
           return { name: 'test device', id, ...keys, change: this.#signed('device-change', statement) };
         })(),
       },
