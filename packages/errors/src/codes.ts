@@ -128,7 +128,7 @@ export const errorCodes = {
   AURA_KDF_PARAMS_TAMPERED: {
     status: 409,
     summary:
-      'The key-derivation parameters the server sent are not the ones the account was set up with; nothing was derived or unwrapped with them.',
+      'The key-derivation parameters the server sent are not the ones the account was set up with; nothing was opened with them.',
   },
   AURA_DEVICE_REQUIRED: {
     status: 403,
