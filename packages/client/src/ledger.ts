@@ -271,13 +271,21 @@ export class Ledger {
       }
     };
     const pinned = pin.checkpoint ? verify(pin.checkpoint) : undefined;
-    // Entries are replaced, never changed in place: shallow copies are a safe scratch state.
-    let next: LedgerState = {
-      ...this.state,
-      records: { ...this.state.records },
-      devices: { ...this.state.devices },
-      undo: [...this.state.undo],
-      expect: [...this.state.expect],
+    // Entries are replaced, never changed in place: shallow copies are a safe scratch state, made
+    // only when there is something to replay.
+    let next: LedgerState = this.state;
+    const scratch = () => {
+      if (next === this.state) {
+        next = {
+          ...this.state,
+          records: { ...this.state.records },
+          devices: { ...this.state.devices },
+          undo: [...this.state.undo],
+          // Only what was noted before this replay began: later notes are dealt with at its end.
+          expect: this.state.expect.slice(0, baseExpected),
+        };
+      }
+      return next;
     };
     const frontier = new Frontier(next.size, next.nodes.map(fromBase64));
     let note = next.checkpoint;
@@ -295,7 +303,7 @@ export class Ledger {
         if (leaf.index !== frontier.size) throw logError(`expected entry ${frontier.size}, got ${leaf.index}`);
         const bytes = fromBase64(leaf.leafInput);
         frontier.append(leafHash(bytes));
-        this.#apply(next, leaf.index, fromUtf8(bytes));
+        this.#apply(scratch(), leaf.index, fromUtf8(bytes));
         if (pinned && frontier.size === pinned.size && toBase64(frontier.root()) !== toBase64(pinned.root)) {
           throw logError(`the log of size ${pinned.size} is not the one this device verified before`);
         }
@@ -313,11 +321,12 @@ export class Ledger {
         throw logError(`the log has ${checkpoint.size} entries, but this device saw ${pinned.size}`);
       }
     }
-    const missed = next.expect.find((e) => e.index < frontier.size);
+    const remaining = next === this.state ? base.expect.slice(0, baseExpected) : next.expect;
+    const missed = remaining.find((e) => e.index < frontier.size);
     if (missed) throw logError(`entry ${missed.index}, a change this device made, is not in the log`);
     // Every change noted before this replay was committed with its entry: a log that stops short
     // of one has dropped it.
-    const unreached = next.expect.find((e) => e.index >= frontier.size);
+    const unreached = remaining.find((e) => e.index >= frontier.size);
     if (unreached) {
       throw logError(
         `the log stops at ${frontier.size} entries, before entry ${unreached.index}, a change this device made`,
@@ -325,6 +334,7 @@ export class Ledger {
     }
     const grew = frontier.size !== this.state.size || note !== this.state.checkpoint;
     if (grew) {
+      scratch();
       next.size = frontier.size;
       next.nodes = frontier.nodes.map(toBase64);
       next.checkpoint = note;

@@ -231,20 +231,33 @@ export class AuditLog {
    * needs to extend its own copy of the tree and replay the signed changes (client/ledger.ts).
    */
   async leaves(userId: string, start: number, limit: number) {
-    const latest = await this.checkpoint(userId).catch((error) => {
-      if (start === 0) return null;
-      throw error;
-    });
-    if (!latest) return null;
-    if (start > latest.size) throw new AuraError('AURA_INVALID_INPUT', `start must be at most ${latest.size}`);
-    const { rows } = await this.pool.query<{ idx: string; leaf_input: Buffer }>(
-      'SELECT idx, leaf_input FROM audit_entries WHERE user_id = $1 AND idx >= $2 AND idx < $3 ORDER BY idx LIMIT $4',
-      [userId, start, latest.size, limit],
+    // One statement: the newest checkpoint and the leaves below its size (a vault read's tail).
+    const { rows } = await this.pool.query<{
+      size: string;
+      note: string;
+      idx: string | null;
+      leaf_input: Buffer | null;
+    }>(
+      `SELECT c.size, c.note, e.idx, e.leaf_input
+         FROM (SELECT size, note FROM audit_checkpoints WHERE user_id = $1 ORDER BY size DESC LIMIT 1) c
+         LEFT JOIN LATERAL (
+           SELECT idx, leaf_input FROM audit_entries
+            WHERE user_id = $1 AND idx >= $2 AND idx < c.size ORDER BY idx LIMIT $3) e ON true`,
+      [userId, start, limit],
     );
+    const latest = rows[0];
+    if (!latest) {
+      if (start === 0) return null;
+      throw new AuraError('AURA_NOT_FOUND', 'this account has no audit entries yet');
+    }
+    const size = Number(latest.size);
+    if (start > size) throw new AuraError('AURA_INVALID_INPUT', `start must be at most ${size}`);
     return {
       checkpoint: latest.note,
-      treeSize: latest.size,
-      leaves: rows.map((r) => ({ index: Number(r.idx), leafInput: r.leaf_input.toString('base64') })),
+      treeSize: size,
+      leaves: rows
+        .filter((r) => r.idx !== null && r.leaf_input !== null)
+        .map((r) => ({ index: Number(r.idx), leafInput: (r.leaf_input as Buffer).toString('base64') })),
     };
   }
 
