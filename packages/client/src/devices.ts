@@ -115,7 +115,7 @@ async function checkDevices(
   ledger: Ledger,
   account: { userId: string; accountKey: SymmetricKey },
 ): Promise<{ devices: CheckedDevice[]; problems: string[] }> {
-  const notBefore = ledger.size;
+  const notBefore = ledger.floor;
   const { body, headers } = await api.exchange<{ devices: Omit<DeviceInfo, 'fingerprint'>[] }>(
     'GET',
     '/api/v1/devices',

@@ -173,6 +173,14 @@ export class Ledger {
     return this.state.size;
   }
 
+  /**
+   * The oldest log size an answer may be read at: past what this device verified and past every
+   * change it made itself (an answer from before its own write would undo that write).
+   */
+  get floor(): number {
+    return this.state.expect.reduce((max, e) => Math.max(max, e.index + 1), this.state.size);
+  }
+
   /** True when something to keep changed since the last save (saved with the next replay). */
   unsaved = false;
 
@@ -359,7 +367,7 @@ export class Ledger {
     if (read && (at < read.notBefore || (at < oldest && next.undo.length >= UNDO_KEPT))) {
       throw new AuraError(
         'AURA_ROLLBACK_DETECTED',
-        `the server answered from log entry ${at}, older than entry ${read.notBefore} this device had already verified; nothing from that answer is shown`,
+        `the server answered from log entry ${at}, older than entry ${read.notBefore}, which this device had already verified or written; nothing from that answer is shown`,
       );
     }
     // A client-checked list: a device the history says was revoked reads nothing more, whatever

@@ -210,7 +210,7 @@ export class Vault {
 
   /** A record by id, checked against the history; null when it does not exist (and the history agrees). */
   async #fetch(collection: CollectionName, id: string): Promise<WireRecord | null> {
-    const notBefore = this.ledger.size;
+    const notBefore = this.ledger.floor;
     let wire: WireRecord;
     let headers: Headers | undefined;
     try {
@@ -424,7 +424,8 @@ export class Vault {
   ): Promise<VaultRecord<C>[]> {
     const keyringId = this.#keyringId;
     for (let attempt = 1; ; attempt++) {
-      const notBefore = this.ledger.size;
+      const since = this.ledger.size;
+      const notBefore = this.ledger.floor;
       const wires: WireRecord[] = [];
       const sizes = new Set<number>();
       let cursor: string | null = null;
@@ -432,7 +433,7 @@ export class Vault {
       do {
         const query = new URLSearchParams({ limit: '500', includeExpired: String(options.includeExpired ?? false) });
         if (cursor) query.set('cursor', cursor);
-        else query.set('logSince', String(notBefore));
+        else query.set('logSince', String(since));
         const { body: page, headers } = await this.api.exchange<{
           records: WireRecord[];
           nextCursor: string | null;
@@ -496,11 +497,12 @@ export class Vault {
       const text = normalizeText(searchableText(collection, record.data));
       return patterns.every((p) => p.test(text));
     };
-    const notBefore = this.ledger.size;
+    const since = this.ledger.size;
+    const notBefore = this.ledger.floor;
     const { body: page, headers } = await this.api.exchange<{ records: WireRecord[]; log?: LeafPage }>(
       'POST',
       `${API_PATHS[collection]}/search`,
-      { tokens: wanted, mode: 'all', limit: SEARCH_LIMIT, logSince: notBefore },
+      { tokens: wanted, mode: 'all', limit: SEARCH_LIMIT, logSince: since },
     );
     const view = await this.ledger.sync({ asOf: logSizeOf(headers), notBefore }, page.log);
     const keyringId = this.#keyringId;
