@@ -57,48 +57,57 @@ console.log(`  log in                                           median ${median(
 // here from the same crypto calls: seal, index, sign the change (the server requires one), post,
 // open the answer. What the SDK adds on top is the ledger: remembering its log entries, replaying
 // the log, checking each record's version and hash, completeness, and hidden-result probes.
-const session = client.session;
-if (!session?.deviceId) throw new Error('no device');
-const deviceId = session.deviceId;
-const device = await client.device();
-const signingKey = fromBase64(device.signing.secretKey);
-const accountKey = client.accountKey();
-const dataKey = deriveCollectionKey(accountKey, 'contexts', 1);
-const tokenKey = deriveBlindIndexKey(accountKey, 'contexts', 'text');
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
 function fromBase64(s: string) {
   return new Uint8Array(Buffer.from(s, 'base64'));
 }
-function uncheckedBody(noteText: string) {
-  const id = crypto.randomUUID();
-  const envelope = sealEnvelope(
-    dataKey,
-    { userId: session?.userId ?? '', collection: 'contexts', recordId: id },
-    new TextEncoder().encode(JSON.stringify({ v: 1, data: { text: noteText, type: 'note' } })),
-    { pad: true },
-  );
-  const tokens = blindIndexTokens(tokenKey, `${noteText} note`, { prefixMin: 3 });
-  const hash = b64(sha256(envelope));
-  const statement = canonicalJson({
-    kind: 'vault',
-    op: 'put',
-    collection: 'contexts',
-    recordId: id,
-    version: 1,
-    hash,
-    bloom: b64(tokenFilter(tokens)),
-    expiresAt: null,
-    deviceId,
-  });
-  return {
-    id,
-    encryptedData: b64(envelope),
-    searchTokens: tokens.map(b64),
-    checksum: hash,
-    nonce: b64(readEnvelopeHeader(envelope).nonce),
-    change: { statement, signature: b64(sign(signingKey, 'vault-change', new TextEncoder().encode(statement))) },
+
+/** A new record's request body, sealed, indexed and signed as the SDK does it, for `account`. */
+async function writerFor(account: AuraClient) {
+  const session = account.session;
+  if (!session?.deviceId) throw new Error('the benchmark account needs an enrolled device');
+  const { deviceId, userId } = session;
+  const signingKey = fromBase64((await account.device()).signing.secretKey);
+  const accountKey = account.accountKey();
+  const dataKey = deriveCollectionKey(accountKey, 'contexts', 1);
+  const tokenKey = deriveBlindIndexKey(accountKey, 'contexts', 'text');
+  const body = (data: { text: string; type?: string }) => {
+    const id = crypto.randomUUID();
+    const envelope = sealEnvelope(
+      dataKey,
+      { userId, collection: 'contexts', recordId: id },
+      new TextEncoder().encode(JSON.stringify({ v: 1, data })),
+      { pad: true },
+    );
+    const tokens = blindIndexTokens(tokenKey, [data.text, data.type].filter(Boolean).join(' '), { prefixMin: 3 });
+    const hash = b64(sha256(envelope));
+    const statement = canonicalJson({
+      kind: 'vault',
+      op: 'put',
+      collection: 'contexts',
+      recordId: id,
+      version: 1,
+      hash,
+      bloom: b64(tokenFilter(tokens)),
+      expiresAt: null,
+      deviceId,
+    });
+    return {
+      id,
+      encryptedData: b64(envelope),
+      searchTokens: tokens.map(b64),
+      checksum: hash,
+      nonce: b64(readEnvelopeHeader(envelope).nonce),
+      change: { statement, signature: b64(sign(signingKey, 'vault-change', new TextEncoder().encode(statement))) },
+    };
   };
+  return { userId, dataKey, tokenKey, body };
 }
+
+const writer = await writerFor(client);
+const { dataKey, tokenKey } = writer;
+const session = { userId: writer.userId };
+const uncheckedBody = (noteText: string) => writer.body({ text: noteText, type: 'note' });
 const openWire = (wire: { id: string; encryptedData: string }) =>
   JSON.parse(
     new TextDecoder().decode(
@@ -176,49 +185,15 @@ console.log(
 const big = quick ? 2_000 : 10_000;
 const bulk = await AuraClient.open({ server: server.url, store: new MemoryStateStore() });
 await bulk.register(`bulk-${email}`, 'bench password');
-const bulkSession = bulk.session;
-if (!bulkSession?.deviceId) throw new Error('no device');
-const bulkDevice = await bulk.device();
-const bulkKey = bulk.accountKey();
-const bulkData = deriveCollectionKey(bulkKey, 'contexts', 1);
-const bulkTokens = deriveBlindIndexKey(bulkKey, 'contexts', 'text');
+const bulkWriter = await writerFor(bulk);
+const bulkData = bulkWriter.dataKey;
+const bulkSession = { userId: bulkWriter.userId };
 let written = 0;
 await Promise.all(
   Array.from({ length: 8 }, async () => {
     while (written < big) {
       written++;
-      const id = crypto.randomUUID();
-      const noteText = `note ${written} about the project`;
-      const envelope = sealEnvelope(
-        bulkData,
-        { userId: bulkSession.userId, collection: 'contexts', recordId: id },
-        new TextEncoder().encode(JSON.stringify({ v: 1, data: { text: noteText } })),
-        { pad: true },
-      );
-      const tokens = blindIndexTokens(bulkTokens, noteText, { prefixMin: 3 });
-      const hash = b64(sha256(envelope));
-      const statement = canonicalJson({
-        kind: 'vault',
-        op: 'put',
-        collection: 'contexts',
-        recordId: id,
-        version: 1,
-        hash,
-        bloom: b64(tokenFilter(tokens)),
-        expiresAt: null,
-        deviceId: bulkSession.deviceId,
-      });
-      const signature = b64(
-        sign(fromBase64(bulkDevice.signing.secretKey), 'vault-change', new TextEncoder().encode(statement)),
-      );
-      await bulk.api.request('POST', '/api/v1/context', {
-        id,
-        encryptedData: b64(envelope),
-        searchTokens: tokens.map(b64),
-        checksum: hash,
-        nonce: b64(readEnvelopeHeader(envelope).nonce),
-        change: { statement, signature },
-      });
+      await bulk.api.request('POST', '/api/v1/context', bulkWriter.body({ text: `note ${written} about the project` }));
     }
   }),
 );

@@ -380,15 +380,7 @@ export class AuraClient {
       device && session.deviceId
         ? { deviceId: session.deviceId, secretKey: fromBase64(device.signing.secretKey) }
         : null;
-    this.#vault ??= new Vault(
-      this.api,
-      session.userId,
-      this.accountKey(),
-      session.seenVersions,
-      () => this.#save(),
-      this.ledger,
-      signer,
-    );
+    this.#vault ??= new Vault(this.api, session.userId, this.accountKey(), session.seenVersions, this.ledger, signer);
     return this.#vault;
   }
 

@@ -3,7 +3,6 @@ import {
   deriveAuditKeyPair,
   deriveCollectionKey,
   deriveDeviceCertificateKey,
-  hmacSha256,
   openEnvelope,
   openSealed,
   type SymmetricKey,
@@ -15,7 +14,7 @@ import {
 } from '@aura/crypto';
 import { AuraError } from '@aura/errors';
 import { approvalStatement, deviceStatement } from '@aura/protocol';
-import type { DeviceInfo } from './devices.ts';
+import { type DeviceInfo, deviceCertificate } from './devices.ts';
 import { fromBase64, fromUtf8, toBase64, utf8 } from './encoding.ts';
 import type { Api } from './http.ts';
 import type { DeviceState } from './state.ts';
@@ -272,15 +271,7 @@ export class Tasks {
 
   /** This device's certificate: an HMAC only a holder of the account key can make. */
   deviceCertificate(d: { id: string; signingPublicKey: string; sealingPublicKey: string }): Uint8Array {
-    return hmacSha256(
-      deriveDeviceCertificateKey(this.accountKey).bytes,
-      deviceStatement({
-        userId: this.userId,
-        deviceId: d.id,
-        signingPublicKey: d.signingPublicKey,
-        sealingPublicKey: d.sealingPublicKey,
-      }),
-    );
+    return deviceCertificate({ userId: this.userId, accountKey: this.accountKey }, d);
   }
 
   async certifyThisDevice(): Promise<void> {

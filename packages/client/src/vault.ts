@@ -126,7 +126,6 @@ export class Vault {
     private readonly userId: string,
     private readonly accountKey: SymmetricKey,
     private readonly seenVersions: Record<string, number>,
-    private readonly persistSeen: () => Promise<void>,
     private readonly ledger: Ledger,
     private readonly signer: ChangeSigner | null,
   ) {}
