@@ -157,12 +157,15 @@ describe('client SDK', () => {
 });
 
 it('refreshes an expired access token by itself, and rotates the refresh token it stores', async () => {
-  const shortLived = await listeningServer({ AURA_ACCESS_TOKEN_SECONDS: '1' });
+  // Two seconds: a token's expiry is in whole seconds, so a one-second token issued late in a second
+  // can expire before its first use, and the refreshed one too.
+  const shortLived = await listeningServer({ AURA_ACCESS_TOKEN_SECONDS: '2' });
   try {
     const store = new MemoryStateStore();
     const c = await newClient(shortLived.url, store);
     await c.register(email(), 'pw refresh');
     const before = (await store.load()).session?.refreshToken;
+    // Past the access token's expiry (the point of the test, not a wait for a condition).
     await new Promise((resolve) => setTimeout(resolve, 2100));
     const r = await c.vault.put('contexts', { text: 'after expiry' });
     assert.equal((await c.vault.get('contexts', r.id)).data.text, 'after expiry');
