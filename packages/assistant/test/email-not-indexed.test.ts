@@ -6,6 +6,7 @@ import { after, before, it } from 'node:test';
 import { type AuraClient, AuraClient as Client, MemoryStateStore, type TaskDetail } from '@aura/client';
 import { blindSearchTokens, deriveBlindIndexKey } from '../../crypto/src/index.ts';
 import { startTestServer, type TestServer } from '../../server/test/support/server.ts';
+import { waitFor } from '../../server/test/support/wait.ts';
 import { Agent, loadPluginHost, savePluginCredentials } from '../src/index.ts';
 import { type Imap, type Smtp, startDovecot, startSmtp, unavailable } from './support/servers.ts';
 
@@ -91,13 +92,14 @@ async function run(action: string, params: Record<string, unknown>): Promise<Tas
     request: { text: 'check my mail' },
     steps: [{ id: 's1', action, params, dependsOn: [], requiresApproval: false, why: 'read mail' }],
   });
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const t = await laptop.tasks.show(task.id);
-    if (['completed', 'failed', 'cancelled'].includes(t.status)) return t;
-    if (Date.now() > deadline) throw new Error(`task ${task.id} still ${t.status}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return waitFor(
+    async () => {
+      const t = await laptop.tasks.show(task.id);
+      return ['completed', 'failed', 'cancelled'].includes(t.status) ? t : undefined;
+    },
+    60_000,
+    () => `for task ${task.id} to end`,
+  );
 }
 
 it('M14: mail searched and read through the email plugin adds no search token to the vault', {

@@ -8,6 +8,7 @@ import {
   symmetricKey,
 } from '@aura/crypto';
 import { startTestServer, type TestServer } from '../../server/test/support/server.ts';
+import { waitFor } from '../../server/test/support/wait.ts';
 import { AuraClient, type Dispatch, MemoryStateStore, signAgentKeys, type TaskDetail } from '../src/index.ts';
 import { hostileProxy } from './hostile-proxy.ts';
 import { email, newClient } from './support.ts';
@@ -123,16 +124,6 @@ function leaked(text: string, secrets: Map<string, string[]>): string[] {
 
 const marker = (name: string) => `${name}${crypto.randomUUID().replaceAll('-', '').slice(0, 12)}`;
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('M13: secrets never in a URL or a log line', () => {
   it('M13: a whole SDK session (auth, vault, devices, audit, tasks, support, logout) puts no secret in any URL or log', {
     timeout: 180_000,
@@ -234,21 +225,30 @@ describe('M13: secrets never in a URL or a log line', () => {
       const t = await laptop.tasks.show(task.id);
       return status.includes(t.status) ? t : undefined;
     };
-    await until('approval to be asked', show(['waiting_approval']));
+    await waitFor(show(['waiting_approval']), 30_000, () => 'for approval to be asked');
     await phone.device.tasks.decide(task.id, 'approve');
     await agent.device.tasks.certifyThisDevice();
-    const dispatch = await until<Dispatch>(
-      'the dispatch',
+    const dispatch = await waitFor<Dispatch>(
       async () => (await agent.device.tasks.pending()).dispatches[0],
+      30_000,
+      () => 'for the dispatch',
     );
     const step = await agent.device.tasks.verifyDispatch(dispatch);
     assert.equal(step.params.item, itemText);
     await agent.device.tasks.report(dispatch, { ok: true, output: { added: resultText } });
-    const done: TaskDetail = await until('the task to complete', show(['completed', 'failed', 'cancelled']));
+    const done: TaskDetail = await waitFor(
+      show(['completed', 'failed', 'cancelled']),
+      30_000,
+      () => 'for the task to complete',
+    );
     assert.equal(done.status, 'completed');
     await laptop.tasks.list();
     const requestId = await laptop.tasks.postRequest(`remind me ${requestText}`);
-    const queued = await until('the agent request', async () => (await agent.device.tasks.pending()).requests[0]);
+    const queued = await waitFor(
+      async () => (await agent.device.tasks.pending()).requests[0],
+      30_000,
+      () => 'for the agent request',
+    );
     assert.equal(agent.device.tasks.openRequest(queued).text, `remind me ${requestText}`);
     await agent.device.tasks.requestDone(requestId);
 

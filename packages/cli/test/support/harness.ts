@@ -5,6 +5,9 @@ import { migrate } from '../../../server/src/db/migrate.ts';
 import { createPool } from '../../../server/src/db/pool.ts';
 import { freshDatabase, type TestDatabase } from '../../../server/test/support/database.ts';
 import { type ServerProcess, spawnServer } from '../../../server/test/support/process.ts';
+import { waitFor } from '../../../server/test/support/wait.ts';
+
+export { waitFor };
 
 const AURA = fileURLToPath(new URL('../../bin/aura.mjs', import.meta.url));
 
@@ -79,19 +82,4 @@ export async function enrollDevice(serverUrl: string, home: string, approverHome
   if (approved.code !== 0) throw new Error(`device approve failed: ${approved.stderr}`);
   const done = await enroll.done;
   if (done.code !== 0) throw new Error(`enroll failed: ${done.stderr}`);
-}
-
-/** Polls until `check` gives a value. */
-export async function waitFor<T>(
-  check: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 30_000,
-  explain: () => string = () => '',
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms ${explain()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }

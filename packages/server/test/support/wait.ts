@@ -1,0 +1,18 @@
+/**
+ * Polls until `check` gives a value (anything but undefined or false), or fails after
+ * `timeoutMs` with `explain()`: the one wait-for-a-condition of the suites, so no test sleeps
+ * a fixed time before it asserts.
+ */
+export async function waitFor<T>(
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+  explain: () => string = () => '',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms ${explain()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
