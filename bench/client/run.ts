@@ -1,7 +1,7 @@
 // npm run bench:client — the SDK's costs against the raw server figures of the same run.
 
 import { AuraClient, MemoryStateStore } from '../../packages/client/src/index.ts';
-import { tokenFilter } from '../../packages/client/src/token-filter.ts';
+import { signVaultChange } from '../../packages/client/src/vault.ts';
 import {
   blindIndexTokens,
   blindSearchTokens,
@@ -11,9 +11,7 @@ import {
   readEnvelopeHeader,
   sealEnvelope,
   sha256,
-  sign,
 } from '../../packages/crypto/src/index.ts';
-import { canonicalJson } from '../../packages/protocol/src/index.ts';
 import { migrate } from '../../packages/server/src/db/migrate.ts';
 import { createPool } from '../../packages/server/src/db/pool.ts';
 import { freshDatabase } from '../../packages/server/test/support/database.ts';
@@ -67,7 +65,7 @@ async function writerFor(account: AuraClient) {
   const session = account.session;
   if (!session?.deviceId) throw new Error('the benchmark account needs an enrolled device');
   const { deviceId, userId } = session;
-  const signingKey = fromBase64((await account.device()).signing.secretKey);
+  const signer = { deviceId, secretKey: fromBase64((await account.device()).signing.secretKey) };
   const accountKey = account.accountKey();
   const dataKey = deriveCollectionKey(accountKey, 'contexts', 1);
   const tokenKey = deriveBlindIndexKey(accountKey, 'contexts', 'text');
@@ -81,16 +79,13 @@ async function writerFor(account: AuraClient) {
     );
     const tokens = blindIndexTokens(tokenKey, [data.text, data.type].filter(Boolean).join(' '), { prefixMin: 3 });
     const hash = b64(sha256(envelope));
-    const statement = canonicalJson({
-      kind: 'vault',
+    const change = signVaultChange(signer, {
       op: 'put',
       collection: 'contexts',
       recordId: id,
       version: 1,
       hash,
-      bloom: b64(tokenFilter(tokens)),
-      expiresAt: null,
-      deviceId,
+      tokens,
     });
     return {
       id,
@@ -98,7 +93,7 @@ async function writerFor(account: AuraClient) {
       searchTokens: tokens.map(b64),
       checksum: hash,
       nonce: b64(readEnvelopeHeader(envelope).nonce),
-      change: { statement, signature: b64(sign(signingKey, 'vault-change', new TextEncoder().encode(statement))) },
+      change,
     };
   };
   // Opened and parsed, as the SDK does for every record it returns.

@@ -193,7 +193,7 @@ export class Ledger {
       this.#checkExpected(index, statementHash(statement), await this.#leafAt(index));
       return;
     }
-    // Kept in the state the caller saves right after the write (no save of its own per write).
+    // Saved with the next replay, or by AuraClient.flush (no save of its own per write).
     this.state.expect.push({ index, statement: statementHash(statement) });
     this.unsaved = true;
   }
@@ -241,7 +241,8 @@ export class Ledger {
   /**
    * Replays the log up to the newest checkpoint, then gives the state as of `read.asOf`: the log
    * size a server answer says it was read at. That answer must not come from before
-   * `read.notBefore`, this device's verified size when it asked: an older one is a rollback.
+   * `read.notBefore`, the floor when it asked (what this device had verified or written): an
+   * older one is a rollback.
    */
   async sync(read?: { asOf: number; notBefore: number }, prefetched?: LeafPage): Promise<LedgerView> {
     // One replay at a time: two would start from the same state and the slower would win.

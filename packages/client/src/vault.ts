@@ -48,6 +48,37 @@ const logSizeOf = (headers: Headers | undefined): number => {
 };
 const inconsistent = (detail: string) => new AuraError('AURA_VAULT_INCONSISTENT', `${detail}; it is not shown`);
 
+/**
+ * A vault statement signed by `signer`: the write of `version` of a record (naming its envelope's
+ * hash, envelopeHash, and carrying a filter of its search tokens) or its deletion.
+ */
+export function signVaultChange(
+  signer: ChangeSigner,
+  change: {
+    op: VaultStatement['op'];
+    collection: CollectionName;
+    recordId: string;
+    version: number;
+    hash?: string;
+    tokens?: Uint8Array[];
+    expiresAt?: string | null;
+  },
+): SignedChange {
+  const statement: VaultStatement = {
+    kind: 'vault',
+    op: change.op,
+    collection: change.collection,
+    recordId: change.recordId,
+    version: change.version,
+    hash: change.hash ?? '',
+    bloom: change.hash ? toBase64(tokenFilter(change.tokens ?? [])) : '',
+    expiresAt: change.expiresAt ?? null,
+    deviceId: signer.deviceId,
+  };
+  const text = canonicalJson(statement);
+  return { statement: text, signature: toBase64(sign(signer.secretKey, SIGNATURE_CONTEXT.vault, utf8(text))) };
+}
+
 /** A record as the server holds it: opaque to the server, checked by us. */
 interface WireRecord {
   id: string;
@@ -86,20 +117,6 @@ export class Vault {
   #keyring: Keyring | undefined;
   readonly #opened = new WeakMap<WireRecord, VaultRecord>();
   #keyringIdCache: string | undefined;
-  #unsaved = false;
-
-  /**
-   * What a read or write changed in what this device remembers (versions seen) is saved with the
-   * ledger's next replay, not after every operation: saving the whole device state per write made
-   * writes cost O(records). A crash loses at most the versions seen since the last replay, which
-   * the ledger's own (saved) history covers anyway.
-   */
-  async #saveSeen(): Promise<void> {
-    if (!this.#unsaved) return;
-    this.#unsaved = false;
-    this.ledger.unsaved = true;
-  }
-
   readonly #decoded = new WeakMap<WireRecord, Uint8Array>();
 
   /** A record's envelope bytes, decoded once (it is opened, hashed and its header read). */
@@ -136,7 +153,7 @@ export class Vault {
     recordId: string,
     op: VaultStatement['op'],
     version: number,
-    sealed?: { envelope: Uint8Array; tokens: Uint8Array[]; expiresAt: string | null },
+    sealed?: { hash: string; tokens: Uint8Array[]; expiresAt: string | null },
   ): SignedChange {
     if (!this.signer) {
       throw new AuraError(
@@ -144,19 +161,7 @@ export class Vault {
         'changes to the vault are signed by an enrolled device, and this session has none; run "aura device enroll"',
       );
     }
-    const statement: VaultStatement = {
-      kind: 'vault',
-      op,
-      collection,
-      recordId,
-      version,
-      hash: sealed ? envelopeHash(sealed.envelope) : '',
-      bloom: sealed ? toBase64(tokenFilter(sealed.tokens)) : '',
-      expiresAt: sealed?.expiresAt ?? null,
-      deviceId: this.signer.deviceId,
-    };
-    const text = canonicalJson(statement);
-    return { statement: text, signature: toBase64(sign(this.signer.secretKey, SIGNATURE_CONTEXT.vault, utf8(text))) };
+    return signVaultChange(this.signer, { op, collection, recordId, version, ...sealed });
   }
 
   /** A write: sent, then remembered as an entry the log must hold (its index comes back with it). */
@@ -172,8 +177,8 @@ export class Vault {
   }
 
   /** The state of the vault's history as of the snapshot an answer was read at. */
-  #viewFor(headers: Headers | undefined, notBefore: number): Promise<LedgerView> {
-    return this.ledger.sync({ asOf: logSizeOf(headers), notBefore });
+  #viewFor(headers: Headers | undefined, notBefore: number, log?: LeafPage): Promise<LedgerView> {
+    return this.ledger.sync({ asOf: logSizeOf(headers), notBefore }, log);
   }
 
   /**
@@ -254,13 +259,13 @@ export class Vault {
     const id = this.#keyringId;
     const { version } = await this.#keyringRecord();
     const next = (version ?? 0) + 1;
-    const { change, ...body } = await this.#seal(keyringKey(this.accountKey), 'contexts', id, state, next, '', null);
+    const { change, ...body } = this.#seal(keyringKey(this.accountKey), 'contexts', id, state, next, '', null);
     if (version === null) await this.#write('POST', API_PATHS.contexts, { id, ...body, change }, [change]);
     else await this.#write('PUT', `${API_PATHS.contexts}/${id}`, { ...body, version, change }, [change]);
     this.#keyring = new Keyring(this.accountKey, state);
   }
 
-  async #seal<T>(
+  #seal<T>(
     key: SymmetricKey,
     collection: CollectionName,
     id: string,
@@ -279,13 +284,14 @@ export class Vault {
       },
     );
     const tokens = text ? blindIndexTokens(this.#tokenKey(collection), text, { prefixMin: 3 }) : [];
+    const hash = envelopeHash(envelope);
     return {
       encryptedData: toBase64(envelope),
       searchTokens: tokens.map(toBase64),
-      checksum: envelopeHash(envelope),
+      checksum: hash,
       nonce: toBase64(readEnvelopeHeader(envelope).nonce),
       ...(expiresAt ? { expiresAt } : {}),
-      change: this.#change(collection, id, 'put', version, { envelope, tokens, expiresAt }),
+      change: this.#change(collection, id, 'put', version, { hash, tokens, expiresAt }),
     };
   }
 
@@ -302,7 +308,9 @@ export class Vault {
     }
     if (seen !== wire.version) {
       this.seenVersions[`${collection}/${expectedId}`] = wire.version;
-      this.#unsaved = true;
+      // Saved with the ledger's next replay (or when the command ends), not after every read: saving
+      // the whole device state per operation made writes cost O(records).
+      this.ledger.unsaved = true;
     }
     return payload.data;
   }
@@ -340,7 +348,7 @@ export class Vault {
     const keyring = await this.keyring();
     const expiresAt = options.expiresAt ? new Date(options.expiresAt).toISOString() : null;
     const text = searchableText(collection, data);
-    const body = { id, ...(await this.#seal(keyring.writeKey(collection), collection, id, data, 1, text, expiresAt)) };
+    const body = { id, ...this.#seal(keyring.writeKey(collection), collection, id, data, 1, text, expiresAt) };
     let wire: WireRecord;
     if (options.replaceMatching) {
       // The record to replace is chosen here, from a verified search, and its deletion signed here.
@@ -365,7 +373,6 @@ export class Vault {
       wire = await this.#write<WireRecord>('POST', API_PATHS[collection], body, [body.change]);
     }
     const record = await this.#toRecord(collection, wire, id);
-    await this.#saveSeen();
     return record;
   }
 
@@ -373,7 +380,6 @@ export class Vault {
     const wire = await this.#fetch(collection, id);
     if (!wire) throw new AuraError('AURA_NOT_FOUND', 'no such record in this account');
     const record = await this.#toRecord(collection, wire, id);
-    await this.#saveSeen();
     return record;
   }
 
@@ -384,7 +390,7 @@ export class Vault {
     data: RecordData[C],
   ): Promise<VaultRecord<C>> {
     const keyring = await this.keyring();
-    const sealed = await this.#seal(
+    const sealed = this.#seal(
       keyring.writeKey(collection),
       collection,
       record.id,
@@ -396,7 +402,6 @@ export class Vault {
     const body = { ...sealed, version: record.version };
     const wire = await this.#write<WireRecord>('PUT', `${API_PATHS[collection]}/${record.id}`, body, [sealed.change]);
     const updated = await this.#toRecord(collection, wire, record.id);
-    await this.#saveSeen();
     return updated;
   }
 
@@ -469,7 +474,6 @@ export class Vault {
         if (collection === 'contexts' && wire.id === keyringId) continue;
         records.push(await this.#toRecord(collection, wire));
       }
-      await this.#saveSeen();
       return records;
     }
   }
@@ -503,7 +507,7 @@ export class Vault {
       `${API_PATHS[collection]}/search`,
       { tokens: wanted, mode: 'all', limit: SEARCH_LIMIT, logSince: since },
     );
-    const view = await this.ledger.sync({ asOf: logSizeOf(headers), notBefore }, page.log);
+    const view = await this.#viewFor(headers, notBefore, page.log);
     const keyringId = this.#keyringId;
     const found: VaultRecord<C>[] = [];
     const returned = new Set<string>();
@@ -528,7 +532,6 @@ export class Vault {
         }
       }
     }
-    await this.#saveSeen();
     return found;
   }
 
@@ -555,7 +558,7 @@ export class Vault {
     for (const record of records) {
       for (let attempt = 0; ; attempt++) {
         const wire = await this.#fetch(collection, record.id);
-        if (!wire || rotating.isCurrent(collection, fromBase64(wire.encryptedData))) break;
+        if (!wire || rotating.isCurrent(collection, this.#bytes(wire))) break;
         const fresh = await this.#toRecord(collection, wire, record.id);
         try {
           await this.update(collection, fresh, fresh.data);

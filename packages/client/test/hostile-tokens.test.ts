@@ -7,10 +7,9 @@ import {
   deriveBlindIndexKey,
   deriveCollectionKey,
   sealEnvelope,
-  sign,
 } from '@aura/crypto';
-import { canonicalJson } from '@aura/protocol';
 import type { AuraClient } from '../src/index.ts';
+import { signVaultChange } from '../src/vault.ts';
 import { hostileProxy } from './hostile-proxy.ts';
 import { email, listeningServer, newClient } from './support.ts';
 
@@ -110,27 +109,21 @@ describe('M14: search tokens are per user, and useless to anyone else', () => {
     );
     const checksum = createHash('sha256').update(envelope).digest('base64');
     const device = await bob.device();
-    const statement = canonicalJson({
-      kind: 'vault',
+    const signer = { deviceId: session.deviceId ?? '', secretKey: Buffer.from(device.signing.secretKey, 'base64') };
+    const change = signVaultChange(signer, {
       op: 'put',
       collection: 'contexts',
       recordId: id,
       version: 1,
       hash: checksum,
-      bloom: '',
-      expiresAt: null,
-      deviceId: session.deviceId,
     });
-    const signature = b64(
-      sign(Buffer.from(device.signing.secretKey, 'base64'), 'vault-change', new TextEncoder().encode(statement)),
-    );
     await bob.api.request('POST', '/api/v1/context', {
       id,
       encryptedData: b64(envelope),
       searchTokens: aliceTokens,
       checksum,
       nonce: b64(envelope.subarray(19, 43)),
-      change: { statement, signature },
+      change,
     });
     assert.deepEqual(ids(await searchAs(bob, aliceTokens)), [id], "the planted tokens are in Bob's own index");
     assert.deepEqual(ids(await searchAs(alice, aliceTokens)), [aNote.id], "Alice's search stays hers");

@@ -46,32 +46,43 @@ function checkSignature(change: SignedChange, context: string, signingPublicKey:
   if (!ok) refuse("the signature is not the signing device's");
 }
 
+/** A statement of `kind` that matches the request and is signed by the given device. */
+function checkChange<S extends ChangeStatement>(
+  change: SignedChange,
+  kind: S['kind'],
+  expected: Record<string, unknown>,
+  signingPublicKey: Buffer,
+  shape: (statement: S) => boolean,
+): S {
+  const statement = parse(change);
+  if (statement.kind !== kind) return refuse(`not a ${kind} statement`);
+  if (!shape(statement as S)) refuse('the statement lacks a field it needs');
+  expectFields(statement, expected);
+  checkSignature(change, SIGNATURE_CONTEXT[kind], signingPublicKey);
+  return statement as S;
+}
+
 export function checkVaultChange(
   change: SignedChange,
   expected: Omit<VaultStatement, 'kind' | 'bloom'>,
   signingPublicKey: Buffer,
 ): VaultStatement {
-  const statement = parse(change);
-  if (statement.kind !== 'vault') return refuse('not a vault statement');
-  if (typeof statement.bloom !== 'string') refuse('statement.bloom is missing');
-  expectFields(statement, expected);
-  checkSignature(change, SIGNATURE_CONTEXT.vault, signingPublicKey);
-  return statement;
+  return checkChange<VaultStatement>(change, 'vault', expected, signingPublicKey, (s) => typeof s.bloom === 'string');
 }
 
+/** A device addition must carry the new device's certificate (clients check it against the account key). */
 export function checkDeviceChange(
   change: SignedChange,
   expected: Omit<DeviceStatement, 'kind' | 'certificate'>,
   signingPublicKey: Buffer,
 ): DeviceStatement {
-  const statement = parse(change);
-  if (statement.kind !== 'device') return refuse('not a device statement');
-  if (typeof statement.certificate !== 'string' || (statement.op === 'add' && statement.certificate === '')) {
-    refuse('statement.certificate is missing');
-  }
-  expectFields(statement, expected);
-  checkSignature(change, SIGNATURE_CONTEXT.device, signingPublicKey);
-  return statement;
+  return checkChange<DeviceStatement>(
+    change,
+    'device',
+    expected,
+    signingPublicKey,
+    (s) => typeof s.certificate === 'string' && (s.op !== 'add' || s.certificate !== ''),
+  );
 }
 
 /** The certificate a "device add" statement carries, for the devices row (checked by clients). */

@@ -168,20 +168,32 @@ export class TestUser {
     return { statement: text, signature: b64(sign(this.#signing.secretKey, context, Buffer.from(text))) };
   }
 
-  /** The signed deletion of version `version` of a record. */
-  deletion(collection: string, id: string, version = 1) {
+  /** A vault change at `version` of a record, signed by this user's device. */
+  #vaultChange(
+    op: VaultStatement['op'],
+    collection: string,
+    id: string,
+    version: number,
+    hash = '',
+    expiresAt = null as string | null,
+  ) {
     const statement: VaultStatement = {
       kind: 'vault',
-      op: 'delete',
+      op,
       collection: collection as VaultStatement['collection'],
       recordId: id,
       version,
-      hash: '',
+      hash,
       bloom: '',
-      expiresAt: null,
+      expiresAt,
       deviceId: this.deviceId,
     };
-    return { version, change: this.#signed('vault-change', statement) };
+    return this.#signed('vault-change', statement);
+  }
+
+  /** The signed deletion of version `version` of a record. */
+  deletion(collection: string, id: string, version = 1) {
+    return { version, change: this.#vaultChange('delete', collection, id, version) };
   }
 
   /**
@@ -204,24 +216,13 @@ export class TestUser {
     const tokens = blindIndexTokens(deriveBlindIndexKey(this.accountKey, collection, 'text'), text, { prefixMin: 3 });
     const checksum = createHash('sha256').update(envelope).digest('base64');
     const expiresAt = typeof extra.expiresAt === 'string' ? new Date(extra.expiresAt).toISOString() : null;
-    const statement: VaultStatement = {
-      kind: 'vault',
-      op: 'put',
-      collection: collection as VaultStatement['collection'],
-      recordId: id,
-      version,
-      hash: checksum,
-      bloom: '',
-      expiresAt,
-      deviceId: this.deviceId,
-    };
     return {
       id,
       encryptedData: b64(envelope),
       searchTokens: tokens.map(b64),
       checksum,
       nonce: b64(envelope.subarray(19, 43)),
-      change: this.#signed('vault-change', statement),
+      change: this.#vaultChange('put', collection, id, version, checksum, expiresAt),
       ...extra,
     };
   }
