@@ -237,6 +237,20 @@ describe('a server with its own log key cannot forge the signed history', () => 
     }
   });
 
+  it('M7: a log cut back below what this device verified is a rollback of the log (exit 6), not bad input', async () => {
+    const { laptop, userId } = await account();
+    await laptop.vault.put('contexts', { text: 'first' });
+    await laptop.vault.put('contexts', { text: 'second' });
+    await laptop.vault.list('contexts');
+    const { rows } = await server.pool.query<{ size: string }>('SELECT size FROM audit_logs WHERE user_id = $1', [
+      userId,
+    ]);
+    const cut = Number(rows[0]?.size) - 1;
+    await server.pool.query('DELETE FROM audit_checkpoints WHERE user_id = $1 AND size > $2', [userId, cut]);
+    await server.pool.query('DELETE FROM audit_entries WHERE user_id = $1 AND idx >= $2', [userId, cut]);
+    await rejectsWith(() => laptop.vault.list('contexts'), 'AURA_AUDIT_INTEGRITY', /this device verified/);
+  });
+
   it('M7: two devices writing at once both succeed or get a clean conflict, and nobody sees a false alarm', async () => {
     const { laptop, phone } = await account();
     const shared = await laptop.vault.put('contexts', { text: 'shared draft' });

@@ -245,13 +245,11 @@ export class AuditLog {
             WHERE user_id = $1 AND idx >= $2 AND idx < c.size ORDER BY idx LIMIT $3) e ON true`,
       [userId, start, limit],
     );
+    // A client past the newest checkpoint gets the checkpoint and no leaves, not an error: it is
+    // the client that decides that a log smaller than what it verified was rolled back.
     const latest = rows[0];
-    if (!latest) {
-      if (start === 0) return null;
-      throw new AuraError('AURA_NOT_FOUND', 'this account has no audit entries yet');
-    }
+    if (!latest) return { checkpoint: '', treeSize: 0, leaves: [] };
     const size = Number(latest.size);
-    if (start > size) throw new AuraError('AURA_INVALID_INPUT', `start must be at most ${size}`);
     return {
       checkpoint: latest.note,
       treeSize: size,
