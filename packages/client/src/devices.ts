@@ -15,13 +15,12 @@ import {
   canonicalJson,
   type DeviceStatement,
   deviceStatement,
-  LOG_SIZE_HEADER,
   SIGNATURE_CONTEXT,
   type SignedChange,
 } from '@aura/protocol';
 import { fromBase64, sha256, toBase64, utf8 } from './encoding.ts';
 import type { Api } from './http.ts';
-import type { Ledger } from './ledger.ts';
+import { type Ledger, logSizeOf } from './ledger.ts';
 import type { DeviceState } from './state.ts';
 
 export interface DeviceInfo {
@@ -62,6 +61,24 @@ export function deviceCertificate(
       signingPublicKey: d.signingPublicKey,
       sealingPublicKey: d.sealingPublicKey,
     }),
+  );
+}
+
+/** Whether `certificate` is the device's certificate under this account's key (constant-time). */
+export function certificateHolds(
+  account: { userId: string; accountKey: SymmetricKey },
+  d: { id: string; signingPublicKey: string; sealingPublicKey: string },
+  certificate: Uint8Array,
+): boolean {
+  return verifyHmacSha256(
+    deriveDeviceCertificateKey(account.accountKey).bytes,
+    deviceStatement({
+      userId: account.userId,
+      deviceId: d.id,
+      signingPublicKey: d.signingPublicKey,
+      sealingPublicKey: d.sealingPublicKey,
+    }),
+    certificate,
   );
 }
 
@@ -120,13 +137,7 @@ async function checkDevices(
     'GET',
     '/api/v1/devices',
   );
-  const sizeText = headers.get(LOG_SIZE_HEADER);
-  const asOf = Number(sizeText);
-  if (!sizeText || !Number.isSafeInteger(asOf) || asOf < 0) {
-    throw new AuraError('AURA_SERVER_MISBEHAVED', 'the server did not say which log entry its device list was read at');
-  }
-  const view = await ledger.sync({ asOf, notBefore });
-  const certificateKey = deriveDeviceCertificateKey(account.accountKey).bytes;
+  const view = await ledger.sync({ asOf: logSizeOf(headers), notBefore });
   const problems: string[] = [];
   const devices = body.devices.map((d): CheckedDevice => {
     const info = { ...d, fingerprint: keyFingerprint(fromBase64(d.signingPublicKey)) };
@@ -146,13 +157,7 @@ async function checkDevices(
         `${label} was revoked (audit entry ${entry.revoked}), but the server lists it as active`,
       );
     }
-    const statement = deviceStatement({
-      userId: account.userId,
-      deviceId: d.id,
-      signingPublicKey: d.signingPublicKey,
-      sealingPublicKey: d.sealingPublicKey,
-    });
-    if (d.certificate && !verifyHmacSha256(certificateKey, statement, fromBase64(d.certificate))) {
+    if (d.certificate && !certificateHolds(account, d, fromBase64(d.certificate))) {
       return flag('bad_certificate', `${label} carries a certificate your account did not make`);
     }
     // A revocation the device already knows of counts, even if the list was read just before it.

@@ -1,4 +1,4 @@
-import { deriveDeviceCertificateKey, type SymmetricKey, sha256, verifyHmacSha256, verifySignature } from '@aura/crypto';
+import { type SymmetricKey, sha256, verifySignature } from '@aura/crypto';
 import { Frontier, leafHash, verifyCheckpoint, verifyInclusion } from '@aura/crypto/merkle';
 import { AuraError } from '@aura/errors';
 import {
@@ -6,11 +6,12 @@ import {
   type ChangeStatement,
   canonicalJson,
   type DeviceStatement,
-  deviceStatement,
+  LOG_SIZE_HEADER,
   SIGNATURE_CONTEXT,
   type VaultStatement,
 } from '@aura/protocol';
 import type { AuditPin } from './audit.ts';
+import { certificateHolds } from './devices.ts';
 import { fromBase64, fromUtf8, toBase64, utf8 } from './encoding.ts';
 import type { Api } from './http.ts';
 import type { CollectionName } from './records.ts';
@@ -472,14 +473,8 @@ export class Ledger {
       if (problem) throw deviceError(`log entry ${index} adds device ${s.deviceId}, but ${problem}`);
       if (target) throw deviceError(`log entry ${index} adds device ${s.deviceId} a second time`);
       if (this.accountKey) {
-        const statement = deviceStatement({
-          userId: this.userId,
-          deviceId: s.deviceId,
-          signingPublicKey: s.signingPublicKey,
-          sealingPublicKey: s.sealingPublicKey,
-        });
-        const key = deriveDeviceCertificateKey(this.accountKey).bytes;
-        if (!verifyHmacSha256(key, statement, fromBase64(s.certificate))) {
+        const account = { userId: this.userId, accountKey: this.accountKey };
+        if (!certificateHolds(account, { ...s, id: s.deviceId }, fromBase64(s.certificate))) {
           throw deviceError(
             `log entry ${index} adds device ${s.deviceId} without a certificate of your account: the server made it up`,
           );
@@ -542,6 +537,16 @@ function wellFormed(s: unknown): s is ChangeStatement {
 }
 
 const statementHash = (statement: string) => toBase64(sha256(utf8(statement)));
+
+/** The log size a server answer says it was read at (the aura-log-size header); required. */
+export function logSizeOf(headers: Headers | undefined): number {
+  const text = headers?.get(LOG_SIZE_HEADER);
+  const value = Number(text);
+  if (!text || !Number.isSafeInteger(value) || value < 0) {
+    throw new AuraError('AURA_SERVER_MISBEHAVED', 'the server did not say which log entry its answer was read at');
+  }
+  return value;
+}
 
 /** The envelope's hash as a signed change names it. */
 export const envelopeHash = (envelope: Uint8Array) => toBase64(sha256(envelope));

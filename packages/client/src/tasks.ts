@@ -2,19 +2,17 @@ import {
   bytesToHex,
   deriveAuditKeyPair,
   deriveCollectionKey,
-  deriveDeviceCertificateKey,
   openEnvelope,
   openSealed,
   type SymmetricKey,
   sealEnvelope,
   sha256,
   sign,
-  verifyHmacSha256,
   verifySignature,
 } from '@aura/crypto';
 import { AuraError } from '@aura/errors';
-import { approvalStatement, deviceStatement } from '@aura/protocol';
-import { type DeviceInfo, deviceCertificate } from './devices.ts';
+import { approvalStatement } from '@aura/protocol';
+import { certificateHolds, type DeviceInfo, deviceCertificate } from './devices.ts';
 import { fromBase64, fromUtf8, toBase64, utf8 } from './encoding.ts';
 import type { Api } from './http.ts';
 import type { DeviceState } from './state.ts';
@@ -294,19 +292,8 @@ export class Tasks {
   }
 
   #certified(device: DeviceInfo): boolean {
-    return Boolean(
-      device.certificate &&
-        verifyHmacSha256(
-          deriveDeviceCertificateKey(this.accountKey).bytes,
-          deviceStatement({
-            userId: this.userId,
-            deviceId: device.id,
-            signingPublicKey: device.signingPublicKey,
-            sealingPublicKey: device.sealingPublicKey,
-          }),
-          fromBase64(device.certificate),
-        ),
-    );
+    const account = { userId: this.userId, accountKey: this.accountKey };
+    return Boolean(device.certificate && certificateHolds(account, device, fromBase64(device.certificate)));
   }
 
   /**

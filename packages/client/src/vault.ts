@@ -11,17 +11,11 @@ import {
   tokenize,
 } from '@aura/crypto';
 import { AuraError, isAuraError } from '@aura/errors';
-import {
-  canonicalJson,
-  LOG_SIZE_HEADER,
-  SIGNATURE_CONTEXT,
-  type SignedChange,
-  type VaultStatement,
-} from '@aura/protocol';
+import { canonicalJson, SIGNATURE_CONTEXT, type SignedChange, type VaultStatement } from '@aura/protocol';
 import { fromBase64, fromUtf8, toBase64, utf8 } from './encoding.ts';
 import { type Api, headersOf } from './http.ts';
 import { Keyring, type KeyringState, keyringKey, keyringRecordId } from './keyring.ts';
-import { envelopeHash, type LeafPage, type Ledger, type LedgerView, type RecordEntry } from './ledger.ts';
+import { envelopeHash, type LeafPage, type Ledger, type LedgerView, logSizeOf, type RecordEntry } from './ledger.ts';
 import { API_PATHS, type CollectionName, type RecordData, searchableText, type VaultRecord } from './records.ts';
 import { filterHolds, tokenFilter } from './token-filter.ts';
 
@@ -38,14 +32,6 @@ const SEARCH_LIMIT = 500;
 const PENDING_BEFORE_REPLAY = 64;
 
 const isLive = (entry: RecordEntry) => entry.e === null || Date.parse(entry.e) > Date.now() + EXPIRY_SKEW_MS;
-const logSizeOf = (headers: Headers | undefined): number => {
-  const text = headers?.get(LOG_SIZE_HEADER);
-  const value = Number(text);
-  if (!text || !Number.isSafeInteger(value) || value < 0) {
-    throw new AuraError('AURA_SERVER_MISBEHAVED', 'the server did not say which log entry its answer was read at');
-  }
-  return value;
-};
 const inconsistent = (detail: string) => new AuraError('AURA_VAULT_INCONSISTENT', `${detail}; it is not shown`);
 
 /**
