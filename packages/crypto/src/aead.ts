@@ -43,10 +43,12 @@ export function checkedXchacha(sealFn: SealFn, openFn: OpenFn) {
   };
 }
 
-/** This platform's engine: OpenSSL in Node, @noble/ciphers in the browser. */
-const xchacha = checkedXchacha(platform.xchachaSeal, platform.xchachaOpen);
-export const xchachaSeal = xchacha.seal;
-export const xchachaOpen = xchacha.open;
+/**
+ * This platform's engine (OpenSSL in Node, @noble/ciphers in the browser), sealing half. The
+ * opening half is aead-open.ts, so that sealing to a public key (the server may) does not pull
+ * in decryption (it may not).
+ */
+export const xchachaSeal = checkedXchacha(platform.xchachaSeal, platform.xchachaOpen).seal;
 
 /** One error for every way a ciphertext can fail to open, so the failure says nothing more. */
 export function decryptFailed(): AuraError {

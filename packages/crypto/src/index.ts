@@ -52,34 +52,17 @@ export {
 } from './hierarchy.ts';
 export { hkdfSha256, hmacSha256, verifyHmacSha256 } from './hkdf.ts';
 export { KEY_BYTES, KEY_ID_BYTES, type KeyPurpose, keyIdHex, type SymmetricKey, symmetricKey } from './key.ts';
-export {
-  generateX25519KeyPair,
-  openSealed,
-  sealTo,
-  type X25519KeyPair,
-  x25519SharedSecret,
-} from './seal.ts';
-export {
-  assertSignature,
-  type Ed25519KeyPair,
-  generateEd25519KeyPair,
-  keyFingerprint,
-  type SignatureContext,
-  sign,
-  verifySignature,
-} from './sign.ts';
-export { SRP_GROUP_2048_SHA256, type SrpGroup, type SrpHashName, srpGroup } from './srp/group.ts';
+export { openSealed, x25519SharedSecret } from './seal/open-sealed.ts';
+export { generateX25519KeyPair, sealTo, type X25519KeyPair } from './seal/seal-to.ts';
+export { type Ed25519KeyPair, generateEd25519KeyPair, keyFingerprint, sign } from './sign.ts';
 export {
   type SrpClientSession,
-  type SrpEphemeral,
-  type SrpServerSession,
   srpClientEphemeral,
   srpClientSession,
   srpClientVerifyServer,
-  srpDecodePublic,
-  srpMultiplier,
-  srpScrambler,
-  srpServerEphemeral,
-  srpServerSession,
   srpVerifier,
-} from './srp/srp.ts';
+} from './srp/client.ts';
+export { SRP_GROUP_2048_SHA256, type SrpGroup, type SrpHashName, srpGroup } from './srp/group.ts';
+export { type SrpServerSession, srpServerEphemeral, srpServerSession } from './srp/server.ts';
+export { type SrpEphemeral, srpDecodePublic, srpMultiplier, srpScrambler } from './srp/shared.ts';
+export { assertSignature, type SignatureContext, verifySignature } from './verify-signature.ts';

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import sodium from 'libsodium-wrappers';
-import { xchachaOpen, xchachaSeal } from '../src/aead.ts';
+import { xchachaSeal } from '../src/aead.ts';
+import { xchachaOpen } from '../src/aead-open.ts';
 import {
   deriveCollectionKey,
   generateAccountKey,

@@ -1,6 +1,6 @@
 import { AuraError } from '@aura/errors';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { ed25519VerifyRaw } from '../sign.ts';
+import { ed25519VerifyRaw } from '../verify-signature.ts';
 import { HASH_BYTES } from './tree.ts';
 
 /**

@@ -3,10 +3,5 @@
  * and nothing else from @aura/crypto, so no key-handling code is reachable from it.
  */
 export { SRP_GROUP_2048_SHA256, type SrpGroup } from './group.ts';
-export {
-  type SrpEphemeral,
-  type SrpServerSession,
-  srpDecodePublic,
-  srpServerEphemeral,
-  srpServerSession,
-} from './srp.ts';
+export { type SrpServerSession, srpServerEphemeral, srpServerSession } from './server.ts';
+export { type SrpEphemeral, srpDecodePublic } from './shared.ts';

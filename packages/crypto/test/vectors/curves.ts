@@ -1,5 +1,5 @@
-import { x25519SharedSecret } from '../../src/seal.ts';
-import { ed25519VerifyRaw } from '../../src/sign.ts';
+import { x25519SharedSecret } from '../../src/seal/open-sealed.ts';
+import { ed25519VerifyRaw } from '../../src/verify-signature.ts';
 import {
   allTests,
   errorCode,

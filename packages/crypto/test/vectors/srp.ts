@@ -1,13 +1,8 @@
 import { sha1 } from '@noble/hashes/legacy.js';
+import { srpClientEphemeral, srpClientSession, srpVerifier } from '../../src/srp/client.ts';
 import { type SrpHashName, srpGroup } from '../../src/srp/group.ts';
-import {
-  srpClientEphemeral,
-  srpClientSession,
-  srpMultiplier,
-  srpServerEphemeral,
-  srpServerSession,
-  srpVerifier,
-} from '../../src/srp/srp.ts';
+import { srpServerEphemeral, srpServerSession } from '../../src/srp/server.ts';
+import { srpMultiplier } from '../../src/srp/shared.ts';
 import { errorCode, hex, newReport, record, toHex, type VectorReport } from './report.ts';
 
 const big = (h: string) => BigInt(`0x${h.replace(/\s+/g, '')}`);
