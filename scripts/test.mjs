@@ -6,7 +6,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const roots = process.argv.slice(2).length ? process.argv.slice(2) : ['packages'];
+const roots = process.argv.slice(2).length ? process.argv.slice(2) : ['packages', 'scripts'];
 
 function find(dir, out = []) {
   for (const name of readdirSync(dir)) {
