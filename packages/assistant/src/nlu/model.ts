@@ -1,9 +1,9 @@
 import { FEATURE_BITS, featureCounts, type SparseVector, vectorize } from './features.ts';
 
 /**
- * A multinomial logistic-regression intent model over hashed TF-IDF features. Small (a few MB
- * as float16-free JSON of the non-zero weights), fast (one sparse dot product per intent), and
- * calibrated by a temperature fitted on held-out data.
+ * A multinomial logistic-regression intent model over hashed TF-IDF features. Small (a few MB:
+ * int8 weights after a JSON header, see artifact.ts), fast (one sparse dot product per intent),
+ * and calibrated by a temperature fitted on held-out data.
  */
 export interface IntentModel {
   version: 1;
@@ -77,7 +77,14 @@ export interface TrainOptions {
   seed?: number;
 }
 
-/** Trains by SGD on the softmax cross-entropy, examples shuffled with a fixed seed. */
+/**
+ * Trains by SGD on the softmax cross-entropy, examples shuffled with a fixed seed.
+ *
+ * The weights live feature-major while training (`w[feature * k + intent]`), so an example's
+ * scores and updates read the few hundred bytes of each of its features instead of one cache
+ * line per (intent, feature) across 16 MB. Every sum still runs in the same order, with the
+ * same float32 roundings, as the intent-major loop: the bytes of the model do not depend on it.
+ */
 export function train(examples: { text: string; intent: string }[], options: TrainOptions = {}): IntentModel {
   const { epochs = 12, learningRate = 0.5, l2 = 1e-6, seed = 42 } = options;
   const intents = [...new Set(examples.map((e) => e.intent))].sort();
@@ -88,14 +95,13 @@ export function train(examples: { text: string; intent: string }[], options: Tra
   for (let i = 0; i < DIM; i++) idf[i] = Math.log((1 + examples.length) / (1 + (df[i] as number))) + 1;
   const data = examples.map((e) => ({ x: vectorize(e.text, idf), y: index.get(e.intent) as number }));
   const k = intents.length;
-  const model: IntentModel = {
-    version: 1,
-    intents,
-    idf,
-    weights: new Float32Array(k * DIM),
-    bias: new Float32Array(k),
-    temperature: 1,
-  };
+  const w = new Float32Array(DIM * k);
+  const bias = new Float32Array(k);
+  const z = new Float64Array(k);
+  const p = new Float64Array(k);
+  // The intents an example updates (those whose gradient is not negligible), and lr * gradient.
+  const touched = new Int32Array(k);
+  const step = new Float64Array(k);
   const random = rng(seed);
   const order = data.map((_, i) => i);
   for (let epoch = 0; epoch < epochs; epoch++) {
@@ -104,22 +110,54 @@ export function train(examples: { text: string; intent: string }[], options: Tra
       [order[i], order[j]] = [order[j] as number, order[i] as number];
     }
     const lr = learningRate / (1 + epoch * 0.5);
+    const decay = 1 - lr * l2;
     for (const n of order) {
       const { x, y } = data[n] as { x: SparseVector; y: number };
-      const p = softmax(scores(model, x));
+      const { indices, values } = x;
+      const nnz = indices.length;
+      for (let c = 0; c < k; c++) z[c] = bias[c] as number;
+      for (let j = 0; j < nnz; j++) {
+        const base = (indices[j] as number) * k;
+        const v = values[j] as number;
+        for (let c = 0; c < k; c++) z[c] = (z[c] as number) + (w[base + c] as number) * v;
+      }
+      softmaxInto(z, p);
+      let active = 0;
       for (let c = 0; c < k; c++) {
         const g = (p[c] as number) - (c === y ? 1 : 0);
         if (Math.abs(g) < 1e-4) continue;
-        const base = c * DIM;
-        for (let j = 0; j < x.indices.length; j++) {
-          const w = base + (x.indices[j] as number);
-          model.weights[w] = (model.weights[w] as number) * (1 - lr * l2) - lr * g * (x.values[j] as number);
+        touched[active] = c;
+        step[active] = lr * g;
+        active++;
+        bias[c] = (bias[c] as number) - lr * g * 0.1;
+      }
+      // Each weight is touched at most once per example (a vector's indices are distinct), so
+      // visiting them feature by feature changes nothing but the memory order.
+      for (let j = 0; j < nnz; j++) {
+        const base = (indices[j] as number) * k;
+        const v = values[j] as number;
+        for (let a = 0; a < active; a++) {
+          const at = base + (touched[a] as number);
+          w[at] = (w[at] as number) * decay - (step[a] as number) * v;
         }
-        model.bias[c] = (model.bias[c] as number) - lr * g * 0.1;
       }
     }
   }
-  return model;
+  const weights = new Float32Array(k * DIM);
+  for (let f = 0; f < DIM; f++) for (let c = 0; c < k; c++) weights[c * DIM + f] = w[f * k + c] as number;
+  return { version: 1, intents, idf, weights, bias, temperature: 1 };
+}
+
+/** softmax(z) at temperature 1 into `out`, with the same operations as `softmax`. */
+function softmaxInto(z: Float64Array, out: Float64Array): void {
+  let max = -Infinity;
+  for (let i = 0; i < z.length; i++) max = Math.max(max, z[i] as number);
+  let sum = 0;
+  for (let i = 0; i < z.length; i++) {
+    out[i] = Math.exp((z[i] as number) - max);
+    sum += out[i] as number;
+  }
+  for (let i = 0; i < z.length; i++) out[i] = (out[i] as number) / sum;
 }
 
 /** The softmax temperature that minimises the negative log-likelihood on held-out examples. */
