@@ -85,6 +85,12 @@ describe('the package graph check', () => {
     assert.ok(signing.some((v) => v.file === 'packages/crypto/src/sign.ts' && v.specifier === 'sign'));
   });
 
+  it('refuses an allowed import its package does not declare (it would work only by hoisting)', () => {
+    const found = violationsIn('packages/errors/test/registry.test.ts', "import { waitFor } from '@aura/testing';");
+    assert.equal(found.length, 1);
+    assert.match(found[0] ?? '', /@aura\/testing is imported but not in packages\/errors\/package.json/);
+  });
+
   it('refuses a package that has no rule', () => {
     const found = checkGraph(withChanges(repo, { 'packages/stray/src/index.ts': 'export {};' }));
     assert.ok(found.some((v) => v.file === 'packages/stray/src/index.ts' && /has no rule/.test(v.reason)));

@@ -78,8 +78,9 @@ export function checkGraph(workspace: Workspace): Violation[] {
       continue;
     }
     const allowed = allowedFor(place);
+    const declared = place.pkg ? declaredDependencies(workspace, place) : undefined;
     for (const { specifier, line } of moduleReferences(file, workspace.read(file))) {
-      const reason = refusal(file, place, specifier, allowed);
+      const reason = refusal(file, place, specifier, allowed) ?? undeclared(place, specifier, declared);
       if (reason) violations.push({ file, line, specifier, reason });
     }
   }
@@ -97,6 +98,29 @@ function refusal(file: string, place: Place, specifier: string, allowed: string[
   const home = place.pkg ? `packages/${place.pkg}/` : `${file.split('/')[0]}/`;
   if (target.startsWith(home) || (!place.pkg && BENCH_REACH.test(target))) return undefined;
   return `reaches into ${target} by path; import the package by name (@aura/testing for shared test helpers)`;
+}
+
+/** The workspace packages a package's manifest lists: dependencies for src, devDependencies too for tests. */
+function declaredDependencies(workspace: Workspace, place: Place): Set<string> {
+  try {
+    const manifest = JSON.parse(workspace.read(`packages/${place.pkg}/package.json`)) as {
+      dependencies?: Record<string, string>;
+      devDependencies?: Record<string, string>;
+    };
+    const lists = place.area === 'src' ? [manifest.dependencies] : [manifest.dependencies, manifest.devDependencies];
+    return new Set(lists.flatMap((list) => Object.keys(list ?? {})));
+  } catch {
+    return new Set();
+  }
+}
+
+/** An allowed import must also be declared, or it works only by the workspace's hoisting. */
+function undeclared(place: Place, specifier: string, declared: Set<string> | undefined): string | undefined {
+  if (!declared || !specifier.startsWith('@aura/')) return undefined;
+  const name = specifier.split('/').slice(0, 2).join('/');
+  if (name === `@aura/${place.pkg}` || declared.has(name)) return undefined;
+  const list = place.area === 'src' ? 'dependencies' : 'dependencies or devDependencies';
+  return `${name} is imported but not in packages/${place.pkg}/package.json ${list}`;
 }
 
 /** Resolves an @aura/x[/entry] specifier, or a #import of the file's own package, to source files. */

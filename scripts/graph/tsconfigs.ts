@@ -1,0 +1,83 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RULES } from './rules.ts';
+
+/**
+ * The TypeScript projects that follow from rules.ts: per package one project for src/ and one
+ * for its tests, each referencing only the projects its imports may reach. With project
+ * references tsc itself refuses a file from an unreferenced package (TS6307), so the compiler
+ * holds the same graph as scripts/graph/check.ts. `node --import tsx scripts/graph/tsconfigs.ts`
+ * rewrites them; `--check` (run by check.ts) fails when a committed one differs.
+ */
+type Project = { path: string; config: unknown };
+
+const packageOf = (specifier: string) => specifier.split('/')[1] ?? '';
+const referenced = (specifiers: readonly string[], self: string) =>
+  [...new Set(specifiers.map(packageOf))].filter((p) => p !== self && p !== '*').sort();
+
+export function projects(root: string): Project[] {
+  const present = Object.keys(RULES).filter((pkg) => existsSync(join(root, 'packages', pkg, 'package.json')));
+  const out: Project[] = [];
+  for (const pkg of present) {
+    const rule = RULES[pkg] ?? { src: [], tests: [] };
+    out.push({
+      path: `packages/${pkg}/tsconfig.json`,
+      config: {
+        extends: '../../tsconfig.base.json',
+        compilerOptions: { composite: true, outDir: '.tsbuild/src', rootDir: 'src' },
+        include: ['src/**/*.ts'],
+        references: referenced(rule.src, pkg)
+          .filter((p) => present.includes(p))
+          .map((p) => ({ path: `../${p}` })),
+      },
+    });
+    if (!existsSync(join(root, 'packages', pkg, 'test')) || pkg === 'testing') continue;
+    const deps = referenced([...rule.src, ...rule.tests, '@aura/testing'], pkg).filter((p) => present.includes(p));
+    const include = ['**/*.ts'];
+    if (existsSync(join(root, 'packages', pkg, 'scripts'))) include.push('../scripts/**/*.ts');
+    out.push({
+      path: `packages/${pkg}/test/tsconfig.json`,
+      config: {
+        extends: '../../../tsconfig.base.json',
+        compilerOptions: { composite: true, outDir: '../.tsbuild/test', rootDir: '..' },
+        include,
+        references: [{ path: '..' }, ...deps.map((p) => ({ path: `../../${p}` }))],
+      },
+    });
+  }
+  out.push({
+    path: 'tsconfig.tools.json',
+    config: {
+      extends: './tsconfig.base.json',
+      compilerOptions: { composite: true, outDir: '.tsbuild/tools', rootDir: '.' },
+      include: ['bench/**/*.ts', 'scripts/**/*.ts'],
+      references: present.map((p) => ({ path: `packages/${p}` })),
+    },
+  });
+  out.push({
+    path: 'tsconfig.json',
+    config: {
+      files: [],
+      references: [...out.map((p) => ({ path: p.path.replace(/\/?tsconfig\.json$/, '') || '.' }))],
+    },
+  });
+  return out;
+}
+
+export const render = (config: unknown) => `${JSON.stringify(config, null, 2)}\n`;
+
+/** Projects whose committed file differs from what rules.ts says. */
+export function staleProjects(root: string): string[] {
+  return projects(root)
+    .filter(({ path, config }) => {
+      const file = join(root, path);
+      return !existsSync(file) || JSON.stringify(JSON.parse(readFileSync(file, 'utf8'))) !== JSON.stringify(config);
+    })
+    .map(({ path }) => path);
+}
+
+if (process.argv[1] && new URL(import.meta.url).pathname === process.argv[1]) {
+  const root = new URL('../../', import.meta.url).pathname;
+  for (const { path, config } of projects(root)) writeFileSync(join(root, path), render(config));
+  console.log('tsconfig projects written from scripts/graph/rules.ts');
+}
