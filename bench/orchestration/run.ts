@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Agent, PluginHost } from '../../packages/assistant/src/index.ts';
+import { Agent, PluginHost } from '../../packages/agent/src/index.ts';
 import { type AuraClient, AuraClient as Client, MemoryStateStore } from '../../packages/client/src/index.ts';
 import { startTestServer } from '../../packages/server/test/support/server.ts';
 import { percentile, throughput } from '../support.ts';

@@ -1,10 +1,13 @@
-export { ACTIONS, type ActionSpec } from './actions.ts';
-export { Agent, type AgentOptions } from './agent/agent.ts';
-export { Journal } from './agent/journal.ts';
-export { personalContext, type Understanding, understand } from './agent/understand.ts';
+export { ACTIONS, type ActionSpec, actionByName, inputOfKinds, type ParamKind, type SideEffect } from './actions.ts';
 export {
   type BusyEvent,
+  type CalendarEvent,
   type CalendarView,
+  LocalCalendar,
+  type NewEvent,
+  occurrences,
+} from './calendar.ts';
+export {
   checkProposedPlan,
   type Decision,
   type DecisionContext,
@@ -35,28 +38,7 @@ export {
   tagText,
   trainTagger,
 } from './nlu/tagger.ts';
-export { CalendarPlugin, ContactsPlugin, idFor, ListsPlugin, RemindersPlugin } from './plugins/builtin.ts';
-export { loadPluginCredentials, savePluginCredentials } from './plugins/credentials.ts';
-export {
-  BUILTIN_PLUGINS,
-  DEFAULT_PLUGINS_YAML,
-  INTEGRATION_KINDS,
-  type IntegrationKind,
-  type LoadedPlugin,
-  Permission,
-  PluginHost,
-  PluginsFile,
-  readPluginsFile,
-  writePluginsFile,
-} from './plugins/host.ts';
-export { loadPluginHost, makeIntegration } from './plugins/load.ts';
-export {
-  type CalendarEvent,
-  LocalCalendar,
-  type NewEvent,
-  occurrences,
-} from './plugins/local-calendar.ts';
-export { type CredentialCheck, type ExecutionContext, type IntegrationPlugin, PluginError } from './plugins/types.ts';
+export { type Intent, PLANNERS, type Plan, type PlanContext, type Planner } from './planning/index.ts';
 export {
   type AppliedPreferences,
   applyPreferenceNotes,
@@ -68,3 +50,4 @@ export { llamaCppProvider } from './providers/llama-cpp.ts';
 export { type OpenAiOptions, openAiProvider } from './providers/openai.ts';
 export type { IntentProvider, PlanningProvider, ProposedStep } from './providers/types.ts';
 export { extractSlots, type Slots, zoneOffsetMinutes } from './slots.ts';
+export { type Capabilities, personalContext, type Understanding, understand } from './understand.ts';

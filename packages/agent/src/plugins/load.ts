@@ -1,19 +1,20 @@
 import type { Vault } from '@aura/client';
 import { loadPluginCredentials, savePluginCredentials } from './credentials.ts';
-import { type IntegrationKind, PluginHost } from './host.ts';
+import type { IntegrationKind } from './file.ts';
+import { PluginHost } from './host.ts';
 import type { IntegrationPlugin } from './types.ts';
 
 /** Makes an integration plugin; its libraries load only when one is enabled. */
 export async function makeIntegration(kind: IntegrationKind, name: string): Promise<IntegrationPlugin> {
   switch (kind) {
     case 'caldav':
-      return new (await import('./integrations/caldav.ts')).CalDavPlugin();
+      return new (await import('../integrations/caldav.ts')).CalDavPlugin();
     case 'email':
-      return new (await import('./integrations/email.ts')).EmailPlugin();
+      return new (await import('../integrations/email.ts')).EmailPlugin();
     case 'google':
-      return new (await import('./integrations/google.ts')).GoogleCalendarPlugin();
+      return new (await import('../integrations/google.ts')).GoogleCalendarPlugin();
     case 'mcp':
-      return new (await import('./integrations/mcp.ts')).McpPlugin(name);
+      return new (await import('../integrations/mcp.ts')).McpPlugin(name);
   }
 }
 

@@ -1,5 +1,17 @@
 import type { Vault, VaultRecord } from '@aura/client';
-import type { BusyEvent, CalendarView } from '../decide.ts';
+
+/** An event already in the user's calendar, as a calendar plugin reads it on the client. */
+export interface BusyEvent {
+  id: string;
+  title: string;
+  start: string;
+  end: string;
+}
+
+/** The calendar the planner checks for double bookings (the enabled calendar plugin). */
+export interface CalendarView {
+  eventsBetween(start: string, end: string): Promise<BusyEvent[]>;
+}
 
 /**
  * The built-in calendar: events are context records of type "event" in the user's vault, so the

@@ -1,23 +1,22 @@
 import type { Vault } from '@aura/client';
-import { type BusyEvent, type CalendarView, type Decision, decide } from '../decide.ts';
-import { Personalisation } from '../learning.ts';
-import type { PluginHost } from '../plugins/host.ts';
-import { LocalCalendar } from '../plugins/local-calendar.ts';
-import { applyPreferenceNotes } from '../preferences.ts';
-import type { IntentProvider } from '../providers/types.ts';
+import type { ActionSpec } from './actions.ts';
+import { type CalendarView, LocalCalendar } from './calendar.ts';
+import { type Decision, decide } from './decide.ts';
+import { Personalisation } from './learning.ts';
+import { applyPreferenceNotes } from './preferences.ts';
+import type { IntentProvider } from './providers/types.ts';
 
-/** The enabled calendar plugin, read through the host. */
-function hostCalendar(host: PluginHost): CalendarView {
-  return {
-    async eventsBetween(start, end) {
-      const out = (await host.execute(
-        'calendar.list_events',
-        { start, end },
-        { taskId: 'planning', stepId: 'busy', idempotencyKey: `planning/${start}` },
-      )) as { events?: BusyEvent[] };
-      return out.events ?? [];
-    },
-  };
+/**
+ * What the plugins of this device can do, as reasoning needs to know it (the agent's plugin host
+ * is one): planning never runs an action itself.
+ */
+export interface Capabilities {
+  /** Actions an enabled plugin offers and the user has not denied. */
+  availableActions(): ActionSpec[];
+  /** Actions the user lets run without asking. */
+  autoApproved(): string[];
+  /** The calendar an enabled plugin reads (CalDAV, Google, the local one), if one does. */
+  calendar(): CalendarView | undefined;
 }
 
 /** What the assistant knows about this user, decrypted here from their vault. */
@@ -45,11 +44,11 @@ export interface Understanding {
 export async function understand(
   vault: Vault,
   text: string,
-  options: { host?: PluginHost; provider?: IntentProvider; now?: Date } = {},
+  options: { host?: Capabilities; provider?: IntentProvider; now?: Date } = {},
 ): Promise<Understanding> {
   const { personalisation, applied, calendar: local } = await personalContext(vault);
   // Double bookings are checked in whichever calendar is enabled (CalDAV, Google, or the local one).
-  const calendar = options.host?.pluginFor('calendar.list_events') ? hostCalendar(options.host) : local;
+  const calendar = options.host?.calendar() ?? local;
   const decision = await decide(text, {
     preferences: applied.preferences,
     personalisation,

@@ -1,14 +1,17 @@
+import type { ActionSpec } from '@aura/assistant';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { ActionSpec } from '../../actions.ts';
-import { type CredentialCheck, type IntegrationPlugin, PluginError } from '../types.ts';
-
-interface Tool {
-  name: string;
-  description?: string;
-  inputSchema?: { properties?: Record<string, { type?: string }> };
-}
+import { SHIPPED_VERSION } from '../plugins/catalog.ts';
+import { dispatch } from '../plugins/dispatch.ts';
+import {
+  type ActionTable,
+  type CredentialCheck,
+  type ExecutionContext,
+  type IntegrationPlugin,
+  PluginError,
+} from '../plugins/types.ts';
+import { inputOfTool, type Tool } from './mcp-schema.ts';
 
 /**
  * Any MCP server as a plugin (the Model Context Protocol SDK's client, over stdio or streamable
@@ -17,7 +20,6 @@ interface Tool {
  * lists it under `readOnly` in plugins.yaml.
  */
 export class McpPlugin implements IntegrationPlugin {
-  readonly description = 'tools of an MCP server';
   #client: Client | undefined;
   #tools: Tool[] = [];
   #readOnly = new Set<string>();
@@ -47,6 +49,9 @@ export class McpPlugin implements IntegrationPlugin {
     try {
       await client.connect(transport);
       this.#tools = ((await client.listTools()).tools ?? []) as Tool[];
+      this.#actions = Object.fromEntries(
+        this.#tools.map((t) => [`mcp.${this.name}.${t.name}`, (params) => this.#call(t.name, params)]),
+      );
     } catch (error) {
       await client.close().catch(() => {});
       throw new PluginError(`cannot start or reach MCP server "${this.name}": ${(error as Error).message}`, true);
@@ -54,19 +59,27 @@ export class McpPlugin implements IntegrationPlugin {
     this.#client = client;
   }
 
-  getAvailableActions(): ActionSpec[] {
-    return this.#tools.map((t) => ({
-      name: `mcp.${this.name}.${t.name}`,
-      description: t.description ?? t.name,
-      // Aura's own policy, never the server's annotations: approval unless the user said read-only.
-      externalSideEffects: !this.#readOnly.has(t.name),
-      params: Object.fromEntries(
-        Object.entries(t.inputSchema?.properties ?? {}).map(([k, v]) => [
-          k,
-          v.type === 'number' || v.type === 'integer' ? 'number' : 'string',
-        ]),
-      ) as ActionSpec['params'],
-    }));
+  get manifest() {
+    return {
+      name: this.name,
+      version: SHIPPED_VERSION,
+      description: 'tools of an MCP server',
+      actions: this.#tools.map(
+        (t): ActionSpec => ({
+          name: `mcp.${this.name}.${t.name}`,
+          description: t.description ?? t.name,
+          // Aura's own policy, never the server's annotations: approval unless the user said read-only.
+          sideEffect: this.#readOnly.has(t.name) ? 'none' : 'external',
+          params: Object.fromEntries(
+            Object.entries(t.inputSchema?.properties ?? {}).map(([k, v]) => [
+              k,
+              v.type === 'number' || v.type === 'integer' ? 'number' : 'string',
+            ]),
+          ) as ActionSpec['params'],
+          input: inputOfTool(t),
+        }),
+      ),
+    };
   }
 
   async validateCredentials(): Promise<CredentialCheck> {
@@ -77,11 +90,11 @@ export class McpPlugin implements IntegrationPlugin {
     };
   }
 
-  async executeAction(action: string, params: Record<string, unknown>) {
-    const prefix = `mcp.${this.name}.`;
-    const tool = action.startsWith(prefix) ? action.slice(prefix.length) : '';
-    if (!this.#client || !this.#tools.some((t) => t.name === tool))
-      throw new PluginError(`MCP server "${this.name}" has no tool for ${action}`, false);
+  /** One handler per tool the server listed, each calling that tool. */
+  #actions: ActionTable = {};
+
+  async #call(tool: string, params: Record<string, unknown>) {
+    if (!this.#client) throw new PluginError(`MCP server "${this.name}" is not connected`, false);
     let result: { isError?: boolean; content?: unknown; structuredContent?: unknown };
     try {
       result = (await this.#client.callTool({ name: tool, arguments: params })) as typeof result;
@@ -96,6 +109,17 @@ export class McpPlugin implements IntegrationPlugin {
       : '';
     if (result.isError) throw new PluginError(`MCP tool ${tool} answered an error: ${text.slice(0, 500)}`, false);
     return { text, ...(result.structuredContent ? { data: result.structuredContent } : {}) };
+  }
+
+  // A tool takes its arguments alone, so a caller outside a step (the CLI, a test) need pass no context.
+  executeAction(action: string, params: Record<string, unknown>, context?: ExecutionContext) {
+    return dispatch(
+      this.#actions,
+      action,
+      params,
+      context ?? { taskId: '', stepId: '', idempotencyKey: action },
+      `MCP server "${this.name}" has no tool for ${action}`,
+    );
   }
 
   async close() {

@@ -1,12 +1,12 @@
+import { type IntentProvider, understand } from '@aura/assistant';
 import type { AuraClient, Dispatch, StepOutcome } from '@aura/client';
 import { AuraError } from '@aura/errors';
 import WebSocket from 'ws';
-import { idFor, RemindersPlugin } from '../plugins/builtin.ts';
-import type { PluginHost } from '../plugins/host.ts';
-import { PluginError } from '../plugins/types.ts';
-import type { IntentProvider } from '../providers/types.ts';
 import { Journal } from './journal.ts';
-import { understand } from './understand.ts';
+import { RemindersPlugin } from './plugins/builtin/reminders.ts';
+import type { PluginHost } from './plugins/host.ts';
+import { idFor } from './plugins/ids.ts';
+import { PluginError } from './plugins/types.ts';
 
 export interface AgentOptions {
   client: AuraClient;
@@ -180,8 +180,10 @@ export class Agent {
   async #execute(d: Dispatch) {
     const tasks = this.options.client.tasks;
     const done = this.#journal.get(d.taskId, d.stepId);
-    if (done?.ok) {
-      // Already executed (the server asked again after a crash): answer, do not run it again.
+    if (done) {
+      // Already executed (the server asked again after a crash), or found interrupted and so
+      // failed for good: answer the same, do not run it again. A later attempt of an interrupted
+      // step arrives when the server timed out the one this agent answered late.
       await tasks.report(d, done);
       return;
     }
