@@ -10,7 +10,7 @@ import { AuditLog } from '../../packages/server/src/audit/log.ts';
 import { loadLogSigner } from '../../packages/server/src/audit/signer.ts';
 import { migrate } from '../../packages/server/src/db/migrate.ts';
 import { createPool } from '../../packages/server/src/db/pool.ts';
-import { VaultRepository } from '../../packages/server/src/vault/repository.ts';
+import { VaultRepository } from '../../packages/server/src/modules/vault/repository.ts';
 import { freshDatabase } from '../../packages/server/test/support/database.ts';
 import { httpInject, spawnServer } from '../../packages/server/test/support/process.ts';
 import { TestUser } from '../../packages/server/test/support/user.ts';

@@ -1,31 +1,30 @@
 import type { Writable } from 'node:stream';
-import { collections } from '@aura/protocol';
-import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
-import rateLimit from '@fastify/rate-limit';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type pg from 'pg';
-import { AuditLog } from './audit/log.ts';
-import { auditRoutes } from './audit/routes.ts';
-import { loadLogSigner } from './audit/signer.ts';
-import { registerAuthentication } from './auth/authenticate.ts';
-import { authRoutes } from './auth/routes.ts';
-import { loadServerKeys } from './auth/server-keys.ts';
-import type { ServerConfig } from './config.ts';
-import { deviceRoutes } from './devices/routes.ts';
-import { registerErrorHandling, sendError } from './http/errors.ts';
+import { agentHubPlugin } from './agent-channel/hub.ts';
+import { agentChannelModule } from './agent-channel/plugin.ts';
+import { auditPlugin } from './audit/plugin.ts';
+import { configPlugin, type ServerConfig } from './config.ts';
+import { databasePlugin } from './db/plugin.ts';
+import { registerErrorHandling } from './http/errors.ts';
+import { registerGateway } from './http/gateway.ts';
+import { healthRoutes } from './http/health.ts';
 import { registerTrustedHosts } from './http/hosts.ts';
 import { registerMetrics } from './http/metrics.ts';
-import { Notifier, notificationRoutes } from './notifications/notifier.ts';
-import { supportRoutes } from './support/routes.ts';
-import { AgentHub } from './tasks/agent-hub.ts';
-import { Orchestrator } from './tasks/orchestrator.ts';
-import { taskRoutes } from './tasks/routes.ts';
-import { vaultRoutes } from './vault/routes.ts';
+import { auditModule } from './modules/audit/plugin.ts';
+import { authenticationPlugin } from './modules/auth/authenticate.ts';
+import { authModule } from './modules/auth/plugin.ts';
+import { devicesModule } from './modules/devices/plugin.ts';
+import { supportModule } from './modules/support/plugin.ts';
+import { tasksModule } from './modules/tasks/plugin.ts';
+import { vaultModule } from './modules/vault/plugin.ts';
+import { notifierPlugin } from './notifications/notifier.ts';
+import { notificationRoutes } from './notifications/routes.ts';
+import { workflowPlugin } from './workflow/plugin.ts';
+
+export { rateLimitClass } from './http/gateway.ts';
 
 export interface AppDependencies {
   pool: pg.Pool;
@@ -53,12 +52,11 @@ const REDACT = [
   '*.M2',
 ];
 
-/** Per-route rate-limit classes of the spec; the default class applies to every other route. */
-export const rateLimitClass = (config: ServerConfig, name: 'ai_inference' | 'integrations') => ({
-  rateLimit: { max: config.rateLimits[name], timeWindow: '1 minute' },
-});
-
-/** Builds the whole server without listening: tests drive it through inject(). */
+/**
+ * Builds the whole server without listening: tests drive it through inject(). Each module
+ * declares what it needs (fastify-plugin checks it), so the order below is the one order that
+ * works; it is also the order of the paths in the OpenAPI document.
+ */
 export async function buildApp(config: ServerConfig, deps: AppDependencies): Promise<FastifyInstance> {
   const app = Fastify({
     logger: {
@@ -75,87 +73,25 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies): Pro
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
   registerTrustedHosts(app, config.allowedHosts);
+  await registerGateway(app, config);
+  registerMetrics(app, { token: config.metricsToken });
 
-  await app.register(helmet, { global: true });
-  await app.register(cors, {
-    origin: (origin, callback) => callback(null, origin === undefined || config.allowedOrigins.includes(origin)),
-    methods: ['GET', 'POST', 'PUT', 'DELETE'],
-    allowedHeaders: ['authorization', 'content-type'],
-  });
-  await app.register(rateLimit, {
-    global: true,
-    max: config.rateLimits.default,
-    timeWindow: '1 minute',
-    errorResponseBuilder: (_request, context) => ({
-      statusCode: 429,
-      message: `too many requests: ${context.max} a minute; retry in ${Math.ceil(context.ttl / 1000)} s`,
-    }),
-  });
-  await app.register(swagger, {
-    openapi: {
-      info: {
-        title: 'Aura API',
-        version: '1.0.0',
-        description: 'The zero-knowledge server: it stores ciphertext only.',
-      },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
-    },
-    transform: jsonSchemaTransform,
-  });
-  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
-
-  const metrics = registerMetrics(app, { token: config.metricsToken });
-  const keys = await loadServerKeys(deps.pool);
-  registerAuthentication(app, config, keys, deps.pool);
-
-  app.get('/health', { config: { rateLimit: false } }, async () => ({ status: 'ok' }));
-  app.get('/ready', { config: { rateLimit: false } }, async (_request, reply) => {
-    try {
-      await deps.pool.query('SELECT 1');
-      return { status: 'ready' };
-    } catch {
-      return sendError(reply, 'AURA_NOT_READY', 'the database is not reachable');
-    }
-  });
-
-  const signer = await loadLogSigner(deps.pool, config.auditLogName, config.auditOrigin);
-  const notifier = new Notifier();
-  const audit = new AuditLog(deps.pool, signer, (userId, entry, index) =>
-    notifier.publish(userId, {
-      type: 'audit',
-      index,
-      eventType: entry.eventType,
-      action: entry.action,
-      result: entry.result,
-      actorType: entry.actorType,
-    }),
-  );
-  await app.register(authRoutes(config, keys, deps.pool, audit));
-  const hub = new AgentHub();
-  await app.register(
-    deviceRoutes(config, keys, deps.pool, audit, (userId, deviceId) => hub.closeDevice(userId, deviceId)),
-  );
-  await app.register(auditRoutes(deps.pool, audit, signer));
-  await app.register(supportRoutes(config, deps.pool, audit));
-  await app.register(notificationRoutes(notifier));
-  for (const collection of collections) await app.register(vaultRoutes(deps.pool, collection, audit));
-  let orchestrator: Orchestrator | undefined;
-  if (deps.orchestration) {
-    orchestrator = new Orchestrator(deps.pool, audit, notifier, hub, config.orchestration, metrics);
-    await orchestrator.start(deps.orchestration.databaseUrl);
-    app.addHook('onClose', async () => {
-      hub.closeAll();
-      await orchestrator?.stop();
-    });
-  }
+  await app.register(configPlugin, { config });
+  await app.register(databasePlugin, { pool: deps.pool });
+  await app.register(authenticationPlugin);
+  await app.register(healthRoutes);
+  await app.register(notifierPlugin);
+  await app.register(auditPlugin);
+  await app.register(agentHubPlugin);
+  await app.register(authModule);
+  await app.register(devicesModule);
+  await app.register(auditModule);
+  await app.register(supportModule);
+  await app.register(notificationRoutes);
+  await app.register(vaultModule);
+  await app.register(workflowPlugin, { databaseUrl: deps.orchestration?.databaseUrl });
   await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
-  await app.register(taskRoutes(deps.pool, audit, hub, orchestrator));
-  app.decorate('metricsRegistry', metrics);
+  await app.register(tasksModule);
+  await app.register(agentChannelModule);
   return app;
-}
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    metricsRegistry: import('prom-client').Registry;
-  }
 }

@@ -1,5 +1,7 @@
 import { join, resolve } from 'node:path';
 import { AuraError } from '@aura/errors';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 
 /** Everything the server reads from its environment. Documented in the README. */
 export interface ServerConfig {
@@ -105,3 +107,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     },
   };
 }
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: ServerConfig;
+  }
+}
+
+/** The configuration, read once by main.ts (or a test) and shared by every module. */
+export const configPlugin = fp(
+  async (app: FastifyInstance, options: { config: ServerConfig }) => {
+    app.decorate('config', options.config);
+  },
+  { name: 'aura-config', fastify: '5.x' },
+);

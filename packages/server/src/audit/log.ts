@@ -13,6 +13,7 @@ import { sealTo } from '@aura/crypto/public';
 import { AuraError } from '@aura/errors';
 import { type AuditEntry, canonicalJson } from '@aura/protocol';
 import type pg from 'pg';
+import { toBase64 } from '../base64.ts';
 import { withTransaction } from '../db/transaction.ts';
 import type { LogSigner } from './signer.ts';
 
@@ -39,8 +40,6 @@ export interface Receipt {
   inclusionProof: string[];
   entry: AuditEntry;
 }
-
-const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
 
 /** Perfect-subtree hashes for `pairs`, fetched in one query. */
 async function nodeSource(db: Db, userId: string, pairs: [number, number][]): Promise<PerfectNode> {
@@ -110,7 +109,7 @@ export class AuditLog {
     const size = index + 1;
     let sealedMetadata = event.sealedMetadata ?? null;
     if (!sealedMetadata && event.sensitive && head.audit_public_key) {
-      sealedMetadata = b64(
+      sealedMetadata = toBase64(
         sealTo(new Uint8Array(head.audit_public_key), 'audit-metadata', Buffer.from(JSON.stringify(event.sensitive))),
       );
     }
@@ -195,7 +194,7 @@ export class AuditLog {
         entryHash,
       ],
     );
-    return { index, checkpoint, inclusionProof: proof.map(b64), entry };
+    return { index, checkpoint, inclusionProof: proof.map(toBase64), entry };
   }
 
   async checkpoint(userId: string, size?: number): Promise<{ size: number; note: string }> {
@@ -218,12 +217,12 @@ export class AuditLog {
     const { size } = await this.checkpoint(userId);
     if (from > to || to > size)
       throw new AuraError('AURA_INVALID_INPUT', `sizes must satisfy 1 <= from <= to <= ${size}`);
-    return (await withNodes(this.pool, userId, (node) => consistencyProof(node, from, to))).map(b64);
+    return (await withNodes(this.pool, userId, (node) => consistencyProof(node, from, to))).map(toBase64);
   }
 
   /** The inclusion proof of entry `index` in the tree of `size` entries. */
   async inclusion(userId: string, index: number, size: number): Promise<string[]> {
-    return (await withNodes(this.pool, userId, (node) => inclusionProof(node, index, size))).map(b64);
+    return (await withNodes(this.pool, userId, (node) => inclusionProof(node, index, size))).map(toBase64);
   }
 
   /**
@@ -275,7 +274,7 @@ export class AuditLog {
         index,
         leafInput: row.leaf_input.toString('base64'),
         entry: JSON.parse(row.leaf_input.toString('utf8')) as AuditEntry,
-        inclusionProof: proof.map(b64),
+        inclusionProof: proof.map(toBase64),
       });
     }
     return { treeSize: size, entries };

@@ -1,6 +1,8 @@
 import { createPrivateKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { checkpointBody, formatSignedNote } from '@aura/crypto/merkle';
 import type pg from 'pg';
+import { fromBase64 } from '../base64.ts';
+import { keepFirstServerKey } from '../db/server-keys.ts';
 
 /** The log's Ed25519 key, kept with the server's other keys, and the note it signs. */
 export interface LogSigner {
@@ -13,14 +15,9 @@ export interface LogSigner {
 export async function loadLogSigner(pool: pg.Pool, name: string, originPrefix: string): Promise<LogSigner> {
   const { privateKey } = generateKeyPairSync('ed25519');
   const candidate = { pkcs8: privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64') };
-  await pool.query("INSERT INTO server_keys (name, value) VALUES ('log-signing', $1) ON CONFLICT (name) DO NOTHING", [
-    JSON.stringify(candidate),
-  ]);
-  const { rows } = await pool.query<{ value: { pkcs8: string } }>(
-    "SELECT value FROM server_keys WHERE name = 'log-signing'",
-  );
+  const stored = await keepFirstServerKey(pool, 'log-signing', candidate);
   const key: KeyObject = createPrivateKey({
-    key: Buffer.from(rows[0]?.value.pkcs8 ?? '', 'base64'),
+    key: fromBase64(stored.pkcs8),
     format: 'der',
     type: 'pkcs8',
   });

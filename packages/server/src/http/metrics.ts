@@ -48,6 +48,7 @@ export function registerMetrics(app: FastifyInstance, options: { token?: string 
       this.set({ tier: 'all' }, recent.size);
     },
   });
+  app.decorate('metricsRegistry', registry);
   app.decorate('markActiveUser', (userId: string) => {
     recent.set(userId, Date.now());
   });
@@ -70,5 +71,6 @@ export function registerMetrics(app: FastifyInstance, options: { token?: string 
 declare module 'fastify' {
   interface FastifyInstance {
     markActiveUser(userId: string): void;
+    metricsRegistry: Registry;
   }
 }

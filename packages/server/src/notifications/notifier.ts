@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { authOf } from '../auth/authenticate.ts';
+import fp from 'fastify-plugin';
 
 export interface Notification {
   type: string;
@@ -32,30 +32,15 @@ export class Notifier {
   }
 }
 
-export function notificationRoutes(notifier: Notifier) {
-  return async (app: FastifyInstance) => {
-    app.get(
-      '/api/v1/notifications',
-      { preHandler: app.requireAuth, schema: { tags: ['notifications'] } },
-      async (request, reply) => {
-        const { userId } = authOf(request);
-        reply.hijack();
-        const res = reply.raw;
-        res.writeHead(200, {
-          'content-type': 'text/event-stream',
-          'cache-control': 'no-store',
-          connection: 'keep-alive',
-        });
-        res.write(': connected\n\n');
-        const unsubscribe = notifier.subscribe(userId, (n) =>
-          res.write(`event: ${n.type}\ndata: ${JSON.stringify(n)}\n\n`),
-        );
-        const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
-        request.raw.on('close', () => {
-          clearInterval(keepAlive);
-          unsubscribe();
-        });
-      },
-    );
-  };
+declare module 'fastify' {
+  interface FastifyInstance {
+    notifier: Notifier;
+  }
 }
+
+export const notifierPlugin = fp(
+  async (app: FastifyInstance) => {
+    app.decorate('notifier', new Notifier());
+  },
+  { name: 'aura-notifications', fastify: '5.x' },
+);

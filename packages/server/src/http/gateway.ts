@@ -1,0 +1,44 @@
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+import type { ServerConfig } from '../config.ts';
+
+/** Per-route rate-limit classes of the spec; the default class applies to every other route. */
+export const rateLimitClass = (config: ServerConfig, name: 'ai_inference' | 'integrations') => ({
+  rateLimit: { max: config.rateLimits[name], timeWindow: '1 minute' },
+});
+
+/** What every route gets before its module sees it: security headers, CORS, rate limits, the API docs. */
+export async function registerGateway(app: FastifyInstance, config: ServerConfig): Promise<void> {
+  await app.register(helmet, { global: true });
+  await app.register(cors, {
+    origin: (origin, callback) => callback(null, origin === undefined || config.allowedOrigins.includes(origin)),
+    methods: ['GET', 'POST', 'PUT', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type'],
+  });
+  await app.register(rateLimit, {
+    global: true,
+    max: config.rateLimits.default,
+    timeWindow: '1 minute',
+    errorResponseBuilder: (_request, context) => ({
+      statusCode: 429,
+      message: `too many requests: ${context.max} a minute; retry in ${Math.ceil(context.ttl / 1000)} s`,
+    }),
+  });
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Aura API',
+        version: '1.0.0',
+        description: 'The zero-knowledge server: it stores ciphertext only.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+}

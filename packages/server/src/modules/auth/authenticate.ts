@@ -1,0 +1,47 @@
+import { AuraError } from '@aura/errors';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { loadServerKeys, type ServerKeys } from './server-keys.ts';
+import { type AuthContext, verifyAccessToken } from './tokens.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    auth: AuthContext | null;
+  }
+  interface FastifyInstance {
+    /** preHandler for routes that need a logged-in user. */
+    requireAuth(request: FastifyRequest): Promise<void>;
+    /** The keys that sign access tokens and shape fake logins; loaded once, kept in the database. */
+    serverKeys: ServerKeys;
+  }
+}
+
+/** Access-token checking for every module; the login routes that issue tokens are the auth module's. */
+export const authenticationPlugin = fp(
+  async (app: FastifyInstance) => {
+    const keys = await loadServerKeys(app.pool);
+    app.decorate('serverKeys', keys);
+    app.decorateRequest('auth', null);
+    app.decorate('requireAuth', async (request: FastifyRequest) => {
+      const header = request.headers.authorization;
+      const match = header?.match(/^Bearer ([A-Za-z0-9_\-.]{10,4096})$/);
+      if (!match?.[1]) {
+        throw new AuraError('AURA_UNAUTHENTICATED', 'send an access token as "Authorization: Bearer <token>"');
+      }
+      request.auth = await verifyAccessToken(app.config, keys, app.pool, match[1]);
+      app.markActiveUser(request.auth.userId);
+    });
+  },
+  { name: 'aura-authentication', fastify: '5.x', dependencies: ['aura-config', 'aura-database'] },
+);
+
+/** The caller's identity in a handler behind requireAuth. */
+export function authOf(request: FastifyRequest): AuthContext {
+  if (!request.auth) throw new AuraError('AURA_UNAUTHENTICATED', 'this route needs an access token');
+  return request.auth;
+}
+
+/** Who the audit log names for a caller: the device when the session has one, else the user. */
+export function actorOf(auth: AuthContext): { actorId: string; actorType: 'device' | 'user' } {
+  return auth.deviceId ? { actorId: auth.deviceId, actorType: 'device' } : { actorId: auth.userId, actorType: 'user' };
+}

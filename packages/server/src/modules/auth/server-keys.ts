@@ -1,0 +1,35 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+import type pg from 'pg';
+import { fromBase64, toBase64 } from '../../base64.ts';
+import { keepFirstServerKey } from '../../db/server-keys.ts';
+
+/**
+ * The server's own secrets, kept in its database: the Ed25519 key that signs access tokens,
+ * and the secret behind fake login answers for unknown emails. Neither opens user data.
+ */
+export interface ServerKeys {
+  kid: string;
+  signingKey: CryptoKey;
+  verifyKey: CryptoKey;
+  publicJwk: JWK;
+  loginSecret: Buffer;
+}
+
+async function newSigningKey() {
+  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+  return { kid: randomUUID(), privateJwk: await exportJWK(privateKey), publicJwk: await exportJWK(publicKey) };
+}
+
+export async function loadServerKeys(pool: pg.Pool): Promise<ServerKeys> {
+  const signing = await keepFirstServerKey(pool, 'jwt-signing', await newSigningKey());
+  const login = await keepFirstServerKey(pool, 'login-secret', { secret: toBase64(randomBytes(32)) });
+  const publicJwk: JWK = { ...signing.publicJwk, kid: signing.kid, alg: 'EdDSA', use: 'sig' };
+  return {
+    kid: signing.kid,
+    signingKey: (await importJWK({ ...signing.privateJwk, alg: 'EdDSA' }, 'EdDSA')) as CryptoKey,
+    verifyKey: (await importJWK(publicJwk, 'EdDSA')) as CryptoKey,
+    publicJwk,
+    loginSecret: fromBase64(login.secret),
+  };
+}

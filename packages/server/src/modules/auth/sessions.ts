@@ -1,0 +1,116 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { AuraError } from '@aura/errors';
+import type pg from 'pg';
+import { toBase64 } from '../../base64.ts';
+import type { ServerConfig } from '../../config.ts';
+import {
+  insertRefreshToken,
+  insertSession,
+  lockRefreshToken,
+  markRefreshTokenUsed,
+  revokeForTokenReuse,
+  revokeSessionRow,
+  revokeUserSessions,
+} from './repository.ts';
+import type { ServerKeys } from './server-keys.ts';
+import { hashRefreshToken, issueAccessToken, type KdfDescriptor, newRefreshToken } from './tokens.ts';
+
+export interface TokenPairOut {
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+  tokenType: 'Bearer';
+}
+
+interface SessionOwner {
+  userId: string;
+  sessionId: string;
+  deviceId: string | null;
+  sessionProof: string;
+  kdf: KdfDescriptor;
+}
+
+async function tokensFor(config: ServerConfig, keys: ServerKeys, db: pg.Pool | pg.PoolClient, owner: SessionOwner) {
+  const refreshToken = newRefreshToken();
+  await insertRefreshToken(db, hashRefreshToken(refreshToken), owner.sessionId, config.refreshTokenSeconds);
+  const accessToken = await issueAccessToken(config, keys, owner);
+  return { accessToken, refreshToken, expiresIn: config.accessTokenSeconds, tokenType: 'Bearer' as const };
+}
+
+export async function createSession(
+  config: ServerConfig,
+  keys: ServerKeys,
+  pool: pg.Pool,
+  input: { userId: string; deviceId: string | null; K: Uint8Array; kdf: KdfDescriptor },
+): Promise<TokenPairOut> {
+  const sessionId = randomUUID();
+  const sessionProof = createHash('sha256').update('aura/v1/session-proof\0').update(input.K).digest('base64url');
+  await insertSession(pool, {
+    id: sessionId,
+    userId: input.userId,
+    deviceId: input.deviceId,
+    sessionProof,
+    seconds: config.refreshTokenSeconds,
+  });
+  return tokensFor(config, keys, pool, { ...input, sessionId, sessionProof });
+}
+
+/**
+ * Rotates a refresh token. A token presented a second time means two parties hold it: the
+ * whole session is revoked (reuse detection), and both must log in again.
+ */
+export async function refreshSession(
+  config: ServerConfig,
+  keys: ServerKeys,
+  pool: pg.Pool,
+  token: string,
+  onReuse: (userId: string, sessionId: string) => Promise<void> = async () => {},
+) {
+  const client = await pool.connect();
+  let reused = false;
+  try {
+    await client.query('BEGIN');
+    const row = await lockRefreshToken(client, hashRefreshToken(token));
+    if (!row || row.expires_at < new Date()) {
+      await client.query('ROLLBACK');
+      throw new AuraError('AURA_REFRESH_TOKEN_INVALID', 'the refresh token is unknown or expired; log in again');
+    }
+    if (row.used_at) {
+      await revokeForTokenReuse(client, row.session_id);
+      await client.query('COMMIT');
+      reused = true;
+      await onReuse(row.user_id, row.session_id);
+      throw new AuraError(
+        'AURA_REFRESH_TOKEN_REUSED',
+        'this refresh token was already used, so the session was revoked; log in again',
+      );
+    }
+    if (row.revoked_at) {
+      await client.query('ROLLBACK');
+      throw new AuraError('AURA_SESSION_REVOKED', 'this session was logged out or revoked; log in again');
+    }
+    await markRefreshTokenUsed(client, hashRefreshToken(token));
+    const pair = await tokensFor(config, keys, client, {
+      userId: row.user_id,
+      sessionId: row.session_id,
+      deviceId: row.device_id,
+      sessionProof: row.session_proof,
+      kdf: { seed: toBase64(row.kdf_seed), params: row.kdf_params },
+    });
+    await client.query('COMMIT');
+    return pair;
+  } catch (error) {
+    if (!reused && !(error instanceof AuraError)) await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+export async function revokeSession(pool: pg.Pool, sessionId: string, reason: string): Promise<void> {
+  await revokeSessionRow(pool, sessionId, reason);
+}
+
+export async function revokeAllSessions(pool: pg.Pool, userId: string): Promise<number> {
+  return revokeUserSessions(pool, userId);
+}

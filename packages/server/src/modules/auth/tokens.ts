@@ -1,0 +1,89 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { AuraError } from '@aura/errors';
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import type pg from 'pg';
+import type { ServerConfig } from '../../config.ts';
+import { UNUSABLE_KDF_PARAMS, wellFormedKdfParams } from './kdf.ts';
+import { sessionOf } from './repository.ts';
+import type { ServerKeys } from './server-keys.ts';
+
+export interface KdfDescriptor {
+  seed: string;
+  /** The users.kdf_params column as read: any JSON. Only its well-formed form reaches a token. */
+  params: unknown;
+}
+
+/** Who a verified access token speaks for. */
+export interface AuthContext {
+  userId: string;
+  sessionId: string;
+  deviceId: string | null;
+}
+
+export const hashRefreshToken = (token: string) => createHash('sha256').update(token).digest();
+
+/**
+ * Access tokens: EdDSA JWTs with the spec's fields. `session_proof` is a hash of the SRP
+ * session key K, so a client can tell the token belongs to the session it just proved.
+ */
+export async function issueAccessToken(
+  config: ServerConfig,
+  keys: ServerKeys,
+  claims: { userId: string; sessionId: string; deviceId: string | null; sessionProof: string; kdf: KdfDescriptor },
+): Promise<string> {
+  // An odd row must not make a login, a refresh or an enrollment claim fail with a 5xx.
+  const params = wellFormedKdfParams(claims.kdf.params) ?? UNUSABLE_KDF_PARAMS;
+  return new SignJWT({
+    sid: claims.sessionId,
+    session_proof: claims.sessionProof,
+    key_derivation_params: {
+      algorithm: params.algorithm,
+      seed: claims.kdf.seed,
+      iterations: params.t,
+      memory: params.m,
+      parallelism: params.p,
+    },
+    device_id: claims.deviceId,
+  })
+    .setProtectedHeader({ alg: 'EdDSA', kid: keys.kid, typ: 'JWT' })
+    .setSubject(claims.userId)
+    .setIssuer(config.jwtIssuer)
+    .setAudience(config.jwtAudience)
+    .setIssuedAt()
+    .setJti(randomUUID())
+    .setExpirationTime(`${config.accessTokenSeconds}s`)
+    .sign(keys.signingKey);
+}
+
+const unauthenticated = (why: string) =>
+  new AuraError('AURA_UNAUTHENTICATED', `${why}; log in again or refresh the access token`);
+
+/** Verifies signature, algorithm, issuer, audience and expiry, then that the session is live. */
+export async function verifyAccessToken(
+  config: ServerConfig,
+  keys: ServerKeys,
+  pool: pg.Pool,
+  token: string,
+): Promise<AuthContext> {
+  let payload: Awaited<ReturnType<typeof jwtVerify>>['payload'];
+  try {
+    ({ payload } = await jwtVerify(token, keys.verifyKey, {
+      algorithms: ['EdDSA'],
+      issuer: config.jwtIssuer,
+      audience: config.jwtAudience,
+      requiredClaims: ['sub', 'sid', 'exp', 'iat'],
+    }));
+  } catch (error) {
+    if (error instanceof joseErrors.JWTExpired) throw unauthenticated('the access token has expired');
+    throw unauthenticated('the access token is not valid here');
+  }
+  const sessionId = String(payload.sid);
+  const session = await sessionOf(pool, String(payload.sub), sessionId);
+  if (!session) throw unauthenticated('the session of this token does not exist');
+  if (session.revoked_at || session.expires_at < new Date()) {
+    throw new AuraError('AURA_SESSION_REVOKED', 'this session was logged out or revoked; log in again');
+  }
+  return { userId: String(payload.sub), sessionId, deviceId: session.device_id };
+}
+
+export const newRefreshToken = () => randomBytes(32).toString('base64url');

@@ -1,0 +1,131 @@
+import { createHash } from 'node:crypto';
+import { AuraError } from '@aura/errors';
+import type pg from 'pg';
+import { fromBase64 } from '../../base64.ts';
+import { type StepRow, summaryView, type TaskRow } from './views.ts';
+
+type Db = pg.Pool | pg.PoolClient;
+
+/** The tasks API's SQL; every read is scoped to its user. */
+export class TaskRepository {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /** False when the task is already there (a retried submit); a task id of another account is a conflict. */
+  async create(
+    db: pg.PoolClient,
+    userId: string,
+    input: { id: string; request: string; steps: { id: string; requiresApproval: boolean; ciphertext: string }[] },
+  ): Promise<boolean> {
+    const inserted = await db.query(
+      `INSERT INTO tasks (id, user_id, status, request_ciphertext) VALUES ($1, $2, 'running', $3)
+       ON CONFLICT (id) DO NOTHING`,
+      [input.id, userId, fromBase64(input.request)],
+    );
+    if (inserted.rowCount === 0) {
+      const owner = await db.query('SELECT user_id FROM tasks WHERE id = $1', [input.id]);
+      if (owner.rows[0]?.user_id !== userId)
+        throw new AuraError('AURA_CONFLICT', 'that task id is taken; choose another');
+      return false;
+    }
+    for (const [position, step] of input.steps.entries()) {
+      const ciphertext = fromBase64(step.ciphertext);
+      await db.query(
+        `INSERT INTO task_steps (task_id, step_id, position, requires_approval, ciphertext, ciphertext_hash)
+         VALUES ($1, $2, $3, $4, $5, $6)`,
+        [
+          input.id,
+          step.id,
+          position,
+          step.requiresApproval,
+          ciphertext,
+          createHash('sha256').update(ciphertext).digest(),
+        ],
+      );
+    }
+    return true;
+  }
+
+  async task(userId: string, taskId: string, db: Db = this.pool): Promise<TaskRow> {
+    const { rows } = await db.query<TaskRow>('SELECT * FROM tasks WHERE id = $1 AND user_id = $2', [taskId, userId]);
+    if (!rows[0]) throw new AuraError('AURA_NOT_FOUND', 'no such task in this account');
+    return rows[0];
+  }
+
+  async steps(taskId: string, db: Db = this.pool): Promise<StepRow[]> {
+    const { rows } = await db.query<StepRow>('SELECT * FROM task_steps WHERE task_id = $1 ORDER BY position', [taskId]);
+    return rows;
+  }
+
+  async step(taskId: string, stepId: string, db: Db = this.pool, lock = false): Promise<StepRow> {
+    const { rows } = await db.query<StepRow>(
+      `SELECT * FROM task_steps WHERE task_id = $1 AND step_id = $2${lock ? ' FOR UPDATE' : ''}`,
+      [taskId, stepId],
+    );
+    if (!rows[0]) throw new AuraError('AURA_NOT_FOUND', 'no such step in this task');
+    return rows[0];
+  }
+
+  async list(userId: string, limit: number) {
+    const { rows } = await this.pool.query<TaskRow & { step_count: number; waiting: number }>(
+      `SELECT t.*, (SELECT count(*)::int FROM task_steps s WHERE s.task_id = t.id) AS step_count,
+              (SELECT count(*)::int FROM task_steps s WHERE s.task_id = t.id AND s.status = 'waiting_approval') AS waiting
+         FROM tasks t WHERE t.user_id = $1 ORDER BY t.created_at DESC, t.id LIMIT $2`,
+      [userId, limit],
+    );
+    return rows.map(summaryView);
+  }
+
+  /** The approving device's key, if it is a device of the account; `revoked_at` says whether it still counts. */
+  async approver(db: Db, userId: string, deviceId: string) {
+    const { rows } = await db.query<{ signing_public_key: Buffer; revoked_at: Date | null }>(
+      'SELECT signing_public_key, revoked_at FROM devices WHERE id = $1 AND user_id = $2',
+      [deviceId, userId],
+    );
+    return rows[0];
+  }
+
+  async recordDecision(
+    db: Db,
+    d: {
+      taskId: string;
+      stepId: string;
+      deviceId: string;
+      decision: 'approve' | 'reject';
+      expiresAt: Date;
+      signature: Buffer;
+    },
+  ): Promise<void> {
+    await db.query(
+      `UPDATE task_steps SET approval_device_id = $3, approval_decision = $4, approval_expires_at = $5,
+              approval_signature = $6, approval_decided_at = now(), status = $7
+        WHERE task_id = $1 AND step_id = $2`,
+      [
+        d.taskId,
+        d.stepId,
+        d.deviceId,
+        d.decision,
+        d.expiresAt,
+        d.signature,
+        d.decision === 'approve' ? 'approved' : 'rejected',
+      ],
+    );
+  }
+
+  /**
+   * Stored only for the attempt now running; a late answer to an attempt that timed out, or to
+   * a finished task, changes nothing. True when it was stored.
+   */
+  async storeResult(
+    userId: string,
+    r: { taskId: string; stepId: string; attempt: number; result: Buffer },
+  ): Promise<boolean> {
+    const stored = await this.pool.query(
+      `UPDATE task_steps s SET result_ciphertext = $4
+         FROM tasks t
+        WHERE t.id = s.task_id AND s.task_id = $1 AND s.step_id = $2 AND t.user_id = $3
+          AND t.status = 'running' AND s.status = 'dispatched' AND s.attempts = $5`,
+      [r.taskId, r.stepId, userId, r.result, r.attempt],
+    );
+    return Boolean(stored.rowCount);
+  }
+}

@@ -1,0 +1,264 @@
+import { sealTo } from '@aura/crypto/public';
+import { DBOS } from '@dbos-inc/dbos-sdk';
+import type pg from 'pg';
+import { Histogram, type Registry } from 'prom-client';
+import type { AgentHub } from '../agent-channel/hub.ts';
+import type { AuditLog } from '../audit/log.ts';
+import { withTransaction } from '../db/transaction.ts';
+import { dispatchView } from '../modules/tasks/views.ts';
+import type { Notifier } from '../notifications/notifier.ts';
+import {
+  auditKeyOf,
+  decidedWhileRunning,
+  markDispatched,
+  markStepOutcome,
+  markUndecided,
+  markWaitingApproval,
+  setTaskStatus,
+  skipPendingSteps,
+  stepsOf,
+  touchTask,
+  unfinishedTasks,
+} from './repository.ts';
+import {
+  type ApprovalMessage,
+  approvalTopic,
+  attach,
+  detach,
+  type Next,
+  type OrchestrationSettings,
+  type Outcome,
+  type ResultMessage,
+  resultTopic,
+  taskWorkflow,
+  workflowId,
+} from './task-workflow.ts';
+
+export type { OrchestrationSettings } from './task-workflow.ts';
+
+/**
+ * Runs tasks' workflows and makes their transitions: each transition below runs inside one DBOS
+ * step, as one transaction that logs, then changes state.
+ */
+export class Orchestrator {
+  #workflow: typeof taskWorkflow | undefined;
+  /** When the workflow last heard something that leads to a dispatch (a result, an approval). */
+  readonly #heard = new Map<string, { kind: 'step' | 'approval'; at: number }>();
+  readonly #timing: Histogram<'transition'>;
+  #attached = false;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly audit: AuditLog,
+    private readonly notifier: Notifier,
+    private readonly hub: AgentHub,
+    readonly settings: OrchestrationSettings,
+    registry: Registry,
+  ) {
+    this.#timing = new Histogram({
+      name: 'aura_task_dispatch_latency_seconds',
+      help: 'Server-side time from a step result (transition="step") or an approval (transition="approval") to the next dispatch',
+      labelNames: ['transition'],
+      buckets: [0.002, 0.005, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.2, 0.5, 1],
+      registers: [registry],
+    });
+  }
+
+  async start(databaseUrl: string): Promise<void> {
+    attach(this);
+    this.#attached = true;
+    this.#workflow = DBOS.registerWorkflow(taskWorkflow, { name: 'aura-task' });
+    DBOS.setConfig({
+      name: 'aura',
+      systemDatabaseUrl: databaseUrl,
+      systemDatabasePoolSize: 10,
+      executorID: this.settings.executorId,
+      enablePatching: true,
+      // A recv wakes on PostgreSQL's NOTIFY; coalescing notices for 10 ms (the default) would add
+      // that much to every approval and every step.
+      notificationCoalesceMs: 1,
+      logLevel: 'warn',
+    });
+    await DBOS.launch();
+    // A task whose row was written but whose workflow never started (a crash in between), or a
+    // decision stored but never delivered: both are idempotent to repeat.
+    for (const t of await unfinishedTasks(this.pool)) await this.run(t.user_id, t.id);
+    for (const d of await decidedWhileRunning(this.pool))
+      await this.deliverDecision(d.task_id, d.step_id, d.approval_decision);
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#attached) return;
+    await DBOS.shutdown({ deregister: true });
+    detach(this);
+    this.#attached = false;
+  }
+
+  /** Starts (or finds, by its id) the task's workflow. */
+  async run(userId: string, taskId: string): Promise<void> {
+    if (!this.#workflow) throw new Error('the orchestrator is not running');
+    await DBOS.startWorkflow(this.#workflow, { workflowID: workflowId(taskId) })(userId, taskId);
+  }
+
+  /** `receivedAt`: when the request carrying it arrived (performance.now() clock), for the timing metric. */
+  async deliverDecision(
+    taskId: string,
+    stepId: string,
+    decision: ApprovalMessage['decision'],
+    receivedAt = performance.now(),
+  ) {
+    this.#heard.set(taskId, { kind: 'approval', at: receivedAt });
+    await DBOS.send<ApprovalMessage>(
+      workflowId(taskId),
+      { decision },
+      approvalTopic(stepId),
+      `decision:${taskId}:${stepId}`,
+    );
+  }
+
+  async deliverResult(
+    taskId: string,
+    stepId: string,
+    attempt: number,
+    ok: boolean,
+    retryable: boolean,
+    receivedAt = performance.now(),
+  ) {
+    this.#heard.set(taskId, { kind: 'step', at: receivedAt });
+    await DBOS.send<ResultMessage>(
+      workflowId(taskId),
+      { ok, retryable },
+      resultTopic(stepId, attempt),
+      `result:${taskId}:${stepId}:${attempt}`,
+    );
+  }
+
+  #notify(userId: string, notice: Record<string, unknown>) {
+    this.notifier.publish(userId, { type: 'task', ...notice });
+  }
+
+  /** One audit entry of a task's transition, in the transaction that makes it. */
+  #log(
+    db: pg.PoolClient,
+    userId: string,
+    targetId: string,
+    action: string,
+    result: 'success' | 'failure' | 'pending',
+    sensitive?: Record<string, unknown>,
+    actor: 'orchestrator' | 'agent' = 'orchestrator',
+  ) {
+    return this.audit.append(
+      userId,
+      {
+        eventType: 'task',
+        actorId: actor,
+        actorType: actor === 'agent' ? 'device' : 'system',
+        targetId,
+        action,
+        result,
+        ...(sensitive ? { sensitive } : {}),
+      },
+      db,
+    );
+  }
+
+  // The steps below run inside DBOS steps: each is a transaction that logs, then changes state.
+
+  async begin(userId: string, taskId: string) {
+    return withTransaction(this.pool, async (db) => {
+      const steps = await stepsOf(db, taskId);
+      await this.#log(db, userId, taskId, 'start', 'success');
+      return {
+        steps: steps.map((s) => ({ id: s.step_id, requiresApproval: s.requires_approval })),
+        settings: this.settings,
+      };
+    });
+  }
+
+  /** Records an attempt's outcome (if there is one), then asks for approval or dispatches. */
+  async transition(userId: string, taskId: string, outcome: Outcome | undefined, next: Next | undefined) {
+    const sent = await withTransaction(this.pool, async (db) => {
+      if (outcome) await this.#record(db, userId, taskId, outcome);
+      if (!next) {
+        await touchTask(db, taskId);
+        return undefined;
+      }
+      if ('ask' in next) {
+        await this.#log(db, userId, `${taskId}/${next.ask}`, 'approval_requested', 'pending');
+        await markWaitingApproval(db, taskId, next.ask);
+        await setTaskStatus(db, taskId, 'waiting_approval');
+        return undefined;
+      }
+      const { stepId, attempt } = next.dispatch;
+      await this.#log(db, userId, `${taskId}/${stepId}`, 'dispatch', 'pending');
+      const sent = await markDispatched(db, { taskId, stepId, attempt, agent: this.hub.pick(userId) });
+      await setTaskStatus(db, taskId, 'running');
+      return sent;
+    });
+    if (outcome) this.#notify(userId, { event: `step_${outcomeName(outcome)}`, taskId, stepId: outcome.stepId });
+    if (next && 'ask' in next) this.#notify(userId, { event: 'approval_requested', taskId, stepId: next.ask });
+    if (sent?.dispatched_to) {
+      this.hub.sendTo(userId, sent.dispatched_to, {
+        type: 'dispatch',
+        dispatch: dispatchView(sent),
+      });
+      // Server-side time from the last thing the workflow heard to this dispatch.
+      const since = this.#heard.get(taskId);
+      this.#heard.delete(taskId);
+      if (since) this.#timing.observe({ transition: since.kind }, (performance.now() - since.at) / 1000);
+    }
+  }
+
+  // The attempt number and outcome are not sealed into these entries: the task's own row shows
+  // them in plaintext anyway, and sealing costs an X25519 operation on every step's hot path.
+  async #record(db: pg.PoolClient, userId: string, taskId: string, outcome: Outcome) {
+    const name = outcomeName(outcome);
+    await this.#log(
+      db,
+      userId,
+      `${taskId}/${outcome.stepId}`,
+      'execute',
+      name === 'succeeded' ? 'success' : 'failure',
+      undefined,
+      'agent',
+    );
+    // One statement: the task's own row is updated by whatever the transition does next.
+    await markStepOutcome(db, taskId, outcome.stepId, name === 'succeeded');
+  }
+
+  async end(
+    userId: string,
+    taskId: string,
+    status: 'completed' | 'cancelled' | 'failed',
+    outcome?: Outcome,
+    why?: string,
+    stepId?: string,
+  ) {
+    await withTransaction(this.pool, async (db) => {
+      if (outcome) await this.#record(db, userId, taskId, outcome);
+      const key = await auditKeyOf(db, userId);
+      // The reason is for the user alone: sealed to the account's audit key.
+      const reason =
+        why && key
+          ? sealTo(new Uint8Array(key), 'task-reason', new TextEncoder().encode(JSON.stringify({ why, stepId })))
+          : undefined;
+      await this.#log(
+        db,
+        userId,
+        taskId,
+        status === 'completed' ? 'complete' : status === 'cancelled' ? 'cancel' : 'fail',
+        status === 'completed' ? 'success' : 'failure',
+        why ? { why, stepId } : undefined,
+      );
+      if (status === 'cancelled' && stepId) {
+        await markUndecided(db, taskId, stepId);
+      }
+      await skipPendingSteps(db, taskId);
+      await setTaskStatus(db, taskId, status, reason);
+    });
+    if (outcome) this.#notify(userId, { event: `step_${outcomeName(outcome)}`, taskId, stepId: outcome.stepId });
+    this.#notify(userId, { event: status, taskId, ...(why ? { why } : {}) });
+  }
+}
+
+const outcomeName = (o: Outcome) => (o.result === null ? 'timeout' : o.result.ok ? 'succeeded' : 'failed');
