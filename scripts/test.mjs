@@ -3,7 +3,7 @@
 // Node 20 cannot glob *.test.ts itself, so the files are found here.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, sep } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const roots = process.argv.slice(2).length ? process.argv.slice(2) : ['packages', 'scripts'];
@@ -22,6 +22,12 @@ const files = roots.flatMap((r) => find(join(root, r))).sort();
 if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
+}
+// The CLI's tests run the aura bin, which runs the bundle in packages/cli/dist: built here first,
+// so they test the sources as they are now, not as they were at the last npm ci.
+if (files.some((f) => f.startsWith(`${join('packages', 'cli')}${sep}`))) {
+  const build = spawnSync(process.execPath, [join(root, 'packages/cli/scripts/build.mjs')], { stdio: 'inherit' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
 }
 const result = spawnSync(
   process.execPath,

@@ -26,3 +26,11 @@ export function writeConfig(config: CliConfig, home = auraHome()): void {
 }
 
 export const statePath = (home = auraHome()) => join(home, 'state.json');
+
+export const pluginsPath = (home = auraHome()) => join(home, 'plugins.yaml');
+
+/** After a login, later commands talk to the same server without --server. */
+export function rememberServer(server: string, home = auraHome()): void {
+  const config = readConfig(home);
+  if (config.server !== server) writeConfig({ ...config, server }, home);
+}

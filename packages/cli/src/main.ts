@@ -1,7 +1,17 @@
 import { parseArgs } from 'node:util';
 import { AuraClient } from '@aura/client';
 import { FileStateStore } from '@aura/client/node';
-import { runCommand } from './commands.ts';
+import { type Command, GLOBAL_OPTIONS, type OptionsConfig } from './command.ts';
+import { account } from './commands/account.ts';
+import { agent } from './commands/agent.ts';
+import { ask, feedback } from './commands/ask.ts';
+import { audit } from './commands/audit.ts';
+import { calendar } from './commands/calendar.ts';
+import { devices } from './commands/devices.ts';
+import { plugins } from './commands/plugins.ts';
+import { keys, records } from './commands/records.ts';
+import { support } from './commands/support.ts';
+import { decide, tasks } from './commands/tasks.ts';
 import { auraHome, DEFAULT_SERVER, readConfig, statePath } from './home.ts';
 import { EXIT, fail, UsageError } from './output.ts';
 
@@ -42,6 +52,47 @@ Passwords come from a prompt, or one per line on stdin with --password-stdin.
 Exit codes: 0 ok, 1 failed, 2 usage, 3 not logged in, 4 wrong password, 5 server unreachable, 6 server tampering detected.
 `;
 
+/** Every noun, and the command that handles it. */
+const COMMANDS: Record<string, Command> = {
+  register: account,
+  login: account,
+  logout: account,
+  status: account,
+  password: account,
+  context: records,
+  people: records,
+  keys,
+  device: devices,
+  audit,
+  support,
+  ask,
+  feedback,
+  calendar,
+  tasks,
+  approve: decide,
+  reject: decide,
+  plugins,
+  agent,
+};
+
+/**
+ * Any command's flag is accepted anywhere on the line, as `aura --email E register` always was;
+ * each command is then given only the flags it declares. Two commands declaring one flag must
+ * agree on its type.
+ */
+function everyOption(): OptionsConfig {
+  const all: OptionsConfig = { ...GLOBAL_OPTIONS };
+  for (const { options } of new Set(Object.values(COMMANDS))) {
+    for (const [name, option] of Object.entries(options)) {
+      const known = all[name];
+      if (known && (known.type !== option.type || Boolean(known.multiple) !== Boolean(option.multiple)))
+        throw new Error(`two commands declare --${name} differently`);
+      all[name] = option;
+    }
+  }
+  return all;
+}
+
 export async function main(argv: string[]): Promise<number> {
   let json = false;
   try {
@@ -49,58 +100,17 @@ export async function main(argv: string[]): Promise<number> {
       args: argv,
       allowPositionals: true,
       strict: true,
-      options: {
-        server: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        'password-stdin': { type: 'boolean', default: false },
-        email: { type: 'string' },
-        name: { type: 'string' },
-        type: { type: 'string' },
-        expires: { type: 'string' },
-        relationship: { type: 'string' },
-        notes: { type: 'string' },
-        ticket: { type: 'string' },
-        categories: { type: 'string' },
-        hours: { type: 'string' },
-        'operator-signature': { type: 'string' },
-        yes: { type: 'boolean', default: false },
-        'correct-intent': { type: 'string' },
-        'correct-slot': { type: 'string', multiple: true },
-        'dry-run': { type: 'boolean', default: false },
-        'via-agent': { type: 'boolean', default: false },
-        url: { type: 'string' },
-        username: { type: 'string' },
-        calendar: { type: 'string' },
-        smtp: { type: 'string' },
-        imap: { type: 'string' },
-        'smtp-security': { type: 'string' },
-        'imap-security': { type: 'string' },
-        sender: { type: 'string' },
-        'ca-file': { type: 'string' },
-        command: { type: 'string' },
-        'read-only': { type: 'string' },
-        'client-id': { type: 'string' },
-        'root-url': { type: 'string' },
-        'token-url': { type: 'string' },
-        at: { type: 'string' },
-        minutes: { type: 'string' },
-        from: { type: 'string' },
-        to: { type: 'string' },
-        accept: { type: 'boolean', default: false },
-        reject: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
+      options: everyOption(),
     });
-    json = values.json ?? false;
+    json = values.json === true;
     if (values.help || positionals.length === 0 || positionals[0] === 'help') {
       process.stdout.write(HELP);
       return positionals.length === 0 && !values.help ? EXIT.usage : EXIT.ok;
     }
-    if (positionals[0] === 'up') {
-      await import('@aura/server/main');
-      return new Promise<number>(() => {}); // runs until Ctrl-C; main exits the process
-    }
-    const server = values.server ?? process.env.AURA_SERVER ?? readConfig().server ?? DEFAULT_SERVER;
+    const [noun = ''] = positionals;
+    if (noun === 'up') return (await import('./commands/up.ts')).up();
+    const server =
+      (values.server as string | undefined) ?? process.env.AURA_SERVER ?? readConfig().server ?? DEFAULT_SERVER;
     const supportOperatorKey = process.env.AURA_SUPPORT_OPERATOR_KEY ?? readConfig().supportOperatorKey;
     const client = await AuraClient.open({
       server,
@@ -113,24 +123,10 @@ export async function main(argv: string[]): Promise<number> {
     // What the command's reads and writes taught this device (versions seen, changes it must find
     // in the log) is kept even when the command fails.
     try {
-      await runCommand(client, positionals, {
-        ...values,
-        json,
-        passwordStdin: values['password-stdin'] ?? false,
-        operatorSignature: values['operator-signature'],
-        yes: values.yes ?? false,
-        correctIntent: values['correct-intent'],
-        correctSlot: values['correct-slot'],
-        dryRun: values['dry-run'] ?? false,
-        viaAgent: values['via-agent'] ?? false,
-        smtpSecurity: values['smtp-security'],
-        imapSecurity: values['imap-security'],
-        caFile: values['ca-file'],
-        readOnly: values['read-only'],
-        clientId: values['client-id'],
-        rootUrl: values['root-url'],
-        tokenUrl: values['token-url'],
-      });
+      const command = COMMANDS[noun];
+      if (!command) throw new UsageError(`unknown command "${noun}"`);
+      const flags = Object.fromEntries(Object.keys(command.options).map((name) => [name, values[name]]));
+      await command.run(client, positionals, { ...flags, json, 'password-stdin': values['password-stdin'] === true });
     } finally {
       await client.flush();
     }

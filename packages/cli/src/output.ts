@@ -39,12 +39,33 @@ export function fail(error: unknown, json: boolean): number {
   return EXIT.failed;
 }
 
+export const jsonText = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(jsonText(value));
+}
+
+type Row = Record<string, string>;
+
+/** How a result reads to a person: a sentence on stderr, an answer on stdout, or a table. */
+export type Human = { sentence: string } | { text: string } | { table: Row[]; columns: string[] };
+
+/**
+ * A command's result: with --json the result itself, as JSON on stdout, and nothing else; without,
+ * what it says to a person. A result given as a function is worked out only for --json (it may
+ * cost a request that the person's sentence does not need).
+ */
+export async function render(result: unknown, view: { json: boolean } & (Human | { parts: Human[] })): Promise<void> {
+  if (view.json) return printJson(typeof result === 'function' ? await result() : result);
+  for (const part of 'parts' in view ? view.parts : [view]) {
+    if ('sentence' in part) progress(part.sentence);
+    else if ('text' in part) process.stdout.write(part.text);
+    else printTable(part.table, part.columns);
+  }
 }
 
 /** A plain aligned table for people; --json for machines. */
-export function printTable(rows: Record<string, string>[], columns: string[]): void {
+function printTable(rows: Row[], columns: string[]): void {
   if (rows.length === 0) {
     process.stdout.write('(none)\n');
     return;

@@ -110,7 +110,7 @@ it('request → plan → approval from another device → the event in the local
       '  lists: { enabled: true }',
       '  contacts: { enabled: true }',
       '  counting:',
-      `    module: ${JSON.stringify(fileURLToPath(new URL('../../assistant/test/fixtures/counting-plugin.mjs', import.meta.url)))}`,
+      `    module: ${JSON.stringify(fileURLToPath(new URL('../../agent/test/fixtures/counting-plugin.mjs', import.meta.url)))}`,
       `    config: { file: ${JSON.stringify(runs)} }`,
       'permissions: {}',
       '',

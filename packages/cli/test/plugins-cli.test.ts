@@ -4,13 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import {
-  type Radicale,
-  type Smtp,
-  startRadicale,
-  startSmtp,
-  unavailable,
-} from '../../assistant/test/support/servers.ts';
+import { type Radicale, type Smtp, startRadicale, startSmtp, unavailable } from '../../agent/test/support/servers.ts';
 import { dumpDatabase, forms } from '../../server/test/support/dump.ts';
 import { runAura, serverForCli } from './support/harness.ts';
 

@@ -7,7 +7,7 @@ import { freshDatabase, type TestDatabase } from '../../../server/test/support/d
 import { type ServerProcess, spawnServer } from '../../../server/test/support/process.ts';
 import { waitFor } from '../../../server/test/support/wait.ts';
 
-export { waitFor };
+export { freshDatabase, waitFor };
 
 const AURA = fileURLToPath(new URL('../../bin/aura.mjs', import.meta.url));
 

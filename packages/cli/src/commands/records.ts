@@ -1,0 +1,107 @@
+import type { CollectionName, VaultRecord } from '@aura/client';
+import { command, need } from '../command.ts';
+import { render, UsageError } from '../output.ts';
+
+/** The nouns a person types for the vault's collections. */
+export const COLLECTION: Record<string, CollectionName> = { context: 'contexts', people: 'relationships' };
+
+/** "7d", "12h", "30m" from now, or any date Date understands. */
+export function parseExpiry(text: string): Date {
+  const relative = text.match(/^(\d+)\s*([mhdw])$/);
+  if (relative) {
+    const unit = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[relative[2] as 'm' | 'h' | 'd' | 'w'];
+    return new Date(Date.now() + Number(relative[1]) * unit);
+  }
+  const date = new Date(text);
+  if (Number.isNaN(date.getTime()))
+    throw new UsageError(`--expires "${text}" is neither a duration (7d, 12h) nor a date`);
+  return date;
+}
+
+function summary(record: VaultRecord): Record<string, string> {
+  const d = record.data as unknown as Record<string, unknown>;
+  const text = String(d.text ?? d.name ?? '');
+  return {
+    id: record.id,
+    updated: record.updatedAt.slice(0, 16).replace('T', ' '),
+    ...(record.collection === 'relationships'
+      ? { name: text, relationship: String(d.relationship ?? ''), email: String(d.email ?? '') }
+      : { type: String(d.type ?? ''), text: text.length > 60 ? `${text.slice(0, 57)}...` : text }),
+  };
+}
+
+function showRecords(records: VaultRecord[], json: boolean) {
+  const columns =
+    records[0]?.collection === 'relationships'
+      ? ['id', 'name', 'relationship', 'email']
+      : ['id', 'updated', 'type', 'text'];
+  return render(records, { json, table: records.map(summary), columns });
+}
+
+/** aura context … and aura people …: encrypted records in the vault. */
+export const records = command(
+  {
+    type: { type: 'string' },
+    expires: { type: 'string' },
+    relationship: { type: 'string' },
+    email: { type: 'string' },
+    notes: { type: 'string' },
+  },
+  async (client, [noun = '', verb, ...args], flags) => {
+    const { json } = flags;
+    const collection = COLLECTION[noun] as CollectionName;
+    const vault = client.vault;
+    switch (verb) {
+      case 'add': {
+        const text = need(args.join(' ').trim() || undefined, noun === 'people' ? 'NAME' : 'TEXT');
+        const options = flags.expires ? { expiresAt: parseExpiry(flags.expires) } : {};
+        const record =
+          collection === 'relationships'
+            ? await vault.put(
+                'relationships',
+                {
+                  name: text,
+                  ...(flags.relationship ? { relationship: flags.relationship } : {}),
+                  ...(flags.email ? { email: flags.email } : {}),
+                  ...(flags.notes ? { notes: flags.notes } : {}),
+                },
+                options,
+              )
+            : await vault.put('contexts', { text, ...(flags.type ? { type: flags.type } : {}) }, options);
+        return render(record, { json, text: `${record.id}\n` });
+      }
+      case 'get': {
+        const record = await vault.get(collection, need(args[0], 'ID'));
+        const fields = Object.entries(record.data).map(([key, value]) => `${key}: ${String(value)}\n`);
+        return render(record, {
+          json,
+          text:
+            `${fields.join('')}id: ${record.id}\nversion: ${record.version}\nupdated: ${record.updatedAt}\n` +
+            (record.expiresAt ? `expires: ${record.expiresAt}\n` : ''),
+        });
+      }
+      case 'list':
+        return showRecords(await vault.list(collection), json);
+      case 'search':
+        return showRecords(await vault.search(collection, need(args.join(' ').trim() || undefined, 'WORD')), json);
+      case 'rm':
+        await vault.delete(collection, need(args[0], 'ID'));
+        return render({ deleted: args[0] }, { json, sentence: `Deleted ${args[0]}.` });
+    }
+    throw new UsageError(`usage: aura ${noun} add|get|list|search|rm`);
+  },
+);
+
+/** aura keys rotate context|people: a collection re-encrypted under a new key. */
+export const keys = command({}, async (client, [, verb, noun], { json }) => {
+  const collection = COLLECTION[noun ?? ''];
+  if (verb !== 'rotate' || !collection) throw new UsageError('usage: aura keys rotate context|people');
+  const result = await client.vault.rotate(collection, (done, total) => {
+    if (!json) process.stderr.write(`\rRe-encrypting ${done}/${total}`);
+  });
+  if (!json) process.stderr.write('\n');
+  return render(result, {
+    json,
+    sentence: `The ${noun} key is now version ${result.version}; the old one is retired.`,
+  });
+});

@@ -1,0 +1,25 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { constants } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * `aura up` is `npm start`: the server's own entry point, run through tsx in a child process (the
+ * CLI may not import the server). This process stands for it: the child's output is ours, a
+ * signal sent to us goes on to it, and its exit code becomes ours.
+ */
+export async function up(): Promise<number> {
+  // Resolved from this package, not the working directory, so `aura up` works from anywhere.
+  const main = fileURLToPath(import.meta.resolve('@aura/server/main'));
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), main], { stdio: 'inherit' });
+  const forward = (signal: NodeJS.Signals) => child.kill(signal);
+  for (const signal of FORWARDED) process.on(signal, forward);
+  try {
+    const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+    return code ?? 128 + (signal ? constants.signals[signal] : 0);
+  } finally {
+    for (const signal of FORWARDED) process.off(signal, forward);
+  }
+}
