@@ -1,8 +1,17 @@
 import { deriveAuditKeyPair, openSealed, type SymmetricKey } from '@aura/crypto';
 import { type Checkpoint, leafHash, verifyCheckpoint, verifyConsistency, verifyInclusion } from '@aura/crypto/merkle';
 import { AuraError } from '@aura/errors';
-import { type AuditEntry, canonicalJson } from '@aura/protocol';
-import { fromBase64, fromUtf8, toBase64 } from './encoding.ts';
+import {
+  AuditCheckpoint,
+  AuditEntriesPage,
+  type AuditEntry,
+  AuditLogKey,
+  ConsistencyProofOut,
+  canonicalJson,
+  fromBase64,
+  toBase64,
+} from '@aura/protocol';
+import { fromUtf8 } from './encoding.ts';
 import type { Api } from './http.ts';
 
 /** What this install remembers of an account's log: the log key it first saw and the newest checkpoint. */
@@ -59,10 +68,7 @@ export class AuditVerifier {
 
   /** Fetches and checks the newest checkpoint; remembers it when it holds. */
   async sync(): Promise<Checkpoint> {
-    const key = await this.api.request<{ name: string; publicKey: string; origin: string }>(
-      'GET',
-      '/api/v1/audit/log-key',
-    );
+    const key = await this.api.get('/api/v1/audit/log-key', AuditLogKey);
     const pin = this.pins[this.userId];
     if (pin && (pin.name !== key.name || pin.publicKey !== key.publicKey || pin.origin !== key.origin)) {
       fail('log_key_changed', 'the server now signs with another log key than the one this device first saw');
@@ -79,7 +85,7 @@ export class AuditVerifier {
         return fail('bad_checkpoint', (error as Error).message);
       }
     };
-    const { note } = await this.api.request<{ note: string }>('GET', '/api/v1/audit/checkpoint');
+    const { note } = await this.api.get('/api/v1/audit/checkpoint', AuditCheckpoint);
     const latest = verify(note);
     if (pin?.checkpoint) {
       const known = verify(pin.checkpoint);
@@ -92,7 +98,7 @@ export class AuditVerifier {
       if (latest.size > known.size) {
         // A server that cannot prove the new log extends the old one has rewritten it.
         const proof = await this.api
-          .request<{ proof: string[] }>('GET', `/api/v1/audit/consistency?from=${known.size}&to=${latest.size}`)
+          .get(`/api/v1/audit/consistency?from=${known.size}&to=${latest.size}`, ConsistencyProofOut)
           .then((r) => r.proof)
           .catch((error: Error) =>
             fail('rewritten', `no consistency proof from ${known.size} to ${latest.size}: ${error.message}`),
@@ -117,9 +123,10 @@ export class AuditVerifier {
     const entries: VerifiedEntry[] = [];
     let previous = '';
     while (entries.length < checkpoint.size) {
-      const page = await this.api.request<{
-        entries: { index: number; leafInput: string; inclusionProof: string[] }[];
-      }>('GET', `/api/v1/audit/entries?start=${entries.length}&limit=500&treeSize=${checkpoint.size}`);
+      const page = await this.api.get(
+        `/api/v1/audit/entries?start=${entries.length}&limit=500&treeSize=${checkpoint.size}`,
+        AuditEntriesPage,
+      );
       if (page.entries.length === 0)
         fail('truncated_or_rolled_back', `entries stop at ${entries.length} of ${checkpoint.size}`);
       for (const item of page.entries) {

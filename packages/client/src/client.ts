@@ -27,6 +27,15 @@ import {
   wrapAccountKey,
 } from '@aura/crypto';
 import { AuraError } from '@aura/errors';
+import {
+  fromBase64,
+  OkResponse,
+  RegisterResponse,
+  SessionInfo,
+  SrpInitResponse,
+  SrpVerifyResponse,
+  toBase64,
+} from '@aura/protocol';
 import { AuditVerifier } from './audit.ts';
 import {
   approveEnrollment,
@@ -38,7 +47,7 @@ import {
   signDeviceChange,
   verifiedDevices,
 } from './devices.ts';
-import { bigIntToBytes, fromBase64, toBase64 } from './encoding.ts';
+import { bigIntToBytes } from './encoding.ts';
 import { Api } from './http.ts';
 import {
   assertNotTampered,
@@ -62,21 +71,6 @@ export interface ClientOptions {
   onProgress?: (step: string) => void;
   /** Base64 Ed25519 key of the support operator whose signature an agent's keys must carry (M8). */
   supportOperatorKey?: string;
-}
-
-interface SrpInit {
-  challengeId: string;
-  /** As the server sent it: readOfferedKdf() judges it before anything is derived. */
-  kdf: unknown;
-  B: string;
-}
-
-interface SrpVerified {
-  M2: string;
-  userId: string;
-  deviceId: string | null;
-  accountKey: { wrapped: string; id: string };
-  tokens: { accessToken: string; refreshToken: string };
 }
 
 const LOCAL_CONTEXT = 'local-account-key';
@@ -157,9 +151,9 @@ export class AuraClient {
     const newId = crypto.randomUUID();
     const newUserId = crypto.randomUUID();
     const keys = { id: newId, signingPublicKey: device.signing.publicKey, sealingPublicKey: device.sealing.publicKey };
-    const { deviceId } = await this.api.request<{ userId: string; deviceId: string }>(
-      'POST',
+    const { deviceId } = await this.api.post(
       '/api/v1/auth/register',
+      RegisterResponse,
       {
         userId: newUserId,
         email,
@@ -188,7 +182,7 @@ export class AuraClient {
   async login(email: string, password: string): Promise<void> {
     const device = await this.device();
     const identity = normalizeIdentifier(email);
-    const init = await this.api.request<SrpInit>('POST', '/api/v1/auth/srp/init', { email }, { auth: false });
+    const init = await this.api.post('/api/v1/auth/srp/init', SrpInitResponse, { email }, { auth: false });
     // Judged before anything is derived: malformed, below the floor, above the ceiling, or
     // changed under the seed this device last logged in with (src/kdf.ts; M1).
     const offered = readOfferedKdf(init.kdf);
@@ -207,7 +201,7 @@ export class AuraClient {
   async #prove(
     identity: string,
     email: string,
-    init: SrpInit,
+    init: SrpInitResponse,
     offered: OfferedKdf,
     pin: KdfPin | undefined,
     master: MasterKey,
@@ -218,9 +212,9 @@ export class AuraClient {
     const srp = srpClientSession(group, { identity, salt: offered.seed, x: deriveSrpPrivateKey(master), a, B });
     const deviceId = device.email === identity ? device.deviceId : undefined;
     const verified = await this.api
-      .request<SrpVerified>(
-        'POST',
+      .post(
         '/api/v1/auth/srp/verify',
+        SrpVerifyResponse,
         {
           challengeId: init.challengeId,
           A: toBase64(bigIntToBytes(a.public, group.byteLength)),
@@ -385,7 +379,7 @@ export class AuraClient {
   }
 
   async logout(): Promise<void> {
-    if (this.session && this.api.tokens) await this.api.request('POST', '/api/v1/auth/logout').catch(() => {});
+    if (this.session && this.api.tokens) await this.api.post('/api/v1/auth/logout', OkResponse).catch(() => {});
     this.#state.session = undefined;
     this.api.tokens = undefined;
     if (this.#accountKey) wipe(this.#accountKey.bytes);
@@ -398,12 +392,7 @@ export class AuraClient {
   async status() {
     const session = this.session;
     if (!session) return { server: this.api.baseUrl, loggedIn: false as const };
-    const info = await this.api.request<{
-      userId: string;
-      sessionId: string;
-      deviceId: string | null;
-      expiresAt: string;
-    }>('GET', '/api/v1/auth/session');
+    const info = await this.api.get('/api/v1/auth/session', SessionInfo);
     return { server: this.api.baseUrl, loggedIn: true as const, email: session.email, ...info };
   }
 
@@ -428,7 +417,7 @@ export class AuraClient {
       },
     };
     wipe(master.bytes);
-    await this.api.request('PUT', '/api/v1/auth/password', body);
+    await this.api.put('/api/v1/auth/password', OkResponse, body);
     // The new seed and parameters, so this device checks the next login against them at once.
     const device = await this.device();
     device.kdfPins = { ...device.kdfPins, [session.email]: { seed: body.kdf.seed, params: DEFAULT_KDF_PARAMS } };

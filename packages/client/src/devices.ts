@@ -13,26 +13,26 @@ import {
 import { AuraError } from '@aura/errors';
 import {
   canonicalJson,
+  type Device,
+  DeviceList,
   type DeviceStatement,
   deviceStatement,
+  EnrollmentClaimResponse,
+  EnrollmentCreated,
+  fromBase64,
+  OkResponse,
+  PendingEnrollments,
   SIGNATURE_CONTEXT,
   type SignedChange,
+  toBase64,
 } from '@aura/protocol';
-import { fromBase64, sha256, toBase64, utf8 } from './encoding.ts';
+import { sha256, utf8 } from './encoding.ts';
 import type { Api } from './http.ts';
 import { type Ledger, logSizeOf } from './ledger.ts';
 import type { DeviceState } from './state.ts';
 
-export interface DeviceInfo {
-  id: string;
-  name: string | null;
-  sealingPublicKey: string;
-  signingPublicKey: string;
-  createdAt: string;
-  revokedAt: string | null;
-  certificate: string | null;
-  fingerprint: string;
-}
+/** A device as the server lists it, with the fingerprint of its signing key for people to compare. */
+export type DeviceInfo = Device & { fingerprint: string };
 
 /** What the signed history says of a listed device. */
 export type DeviceVerification = 'verified' | 'inserted' | 'key_replaced' | 'revocation_undone' | 'bad_certificate';
@@ -44,7 +44,7 @@ export interface CheckedDevice extends DeviceInfo {
 }
 
 export async function listDevices(api: Api): Promise<DeviceInfo[]> {
-  const { devices } = await api.request<{ devices: Omit<DeviceInfo, 'fingerprint'>[] }>('GET', '/api/v1/devices');
+  const { devices } = await api.get('/api/v1/devices', DeviceList);
   return devices.map((d) => ({ ...d, fingerprint: keyFingerprint(fromBase64(d.signingPublicKey)) }));
 }
 
@@ -133,10 +133,7 @@ async function checkDevices(
   account: { userId: string; accountKey: SymmetricKey },
 ): Promise<{ devices: CheckedDevice[]; problems: string[] }> {
   const notBefore = ledger.floor;
-  const { body, headers } = await api.exchange<{ devices: Omit<DeviceInfo, 'fingerprint'>[] }>(
-    'GET',
-    '/api/v1/devices',
-  );
+  const { body, headers } = await api.exchange('GET', '/api/v1/devices', DeviceList);
   const view = await ledger.sync({ asOf: logSizeOf(headers), notBefore });
   const problems: string[] = [];
   const devices = body.devices.map((d): CheckedDevice => {
@@ -188,7 +185,7 @@ export async function verifiedDevices(
 }
 
 export async function revokeDevice(api: Api, id: string, change: SignedChange): Promise<void> {
-  await api.request('DELETE', `/api/v1/devices/${encodeURIComponent(id)}`, { change });
+  await api.delete(`/api/v1/devices/${encodeURIComponent(id)}`, OkResponse, { change });
 }
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -250,9 +247,9 @@ export async function requestEnrollment(
   const claimSecret = crypto.getRandomValues(new Uint8Array(32));
   const sealingPublicKey = fromBase64(device.sealing.publicKey);
   const signingPublicKey = fromBase64(device.signing.publicKey);
-  const created = await api.request<{ enrollmentId: string; expiresAt: string }>(
-    'POST',
+  const created = await api.post(
     '/api/v1/devices/enrollments',
+    EnrollmentCreated,
     {
       email,
       name,
@@ -271,18 +268,9 @@ export async function requestEnrollment(
     async wait({ intervalMs = 1000, timeoutMs = 10 * 60 * 1000 } = {}) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const claim = await api.request<{
-          status: 'pending' | 'approved';
-          userId: string;
-          deviceId: string;
-          approverDeviceId: string;
-          signature: string;
-          sealedAccountKey: string;
-          accountKeyId: string;
-          tokens: { accessToken: string; refreshToken: string };
-        }>(
-          'POST',
+        const claim = await api.post(
           `/api/v1/devices/enrollments/${created.enrollmentId}/claim`,
+          EnrollmentClaimResponse,
           { claimSecret: toBase64(claimSecret) },
           { auth: false },
         );
@@ -350,9 +338,7 @@ export async function approveEnrollment(
   code: string,
 ) {
   const accountKey = account.accountKey;
-  const { enrollments } = await api.request<{
-    enrollments: { id: string; name: string | null; sealingPublicKey: string; signingPublicKey: string }[];
-  }>('GET', '/api/v1/devices/enrollments');
+  const { enrollments } = await api.get('/api/v1/devices/enrollments', PendingEnrollments);
   const wanted = normalizeCode(code);
   for (const e of enrollments) {
     const sealing = fromBase64(e.sealingPublicKey);
@@ -376,7 +362,7 @@ export async function approveEnrollment(
       { id: e.id, signingPublicKey: e.signingPublicKey, sealingPublicKey: e.sealingPublicKey },
       account,
     );
-    await api.request('POST', `/api/v1/devices/enrollments/${e.id}/approve`, {
+    await api.post(`/api/v1/devices/enrollments/${e.id}/approve`, OkResponse, {
       sealedAccountKey: toBase64(sealedAccountKey),
       signature: toBase64(signature),
       change,

@@ -1,8 +1,15 @@
-import { AuraError, type ErrorCode, errorCodes } from '@aura/errors';
+import { AuraError } from '@aura/errors';
+import { ErrorBody, problemsOf, TokenPair, type WireSchema } from '@aura/protocol';
 
 export interface Tokens {
   accessToken: string;
   refreshToken: string;
+}
+
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+interface CallOptions {
+  auth?: boolean;
 }
 
 const errorHeaders = new WeakMap<object, Headers>();
@@ -11,10 +18,16 @@ const errorHeaders = new WeakMap<object, Headers>();
 export const headersOf = (error: unknown): Headers | undefined =>
   typeof error === 'object' && error !== null ? errorHeaders.get(error) : undefined;
 
+/** The route an answer belongs to, for messages: the query (cursors, sizes) says nothing more. */
+const routeOf = (method: string, path: string) => `${method} ${path.split('?')[0]}`;
+
+const misbehaved = (what: string) => new AuraError('AURA_SERVER_MISBEHAVED', `${what}; nothing from it was used`);
+
 /**
- * JSON over fetch with Aura's error shape. A 401 for an expired access token is answered by
- * one refresh and one retry; anything the server says is turned into an AuraError with the
- * server's code, or AURA_SERVER_MISBEHAVED when the answer is not one Aura gives.
+ * JSON over fetch with Aura's error shape. Every answer is parsed with the schema its route
+ * has in @aura/protocol: what does not fit is AURA_SERVER_MISBEHAVED, never a crash further on.
+ * A 401 for an expired access token is answered by one refresh and one retry; an error body is
+ * turned into an AuraError with the server's code when it is one Aura gives.
  */
 export class Api {
   tokens: Tokens | undefined;
@@ -22,32 +35,69 @@ export class Api {
 
   constructor(readonly baseUrl: string) {}
 
-  async request<T>(method: string, path: string, body?: unknown, options: { auth?: boolean } = {}): Promise<T> {
-    return (await this.exchange<T>(method, path, body, options)).body;
+  get<T>(path: string, schema: WireSchema<T>, options?: CallOptions): Promise<T> {
+    return this.#body('GET', path, schema, undefined, options);
   }
 
-  /** Like request, with the answer's headers. */
+  post<T>(path: string, schema: WireSchema<T>, body?: unknown, options?: CallOptions): Promise<T> {
+    return this.#body('POST', path, schema, body, options);
+  }
+
+  put<T>(path: string, schema: WireSchema<T>, body: unknown, options?: CallOptions): Promise<T> {
+    return this.#body('PUT', path, schema, body, options);
+  }
+
+  delete<T>(path: string, schema: WireSchema<T>, body?: unknown, options?: CallOptions): Promise<T> {
+    return this.#body('DELETE', path, schema, body, options);
+  }
+
+  /** Like the calls above, with the answer's headers. */
   async exchange<T>(
-    method: string,
+    method: Method,
     path: string,
+    schema: WireSchema<T>,
     body?: unknown,
-    options: { auth?: boolean } = {},
+    options: CallOptions = {},
+  ): Promise<{ body: T; headers: Headers }> {
+    return this.#call(method, path, schema, body, options);
+  }
+
+  /**
+   * The answer as the server sent it, its shape unchecked (errors and non-JSON are still
+   * refused): for tools and tests that look at what a server says. The SDK itself never uses it.
+   */
+  async request<T = unknown>(method: Method, path: string, body?: unknown, options: CallOptions = {}): Promise<T> {
+    return (await this.#call(method, path, null, body, options)).body as T;
+  }
+
+  async #body<T>(method: Method, path: string, schema: WireSchema<T>, body: unknown, options: CallOptions = {}) {
+    return (await this.#call(method, path, schema, body, options)).body;
+  }
+
+  async #call<T>(
+    method: Method,
+    path: string,
+    schema: WireSchema<T> | null,
+    body: unknown,
+    options: CallOptions,
   ): Promise<{ body: T; headers: Headers }> {
     const auth = options.auth ?? true;
     let response = await this.#send(method, path, body, auth);
     if (response.status === 401 && auth && this.tokens) {
-      const error = await response
-        .clone()
-        .json()
-        .catch(() => undefined);
-      if (error?.error?.code === 'AURA_UNAUTHENTICATED' && (await this.#refresh())) {
+      const error = ErrorBody.safeParse(
+        await response
+          .clone()
+          .json()
+          .catch(() => undefined),
+      );
+      if (error.success && error.data.error.code === 'AURA_UNAUTHENTICATED' && (await this.#refresh())) {
         response = await this.#send(method, path, body, auth);
       }
     }
-    return { body: await this.#parse<T>(response), headers: response.headers };
+    return { body: await this.#read(routeOf(method, path), response, schema), headers: response.headers };
   }
 
-  async #send(method: string, path: string, body: unknown, auth: boolean): Promise<Response> {
+  async #send(method: Method, path: string, body: unknown, auth: boolean): Promise<Response> {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (auth) {
@@ -70,45 +120,57 @@ export class Api {
     }
   }
 
-  async #parse<T>(response: Response): Promise<T> {
-    if (response.status === 204) return undefined as T;
-    const text = await response.text();
-    let json: unknown;
+  /** The answer's body parsed with `schema` (null: any JSON), or the error it carries. */
+  async #read<T>(route: string, response: Response, schema: WireSchema<T> | null): Promise<T> {
+    let text: string;
     try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      throw new AuraError(
-        'AURA_SERVER_MISBEHAVED',
-        `the server answered ${response.status} with a body that is not JSON`,
-      );
+      text = await response.text();
+    } catch (cause) {
+      throw new AuraError('AURA_SERVER_UNREACHABLE', `the connection broke during the answer to ${route}`, { cause });
     }
-    if (response.ok) return json as T;
-    const code = (json as { error?: { code?: string } })?.error?.code;
-    const message = (json as { error?: { message?: string } })?.error?.message ?? `HTTP ${response.status}`;
-    if (code && code in errorCodes) {
-      const error = new AuraError(code as ErrorCode, message);
-      errorHeaders.set(error, response.headers);
-      const retryAfter = response.headers.get('retry-after');
-      if (retryAfter) (error as AuraError & { retryAfter?: number }).retryAfter = Number(retryAfter);
-      throw error;
+    let json: unknown;
+    // A 204 has no body, whatever came with it.
+    if (response.status !== 204 && text) {
+      try {
+        json = JSON.parse(text);
+      } catch {
+        throw misbehaved(`the server answered ${response.status} to ${route} with a body that is not JSON`);
+      }
     }
-    throw new AuraError('AURA_SERVER_MISBEHAVED', `the server answered ${response.status} without an Aura error code`);
+    if (!response.ok) throw this.#error(route, response, json);
+    if (!schema) return json as T;
+    let parsed: ReturnType<WireSchema<T>['safeParse']>;
+    try {
+      parsed = schema.safeParse(json);
+    } catch (error) {
+      throw misbehaved(`the server's answer to ${route} could not be read (${String(error)})`);
+    }
+    if (!parsed.success) {
+      throw misbehaved(`the server's answer to ${route} is not the protocol's (${problemsOf(parsed.error)})`);
+    }
+    return parsed.data;
+  }
+
+  #error(route: string, response: Response, json: unknown): AuraError {
+    const parsed = ErrorBody.safeParse(json);
+    if (!parsed.success) return misbehaved(`the server answered ${response.status} to ${route} without an Aura error`);
+    const error = new AuraError(parsed.data.error.code, parsed.data.error.message);
+    errorHeaders.set(error, response.headers);
+    const retryAfter = response.headers.get('retry-after');
+    if (retryAfter) (error as AuraError & { retryAfter?: number }).retryAfter = Number(retryAfter);
+    return error;
   }
 
   async #refresh(): Promise<boolean> {
     if (!this.tokens) return false;
-    const response = await this.#send(
-      'POST',
-      '/api/v1/auth/refresh',
-      { refreshToken: this.tokens.refreshToken },
-      false,
-    );
+    const path = '/api/v1/auth/refresh';
+    const response = await this.#send('POST', path, { refreshToken: this.tokens.refreshToken }, false);
     if (!response.ok) {
       this.tokens = undefined;
       await this.onTokens(undefined);
       return false;
     }
-    const pair = (await response.json()) as Tokens;
+    const pair = await this.#read(routeOf('POST', path), response, TokenPair);
     this.tokens = { accessToken: pair.accessToken, refreshToken: pair.refreshToken };
     await this.onTokens(this.tokens);
     return true;

@@ -1,10 +1,12 @@
+export { agentKeyStatement } from '@aura/protocol';
+export { readAgentFrame } from './agent-channel.ts';
 export type { AuditPin, IntegrityIssue, IntegrityReport, VerifiedEntry } from './audit.ts';
 export { AuraClient, type ClientOptions } from './client.ts';
 export { type DeviceInfo, type EnrollmentTicket, enrollmentCode } from './devices.ts';
 export type { KeyringState } from './keyring.ts';
 export type { CollectionName, ContextData, LearningEventData, PersonData, RecordData, VaultRecord } from './records.ts';
 export { type ClientState, MemoryStateStore, type StateStore } from './state.ts';
-export { agentKeyStatement, checkAgent, type SupportAgentInfo, signAgentKeys } from './support.ts';
+export { checkAgent, type SupportAgentInfo, signAgentKeys } from './support.ts';
 export {
   type Approval,
   type Dispatch,

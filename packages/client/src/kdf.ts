@@ -1,6 +1,6 @@
 import { checkKdfParams, KDF_SEED_BYTES, type KdfParams } from '@aura/crypto';
 import { AuraError, isAuraError } from '@aura/errors';
-import { fromBase64, toBase64 } from './encoding.ts';
+import { fromBase64, toBase64 } from '@aura/protocol';
 
 /**
  * The KDF settings a server offers at login, judged before anything is derived (M1), and

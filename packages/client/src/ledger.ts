@@ -2,26 +2,24 @@ import { type SymmetricKey, sha256, verifySignature } from '@aura/crypto';
 import { Frontier, leafHash, verifyCheckpoint, verifyInclusion } from '@aura/crypto/merkle';
 import { AuraError } from '@aura/errors';
 import {
+  AuditEntriesPage,
   type AuditEntry,
+  AuditLogKey,
   type ChangeStatement,
   canonicalJson,
   type DeviceStatement,
+  fromBase64,
   LOG_SIZE_HEADER,
+  LogLeaves,
   SIGNATURE_CONTEXT,
+  toBase64,
   type VaultStatement,
 } from '@aura/protocol';
 import type { AuditPin } from './audit.ts';
 import { certificateHolds } from './devices.ts';
-import { fromBase64, fromUtf8, toBase64, utf8 } from './encoding.ts';
+import { fromUtf8, utf8 } from './encoding.ts';
 import type { Api } from './http.ts';
 import type { CollectionName } from './records.ts';
-
-/** One page of the log from a position on, with the newest checkpoint (GET /api/v1/audit/leaves). */
-export interface LeafPage {
-  checkpoint: string;
-  treeSize: number;
-  leaves: { index: number; leafInput: string }[];
-}
 
 /** A record as the signed history has it. */
 export interface RecordEntry {
@@ -202,12 +200,9 @@ export class Ledger {
   /** The leaf at `index`, proven included in the tree this device verified (a leaf it passed already). */
   async #leafAt(index: number): Promise<string | undefined> {
     const size = this.state.size;
-    const page = await this.api.request<{ entries: { index: number; leafInput: string; inclusionProof: string[] }[] }>(
-      'GET',
-      `/api/v1/audit/entries?start=${index}&limit=1&treeSize=${size}`,
-    );
-    const item = page.entries?.[0];
-    if (!item || item.index !== index || !Array.isArray(item.inclusionProof)) return undefined;
+    const page = await this.api.get(`/api/v1/audit/entries?start=${index}&limit=1&treeSize=${size}`, AuditEntriesPage);
+    const item = page.entries[0];
+    if (!item || item.index !== index) return undefined;
     const leaf = fromBase64(item.leafInput);
     const root = new Frontier(size, this.state.nodes.map(fromBase64)).root();
     if (!verifyInclusion(leafHash(leaf), index, size, item.inclusionProof.map(fromBase64), root)) return undefined;
@@ -229,10 +224,7 @@ export class Ledger {
   async #logKey(): Promise<AuditPin> {
     let pin = this.pins[this.userId];
     if (!pin) {
-      const key = await this.api.request<{ name: string; publicKey: string; origin: string }>(
-        'GET',
-        '/api/v1/audit/log-key',
-      );
+      const key = await this.api.get('/api/v1/audit/log-key', AuditLogKey);
       pin = { ...key, checkpoint: '' };
       this.pins[this.userId] = pin;
     }
@@ -245,12 +237,12 @@ export class Ledger {
    * `read.notBefore`, the floor when it asked (what this device had verified or written): an
    * older one is a rollback.
    */
-  async sync(read?: { asOf: number; notBefore: number }, prefetched?: LeafPage): Promise<LedgerView> {
+  async sync(read?: { asOf: number; notBefore: number }, prefetched?: LogLeaves): Promise<LedgerView> {
     // One replay at a time: two would start from the same state and the slower would win.
     const run = this.#busy.then(() =>
       this.#sync(read, prefetched).catch((error: unknown) => {
         if (error instanceof AuraError) throw error;
-        // A log answer of the wrong shape (not JSON, not base64, not arrays): refused, not a crash.
+        // A leaf or key that is not base64 (the schemas carry them as text): refused, not a crash.
         throw new AuraError(
           'AURA_SERVER_MISBEHAVED',
           `the server's log could not be read (${String(error)}); nothing from it was used`,
@@ -268,7 +260,7 @@ export class Ledger {
     return this.state.expect.length;
   }
 
-  async #sync(read?: { asOf: number; notBefore: number }, prefetched?: LeafPage): Promise<LedgerView> {
+  async #sync(read?: { asOf: number; notBefore: number }, prefetched?: LogLeaves): Promise<LedgerView> {
     const base = this.state;
     const baseExpected = base.expect.length;
     const pin = await this.#logKey();
@@ -302,8 +294,7 @@ export class Ledger {
     let first =
       prefetched && (prefetched.leaves[0]?.index ?? prefetched.treeSize) === frontier.size ? prefetched : undefined;
     for (;;) {
-      const page =
-        first ?? (await this.api.request<LeafPage>('GET', `/api/v1/audit/leaves?start=${frontier.size}&limit=1000`));
+      const page = first ?? (await this.api.get(`/api/v1/audit/leaves?start=${frontier.size}&limit=1000`, LogLeaves));
       first = undefined;
       if (page.treeSize < next.size) {
         throw logError(`the log has ${page.treeSize} entries, but this device verified ${next.size}`);

@@ -1,5 +1,7 @@
+import type { Collection } from '@aura/protocol';
+
 /** The typed records a user keeps. Everything here is encrypted before it leaves the device. */
-export type CollectionName = 'contexts' | 'relationships' | 'learning-events';
+export type CollectionName = Collection;
 
 export interface ContextData {
   text: string;

@@ -10,25 +10,27 @@ import {
   verifySignature,
 } from '@aura/crypto';
 import { AuraError } from '@aura/errors';
-import { canonicalJson, type GrantObject } from '@aura/protocol';
-import { fromBase64, fromUtf8, toBase64, utf8 } from './encoding.ts';
+import {
+  AccessRequestList,
+  agentKeyStatement,
+  canonicalJson,
+  fromBase64,
+  GrantList,
+  type GrantObject,
+  GrantRecords,
+  OkResponse,
+  RecordId,
+  SupportAgent,
+  toBase64,
+} from '@aura/protocol';
+import { fromUtf8, utf8 } from './encoding.ts';
 import type { Api } from './http.ts';
 import type { CollectionName } from './records.ts';
 import type { DeviceState } from './state.ts';
 import type { Vault } from './vault.ts';
 
-export interface SupportAgentInfo {
-  id: string;
-  name: string;
-  sealingPublicKey: string;
-  signingPublicKey: string;
-  operatorSignature: string;
-}
-
-/** The bytes an operator signs for an agent (the server checks the same statement). */
-export function agentKeyStatement(name: string, sealingPublicKey: string, signingPublicKey: string): Uint8Array {
-  return utf8(`aura/v1/support-agent\0${name}\0${sealingPublicKey}\0${signingPublicKey}`);
-}
+/** A support agent as the server relays it: trusted only once checkAgent has passed. */
+export type SupportAgentInfo = SupportAgent;
 
 /** For the operator: sign an agent's name and public keys with the operator's Ed25519 key. */
 export function signAgentKeys(
@@ -84,7 +86,7 @@ export class Support {
 
   /** Makes this account a support agent, with the operator's signature over this install's keys. */
   async registerAsAgent(name: string, operatorSignature: string): Promise<SupportAgentInfo> {
-    return this.api.request('POST', '/api/v1/support/agents', {
+    return this.api.post('/api/v1/support/agents', SupportAgent, {
       name,
       sealingPublicKey: this.device.sealing.publicKey,
       signingPublicKey: this.device.signing.publicKey,
@@ -93,30 +95,18 @@ export class Support {
   }
 
   async requestAccess(userEmail: string, ticket: string): Promise<{ id: string }> {
-    return this.api.request('POST', '/api/v1/support/requests', { userEmail, ticket });
+    return this.api.post('/api/v1/support/requests', RecordId, { userEmail, ticket });
   }
 
   async requests() {
-    return (
-      await this.api.request<{
-        requests: { id: string; ticket: string; status: string; createdAt: string; agent: SupportAgentInfo }[];
-      }>('GET', '/api/v1/support/requests')
-    ).requests.map((r) => ({ ...r, agentFingerprint: keyFingerprint(fromBase64(r.agent.signingPublicKey)) }));
+    return (await this.api.get('/api/v1/support/requests', AccessRequestList)).requests.map((r) => ({
+      ...r,
+      agentFingerprint: keyFingerprint(fromBase64(r.agent.signingPublicKey)),
+    }));
   }
 
   async grants() {
-    return (
-      await this.api.request<{
-        grants: {
-          id: string;
-          agentId: string;
-          userId: string;
-          categories: string[];
-          validUntil: string;
-          revokedAt: string | null;
-        }[];
-      }>('GET', '/api/v1/support/grants')
-    ).grants;
+    return (await this.api.get('/api/v1/support/grants', GrantList)).grants;
   }
 
   /**
@@ -133,7 +123,7 @@ export class Support {
       confirm?: (agent: { name: string; fingerprint: string }) => Promise<boolean>;
     } = {},
   ) {
-    const agent = await this.api.request<SupportAgentInfo>('GET', `/api/v1/support/agents/${agentId}`);
+    const agent = await this.api.get(`/api/v1/support/agents/${agentId}`, SupportAgent);
     checkAgent(agent, this.operatorKey);
     const fingerprint = keyFingerprint(fromBase64(agent.signingPublicKey));
     if (options.confirm && !(await options.confirm({ name: agent.name, fingerprint }))) {
@@ -169,7 +159,7 @@ export class Support {
         records.push({ category, recordId: record.id, encryptedData: toBase64(envelope) });
       }
     }
-    await this.api.request('POST', '/api/v1/support/grants', {
+    await this.api.post('/api/v1/support/grants', RecordId, {
       id: grantId,
       agentId,
       ...(options.requestId ? { requestId: options.requestId } : {}),
@@ -189,7 +179,7 @@ export class Support {
   }
 
   async revoke(grantId: string): Promise<void> {
-    await this.api.request('DELETE', `/api/v1/support/grants/${encodeURIComponent(grantId)}`);
+    await this.api.delete(`/api/v1/support/grants/${encodeURIComponent(grantId)}`, OkResponse);
   }
 
   /**
@@ -197,18 +187,10 @@ export class Support {
    * device signed, for this agent's key, within its window and categories (M9).
    */
   async read(grantId: string) {
-    const { grant, records } = await this.api.request<{
-      grant: {
-        id: string;
-        userId: string;
-        agentId: string;
-        deviceSigningPublicKey: string;
-        grantObject: string;
-        signature: string;
-        sealedKey: string;
-      };
-      records: { category: string; recordId: string; encryptedData: string }[];
-    }>('GET', `/api/v1/support/grants/${encodeURIComponent(grantId)}/records`);
+    const { grant, records } = await this.api.get(
+      `/api/v1/support/grants/${encodeURIComponent(grantId)}/records`,
+      GrantRecords,
+    );
     if (
       !verifySignature(
         fromBase64(grant.deviceSigningPublicKey),

@@ -11,9 +11,25 @@ import {
   verifySignature,
 } from '@aura/crypto';
 import { AuraError } from '@aura/errors';
-import { approvalStatement } from '@aura/protocol';
+import {
+  AgentPending,
+  type ApprovalView,
+  approvalStatement,
+  type Device,
+  DeviceList,
+  type Dispatch,
+  fromBase64,
+  OkResponse,
+  RecordId,
+  type StepStatus,
+  StepView,
+  TaskList,
+  type TaskStatus,
+  TaskView,
+  toBase64,
+} from '@aura/protocol';
 import { certificateHolds, type DeviceInfo, deviceCertificate } from './devices.ts';
-import { fromBase64, fromUtf8, toBase64, utf8 } from './encoding.ts';
+import { fromUtf8, utf8 } from './encoding.ts';
 import type { Api } from './http.ts';
 import type { DeviceState } from './state.ts';
 
@@ -27,57 +43,7 @@ export interface PlannedStep {
   why: string;
 }
 
-export type StepStatus =
-  | 'pending'
-  | 'waiting_approval'
-  | 'approved'
-  | 'rejected'
-  | 'expired'
-  | 'dispatched'
-  | 'succeeded'
-  | 'failed'
-  | 'skipped';
-export type TaskStatus = 'waiting_approval' | 'running' | 'completed' | 'cancelled' | 'failed';
-
-export interface Approval {
-  deviceId: string;
-  decision: 'approve' | 'reject';
-  expiresAt: string;
-  signature: string;
-  decidedAt: string;
-}
-
-interface WireStep {
-  id: string;
-  position: number;
-  requiresApproval: boolean;
-  status: StepStatus;
-  attempts: number;
-  ciphertext: string;
-  hash: string;
-  result: string | null;
-  approval: Approval | null;
-}
-
-interface WireTask {
-  id: string;
-  status: TaskStatus;
-  request: string;
-  reason: string | null;
-  createdAt: string;
-  updatedAt: string;
-  steps: WireStep[];
-}
-
-export interface TaskSummary {
-  id: string;
-  status: TaskStatus;
-  reason: string | null;
-  createdAt: string;
-  updatedAt: string;
-  steps: number;
-  waitingApproval: number;
-}
+export type { ApprovalView as Approval, Dispatch, StepStatus, TaskStatus, TaskSummary } from '@aura/protocol';
 
 export interface StepOutcome {
   ok: boolean;
@@ -99,17 +65,8 @@ export interface TaskDetail {
     status: StepStatus;
     attempts: number;
     result: StepOutcome | null;
-    approval: Approval | null;
+    approval: ApprovalView | null;
   })[];
-}
-
-export interface Dispatch {
-  taskId: string;
-  stepId: string;
-  attempt: number;
-  requiresApproval: boolean;
-  ciphertext: string;
-  approval: Approval | null;
 }
 
 const COLLECTION = 'tasks';
@@ -158,7 +115,7 @@ export class Tasks {
     const id = input.id ?? crypto.randomUUID();
     if (input.steps.length === 0) throw new AuraError('AURA_INVALID_INPUT', 'a task needs at least one step');
     await this.certifyThisDevice();
-    const wire = await this.api.request<WireTask>('POST', '/api/v1/tasks', {
+    const wire = await this.api.post('/api/v1/tasks', TaskView, {
       id,
       request: this.#seal(id, input.request),
       steps: input.steps.map((s) => ({
@@ -170,15 +127,15 @@ export class Tasks {
     return this.#detail(wire);
   }
 
-  async list(limit = 50): Promise<TaskSummary[]> {
-    return (await this.api.request<{ tasks: TaskSummary[] }>('GET', `/api/v1/tasks?limit=${limit}`)).tasks;
+  async list(limit = 50): Promise<TaskList['tasks']> {
+    return (await this.api.get(`/api/v1/tasks?limit=${limit}`, TaskList)).tasks;
   }
 
   async show(id: string): Promise<TaskDetail> {
-    return this.#detail(await this.api.request<WireTask>('GET', `/api/v1/tasks/${encodeURIComponent(id)}`));
+    return this.#detail(await this.api.get(`/api/v1/tasks/${encodeURIComponent(id)}`, TaskView));
   }
 
-  #detail(wire: WireTask): TaskDetail {
+  #detail(wire: TaskView): TaskDetail {
     let reason: TaskDetail['reason'] = null;
     if (wire.reason) {
       const pair = deriveAuditKeyPair(this.accountKey);
@@ -220,7 +177,7 @@ export class Tasks {
     options: { stepId?: string; hours?: number } = {},
   ): Promise<string[]> {
     await this.certifyThisDevice();
-    const wire = await this.api.request<WireTask>('GET', `/api/v1/tasks/${encodeURIComponent(taskId)}`);
+    const wire = await this.api.get(`/api/v1/tasks/${encodeURIComponent(taskId)}`, TaskView);
     const waiting = wire.steps.filter(
       (s) => s.status === 'waiting_approval' && (!options.stepId || s.id === options.stepId),
     );
@@ -256,7 +213,7 @@ export class Tasks {
         'approval',
         approvalStatement({ taskId, stepId: s.id, stepHash, decision, expiresAt }),
       );
-      await this.api.request('POST', `/api/v1/tasks/${taskId}/steps/${s.id}/decision`, {
+      await this.api.post(`/api/v1/tasks/${taskId}/steps/${s.id}/decision`, StepView, {
         decision,
         deviceId,
         expiresAt,
@@ -275,7 +232,7 @@ export class Tasks {
   async certifyThisDevice(): Promise<void> {
     const id = this.device.deviceId;
     if (!id) return;
-    const devices = await this.api.request<{ devices: DeviceInfo[] }>('GET', '/api/v1/devices');
+    const devices = await this.api.get('/api/v1/devices', DeviceList);
     const me = devices.devices.find((d) => d.id === id);
     if (!me) return;
     // An existing certificate is checked here: a junk one (from a server) would silently disable
@@ -286,12 +243,12 @@ export class Tasks {
         'AURA_SERVER_MISBEHAVED',
         "the server lists other keys for this device than this device's own",
       );
-    await this.api.request('PUT', `/api/v1/devices/${id}/certificate`, {
+    await this.api.put(`/api/v1/devices/${id}/certificate`, OkResponse, {
       certificate: toBase64(this.deviceCertificate(me)),
     });
   }
 
-  #certified(device: DeviceInfo): boolean {
+  #certified(device: Device): boolean {
     const account = { userId: this.userId, accountKey: this.accountKey };
     return Boolean(device.certificate && certificateHolds(account, device, fromBase64(device.certificate)));
   }
@@ -316,7 +273,7 @@ export class Tasks {
     const list =
       typeof devices === 'function'
         ? await devices()
-        : (devices ?? (await this.api.request<{ devices: DeviceInfo[] }>('GET', '/api/v1/devices')).devices);
+        : (devices ?? (await this.api.get('/api/v1/devices', DeviceList)).devices);
     const device = list.find((x) => x.id === a.deviceId);
     if (!device) return refuse('the approving device is not in the account');
     if (device.revokedAt) return refuse('the approving device was revoked');
@@ -334,16 +291,13 @@ export class Tasks {
     return step;
   }
 
-  async pending(): Promise<{
-    dispatches: Dispatch[];
-    requests: { id: string; ciphertext: string; createdAt: string }[];
-  }> {
-    return this.api.request('GET', '/api/v1/agent/pending');
+  async pending(): Promise<AgentPending> {
+    return this.api.get('/api/v1/agent/pending', AgentPending);
   }
 
   /** Reports one attempt's outcome, encrypted. */
   async report(d: Pick<Dispatch, 'taskId' | 'stepId' | 'attempt'>, outcome: StepOutcome): Promise<void> {
-    await this.api.request('POST', `/api/v1/tasks/${d.taskId}/steps/${d.stepId}/result`, {
+    await this.api.post(`/api/v1/tasks/${d.taskId}/steps/${d.stepId}/result`, OkResponse, {
       attempt: d.attempt,
       ok: outcome.ok,
       retryable: outcome.retryable ?? true,
@@ -354,7 +308,7 @@ export class Tasks {
   /** Posts a request for the user's agent to understand and plan (it waits if the agent is offline). */
   async postRequest(text: string): Promise<string> {
     const id = crypto.randomUUID();
-    await this.api.request('POST', '/api/v1/agent/requests', { id, ciphertext: this.#seal(`request/${id}`, { text }) });
+    await this.api.post('/api/v1/agent/requests', RecordId, { id, ciphertext: this.#seal(`request/${id}`, { text }) });
     return id;
   }
 
@@ -363,6 +317,6 @@ export class Tasks {
   }
 
   async requestDone(id: string): Promise<void> {
-    await this.api.request('POST', `/api/v1/agent/requests/${id}/done`);
+    await this.api.post(`/api/v1/agent/requests/${id}/done`, OkResponse);
   }
 }

@@ -11,11 +11,25 @@ import {
   tokenize,
 } from '@aura/crypto';
 import { AuraError, isAuraError } from '@aura/errors';
-import { canonicalJson, SIGNATURE_CONTEXT, type SignedChange, type VaultStatement } from '@aura/protocol';
-import { fromBase64, fromUtf8, toBase64, utf8 } from './encoding.ts';
+import {
+  AuditReceipt,
+  canonicalJson,
+  fromBase64,
+  LearnResponse,
+  type LogLeaves,
+  NoContent,
+  RecordPage,
+  SIGNATURE_CONTEXT,
+  type SignedChange,
+  StoredRecord,
+  toBase64,
+  type VaultStatement,
+  type WireSchema,
+} from '@aura/protocol';
+import { fromUtf8, utf8 } from './encoding.ts';
 import { type Api, headersOf } from './http.ts';
 import { Keyring, type KeyringState, keyringKey, keyringRecordId } from './keyring.ts';
-import { envelopeHash, type LeafPage, type Ledger, type LedgerView, logSizeOf, type RecordEntry } from './ledger.ts';
+import { envelopeHash, type Ledger, type LedgerView, logSizeOf, type RecordEntry } from './ledger.ts';
 import { API_PATHS, type CollectionName, type RecordData, searchableText, type VaultRecord } from './records.ts';
 import { filterHolds, tokenFilter } from './token-filter.ts';
 
@@ -65,17 +79,6 @@ export function signVaultChange(
   return { statement: text, signature: toBase64(sign(signer.secretKey, SIGNATURE_CONTEXT.vault, utf8(text))) };
 }
 
-/** A record as the server holds it: opaque to the server, checked by us. */
-interface WireRecord {
-  id: string;
-  version: number;
-  encryptedData: string;
-  searchTokens: string[];
-  createdAt: string;
-  updatedAt: string;
-  expiresAt: string | null;
-}
-
 /** Inside every envelope: the record's version, so a replayed older ciphertext is caught (M7). */
 interface Payload<T> {
   v: number;
@@ -101,12 +104,12 @@ const misbehaved = (what: string) => new AuraError('AURA_SERVER_MISBEHAVED', `${
  */
 export class Vault {
   #keyring: Keyring | undefined;
-  readonly #opened = new WeakMap<WireRecord, VaultRecord>();
+  readonly #opened = new WeakMap<StoredRecord, VaultRecord>();
   #keyringIdCache: string | undefined;
-  readonly #decoded = new WeakMap<WireRecord, Uint8Array>();
+  readonly #decoded = new WeakMap<StoredRecord, Uint8Array>();
 
   /** A record's envelope bytes, decoded once (it is opened, hashed and its header read). */
-  #bytes(wire: WireRecord): Uint8Array {
+  #bytes(wire: StoredRecord): Uint8Array {
     let bytes = this.#decoded.get(wire);
     if (!bytes) {
       try {
@@ -151,8 +154,14 @@ export class Vault {
   }
 
   /** A write: sent, then remembered as an entry the log must hold (its index comes back with it). */
-  async #write<T>(method: string, path: string, body: unknown, changes: SignedChange[]): Promise<T> {
-    const { body: answer, headers } = await this.api.exchange<T>(method, path, body);
+  async #write<T>(
+    method: 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    schema: WireSchema<T>,
+    body: unknown,
+    changes: SignedChange[],
+  ): Promise<T> {
+    const { body: answer, headers } = await this.api.exchange(method, path, schema, body);
     const size = logSizeOf(headers);
     for (const [i, change] of changes.entries()) {
       await this.ledger.expect(size - changes.length + i, change.statement);
@@ -163,7 +172,7 @@ export class Vault {
   }
 
   /** The state of the vault's history as of the snapshot an answer was read at. */
-  #viewFor(headers: Headers | undefined, notBefore: number, log?: LeafPage): Promise<LedgerView> {
+  #viewFor(headers: Headers | undefined, notBefore: number, log?: LogLeaves): Promise<LedgerView> {
     return this.ledger.sync({ asOf: logSizeOf(headers), notBefore }, log);
   }
 
@@ -172,7 +181,7 @@ export class Vault {
    * opened first, so an altered, swapped or replayed ciphertext gets its own error (M4–M7) and
    * the history decides only for what opens.
    */
-  async #check(view: LedgerView, collection: CollectionName, wire: WireRecord) {
+  async #check(view: LedgerView, collection: CollectionName, wire: StoredRecord) {
     if (collection === 'contexts' && wire.id === this.#keyringId) {
       this.#open<KeyringState>(keyringKey(this.accountKey), 'contexts', wire.id, wire);
     } else {
@@ -199,14 +208,15 @@ export class Vault {
   }
 
   /** A record by id, checked against the history; null when it does not exist (and the history agrees). */
-  async #fetch(collection: CollectionName, id: string): Promise<WireRecord | null> {
+  async #fetch(collection: CollectionName, id: string): Promise<StoredRecord | null> {
     const notBefore = this.ledger.floor;
-    let wire: WireRecord;
+    let wire: StoredRecord;
     let headers: Headers | undefined;
     try {
-      ({ body: wire, headers } = await this.api.exchange<WireRecord>(
+      ({ body: wire, headers } = await this.api.exchange(
         'GET',
         `${API_PATHS[collection]}/${encodeURIComponent(id)}`,
+        StoredRecord,
       ));
     } catch (error) {
       if (!isAuraError(error, 'AURA_NOT_FOUND')) throw error;
@@ -246,8 +256,9 @@ export class Vault {
     const { version } = await this.#keyringRecord();
     const next = (version ?? 0) + 1;
     const { change, ...body } = this.#seal(keyringKey(this.accountKey), 'contexts', id, state, next, '', null);
-    if (version === null) await this.#write('POST', API_PATHS.contexts, { id, ...body, change }, [change]);
-    else await this.#write('PUT', `${API_PATHS.contexts}/${id}`, { ...body, version, change }, [change]);
+    if (version === null)
+      await this.#write('POST', API_PATHS.contexts, StoredRecord, { id, ...body, change }, [change]);
+    else await this.#write('PUT', `${API_PATHS.contexts}/${id}`, StoredRecord, { ...body, version, change }, [change]);
     this.#keyring = new Keyring(this.accountKey, state);
   }
 
@@ -281,7 +292,7 @@ export class Vault {
     };
   }
 
-  #open<T>(key: SymmetricKey, collection: CollectionName, expectedId: string, wire: WireRecord): T {
+  #open<T>(key: SymmetricKey, collection: CollectionName, expectedId: string, wire: StoredRecord): T {
     if (wire.id !== expectedId) throw misbehaved(`asked for record ${expectedId}, the server sent ${wire.id}`);
     const plaintext = openEnvelope(key, { userId: this.userId, collection, recordId: expectedId }, this.#bytes(wire));
     const payload = JSON.parse(fromUtf8(plaintext)) as Payload<T>;
@@ -303,7 +314,7 @@ export class Vault {
 
   async #toRecord<C extends CollectionName>(
     collection: C,
-    wire: WireRecord,
+    wire: StoredRecord,
     expectedId = wire.id,
   ): Promise<VaultRecord<C>> {
     // A record checked against the history was opened already: once is enough.
@@ -335,7 +346,7 @@ export class Vault {
     const expiresAt = options.expiresAt ? new Date(options.expiresAt).toISOString() : null;
     const text = searchableText(collection, data);
     const body = { id, ...this.#seal(keyring.writeKey(collection), collection, id, data, 1, text, expiresAt) };
-    let wire: WireRecord;
+    let wire: StoredRecord;
     if (options.replaceMatching) {
       // The record to replace is chosen here, from a verified search, and its deletion signed here.
       const newest = (await this.search(collection, options.replaceMatching))
@@ -348,15 +359,18 @@ export class Vault {
             change: this.#change(collection, newest.id, 'delete', newest.version),
           }
         : undefined;
-      await this.#write('POST', `${API_PATHS[collection]}/learn`, { record: body, ...(replace ? { replace } : {}) }, [
-        ...(replace ? [replace.change] : []),
-        body.change,
-      ]);
+      await this.#write(
+        'POST',
+        `${API_PATHS[collection]}/learn`,
+        LearnResponse,
+        { record: body, ...(replace ? { replace } : {}) },
+        [...(replace ? [replace.change] : []), body.change],
+      );
       const fetched = await this.#fetch(collection, id);
       if (!fetched) throw misbehaved(`record ${id} was stored, then not found`);
       wire = fetched;
     } else {
-      wire = await this.#write<WireRecord>('POST', API_PATHS[collection], body, [body.change]);
+      wire = await this.#write('POST', API_PATHS[collection], StoredRecord, body, [body.change]);
     }
     const record = await this.#toRecord(collection, wire, id);
     return record;
@@ -386,7 +400,7 @@ export class Vault {
       record.expiresAt,
     );
     const body = { ...sealed, version: record.version };
-    const wire = await this.#write<WireRecord>('PUT', `${API_PATHS[collection]}/${record.id}`, body, [sealed.change]);
+    const wire = await this.#write('PUT', `${API_PATHS[collection]}/${record.id}`, StoredRecord, body, [sealed.change]);
     const updated = await this.#toRecord(collection, wire, record.id);
     return updated;
   }
@@ -399,6 +413,7 @@ export class Vault {
     await this.#write(
       'DELETE',
       `${API_PATHS[collection]}/${encodeURIComponent(id)}`,
+      NoContent,
       { version: current.version, change },
       [change],
     );
@@ -416,19 +431,15 @@ export class Vault {
     for (let attempt = 1; ; attempt++) {
       const since = this.ledger.size;
       const notBefore = this.ledger.floor;
-      const wires: WireRecord[] = [];
+      const wires: StoredRecord[] = [];
       const sizes = new Set<number>();
       let cursor: string | null = null;
-      let log: LeafPage | undefined;
+      let log: LogLeaves | undefined;
       do {
         const query = new URLSearchParams({ limit: '500', includeExpired: String(options.includeExpired ?? false) });
         if (cursor) query.set('cursor', cursor);
         else query.set('logSince', String(since));
-        const { body: page, headers } = await this.api.exchange<{
-          records: WireRecord[];
-          nextCursor: string | null;
-          log?: LeafPage;
-        }>('GET', `${API_PATHS[collection]}?${query}`);
+        const { body: page, headers } = await this.api.exchange('GET', `${API_PATHS[collection]}?${query}`, RecordPage);
         log ??= page.log;
         sizes.add(logSizeOf(headers));
         wires.push(...page.records);
@@ -488,11 +499,12 @@ export class Vault {
     };
     const since = this.ledger.size;
     const notBefore = this.ledger.floor;
-    const { body: page, headers } = await this.api.exchange<{ records: WireRecord[]; log?: LeafPage }>(
-      'POST',
-      `${API_PATHS[collection]}/search`,
-      { tokens: wanted, mode: 'all', limit: SEARCH_LIMIT, logSince: since },
-    );
+    const { body: page, headers } = await this.api.exchange('POST', `${API_PATHS[collection]}/search`, RecordPage, {
+      tokens: wanted,
+      mode: 'all',
+      limit: SEARCH_LIMIT,
+      logSince: since,
+    });
     const view = await this.#viewFor(headers, notBefore, page.log);
     const keyringId = this.#keyringId;
     const found: VaultRecord<C>[] = [];
@@ -559,7 +571,7 @@ export class Vault {
     await this.#saveKeyring({
       collections: { ...rotating.state.collections, [collection]: { current: target, retiredBelow: target } },
     });
-    await this.api.request('POST', '/api/v1/audit/entries', {
+    await this.api.post('/api/v1/audit/entries', AuditReceipt, {
       eventType: 'key_rotation',
       action: `rotate ${collection} to version ${target}`,
       result: 'success',

@@ -1,9 +1,12 @@
+export * from './v1/agent-channel.ts';
 export * from './v1/audit.ts';
 export * from './v1/auth.ts';
-export { base64Bytes, decodedLength } from './v1/bytes.ts';
+export { base64Bytes, decodedLength, fromBase64, toBase64 } from './v1/bytes.ts';
 export * from './v1/changes.ts';
 export * from './v1/devices.ts';
-export { ErrorBody } from './v1/error.ts';
+export { ErrorBody, ErrorCodeSchema } from './v1/error.ts';
+export * from './v1/notifications.ts';
 export * from './v1/support.ts';
 export * from './v1/tasks.ts';
 export * from './v1/vault.ts';
+export { problemsOf, type WireSchema } from './v1/wire.ts';

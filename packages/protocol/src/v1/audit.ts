@@ -33,14 +33,21 @@ export function canonicalJson(value: unknown): string {
 }
 
 export const AuditLogKey = z.strictObject({ name: z.string(), publicKey: z.string(), origin: z.string() });
+export type AuditLogKey = z.infer<typeof AuditLogKey>;
 
 export const AuditCheckpoint = z.strictObject({ size: z.int(), note: z.string() });
+export type AuditCheckpoint = z.infer<typeof AuditCheckpoint>;
+
+/** GET /api/v1/audit/checkpoint: the newest checkpoint, or the one at an older size. */
+export const CheckpointQuery = z.strictObject({ size: z.coerce.number().int().min(1).optional() });
+export type CheckpointQuery = z.infer<typeof CheckpointQuery>;
 
 export const AuditReceipt = z.strictObject({
   index: z.int(),
   checkpoint: z.string(),
   inclusionProof: z.array(z.string()),
 });
+export type AuditReceipt = z.infer<typeof AuditReceipt>;
 
 export const AuditEntryOut = z.strictObject({
   index: z.int(),
@@ -60,21 +67,26 @@ export const AuditEntryOut = z.strictObject({
   }),
   inclusionProof: z.array(z.string()),
 });
+export type AuditEntryOut = z.infer<typeof AuditEntryOut>;
 
 export const AuditEntriesQuery = z.strictObject({
   start: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   treeSize: z.coerce.number().int().min(1).optional(),
 });
+export type AuditEntriesQuery = z.infer<typeof AuditEntriesQuery>;
 
 export const AuditEntriesPage = z.strictObject({ treeSize: z.int(), entries: z.array(AuditEntryOut) });
+export type AuditEntriesPage = z.infer<typeof AuditEntriesPage>;
 
 export const ConsistencyQuery = z.strictObject({
   from: z.coerce.number().int().min(1),
   to: z.coerce.number().int().min(1),
 });
+export type ConsistencyQuery = z.infer<typeof ConsistencyQuery>;
 
 export const ConsistencyProofOut = z.strictObject({ from: z.int(), to: z.int(), proof: z.array(z.string()) });
+export type ConsistencyProofOut = z.infer<typeof ConsistencyProofOut>;
 
 export const ClientAuditEvent = z.strictObject({
   eventType: z.enum(['key_rotation']),
@@ -83,6 +95,7 @@ export const ClientAuditEvent = z.strictObject({
   targetId: z.string().max(200).optional(),
   sealedMetadata: base64Bytes({ min: 1, max: 4096 }).optional(),
 });
+export type ClientAuditEvent = z.infer<typeof ClientAuditEvent>;
 
 export const IntegrityReport = z.strictObject({
   valid: z.boolean(),
@@ -91,3 +104,11 @@ export const IntegrityReport = z.strictObject({
   merkleRoot: z.string(),
   treeSize: z.int(),
 });
+export type IntegrityReport = z.infer<typeof IntegrityReport>;
+
+/** GET /api/v1/audit/verify: the range the server checks of its own rows. */
+export const IntegrityQuery = z.strictObject({
+  start: z.coerce.number().int().min(0).default(0),
+  end: z.coerce.number().int().min(0).optional(),
+});
+export type IntegrityQuery = z.infer<typeof IntegrityQuery>;

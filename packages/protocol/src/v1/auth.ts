@@ -11,6 +11,7 @@ export const Email = z
   .min(3)
   .max(254)
   .regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address');
+export type Email = z.infer<typeof Email>;
 
 /** Argon2id parameters. The floor is enforced again by every client (M1). */
 export const KdfParams = z.strictObject({
@@ -22,11 +23,13 @@ export const KdfParams = z.strictObject({
     .max(4 * 1024 * 1024),
   p: z.int().min(1).max(16),
 });
+export type KdfParams = z.infer<typeof KdfParams>;
 
 export const KdfDescriptor = z.strictObject({
   seed: base64Bytes({ exact: 16 }),
   params: KdfParams,
 });
+export type KdfDescriptor = z.infer<typeof KdfDescriptor>;
 
 /**
  * Argon2id parameters as the server relays what it stores: well-formed, not judged. A row
@@ -39,11 +42,13 @@ export const RelayedKdfParams = z.strictObject({
   m: z.int(),
   p: z.int(),
 });
+export type RelayedKdfParams = z.infer<typeof RelayedKdfParams>;
 
 export const RelayedKdfDescriptor = z.strictObject({
   seed: base64Bytes({ exact: 16 }),
   params: RelayedKdfParams,
 });
+export type RelayedKdfDescriptor = z.infer<typeof RelayedKdfDescriptor>;
 
 export const DevicePublicKeys = z.strictObject({
   name: z.string().min(1).max(100).optional(),
@@ -53,6 +58,7 @@ export const DevicePublicKeys = z.strictObject({
   id: z.uuid(),
   change: SignedChange,
 });
+export type DevicePublicKeys = z.infer<typeof DevicePublicKeys>;
 
 export const RegisterRequest = z.strictObject({
   /** Chosen by the client, so that its first device's certificate can name the account. */
@@ -68,19 +74,23 @@ export const RegisterRequest = z.strictObject({
   /** X25519 key derived from the account key: the server seals sensitive audit details to it. */
   auditPublicKey: base64Bytes({ exact: 32 }).optional(),
 });
+export type RegisterRequest = z.infer<typeof RegisterRequest>;
 
 export const RegisterResponse = z.strictObject({
   userId: z.uuid(),
   deviceId: z.uuid(),
 });
+export type RegisterResponse = z.infer<typeof RegisterResponse>;
 
 export const SrpInitRequest = z.strictObject({ email: Email });
+export type SrpInitRequest = z.infer<typeof SrpInitRequest>;
 
 export const SrpInitResponse = z.strictObject({
   challengeId: z.uuid(),
   kdf: RelayedKdfDescriptor,
   B: base64Bytes({ min: 1, max: 256 }),
 });
+export type SrpInitResponse = z.infer<typeof SrpInitResponse>;
 
 export const SrpVerifyRequest = z.strictObject({
   challengeId: z.uuid(),
@@ -88,6 +98,7 @@ export const SrpVerifyRequest = z.strictObject({
   M1: base64Bytes({ exact: 32 }),
   deviceId: z.uuid().optional(),
 });
+export type SrpVerifyRequest = z.infer<typeof SrpVerifyRequest>;
 
 export const TokenPair = z.strictObject({
   accessToken: z.string(),
@@ -95,6 +106,7 @@ export const TokenPair = z.strictObject({
   expiresIn: z.int(),
   tokenType: z.literal('Bearer'),
 });
+export type TokenPair = z.infer<typeof TokenPair>;
 
 export const SrpVerifyResponse = z.strictObject({
   M2: base64Bytes({ exact: 32 }),
@@ -103,10 +115,12 @@ export const SrpVerifyResponse = z.strictObject({
   accountKey: z.strictObject({ wrapped: z.string(), id: z.string() }),
   tokens: TokenPair,
 });
+export type SrpVerifyResponse = z.infer<typeof SrpVerifyResponse>;
 
 export const RefreshRequest = z.strictObject({
   refreshToken: z.string().min(20).max(200),
 });
+export type RefreshRequest = z.infer<typeof RefreshRequest>;
 
 export const SessionInfo = z.strictObject({
   userId: z.uuid(),
@@ -114,8 +128,14 @@ export const SessionInfo = z.strictObject({
   deviceId: z.uuid().nullable(),
   expiresAt: z.iso.datetime(),
 });
+export type SessionInfo = z.infer<typeof SessionInfo>;
 
 export const OkResponse = z.strictObject({ ok: z.literal(true) });
+export type OkResponse = z.infer<typeof OkResponse>;
+
+/** POST /api/v1/auth/revoke-all: how many sessions ended. */
+export const RevokedSessions = z.strictObject({ revoked: z.int() });
+export type RevokedSessions = z.infer<typeof RevokedSessions>;
 
 export const PasswordChangeRequest = z.strictObject({
   kdf: KdfDescriptor,
@@ -125,3 +145,4 @@ export const PasswordChangeRequest = z.strictObject({
     id: base64Bytes({ exact: 16 }),
   }),
 });
+export type PasswordChangeRequest = z.infer<typeof PasswordChangeRequest>;

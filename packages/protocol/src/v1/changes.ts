@@ -58,12 +58,14 @@ export const LogLeavesQuery = z.strictObject({
   start: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   limit: z.coerce.number().int().min(1).max(2000).default(1000),
 });
+export type LogLeavesQuery = z.infer<typeof LogLeavesQuery>;
 
 export const LogLeaves = z.strictObject({
   checkpoint: z.string(),
   treeSize: z.int(),
   leaves: z.array(z.strictObject({ index: z.int(), leafInput: z.string() })),
 });
+export type LogLeaves = z.infer<typeof LogLeaves>;
 
 /** Told with every vault read: the log's size in the same database snapshot as the records. */
 export const LOG_SIZE_HEADER = 'aura-log-size';

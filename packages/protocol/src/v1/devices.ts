@@ -13,8 +13,10 @@ export const Device = z.strictObject({
   /** HMAC by the account's device-certificate key: the server cannot make one. */
   certificate: z.string().nullable(),
 });
+export type Device = z.infer<typeof Device>;
 
 export const DeviceList = z.strictObject({ devices: z.array(Device) });
+export type DeviceList = z.infer<typeof DeviceList>;
 
 export const EnrollmentRequest = z.strictObject({
   email: Email,
@@ -24,8 +26,10 @@ export const EnrollmentRequest = z.strictObject({
   /** SHA-256 of a secret only the new device holds; it proves the claim is the asker's. */
   claimSecretHash: base64Bytes({ exact: 32 }),
 });
+export type EnrollmentRequest = z.infer<typeof EnrollmentRequest>;
 
 export const EnrollmentCreated = z.strictObject({ enrollmentId: z.uuid(), expiresAt: z.iso.datetime() });
+export type EnrollmentCreated = z.infer<typeof EnrollmentCreated>;
 
 export const PendingEnrollment = z.strictObject({
   id: z.uuid(),
@@ -35,8 +39,10 @@ export const PendingEnrollment = z.strictObject({
   createdAt: z.iso.datetime(),
   expiresAt: z.iso.datetime(),
 });
+export type PendingEnrollment = z.infer<typeof PendingEnrollment>;
 
 export const PendingEnrollments = z.strictObject({ enrollments: z.array(PendingEnrollment) });
+export type PendingEnrollments = z.infer<typeof PendingEnrollments>;
 
 export const EnrollmentApproval = z.strictObject({
   /** The account key sealed to the new device's X25519 key (context "device-enrollment"). */
@@ -46,11 +52,14 @@ export const EnrollmentApproval = z.strictObject({
   /** The approver's signed "device add" (the new device's id is the enrollment's id). */
   change: SignedChange,
 });
+export type EnrollmentApproval = z.infer<typeof EnrollmentApproval>;
 
 /** A revocation signed by an active device of the account, so every client can check it. */
 export const DeviceRevocation = z.strictObject({ change: SignedChange });
+export type DeviceRevocation = z.infer<typeof DeviceRevocation>;
 
 export const EnrollmentClaim = z.strictObject({ claimSecret: base64Bytes({ exact: 32 }) });
+export type EnrollmentClaim = z.infer<typeof EnrollmentClaim>;
 
 export const EnrollmentClaimResponse = z.discriminatedUnion('status', [
   z.strictObject({ status: z.literal('pending') }),
@@ -70,3 +79,4 @@ export const EnrollmentClaimResponse = z.discriminatedUnion('status', [
     }),
   }),
 ]);
+export type EnrollmentClaimResponse = z.infer<typeof EnrollmentClaimResponse>;

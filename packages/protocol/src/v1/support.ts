@@ -4,6 +4,7 @@ import { base64Bytes } from './bytes.ts';
 import { collections } from './vault.ts';
 
 export const SupportCategory = z.enum(collections);
+export type SupportCategory = z.infer<typeof SupportCategory>;
 
 export const AgentRegistration = z.strictObject({
   name: z.string().min(1).max(100),
@@ -12,6 +13,7 @@ export const AgentRegistration = z.strictObject({
   /** The operator's Ed25519 signature (context "support-agent-key") over name and keys. */
   operatorSignature: base64Bytes({ exact: 64 }),
 });
+export type AgentRegistration = z.infer<typeof AgentRegistration>;
 
 export const SupportAgent = z.strictObject({
   id: z.uuid(),
@@ -20,11 +22,13 @@ export const SupportAgent = z.strictObject({
   signingPublicKey: z.string(),
   operatorSignature: z.string(),
 });
+export type SupportAgent = z.infer<typeof SupportAgent>;
 
 export const AccessRequestIn = z.strictObject({
   userEmail: Email,
   ticket: z.string().min(1).max(100),
 });
+export type AccessRequestIn = z.infer<typeof AccessRequestIn>;
 
 export const AccessRequestOut = z.strictObject({
   id: z.uuid(),
@@ -33,6 +37,10 @@ export const AccessRequestOut = z.strictObject({
   status: z.string(),
   agent: SupportAgent,
 });
+export type AccessRequestOut = z.infer<typeof AccessRequestOut>;
+
+export const AccessRequestList = z.strictObject({ requests: z.array(AccessRequestOut) });
+export type AccessRequestList = z.infer<typeof AccessRequestList>;
 
 export const GrantIn = z.strictObject({
   id: z.uuid(),
@@ -52,6 +60,7 @@ export const GrantIn = z.strictObject({
     )
     .max(5000),
 });
+export type GrantIn = z.infer<typeof GrantIn>;
 
 export const GrantOut = z.strictObject({
   id: z.uuid(),
@@ -67,11 +76,21 @@ export const GrantOut = z.strictObject({
   signature: z.string(),
   sealedKey: z.string(),
 });
+export type GrantOut = z.infer<typeof GrantOut>;
+
+export const GrantList = z.strictObject({ grants: z.array(GrantOut) });
+export type GrantList = z.infer<typeof GrantList>;
 
 export const GrantRecords = z.strictObject({
   grant: GrantOut,
   records: z.array(z.strictObject({ category: z.string(), recordId: z.uuid(), encryptedData: z.string() })),
 });
+export type GrantRecords = z.infer<typeof GrantRecords>;
+
+/** The bytes an operator signs for an agent (Ed25519, context "support-agent-key"): name and both public keys. */
+export function agentKeyStatement(name: string, sealingPublicKey: string, signingPublicKey: string): Uint8Array {
+  return new TextEncoder().encode(`aura/v1/support-agent\0${name}\0${sealingPublicKey}\0${signingPublicKey}`);
+}
 
 /** What the user's device signs; the agent's client refuses any grant that does not match it. */
 export interface GrantObject {

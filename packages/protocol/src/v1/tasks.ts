@@ -12,8 +12,10 @@ export const StepId = z
   .min(1)
   .max(40)
   .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "-" and "_" only');
+export type StepId = z.infer<typeof StepId>;
 
 export const TaskStatus = z.enum(['waiting_approval', 'running', 'completed', 'cancelled', 'failed']);
+export type TaskStatus = z.infer<typeof TaskStatus>;
 export const StepStatus = z.enum([
   'pending',
   'waiting_approval',
@@ -25,6 +27,7 @@ export const StepStatus = z.enum([
   'failed',
   'skipped',
 ]);
+export type StepStatus = z.infer<typeof StepStatus>;
 
 /** An encrypted step (envelope bound to the slot `tasks` / `TASK_ID/STEP_ID`). */
 const Ciphertext = base64Bytes({ min: 41, max: 64 * 1024 });
@@ -39,8 +42,10 @@ export const CreateTask = z.strictObject({
     .max(20)
     .refine((steps) => new Set(steps.map((s) => s.id)).size === steps.length, 'step ids must be unique'),
 });
+export type CreateTask = z.infer<typeof CreateTask>;
 
 export const Decision = z.enum(['approve', 'reject']);
+export type Decision = z.infer<typeof Decision>;
 
 export const ApprovalView = z.strictObject({
   deviceId: z.uuid(),
@@ -49,6 +54,7 @@ export const ApprovalView = z.strictObject({
   signature: z.string(),
   decidedAt: z.iso.datetime(),
 });
+export type ApprovalView = z.infer<typeof ApprovalView>;
 
 export const StepView = z.strictObject({
   id: StepId,
@@ -62,6 +68,7 @@ export const StepView = z.strictObject({
   result: z.string().nullable(),
   approval: ApprovalView.nullable(),
 });
+export type StepView = z.infer<typeof StepView>;
 
 export const TaskView = z.strictObject({
   id: z.uuid(),
@@ -73,12 +80,25 @@ export const TaskView = z.strictObject({
   updatedAt: z.iso.datetime(),
   steps: z.array(StepView),
 });
+export type TaskView = z.infer<typeof TaskView>;
 
 export const TaskSummary = TaskView.omit({ steps: true, request: true }).extend({
   steps: z.number().int(),
   waitingApproval: z.number().int(),
 });
+export type TaskSummary = z.infer<typeof TaskSummary>;
 export const TaskList = z.strictObject({ tasks: z.array(TaskSummary) });
+export type TaskList = z.infer<typeof TaskList>;
+
+export const TaskListQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50) });
+export type TaskListQuery = z.infer<typeof TaskListQuery>;
+
+/** The path parameters of /api/v1/tasks/:id (and of the other routes named by one id). */
+export const TaskParams = z.strictObject({ id: z.uuid() });
+export type TaskParams = z.infer<typeof TaskParams>;
+
+export const StepParams = z.strictObject({ id: z.uuid(), stepId: StepId });
+export type StepParams = z.infer<typeof StepParams>;
 
 /** A device's signed decision on one step. */
 export const StepDecision = z.strictObject({
@@ -87,6 +107,7 @@ export const StepDecision = z.strictObject({
   expiresAt: z.iso.datetime(),
   signature: base64Bytes({ exact: 64 }),
 });
+export type StepDecision = z.infer<typeof StepDecision>;
 
 /** What the agent reports after running (or failing to run) one attempt of a step. */
 export const StepResult = z.strictObject({
@@ -97,9 +118,11 @@ export const StepResult = z.strictObject({
   /** The result, or the error, encrypted (slot `tasks` / `TASK_ID/STEP_ID/result`). */
   result: Ciphertext,
 });
+export type StepResult = z.infer<typeof StepResult>;
 
 /** A request posted for the agent to understand and plan (slot `agent-requests` / ID). */
 export const AgentRequest = z.strictObject({ id: z.uuid(), ciphertext: Ciphertext });
+export type AgentRequest = z.infer<typeof AgentRequest>;
 
 /** One attempt of a step, sent to the agent. */
 export const Dispatch = z.strictObject({
@@ -110,14 +133,17 @@ export const Dispatch = z.strictObject({
   ciphertext: z.string(),
   approval: ApprovalView.nullable(),
 });
+export type Dispatch = z.infer<typeof Dispatch>;
 
 export const AgentPending = z.strictObject({
   dispatches: z.array(Dispatch),
   requests: z.array(z.strictObject({ id: z.uuid(), ciphertext: z.string(), createdAt: z.iso.datetime() })),
 });
+export type AgentPending = z.infer<typeof AgentPending>;
 
 /** A device certificate: HMAC-SHA256 by the account's device-certificate key over `deviceStatement`. */
 export const DeviceCertificate = z.strictObject({ certificate: base64Bytes({ exact: 32 }) });
+export type DeviceCertificate = z.infer<typeof DeviceCertificate>;
 
 /** The bytes an approval signs (Ed25519, context "approval"). */
 export function approvalStatement(input: {

@@ -7,6 +7,7 @@ export const collections = ['contexts', 'relationships', 'learning-events'] as c
 export type Collection = (typeof collections)[number];
 
 export const SearchToken = base64Bytes({ min: 1, max: 32 });
+export type SearchToken = z.infer<typeof SearchToken>;
 const MAX_RECORD_BYTES = 1024 * 1024;
 
 export const RecordInput = z.strictObject({
@@ -23,12 +24,14 @@ export const RecordInput = z.strictObject({
   /** The device-signed statement of this write (docs/decisions/0008-signed-history.md). */
   change: SignedChange,
 });
+export type RecordInput = z.infer<typeof RecordInput>;
 
 export const DeleteRequest = z.strictObject({
   /** The version being deleted: a delete applies only to the version the client read. */
   version: z.int().min(1),
   change: SignedChange,
 });
+export type DeleteRequest = z.infer<typeof DeleteRequest>;
 
 /**
  * The spec's learn/merge: store a record and, in the same transaction, delete the one it
@@ -39,10 +42,12 @@ export const LearnRequest = z.strictObject({
   record: RecordInput,
   replace: z.strictObject({ id: z.uuid(), version: z.int().min(1), change: SignedChange }).optional(),
 });
+export type LearnRequest = z.infer<typeof LearnRequest>;
 
 export const RecordUpdate = RecordInput.omit({ id: true }).extend({
   version: z.int().min(1),
 });
+export type RecordUpdate = z.infer<typeof RecordUpdate>;
 
 export const StoredRecord = z.strictObject({
   id: z.uuid(),
@@ -57,6 +62,7 @@ export const StoredRecord = z.strictObject({
   updatedAt: z.iso.datetime(),
   expiresAt: z.iso.datetime().nullable(),
 });
+export type StoredRecord = z.infer<typeof StoredRecord>;
 
 export const LearnResponse = z.strictObject({
   status: z.enum(['stored', 'replaced']),
@@ -64,6 +70,7 @@ export const LearnResponse = z.strictObject({
   replacedId: z.uuid().nullable(),
   version: z.int(),
 });
+export type LearnResponse = z.infer<typeof LearnResponse>;
 
 export const ListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(100),
@@ -73,6 +80,7 @@ export const ListQuery = z.strictObject({
   /** The log size the client has verified: the answer brings the log's entries after it. */
   logSince: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
 });
+export type ListQuery = z.infer<typeof ListQuery>;
 
 export const SearchRequest = z.strictObject({
   tokens: z.array(SearchToken).min(1).max(100),
@@ -80,6 +88,7 @@ export const SearchRequest = z.strictObject({
   limit: z.int().min(1).max(500).default(100),
   logSince: z.int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
 });
+export type SearchRequest = z.infer<typeof SearchRequest>;
 
 export const RecordPage = z.strictObject({
   records: z.array(StoredRecord),
@@ -87,7 +96,14 @@ export const RecordPage = z.strictObject({
   /** With logSince: the log after it (one page), so a client checks the answer in one round trip. */
   log: LogLeaves.optional(),
 });
+export type RecordPage = z.infer<typeof RecordPage>;
 
 export const RecordId = z.strictObject({ id: z.uuid() });
+export type RecordId = z.infer<typeof RecordId>;
 
 export const PurgeResponse = z.strictObject({ purged: z.int() });
+export type PurgeResponse = z.infer<typeof PurgeResponse>;
+
+/** A 204 answer (a deleted record): no body at all. */
+export const NoContent = z.undefined();
+export type NoContent = z.infer<typeof NoContent>;
