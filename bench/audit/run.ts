@@ -3,6 +3,8 @@
 // 10k, 100k and 1M entries. Targets (issue #5): >= 2,000 appends/s; proof generation <= 5 ms and
 // verification <= 1 ms at 1M entries. Flags: --quick (10k only), --max=N.
 import { randomUUID } from 'node:crypto';
+import { createPool, migrate } from '@aura/server';
+import { freshDatabase } from '@aura/testing';
 import {
   leafHash,
   nodeHash,
@@ -12,9 +14,6 @@ import {
 } from '../../packages/crypto/src/merkle/index.ts';
 import { AuditLog } from '../../packages/server/src/audit/log.ts';
 import { loadLogSigner } from '../../packages/server/src/audit/signer.ts';
-import { migrate } from '../../packages/server/src/db/migrate.ts';
-import { createPool } from '../../packages/server/src/db/pool.ts';
-import { freshDatabase } from '../../packages/server/test/support/database.ts';
 import { percentile, throughput } from '../support.ts';
 
 const quick = process.argv.includes('--quick');

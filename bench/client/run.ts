@@ -1,5 +1,7 @@
 // npm run bench:client — the SDK's costs against the raw server figures of the same run.
 
+import { createPool, migrate } from '@aura/server';
+import { freshDatabase, spawnServer } from '@aura/testing';
 import { AuraClient, MemoryStateStore } from '../../packages/client/src/index.ts';
 import { signVaultChange } from '../../packages/client/src/vault.ts';
 import {
@@ -12,10 +14,6 @@ import {
   sealEnvelope,
   sha256,
 } from '../../packages/crypto/src/index.ts';
-import { migrate } from '../../packages/server/src/db/migrate.ts';
-import { createPool } from '../../packages/server/src/db/pool.ts';
-import { freshDatabase } from '../../packages/server/test/support/database.ts';
-import { spawnServer } from '../../packages/server/test/support/process.ts';
 import { percentile, throughput } from '../support.ts';
 
 const quick = process.argv.includes('--quick');

@@ -2,6 +2,7 @@
 // Targets (issue #2): envelope >= 0.8x raw OpenSSL at 64 KiB and 16 MiB; SRP server >= 200 handshakes/s.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { bundleForBrowser, CHROMIUM, haveChromium, launchChromium } from '@aura/testing';
 import {
   DEFAULT_KDF_PARAMS,
   deriveCollectionKey,
@@ -23,12 +24,6 @@ import {
   portableXchachaOpen,
   portableXchachaSeal,
 } from '../../packages/crypto/src/platform/portable.ts';
-import {
-  bundleForBrowser,
-  CHROMIUM,
-  haveChromium,
-  launchChromium,
-} from '../../packages/crypto/test/browser/harness.ts';
 
 const quick = process.argv.includes('--quick');
 const budgetMs = quick ? 150 : 1000;

@@ -4,16 +4,13 @@
 // Flags: --quick (10k records only, short runs), --max=N (largest table size, default 1000000).
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createPool, migrate } from '@aura/server';
+import { freshDatabase, httpInject, spawnServer, TestUser } from '@aura/testing';
 import pg from 'pg';
 import { indexTerms } from '../../packages/crypto/src/index.ts';
 import { AuditLog } from '../../packages/server/src/audit/log.ts';
 import { loadLogSigner } from '../../packages/server/src/audit/signer.ts';
-import { migrate } from '../../packages/server/src/db/migrate.ts';
-import { createPool } from '../../packages/server/src/db/pool.ts';
 import { VaultRepository } from '../../packages/server/src/modules/vault/repository.ts';
-import { freshDatabase } from '../../packages/server/test/support/database.ts';
-import { httpInject, spawnServer } from '../../packages/server/test/support/process.ts';
-import { TestUser } from '../../packages/server/test/support/user.ts';
 import { percentile, throughput } from '../support.ts';
 
 const quick = process.argv.includes('--quick');

@@ -7,8 +7,7 @@ import { after, before, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type AuraClient, AuraClient as Client, MemoryStateStore } from '@aura/client';
 import { FileStateStore } from '@aura/client/node';
-import { startTestServer, type TestServer } from '../../server/test/support/server.ts';
-import { waitFor } from '../../server/test/support/wait.ts';
+import { startTestServer, type TestServer, waitFor } from '@aura/testing';
 
 // The journal's promise with a real crash: the agent, in a process of its own, is killed with
 // SIGKILL while a step runs, and a new agent over the same home and journal never runs it again.

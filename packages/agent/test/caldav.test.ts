@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { RADICALE, type Radicale, skipUnless, startRadicale } from '@aura/testing';
 import { PluginError } from '../src/index.ts';
 import { CalDavPlugin } from '../src/integrations/caldav.ts';
-import { type Radicale, startRadicale, unavailable } from './support/servers.ts';
 
 // The CalDAV plugin against a real Radicale (Debian's package), started on a free port.
 let radicale: Radicale;
@@ -12,7 +12,7 @@ let plugin: CalDavPlugin;
 const ctx = (key: string) => ({ taskId: 't', stepId: key, idempotencyKey: `t/${key}` });
 const day = (d: number, h: number) => new Date(Date.UTC(2030, 0, d, h)).toISOString();
 
-const skip = unavailable('radicale');
+const skip = skipUnless(RADICALE);
 before(async () => {
   if (skip) return;
   radicale = await startRadicale();

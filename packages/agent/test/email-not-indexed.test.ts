@@ -4,11 +4,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { type AuraClient, AuraClient as Client, MemoryStateStore, type TaskDetail } from '@aura/client';
-import { blindSearchTokens, deriveBlindIndexKey } from '../../crypto/src/index.ts';
-import { startTestServer, type TestServer } from '../../server/test/support/server.ts';
-import { waitFor } from '../../server/test/support/wait.ts';
+import { blindSearchTokens, deriveBlindIndexKey } from '@aura/crypto';
+import {
+  DOVECOT,
+  type Imap,
+  OPENSSL,
+  type Smtp,
+  skipUnless,
+  startDovecot,
+  startSmtp,
+  startTestServer,
+  type TestServer,
+  waitFor,
+} from '@aura/testing';
 import { Agent, loadPluginHost, savePluginCredentials } from '../src/index.ts';
-import { type Imap, type Smtp, startDovecot, startSmtp, unavailable } from './support/servers.ts';
 
 // M14 (ARCHITECTURE.md §7): attacker-controllable content, incoming mail above all, is not
 // token-indexed. The email plugin (src/plugins/integrations/email.ts) never writes to the vault:
@@ -27,7 +36,7 @@ const address = `mail-index-${crypto.randomUUID()}@example.com`;
 const plugins = join(home, 'plugins.yaml');
 const COLLECTIONS = ['contexts', 'relationships', 'learning-events'] as const;
 
-const skip = unavailable('dovecot', 'openssl');
+const skip = skipUnless(DOVECOT, OPENSSL);
 before(async () => {
   if (skip) return;
   smtp = await startSmtp();

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { DOVECOT, type Imap, OPENSSL, type Smtp, skipUnless, startDovecot, startSmtp } from '@aura/testing';
 import { PluginError } from '../src/index.ts';
 import { EmailPlugin } from '../src/integrations/email.ts';
-import { type Imap, type Smtp, startDovecot, startSmtp, unavailable } from './support/servers.ts';
 
 // The email plugin against real servers: smtp-server (STARTTLS + login) and Dovecot (IMAPS).
 let smtp: Smtp;
@@ -16,7 +16,7 @@ const config = () => ({
   caFile: smtp.caFile,
 });
 
-const skip = unavailable('dovecot', 'openssl');
+const skip = skipUnless(DOVECOT, OPENSSL);
 before(async () => {
   if (skip) return;
   smtp = await startSmtp();

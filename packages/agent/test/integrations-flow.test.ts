@@ -5,19 +5,25 @@ import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { understand } from '@aura/assistant';
 import { type AuraClient, AuraClient as Client, MemoryStateStore, type TaskDetail } from '@aura/client';
-import { dumpDatabase, forms } from '../../server/test/support/dump.ts';
-import { startTestServer, type TestServer } from '../../server/test/support/server.ts';
-import { Agent, loadPluginHost, savePluginCredentials } from '../src/index.ts';
-import { CalDavPlugin } from '../src/integrations/caldav.ts';
 import {
+  DOVECOT,
+  dumpDatabase,
+  forms,
   type Imap,
+  OPENSSL,
+  RADICALE,
   type Radicale,
   type Smtp,
+  skipUnless,
   startDovecot,
   startRadicale,
   startSmtp,
-  unavailable,
-} from './support/servers.ts';
+  startTestServer,
+  type TestServer,
+  waitFor,
+} from '@aura/testing';
+import { Agent, loadPluginHost, savePluginCredentials } from '../src/index.ts';
+import { CalDavPlugin } from '../src/integrations/caldav.ts';
 
 // The spec's request flow with CalDAV (Radicale) and SMTP (smtp-server) enabled: the real
 // server with DBOS, a laptop that asks, a phone that approves, and an agent that runs the steps.
@@ -43,14 +49,19 @@ async function device(name: string) {
 
 /** Approves whatever waits, from the phone, until the task ends. */
 async function approveUntilDone(id: string): Promise<TaskDetail> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const t = await laptop.tasks.show(id);
-    if (['completed', 'failed', 'cancelled'].includes(t.status)) return t;
-    if (t.status === 'waiting_approval') await phone.tasks.decide(id, 'approve').catch(() => {});
-    if (Date.now() > deadline) throw new Error(`task ${id} still ${t.status}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  let status = '';
+  return waitFor(
+    async () => {
+      const t = await laptop.tasks.show(id);
+      status = t.status;
+      if (['completed', 'failed', 'cancelled'].includes(t.status)) return t;
+      if (t.status === 'waiting_approval') await phone.tasks.decide(id, 'approve').catch(() => {});
+      return undefined;
+    },
+    60_000,
+    () => `task ${id} still ${status}`,
+    100,
+  );
 }
 
 async function plan(text: string) {
@@ -68,7 +79,7 @@ async function ask(text: string) {
   return { decision, task: await submit() };
 }
 
-const skip = unavailable('radicale', 'dovecot', 'openssl');
+const skip = skipUnless(RADICALE, DOVECOT, OPENSSL);
 before(async () => {
   if (skip) return;
   radicale = await startRadicale();

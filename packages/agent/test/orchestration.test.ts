@@ -6,11 +6,10 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { LocalCalendar, understand } from '@aura/assistant';
 import { type AuraClient, AuraClient as Client, type Dispatch, MemoryStateStore, type TaskDetail } from '@aura/client';
+import { bytesToHex, generateEd25519KeyPair, sha256, sign } from '@aura/crypto';
 import { isAuraError } from '@aura/errors';
 import { approvalStatement } from '@aura/protocol';
-import { bytesToHex, generateEd25519KeyPair, sha256, sign } from '../../crypto/src/index.ts';
-import { dumpDatabase, forms } from '../../server/test/support/dump.ts';
-import { startTestServer, type TestServer } from '../../server/test/support/server.ts';
+import { dumpDatabase, forms, startTestServer, type TestServer, waitFor } from '@aura/testing';
 import { Agent, DEFAULT_PLUGINS_YAML, PluginHost } from '../src/index.ts';
 
 // The whole request flow in one process: the real server (PostgreSQL + DBOS), a laptop that asks,
@@ -40,13 +39,17 @@ async function enroll(existing: AuraClient, name: string) {
 }
 
 async function until(task: string, statuses: string[], client = laptop, timeoutMs = 30_000): Promise<TaskDetail> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const t = await client.tasks.show(task);
-    if (statuses.includes(t.status)) return t;
-    if (Date.now() > deadline) throw new Error(`task ${task} is ${t.status}, not ${statuses.join('/')}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  let status = '';
+  return waitFor(
+    async () => {
+      const t = await client.tasks.show(task);
+      status = t.status;
+      return statuses.includes(t.status) ? t : undefined;
+    },
+    timeoutMs,
+    () => `task ${task} is ${status}, not ${statuses.join('/')}`,
+    100,
+  );
 }
 
 before(async () => {
@@ -358,9 +361,14 @@ describe('orchestration', () => {
       for (const t of tasks) assert.equal(ran('test.slow', t.id), 1, 'ran once, on one agent');
       const before = (await laptop.tasks.list(200)).length;
       await laptop.tasks.postRequest('add eggs to my shopping list');
-      const deadline = Date.now() + 20_000;
-      while ((await laptop.tasks.list(200)).length === before && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 100));
+      await waitFor(
+        async () => (await laptop.tasks.list(200)).length !== before,
+        20_000,
+        () => 'for the request to be planned',
+        100,
+      );
+      // A second plan of the same request would be an absence of an event, not an event: both
+      // agents get this long to make one before the count is taken.
       await new Promise((r) => setTimeout(r, 1500));
       const planned = await Promise.all(
         (await laptop.tasks.list(200)).slice(0, 3).map(async (t) => (await laptop.tasks.show(t.id)).request.text),

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { sharedDataDir } from '../../crypto/test/shared-data.ts';
+import { sharedDataDir } from '@aura/testing';
 import {
   buildIntentModel,
   builtinIntentModel,

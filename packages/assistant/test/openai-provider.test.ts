@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { isAuraError } from '@aura/errors';
+import { junkJson } from '@aura/testing';
 import { decide, openAiProvider } from '../src/index.ts';
 
 // No model can be downloaded here: a local HTTP server speaks the OpenAI chat-completions
@@ -74,7 +75,11 @@ describe('openai provider, against a local server that speaks the OpenAI protoco
   });
 
   it('malformed model output never crashes: decide falls back to the builtin model', async () => {
-    for (const content of ['not json at all', '{"intent":"launch_missiles","confidence":1}', '{"confidence":0.5}']) {
+    for (const content of [
+      '{"intent":"launch_missiles","confidence":1}',
+      '{"confidence":0.5}',
+      ...junkJson.map((j) => j.value),
+    ]) {
       script.push(reply(content));
       const d = await decide('Schedule a meeting with John tomorrow at 3pm', {
         now,
@@ -84,7 +89,7 @@ describe('openai provider, against a local server that speaks the OpenAI protoco
       assert.equal(d.intent, 'calendar_set', 'the builtin model answered');
       assert.ok(
         d.reasoning.some((r) => r.includes('the builtin model answered instead')),
-        content,
+        content.slice(0, 80),
       );
     }
   });
@@ -154,17 +159,17 @@ describe('model-made plans, against the same local protocol server', () => {
       },
       { nothing: true },
     ];
-    for (const plan of bad) {
-      script.push(reply('{"intent":"calendar_set","confidence":0.9}'), reply(JSON.stringify(plan)));
+    for (const plan of [...bad.map((p) => JSON.stringify(p)), ...junkJson.map((j) => j.value)]) {
+      script.push(reply('{"intent":"calendar_set","confidence":0.9}'), reply(plan));
       const d = await ask();
       assert.deepEqual(
         d.plan.map((s) => s.action),
         ['calendar.find_free_time', 'calendar.create_event', 'email.send_invitation'],
-        JSON.stringify(plan),
+        plan.slice(0, 80),
       );
       assert.ok(
         d.reasoning.some((r) => r.includes('template plan')),
-        JSON.stringify(plan),
+        plan.slice(0, 80),
       );
     }
   });

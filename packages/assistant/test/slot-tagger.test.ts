@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { sharedDataDir } from '@aura/testing';
 import fc from 'fast-check';
-import { sharedDataDir } from '../../crypto/test/shared-data.ts';
 import {
   builtinSlotTagger,
   deserializeTagger,

@@ -2,20 +2,15 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { bundleForBrowser, CHROMIUM, type HeadlessChromium, haveChromium, launchChromium } from './browser/harness.ts';
-import { loadVectorFiles } from './shared-data.ts';
+import { bundleForBrowser, CHROMIUM_NEED, type HeadlessChromium, launchChromium, skipUnless } from '@aura/testing';
+import { loadVectorFiles } from './vectors/files.ts';
 import type { VectorReport } from './vectors/report.ts';
 
-const available = haveChromium();
-if (!available) {
-  const message = `Chromium not found at ${CHROMIUM}: the browser vector suite cannot run (apt-get install chromium)`;
-  if (process.env.CI === 'true') throw new Error(message);
-  console.warn(`\n!!! SKIPPING: ${message}\n`);
-}
+const skip = skipUnless(CHROMIUM_NEED);
 
 const entry = fileURLToPath(new URL('./browser/entry.ts', import.meta.url));
 
-describe('browser entry in headless Chromium', { skip: !available }, () => {
+describe('browser entry in headless Chromium', { skip }, () => {
   let chromium: HeadlessChromium;
   before(async () => {
     chromium = await launchChromium();

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { junkValues } from '@aura/testing';
 import fc from 'fast-check';
 import sodium from 'libsodium-wrappers';
 import { xchachaSeal } from '../src/aead.ts';
@@ -149,6 +150,11 @@ describe('envelope', () => {
       [() => sealEnvelope({ purpose: 'collection', id: new Uint8Array(3), bytes: key.bytes }, slot, text('x')), /key/],
       [() => sealEnvelope(key, slot, text('x'), { nonce: new Uint8Array(12) }), /nonce/],
     ];
+    // Every value of the wrong type, as the plaintext and as a slot's field.
+    for (const { value } of junkValues) {
+      cases.push([() => sealEnvelope(key, slot, value as Uint8Array), /plaintext/]);
+      cases.push([() => sealEnvelope(key, { ...slot, recordId: value as string }, text('x')), /slot.recordId/]);
+    }
     for (const [fn, pattern] of cases) {
       assert.throws(fn, (e: Error & { code?: string }) => e.code === 'AURA_INVALID_INPUT' && pattern.test(e.message));
     }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { junkValues } from '@aura/testing';
 import {
   DEFAULT_KDF_PARAMS,
   deriveBlindIndexKey,
@@ -95,5 +96,19 @@ describe('key hierarchy', () => {
       errorCode(() => deriveKdfSalt(owner, new Uint8Array(4))),
       'AURA_INVALID_INPUT',
     );
+    for (const { name, value } of junkValues) {
+      assert.equal(
+        errorCode(() => deriveCollectionKey(account, value as string)),
+        'AURA_INVALID_INPUT',
+        name,
+      );
+      // (undefined is the default version, 1.)
+      if (value !== undefined)
+        assert.equal(
+          errorCode(() => deriveCollectionKey(account, 'c', value as number)),
+          'AURA_INVALID_INPUT',
+          name,
+        );
+    }
   });
 });

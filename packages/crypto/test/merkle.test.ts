@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { junk, junkStrings, junkValues, readSharedJson, sharedDataDir } from '@aura/testing';
 import fc from 'fast-check';
 import { Frontier } from '../src/merkle/frontier.ts';
 import { consistencyProof, inclusionProof, leafHash, memoryTree, rangeHash } from '../src/merkle/tree.ts';
 import { verifyConsistency, verifyInclusion } from '../src/merkle/verify.ts';
-import { readSharedJson, sharedDataDir } from './shared-data.ts';
 import { type MerkleVectorFile, runMerkleVectors } from './vectors/merkle.ts';
 
 function goldenFiles(dir: string): string[] {
@@ -187,7 +187,16 @@ describe('signed checkpoints (C2SP tlog-checkpoint)', async () => {
     assert.equal(code(note, { ...expected, name: 'other' }), 'AURA_AUDIT_INTEGRITY');
     assert.equal(code(note.replace('\n5\n', '\n6\n')), 'AURA_AUDIT_INTEGRITY');
     assert.equal(code(note.replace(/\n([A-Za-z0-9])/, '\nA')), 'AURA_AUDIT_INTEGRITY');
-    for (const junk of ['', 'x', '\n\n', `${body}\n`, `${body}\n\u2014 aura-log AAAA\n`])
-      assert.equal(code(junk), 'AURA_AUDIT_INTEGRITY');
+    for (const garbage of [
+      '',
+      'x',
+      '\n\n',
+      `${body}\n`,
+      `${body}\n\u2014 aura-log AAAA\n`,
+      ...junkStrings.map((j) => j.value),
+      ...(junkValues.map((j) => j.value) as string[]),
+    ])
+      assert.equal(code(garbage), 'AURA_AUDIT_INTEGRITY');
+    fc.assert(fc.property(junk.string(), (garbage) => code(garbage) === 'AURA_AUDIT_INTEGRITY'));
   });
 });

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { it } from 'node:test';
+import { junk, junkValues } from '@aura/testing';
+import fc from 'fast-check';
 import { AuraError, errorCodes, isAuraError } from '../src/index.ts';
 
 const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
@@ -42,4 +44,8 @@ it('AuraError carries its code and status, and isAuraError narrows by code', () 
   assert.ok(isAuraError(e, 'AURA_CRYPTO_SRP_BAD_PROOF'));
   assert.ok(!isAuraError(e, 'AURA_INVALID_INPUT'));
   assert.ok(!isAuraError(new Error('x')));
+  // Nothing else is one, not even an object that looks like one.
+  for (const { name, value } of junkValues) assert.ok(!isAuraError(value), name);
+  assert.ok(!isAuraError({ name: 'AuraError', code: 'AURA_INVALID_INPUT', status: 400, message: 'forged' }));
+  fc.assert(fc.property(junk.value(), (value) => !isAuraError(value)));
 });

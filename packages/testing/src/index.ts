@@ -1,1 +1,25 @@
-export {};
+// What every suite uses, for tests and benchmarks only (scripts/graph/rules.ts keeps src/ out).
+// Heavy modules (the server, Playwright, esbuild, pg, smtp-server, crypto) are loaded by the
+// function that needs them, so a suite pays only for what it starts.
+export {
+  bundleForBrowser,
+  CHROMIUM,
+  CHROMIUM_NEED,
+  type HeadlessChromium,
+  haveChromium,
+  launchChromium,
+} from './browser.ts';
+export { OPENSSL, selfSignedCertificate } from './certificate.ts';
+export { freshDatabase, type TestDatabase } from './database.ts';
+export { DOVECOT, type Imap, startDovecot } from './dovecot.ts';
+export { dumpDatabase, forms } from './dump.ts';
+export { HUGE, type Junk, junk, junkBytes, junkJson, junkStrings, junkValues } from './junk.ts';
+export { freePort, listening } from './port.ts';
+export { httpInject, type ServerProcess, spawnServer } from './process.ts';
+export { RADICALE, type Radicale, startRadicale } from './radicale.ts';
+export { startTestServer, type TestServer } from './server.ts';
+export { readSharedJson, sharedDataDir } from './shared-data.ts';
+export { absent, executableAt, type Need, program, skipUnless } from './skip.ts';
+export { type ReceivedMail, type Smtp, startSmtp } from './smtp.ts';
+export { type Inject, TestUser } from './user.ts';
+export { waitFor } from './wait.ts';

@@ -1,0 +1,70 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { LightMyRequestResponse } from 'fastify';
+import type { Inject } from './user.ts';
+
+export interface ServerProcess {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Runs the real `npm start` entry point in its own process and waits until it listens. */
+export async function spawnServer(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
+  const main = fileURLToPath(import.meta.resolve('@aura/server/main'));
+  const child = spawn(process.execPath, ['--import', 'tsx', main], {
+    env: { ...process.env, PORT: '0', AURA_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d) => {
+    out += String(d);
+  });
+  child.stderr?.on('data', (d) => {
+    out += String(d);
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // Resolved by the line the server prints, not by polling: it says where it listens.
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start in ${timeoutMs} ms:\n${out}`)), timeoutMs);
+    const check = () => {
+      const match = out.match(/Aura server listening on (http:\/\/[^\s]+)/);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    child.stdout?.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code} before listening:\n${out}`));
+    });
+  });
+  return { child, url, output: () => out, exited };
+}
+
+/** The test client's inject(), over real HTTP. */
+export function httpInject(baseUrl: string): Inject {
+  return async (options) => {
+    const o = typeof options === 'string' ? { url: options, method: 'GET' } : options;
+    const headers: Record<string, string> = { ...(o.headers as Record<string, string>) };
+    let body: string | undefined;
+    if (o.payload !== undefined) {
+      body = typeof o.payload === 'string' ? o.payload : JSON.stringify(o.payload);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await fetch(`${baseUrl}${o.url}`, { method: o.method ?? 'GET', headers, body });
+    const text = await res.text();
+    const responseHeaders: Record<string, string> = {};
+    res.headers.forEach((value, key) => {
+      responseHeaders[key] = value;
+    });
+    return {
+      statusCode: res.status,
+      body: text,
+      headers: responseHeaders,
+      json: () => JSON.parse(text),
+    } as unknown as LightMyRequestResponse;
+  };
+}
