@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, posix, relative } from 'node:path';
 import { exportedNames, moduleReferences } from './imports.ts';
 import { BENCH_ALLOWED, BENCH_REACH, RULES, SECRET_KEY_EXPORTS, SERVER_ENTRIES } from './rules.ts';
+import { staleProjects } from './tsconfigs.ts';
 
 /** The sources the check reads, by path relative to the repository root (posix separators). */
 export interface Workspace {
@@ -196,6 +197,14 @@ const isMain = process.argv[1] && relative(process.argv[1], new URL(import.meta.
 if (isMain) {
   const root = dirname(dirname(dirname(new URL(import.meta.url).pathname)));
   const violations = checkGraph(workspaceOnDisk(root));
+  for (const project of staleProjects(root)) {
+    violations.push({
+      file: project,
+      line: 1,
+      specifier: '',
+      reason: 'differs from what scripts/graph/rules.ts gives: run node --import tsx scripts/graph/tsconfigs.ts',
+    });
+  }
   if (violations.length > 0) {
     console.error(`The package graph is broken (${violations.length}); see scripts/graph/rules.ts:`);
     for (const v of violations) console.error(`  ${formatViolation(v)}`);

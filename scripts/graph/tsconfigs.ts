@@ -4,9 +4,10 @@ import { RULES } from './rules.ts';
 
 /**
  * The TypeScript projects that follow from rules.ts: per package one project for src/ and one
- * for its tests, each referencing only the projects its imports may reach. With project
- * references tsc itself refuses a file from an unreferenced package (TS6307), so the compiler
- * holds the same graph as scripts/graph/check.ts. `node --import tsx scripts/graph/tsconfigs.ts`
+ * for its tests, each referencing only the projects its imports may reach, so `tsc -b` checks
+ * the packages one by one in the graph's order. (tsc refuses a relative path into another
+ * project, TS6307, but not an import by package name: check.ts is what enforces the graph.)
+ * `node --import tsx scripts/graph/tsconfigs.ts`
  * rewrites them; `--check` (run by check.ts) fails when a committed one differs.
  */
 type Project = { path: string; config: unknown };
