@@ -3,7 +3,7 @@
 // 10k, 100k and 1M entries. Targets (issue #5): >= 2,000 appends/s; proof generation <= 5 ms and
 // verification <= 1 ms at 1M entries. Flags: --quick (10k only), --max=N.
 import { randomUUID } from 'node:crypto';
-import { createPool, migrate } from '@aura/server';
+import { AuditLog, createPool, loadLogSigner, migrate } from '@aura/server';
 import { freshDatabase } from '@aura/testing';
 import {
   leafHash,
@@ -12,8 +12,6 @@ import {
   verifyConsistency,
   verifyInclusion,
 } from '../../packages/crypto/src/merkle/index.ts';
-import { AuditLog } from '../../packages/server/src/audit/log.ts';
-import { loadLogSigner } from '../../packages/server/src/audit/signer.ts';
 import { percentile, throughput } from '../support.ts';
 
 const quick = process.argv.includes('--quick');

@@ -4,12 +4,10 @@
 // Flags: --quick (10k records only, short runs), --max=N (largest table size, default 1000000).
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createPool, migrate } from '@aura/server';
+import { AuditLog, createPool, loadLogSigner, migrate } from '@aura/server';
 import { freshDatabase, httpInject, spawnServer, TestUser } from '@aura/testing';
 import pg from 'pg';
 import { indexTerms } from '../../packages/crypto/src/index.ts';
-import { AuditLog } from '../../packages/server/src/audit/log.ts';
-import { loadLogSigner } from '../../packages/server/src/audit/signer.ts';
 import { VaultRepository } from '../../packages/server/src/modules/vault/repository.ts';
 import { percentile, throughput } from '../support.ts';
 

@@ -1,18 +1,22 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { AuraClient } from '@aura/client';
 import { FileStateStore } from '@aura/client/node';
-import { migrate } from '../../server/src/db/migrate.ts';
-import { createPool } from '../../server/src/db/pool.ts';
-import { freshDatabase, type TestDatabase } from '../../server/test/support/database.ts';
-import { dumpDatabase, forms } from '../../server/test/support/dump.ts';
-import { type ServerProcess, spawnServer } from '../../server/test/support/process.ts';
-import { enrollDevice, runAura, startAura, waitFor } from './support/harness.ts';
+import {
+  dumpDatabase,
+  forms,
+  freePort,
+  migratedDatabase,
+  type ServerProcess,
+  spawnServer,
+  type TestDatabase,
+  waitFor,
+} from '@aura/testing';
+import { enrollDevice, runAura, startAura } from './support/harness.ts';
 
 // The spec's request flow with real processes: the server (on PostgreSQL, with DBOS), three
 // installs of the `aura` command (a laptop that asks, a phone that approves, an agent), and the
@@ -26,14 +30,6 @@ let server: ServerProcess;
 let port: number;
 let agent: ReturnType<typeof startAura> | undefined;
 const serverLogs: string[] = [];
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
 
 const env = {
   AURA_APPROVAL_TIMEOUT_SECONDS: '600',
@@ -76,10 +72,7 @@ async function stopAgent() {
 }
 
 before(async () => {
-  db = await freshDatabase();
-  const pool = createPool(db.url);
-  await migrate(pool);
-  await pool.end();
+  db = await migratedDatabase();
   port = await freePort();
   await startServer();
 });

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
-import { dumpDatabase, forms } from '../../server/test/support/dump.ts';
+import { dumpDatabase, forms } from '@aura/testing';
 import { runAura, serverForCli } from './support/harness.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'aura-ask-'));

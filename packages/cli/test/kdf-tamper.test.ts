@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
-import { createPool } from '../../server/src/db/pool.ts';
+import { databasePool } from '@aura/testing';
 import { EXIT } from '../src/output.ts';
 import { runAura, serverForCli } from './support/harness.ts';
 
@@ -11,11 +11,11 @@ import { runAura, serverForCli } from './support/harness.ts';
 
 const homes = mkdtempSync(join(tmpdir(), 'aura-cli-kdf-'));
 let cli: Awaited<ReturnType<typeof serverForCli>>;
-let db: ReturnType<typeof createPool>;
+let db: Awaited<ReturnType<typeof databasePool>>;
 
 before(async () => {
   cli = await serverForCli();
-  db = createPool(cli.db.url);
+  db = await databasePool(cli.db.url);
 });
 after(async () => {
   await db?.end();

@@ -4,8 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type Radicale, type Smtp, startRadicale, startSmtp, unavailable } from '../../agent/test/support/servers.ts';
-import { dumpDatabase, forms } from '../../server/test/support/dump.ts';
+import {
+  dumpDatabase,
+  forms,
+  OPENSSL,
+  RADICALE,
+  type Radicale,
+  type Smtp,
+  skipUnless,
+  startRadicale,
+  startSmtp,
+} from '@aura/testing';
 import { runAura, serverForCli } from './support/harness.ts';
 
 // Connecting integrations from the command line, against real servers.
@@ -21,7 +30,7 @@ async function ok(args: string[], stdin = '') {
   return run;
 }
 
-const skip = unavailable('radicale', 'openssl');
+const skip = skipUnless(RADICALE, OPENSSL);
 before(async () => {
   if (skip) return;
   cli = await serverForCli({ AURA_RATE_LIMIT_DEFAULT: '10000' });

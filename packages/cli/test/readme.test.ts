@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
-import { runAura, serverForCli, startAura, waitFor } from './support/harness.ts';
+import { waitFor } from '@aura/testing';
+import { runAura, serverForCli, startAura } from './support/harness.ts';
 
 const README = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
 const home = mkdtempSync(join(tmpdir(), 'aura-readme-'));

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { freshDatabase, startAura, waitFor } from './support/harness.ts';
+import { freshDatabase, waitFor } from '@aura/testing';
+import { startAura } from './support/harness.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'aura-up-'));
 after(() => rmSync(home, { recursive: true, force: true }));

@@ -1,25 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import {
-  bundleForBrowser,
-  CHROMIUM,
-  type HeadlessChromium,
-  haveChromium,
-  launchChromium,
-} from '../../crypto/test/browser/harness.ts';
+import { bundleForBrowser, CHROMIUM_NEED, type HeadlessChromium, launchChromium, skipUnless } from '@aura/testing';
 import { listeningServer } from './support.ts';
 
-const available = haveChromium();
-if (!available) {
-  const message = `Chromium not found at ${CHROMIUM}: the browser SDK test cannot run (apt-get install chromium)`;
-  if (process.env.CI === 'true') throw new Error(message);
-  console.warn(`\n!!! SKIPPING: ${message}\n`);
-}
+const skip = skipUnless(CHROMIUM_NEED);
 
 const entry = fileURLToPath(new URL('./browser/entry.ts', import.meta.url));
 
-describe('the SDK in headless Chromium', { skip: !available }, () => {
+describe('the SDK in headless Chromium', { skip }, () => {
   let server: Awaited<ReturnType<typeof listeningServer>>;
   let chromium: HeadlessChromium;
   before(async () => {

@@ -4,8 +4,7 @@ import { generateEd25519KeyPair, sign } from '@aura/crypto';
 import { leafHash } from '@aura/crypto/merkle';
 import { isAuraError } from '@aura/errors';
 import { canonicalJson, type DeviceStatement, type VaultStatement } from '@aura/protocol';
-import { AuditLog } from '../../server/src/audit/log.ts';
-import { loadLogSigner } from '../../server/src/audit/signer.ts';
+import { type ServerAuditLog, serverAuditLog } from '@aura/testing';
 import type { AuraClient } from '../src/index.ts';
 import { hostileProxy } from './hostile-proxy.ts';
 import { email, listeningServer, newClient } from './support.ts';
@@ -16,15 +15,14 @@ import { email, listeningServer, newClient } from './support.ts';
  * and on each device's copy of the tree.
  */
 let server: Awaited<ReturnType<typeof listeningServer>>;
-let serverLog: AuditLog;
-let signer: Awaited<ReturnType<typeof loadLogSigner>>;
+let serverLog: ServerAuditLog['log'];
+let signer: ServerAuditLog['signer'];
 let proxy: Awaited<ReturnType<typeof hostileProxy>>;
 const password = 'history test password';
 
 before(async () => {
   server = await listeningServer();
-  signer = await loadLogSigner(server.pool, server.config.auditLogName, server.config.auditOrigin);
-  serverLog = new AuditLog(server.pool, signer);
+  ({ log: serverLog, signer } = await serverAuditLog(server));
   proxy = await hostileProxy(server.url);
 });
 after(async () => {

@@ -7,8 +7,7 @@ import {
   type SymmetricKey,
   symmetricKey,
 } from '@aura/crypto';
-import { startTestServer, type TestServer } from '../../server/test/support/server.ts';
-import { waitFor } from '../../server/test/support/wait.ts';
+import { startTestServer, type TestServer, waitFor } from '@aura/testing';
 import { AuraClient, type Dispatch, MemoryStateStore, signAgentKeys, type TaskDetail } from '../src/index.ts';
 import { hostileProxy } from './hostile-proxy.ts';
 import { email, newClient } from './support.ts';

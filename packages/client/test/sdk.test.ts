@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { isAuraError } from '@aura/errors';
+import { waitFor } from '@aura/testing';
 import { MemoryStateStore } from '../src/index.ts';
 import { email, listeningServer, newClient } from './support.ts';
 
@@ -164,9 +165,17 @@ it('refreshes an expired access token by itself, and rotates the refresh token i
     const store = new MemoryStateStore();
     const c = await newClient(shortLived.url, store);
     await c.register(email(), 'pw refresh');
-    const before = (await store.load()).session?.refreshToken;
-    // Past the access token's expiry (the point of the test, not a wait for a condition).
-    await new Promise((resolve) => setTimeout(resolve, 2100));
+    const session = (await store.load()).session;
+    const before = session?.refreshToken;
+    // Until the server's clock, in the whole seconds a token's expiry is counted in, is past it.
+    const { exp } = JSON.parse(Buffer.from(session?.accessToken.split('.')[1] ?? '', 'base64url').toString()) as {
+      exp: number;
+    };
+    await waitFor(
+      () => Math.floor(Date.now() / 1000) >= exp,
+      5_000,
+      () => `for the access token to expire at ${exp}`,
+    );
     const r = await c.vault.put('contexts', { text: 'after expiry' });
     assert.equal((await c.vault.get('contexts', r.id)).data.text, 'after expiry');
     const after = (await store.load()).session?.refreshToken;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { generateEd25519KeyPair } from '@aura/crypto';
 import { isAuraError } from '@aura/errors';
-import { dumpDatabase, forms } from '../../server/test/support/dump.ts';
+import { dumpDatabase, forms, waitFor } from '@aura/testing';
 import { type AuraClient, AuraClient as Client, MemoryStateStore, signAgentKeys } from '../src/index.ts';
 import { email, listeningServer } from './support.ts';
 
@@ -103,14 +103,21 @@ it('support access: request, grant by category, audited reads with notifications
   const access = entries.find((e) => e.eventType === 'data_access');
   assert.equal(access?.actorType, 'support_agent');
   assert.equal((access?.details as { agent?: string } | null | undefined)?.agent, 'Dana from support');
-  await new Promise((resolve) => setTimeout(resolve, 200));
-  assert.ok(notices.join('').includes('"eventType":"data_access"'), 'the read was notified in real time');
+  await waitFor(
+    () => notices.join('').includes('"eventType":"data_access"'),
+    5_000,
+    () => `the read was notified in real time; notices: ${notices.join('')}`,
+  );
   await reader?.cancel();
 });
 
 it('an expired grant cannot be read', async () => {
   const granted = await user.support.grant(agentId, ['contexts'], { hours: 1 / 3600 });
-  await new Promise((resolve) => setTimeout(resolve, 1300));
+  await waitFor(
+    () => Date.now() >= Date.parse(granted.validUntil),
+    5_000,
+    () => `for ${granted.validUntil}`,
+  );
   await rejectsWith(() => agent.support.read(granted.grantId), 'AURA_SUPPORT_GRANT_INACTIVE');
 });
 

@@ -1,4 +1,4 @@
-import { startTestServer, type TestServer } from '../../server/test/support/server.ts';
+import { startTestServer, type TestServer } from '@aura/testing';
 import { AuraClient, MemoryStateStore } from '../src/index.ts';
 
 /** The real server on a fresh database, listening on a loopback port for the SDK's fetch. */

@@ -1,4 +1,6 @@
 export { type AppDependencies, buildApp, rateLimitClass } from './app.ts';
+export { AuditLog } from './audit/log.ts';
+export { type LogSigner, loadLogSigner } from './audit/signer.ts';
 export { loadConfig, type ServerConfig } from './config.ts';
 export { type EmbeddedDatabase, startEmbeddedPostgres } from './db/embedded.ts';
 export { migrate } from './db/migrate.ts';

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { leafHash, memoryTree, rangeHash, verifyConsistency, verifyInclusion } from '@aura/crypto/merkle';
+import { startTestServer, type TestServer, TestUser } from '@aura/testing';
 import { AuditLog } from '../src/audit/log.ts';
 import { loadLogSigner } from '../src/audit/signer.ts';
-import { startTestServer, type TestServer } from './support/server.ts';
-import { TestUser } from './support/user.ts';
 
 let server: TestServer;
 let userId = '';

@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { SRP_GROUP_2048_SHA256 as group } from '@aura/crypto';
+import { startTestServer, type TestServer, TestUser } from '@aura/testing';
 import { generateKeyPair, importJWK, SignJWT } from 'jose';
-import { startTestServer, type TestServer } from './support/server.ts';
-import { TestUser } from './support/user.ts';
 
 let server: TestServer;
 let alice: TestUser;

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, it } from 'node:test';
+import { junk, junkJson, junkStrings, startTestServer, type TestServer, TestUser } from '@aura/testing';
 import fc from 'fast-check';
-import { startTestServer, type TestServer } from './support/server.ts';
-import { TestUser } from './support/user.ts';
 
 let server: TestServer;
 let user: TestUser;
@@ -46,8 +45,8 @@ const routes: { method: 'POST' | 'PUT' | 'GET' | 'DELETE'; url: () => string; au
 // Bodies that are almost right: real field names with wrong types, bad base64, unknown fields.
 const nearMiss = fc.record(
   {
-    email: fc.oneof(fc.string(), fc.integer(), fc.constant('a@b.c')),
-    id: fc.oneof(fc.uuid(), fc.string(), fc.constant(null)),
+    email: fc.oneof(fc.string(), fc.integer(), fc.constant('a@b.c'), junk.string()),
+    id: fc.oneof(fc.uuid(), fc.string(), fc.constant(null), junk.string()),
     encryptedData: fc.oneof(fc.string(), fc.constant('!!notbase64!!'), fc.constant('AAA'), fc.base64String()),
     checksum: fc.oneof(fc.base64String(), fc.integer()),
     nonce: fc.base64String(),
@@ -68,26 +67,48 @@ const body = fc.oneof(
   nearMiss.map((value) => ({ json: value })),
   fc.string().map((raw) => ({ raw })),
   fc.constantFrom('{', '{"email":', '[1,2', 'null', '"x"', '{"a":1}}').map((raw) => ({ raw })),
+  junk.json().map((raw) => ({ raw })),
 );
+
+type Route = (typeof routes)[number];
+type Seen = Map<number, number>;
+
+/** Sends `payload` as a JSON body; the answer must be a 4xx with one of the server's error codes. */
+async function refused(route: Route, payload: string, withAuth: boolean, seen: Seen) {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (route.auth && withAuth) Object.assign(headers, user.auth);
+  const res = await server.app.inject({ method: route.method, url: route.url(), headers, payload });
+  seen.set(res.statusCode, (seen.get(res.statusCode) ?? 0) + 1);
+  assert.ok(
+    res.statusCode >= 400 && res.statusCode < 500,
+    `${route.method} ${route.url()} -> ${res.statusCode} ${res.body}`,
+  );
+  assert.match(res.json().error.code, /^AURA_[A-Z_]+$/);
+}
 
 it('property: malformed bodies at every route get a 4xx with a stable code, and nothing stored changes', async () => {
   const before = await snapshot();
-  const seen = new Map<number, number>();
+  const seen: Seen = new Map();
   await fc.assert(
     fc.asyncProperty(fc.constantFrom(...routes), body, fc.boolean(), async (route, input, withAuth) => {
-      const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (route.auth && withAuth) Object.assign(headers, user.auth);
       const payload = 'raw' in input ? input.raw : JSON.stringify(input.json === undefined ? null : input.json);
-      const res = await server.app.inject({ method: route.method, url: route.url(), headers, payload });
-      seen.set(res.statusCode, (seen.get(res.statusCode) ?? 0) + 1);
-      assert.ok(
-        res.statusCode >= 400 && res.statusCode < 500,
-        `${route.method} ${route.url()} -> ${res.statusCode} ${res.body}`,
-      );
-      assert.match(res.json().error.code, /^AURA_[A-Z_]+$/);
+      await refused(route, payload, withAuth, seen);
     }),
     { numRuns: 600 },
   );
+  // Every case of the shared junk table at every route, signed in or not: each as the whole
+  // body, and each junk string in the field every route reads.
+  for (const route of routes) {
+    for (const withAuth of [true, false]) {
+      for (const { name, value } of junkJson) {
+        await refused(route, value, withAuth, seen).catch((e: Error) => assert.fail(`${name}: ${e.message}`));
+      }
+      for (const { name, value } of junkStrings) {
+        const payload = JSON.stringify({ email: value, id: value, encryptedData: value, challengeId: value });
+        await refused(route, payload, withAuth, seen).catch((e: Error) => assert.fail(`${name}: ${e.message}`));
+      }
+    }
+  }
   // Bad ids and queries in the URL, too.
   for (const url of [
     '/api/v1/context/not-a-uuid',

@@ -1,17 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { migrate } from '../src/db/migrate.ts';
-import { createPool } from '../src/db/pool.ts';
-import { freshDatabase, type TestDatabase } from './support/database.ts';
-import { httpInject, spawnServer } from './support/process.ts';
-import { TestUser } from './support/user.ts';
+import { httpInject, migratedDatabase, spawnServer, type TestDatabase, TestUser, waitFor } from '@aura/testing';
 
 let db: TestDatabase;
 before(async () => {
-  db = await freshDatabase();
-  const pool = createPool(db.url);
-  await migrate(pool);
-  await pool.end();
+  db = await migratedDatabase();
 });
 after(() => db?.drop());
 
@@ -42,7 +35,12 @@ it('durability: SIGKILL during a burst of writes loses no acknowledged write', {
     }
   };
   const workers = Array.from({ length: 8 }, (_, w) => writer(w));
-  while (acknowledged.length < 150) await new Promise((r) => setTimeout(r, 10));
+  await waitFor(
+    () => acknowledged.length >= 150,
+    120_000,
+    () => `for 150 acknowledged writes (${acknowledged.length} so far)`,
+    10,
+  );
   first.child.kill('SIGKILL');
   killed = true;
   await first.exited;

@@ -8,9 +8,8 @@ import {
   SRP_GROUP_2048_SHA256 as group,
   srpClientEphemeral,
 } from '@aura/crypto';
+import { startTestServer, type TestServer, TestUser } from '@aura/testing';
 import type { LightMyRequestResponse } from 'fastify';
-import { startTestServer, type TestServer } from './support/server.ts';
-import { TestUser } from './support/user.ts';
 
 /**
  * M16 (ARCHITECTURE.md §7): account enumeration. Whoever asks about an email without

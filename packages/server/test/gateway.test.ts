@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { startTestServer, type TestServer, TestUser } from '@aura/testing';
 import { rateLimitClass } from '../src/app.ts';
-import { startTestServer, type TestServer } from './support/server.ts';
-import { TestUser } from './support/user.ts';
 
 let server: TestServer;
 before(async () => {

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { startTestServer, type TestServer } from './support/server.ts';
-import { TestUser } from './support/user.ts';
+import { startTestServer, type TestServer, TestUser } from '@aura/testing';
 
 let server: TestServer;
 before(async () => {

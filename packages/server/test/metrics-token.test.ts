@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { startTestServer, type TestServer } from '@aura/testing';
 import { loadConfig } from '../src/config.ts';
-import { startTestServer, type TestServer } from './support/server.ts';
 
 const TOKEN = 'metrics-token-0123456789abcdef';
 

@@ -3,9 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
-import { dumpDatabase, forms } from './support/dump.ts';
-import { httpInject, spawnServer } from './support/process.ts';
-import { TestUser } from './support/user.ts';
+import { dumpDatabase, forms, httpInject, spawnServer, TestUser } from '@aura/testing';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'aura-start-'));
 after(() => rmSync(dataDir, { recursive: true, force: true }));

@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { AuraClient, type Dispatch, MemoryStateStore, type PlannedStep, type TaskDetail } from '@aura/client';
-import { migrate } from '../src/db/migrate.ts';
-import { createPool } from '../src/db/pool.ts';
-import { freshDatabase, type TestDatabase } from './support/database.ts';
-import { type ServerProcess, spawnServer } from './support/process.ts';
-import { waitFor } from './support/wait.ts';
+import { freePort, migratedDatabase, type ServerProcess, spawnServer, type TestDatabase, waitFor } from '@aura/testing';
 
 // Each durable transition of the task workflow (src/workflow/task-workflow.ts), crossed by a
 // `kill -9` of the server and a restart of another on the same database. The test plays the
@@ -22,14 +17,6 @@ let agent: AuraClient;
 const address = `crash-${crypto.randomUUID()}@example.com`;
 /** `${taskId}/${stepId}` → the attempts the agent ran, in order. */
 const journal = new Map<string, number[]>();
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 /** SIGKILL: no shutdown hook runs, DBOS gets no chance to tidy up. Then a new server, same database and port. */
 async function crashAndRestart(overrides: Record<string, string> = {}) {
@@ -111,10 +98,7 @@ async function nothingPending(taskId: string) {
 }
 
 before(async () => {
-  db = await freshDatabase();
-  const pool = createPool(db.url);
-  await migrate(pool);
-  await pool.end();
+  db = await migratedDatabase();
   env = {
     DATABASE_URL: db.url,
     PORT: String(await freePort()),

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, it } from 'node:test';
-import { dumpDatabase, forms } from './support/dump.ts';
-import { startTestServer, type TestServer } from './support/server.ts';
-import { TestUser } from './support/user.ts';
+import { dumpDatabase, forms, startTestServer, type TestServer, TestUser } from '@aura/testing';
 
 let server: TestServer;
 before(async () => {

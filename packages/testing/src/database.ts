@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type pg from 'pg';
 import { absent } from './skip.ts';
 
 /**
@@ -80,4 +81,23 @@ export async function freshDatabase(): Promise<TestDatabase> {
       await stopEmbedded?.();
     },
   };
+}
+
+/** A pool on a test database, opened as the server opens its own (fails fast, survives idle drops). */
+export async function databasePool(url: string): Promise<pg.Pool> {
+  const { createPool } = await import('@aura/server');
+  return createPool(url);
+}
+
+/** A fresh database with the server's schema, for suites that start the server as its own process. */
+export async function migratedDatabase(): Promise<TestDatabase> {
+  const db = await freshDatabase();
+  const { createPool, migrate } = await import('@aura/server');
+  const pool = createPool(db.url);
+  try {
+    await migrate(pool);
+  } finally {
+    await pool.end();
+  }
+  return db;
 }

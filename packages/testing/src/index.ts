@@ -1,6 +1,8 @@
 // What every suite uses, for tests and benchmarks only (scripts/graph/rules.ts keeps src/ out).
 // Heavy modules (the server, Playwright, esbuild, pg, smtp-server, crypto) are loaded by the
 // function that needs them, so a suite pays only for what it starts.
+
+export { type ServerAuditLog, serverAuditLog } from './audit.ts';
 export {
   bundleForBrowser,
   CHROMIUM,
@@ -10,7 +12,7 @@ export {
   launchChromium,
 } from './browser.ts';
 export { OPENSSL, selfSignedCertificate } from './certificate.ts';
-export { freshDatabase, type TestDatabase } from './database.ts';
+export { databasePool, freshDatabase, migratedDatabase, type TestDatabase } from './database.ts';
 export { DOVECOT, type Imap, startDovecot } from './dovecot.ts';
 export { dumpDatabase, forms } from './dump.ts';
 export { HUGE, type Junk, junk, junkBytes, junkJson, junkStrings, junkValues } from './junk.ts';

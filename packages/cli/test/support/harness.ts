@@ -1,13 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { migrate } from '../../../server/src/db/migrate.ts';
-import { createPool } from '../../../server/src/db/pool.ts';
-import { freshDatabase, type TestDatabase } from '../../../server/test/support/database.ts';
-import { type ServerProcess, spawnServer } from '../../../server/test/support/process.ts';
-import { waitFor } from '../../../server/test/support/wait.ts';
-
-export { freshDatabase, waitFor };
+import { migratedDatabase, type ServerProcess, spawnServer, type TestDatabase, waitFor } from '@aura/testing';
 
 const AURA = fileURLToPath(new URL('../../bin/aura.mjs', import.meta.url));
 
@@ -15,10 +9,7 @@ const AURA = fileURLToPath(new URL('../../bin/aura.mjs', import.meta.url));
 export async function serverForCli(
   env: Record<string, string> = {},
 ): Promise<{ server: ServerProcess; db: TestDatabase; stop(): Promise<void> }> {
-  const db = await freshDatabase();
-  const pool = createPool(db.url);
-  await migrate(pool);
-  await pool.end();
+  const db = await migratedDatabase();
   const server = await spawnServer({ DATABASE_URL: db.url, ...env });
   return {
     server,
