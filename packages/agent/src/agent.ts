@@ -1,5 +1,5 @@
 import { type IntentProvider, understand } from '@aura/assistant';
-import type { AuraClient, Dispatch, StepOutcome } from '@aura/client';
+import { type AgentFrame, type AuraClient, type Dispatch, readAgentFrame, type StepOutcome } from '@aura/client';
 import { AuraError } from '@aura/errors';
 import WebSocket from 'ws';
 import { Journal } from './journal.ts';
@@ -112,17 +112,20 @@ export class Agent {
   }
 
   #onMessage(raw: string) {
-    let message: { type?: string; dispatch?: Dispatch; request?: { id: string; ciphertext: string } };
+    let frame: AgentFrame;
     try {
-      message = JSON.parse(raw);
-    } catch {
+      frame = readAgentFrame(raw);
+    } catch (error) {
+      // Nothing is lost with a bad frame: what it would have carried comes again as pending work.
+      this.#log(`Agent: ${(error as Error).message}`);
       return;
     }
-    if (message.type === 'dispatch' && message.dispatch) {
-      const d = message.dispatch;
+    // A hello needs nothing: the agent catches up on what is pending whenever it connects.
+    if (frame.type === 'dispatch') {
+      const d = frame.dispatch;
       this.#enqueue(() => this.#execute(d));
-    } else if (message.type === 'request' && message.request) {
-      const r = message.request;
+    } else if (frame.type === 'request') {
+      const r = frame.request;
       this.#enqueue(() => this.#plan(r));
     }
   }

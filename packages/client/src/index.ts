@@ -1,4 +1,4 @@
-export { agentKeyStatement } from '@aura/protocol';
+export { type AgentFrame, agentKeyStatement } from '@aura/protocol';
 export { readAgentFrame } from './agent-channel.ts';
 export type { AuditPin, IntegrityIssue, IntegrityReport, VerifiedEntry } from './audit.ts';
 export { AuraClient, type ClientOptions } from './client.ts';

@@ -291,6 +291,116 @@ describe('a server that answers what the protocol does not allow', () => {
     });
   }
 
+  it('bytes the client decodes: an answer of the right shape whose base64 is not base64 is AURA_SERVER_MISBEHAVED', async () => {
+    const taskId = id();
+    const grantId = id();
+    const task = {
+      id: taskId,
+      status: 'running',
+      request: bytes(60),
+      reason: null,
+      createdAt: now,
+      updatedAt: now,
+      steps: [],
+    };
+    const device = {
+      id: id(),
+      name: 'laptop',
+      sealingPublicKey: bytes(32),
+      signingPublicKey: bytes(32),
+      createdAt: now,
+      revokedAt: null,
+      certificate: null,
+    };
+    const agent = {
+      id: id(),
+      name: 'Dana',
+      sealingPublicKey: bytes(32),
+      signingPublicKey: bytes(32),
+      operatorSignature: bytes(64),
+    };
+    const grant = {
+      id: grantId,
+      userId: id(),
+      agentId: id(),
+      deviceId: id(),
+      deviceSigningPublicKey: bytes(32),
+      categories: ['contexts'],
+      validFrom: now,
+      validUntil: now,
+      revokedAt: null,
+      grantObject: '{}',
+      signature: bytes(64),
+      sealedKey: bytes(80),
+    };
+    const bad: [string, string, string, (text: string) => unknown, () => Promise<unknown>][] = [
+      [
+        "a task's request",
+        'GET',
+        `/api/v1/tasks/${taskId}`,
+        (text) => ({ ...task, request: text }),
+        () => sdk().tasks.show(taskId),
+      ],
+      [
+        "a device's signing key",
+        'GET',
+        '/api/v1/devices',
+        (text) => ({ devices: [{ ...device, signingPublicKey: text }] }),
+        () => listDevices(sdk().api),
+      ],
+      [
+        "a device's certificate",
+        'GET',
+        '/api/v1/devices',
+        (text) => ({ devices: [{ ...device, certificate: text }] }),
+        () => listDevices(sdk().api),
+      ],
+      [
+        "a support agent's signing key",
+        'GET',
+        '/api/v1/support/requests',
+        (text) => ({
+          requests: [
+            { id: id(), ticket: 'T-1', createdAt: now, status: 'pending', agent: { ...agent, signingPublicKey: text } },
+          ],
+        }),
+        () => sdk().support.requests(),
+      ],
+      [
+        "a grant's device key",
+        'GET',
+        `/api/v1/support/grants/${grantId}/records`,
+        (text) => ({ grant: { ...grant, deviceSigningPublicKey: text }, records: [] }),
+        () => sdk().support.read(grantId),
+      ],
+      [
+        "a grant's signature",
+        'GET',
+        `/api/v1/support/grants/${grantId}/records`,
+        (text) => ({ grant: { ...grant, signature: text }, records: [] }),
+        () => sdk().support.read(grantId),
+      ],
+      [
+        "a grant's sealed key",
+        'GET',
+        '/api/v1/support/grants',
+        (text) => ({ grants: [{ ...grant, sealedKey: text }] }),
+        () => sdk().support.grants(),
+      ],
+    ];
+    // Each would have thrown atob's DOMException (or decoded to the wrong bytes) past the parse.
+    for (const [what, method, path, body, call] of bad) {
+      for (const text of ['not base64!', 'AAA', 'AA=A', 'AAAA\n']) {
+        answer = { method, path, status: 200, body: JSON.stringify(body(text)) };
+        await assert.rejects(call, (e: unknown) => {
+          assert.ok(isMisbehaved(e), `${what} ${JSON.stringify(text)}: ${String(e)}`);
+          assert.match((e as Error).message, /must be standard base64/, what);
+          return true;
+        });
+      }
+    }
+  });
+
   it('a 204 has no body: an empty answer is what a delete expects, and not what anything else does', async () => {
     const { api } = sdk();
     answer = { method: 'DELETE', path: '/api/v1/things/1', status: 204, body: '' };

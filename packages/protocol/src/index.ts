@@ -1,7 +1,7 @@
 export * from './v1/agent-channel.ts';
 export * from './v1/audit.ts';
 export * from './v1/auth.ts';
-export { base64Bytes, decodedLength, fromBase64, toBase64 } from './v1/bytes.ts';
+export { Base64Text, base64Bytes, decodedLength, fromBase64, toBase64 } from './v1/bytes.ts';
 export * from './v1/changes.ts';
 export * from './v1/devices.ts';
 export { ErrorBody, ErrorCodeSchema } from './v1/error.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { base64Bytes } from './bytes.ts';
+import { Base64Text, base64Bytes } from './bytes.ts';
 import { SignedChange } from './changes.ts';
 
 /** The form in which an email identifies an account: NFKC, trimmed, lower-case (as @aura/crypto's normalizeIdentifier). */
@@ -112,7 +112,7 @@ export const SrpVerifyResponse = z.strictObject({
   M2: base64Bytes({ exact: 32 }),
   userId: z.uuid(),
   deviceId: z.uuid().nullable(),
-  accountKey: z.strictObject({ wrapped: z.string(), id: z.string() }),
+  accountKey: z.strictObject({ wrapped: Base64Text, id: Base64Text }),
   tokens: TokenPair,
 });
 export type SrpVerifyResponse = z.infer<typeof SrpVerifyResponse>;

@@ -23,6 +23,13 @@ export function base64Bytes(options: { exact: number } | { min?: number; max: nu
     );
 }
 
+/**
+ * Bytes in an answer, of whatever length the server stored: standard base64 with padding. A
+ * reader decodes these fields, so text that is not base64 is refused with the rest of the
+ * answer rather than thrown by the decoder later.
+ */
+export const Base64Text = z.string().regex(BASE64, 'must be standard base64');
+
 export function decodedLength(s: string): number {
   const padding = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;
   return (s.length / 4) * 3 - padding;

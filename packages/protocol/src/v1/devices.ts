@@ -1,17 +1,17 @@
 import { z } from 'zod';
-import { Email } from './auth.ts';
-import { base64Bytes } from './bytes.ts';
+import { Email, TokenPair } from './auth.ts';
+import { Base64Text, base64Bytes } from './bytes.ts';
 import { SignedChange } from './changes.ts';
 
 export const Device = z.strictObject({
   id: z.uuid(),
   name: z.string().nullable(),
-  sealingPublicKey: z.string(),
-  signingPublicKey: z.string(),
+  sealingPublicKey: Base64Text,
+  signingPublicKey: Base64Text,
   createdAt: z.iso.datetime(),
   revokedAt: z.iso.datetime().nullable(),
   /** HMAC by the account's device-certificate key: the server cannot make one. */
-  certificate: z.string().nullable(),
+  certificate: Base64Text.nullable(),
 });
 export type Device = z.infer<typeof Device>;
 
@@ -34,8 +34,8 @@ export type EnrollmentCreated = z.infer<typeof EnrollmentCreated>;
 export const PendingEnrollment = z.strictObject({
   id: z.uuid(),
   name: z.string().nullable(),
-  sealingPublicKey: z.string(),
-  signingPublicKey: z.string(),
+  sealingPublicKey: Base64Text,
+  signingPublicKey: Base64Text,
   createdAt: z.iso.datetime(),
   expiresAt: z.iso.datetime(),
 });
@@ -68,15 +68,10 @@ export const EnrollmentClaimResponse = z.discriminatedUnion('status', [
     userId: z.uuid(),
     deviceId: z.uuid(),
     approverDeviceId: z.uuid(),
-    signature: z.string(),
-    sealedAccountKey: z.string(),
-    accountKeyId: z.string(),
-    tokens: z.strictObject({
-      accessToken: z.string(),
-      refreshToken: z.string(),
-      expiresIn: z.int(),
-      tokenType: z.literal('Bearer'),
-    }),
+    signature: Base64Text,
+    sealedAccountKey: Base64Text,
+    accountKeyId: Base64Text,
+    tokens: TokenPair,
   }),
 ]);
 export type EnrollmentClaimResponse = z.infer<typeof EnrollmentClaimResponse>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Email } from './auth.ts';
-import { base64Bytes } from './bytes.ts';
+import { Base64Text, base64Bytes } from './bytes.ts';
 import { collections } from './vault.ts';
 
 export const SupportCategory = z.enum(collections);
@@ -18,9 +18,9 @@ export type AgentRegistration = z.infer<typeof AgentRegistration>;
 export const SupportAgent = z.strictObject({
   id: z.uuid(),
   name: z.string(),
-  sealingPublicKey: z.string(),
-  signingPublicKey: z.string(),
-  operatorSignature: z.string(),
+  sealingPublicKey: Base64Text,
+  signingPublicKey: Base64Text,
+  operatorSignature: Base64Text,
 });
 export type SupportAgent = z.infer<typeof SupportAgent>;
 
@@ -67,14 +67,14 @@ export const GrantOut = z.strictObject({
   userId: z.uuid(),
   agentId: z.uuid(),
   deviceId: z.uuid(),
-  deviceSigningPublicKey: z.string(),
+  deviceSigningPublicKey: Base64Text,
   categories: z.array(z.string()),
   validFrom: z.iso.datetime(),
   validUntil: z.iso.datetime(),
   revokedAt: z.iso.datetime().nullable(),
   grantObject: z.string(),
-  signature: z.string(),
-  sealedKey: z.string(),
+  signature: Base64Text,
+  sealedKey: Base64Text,
 });
 export type GrantOut = z.infer<typeof GrantOut>;
 
@@ -83,7 +83,7 @@ export type GrantList = z.infer<typeof GrantList>;
 
 export const GrantRecords = z.strictObject({
   grant: GrantOut,
-  records: z.array(z.strictObject({ category: z.string(), recordId: z.uuid(), encryptedData: z.string() })),
+  records: z.array(z.strictObject({ category: z.string(), recordId: z.uuid(), encryptedData: Base64Text })),
 });
 export type GrantRecords = z.infer<typeof GrantRecords>;
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { canonicalJson } from './audit.ts';
-import { base64Bytes } from './bytes.ts';
+import { Base64Text, base64Bytes } from './bytes.ts';
 
 /**
  * Tasks: a plan the client made and encrypted, run by the server's durable workflow. The server
@@ -51,7 +51,7 @@ export const ApprovalView = z.strictObject({
   deviceId: z.uuid(),
   decision: Decision,
   expiresAt: z.iso.datetime(),
-  signature: z.string(),
+  signature: Base64Text,
   decidedAt: z.iso.datetime(),
 });
 export type ApprovalView = z.infer<typeof ApprovalView>;
@@ -62,10 +62,10 @@ export const StepView = z.strictObject({
   requiresApproval: z.boolean(),
   status: StepStatus,
   attempts: z.number().int(),
-  ciphertext: z.string(),
+  ciphertext: Base64Text,
   /** SHA-256 of the step's ciphertext, hex: what an approval signs. */
   hash: z.string(),
-  result: z.string().nullable(),
+  result: Base64Text.nullable(),
   approval: ApprovalView.nullable(),
 });
 export type StepView = z.infer<typeof StepView>;
@@ -73,9 +73,9 @@ export type StepView = z.infer<typeof StepView>;
 export const TaskView = z.strictObject({
   id: z.uuid(),
   status: TaskStatus,
-  request: z.string(),
+  request: Base64Text,
   /** Why a task was cancelled or failed, sealed to the account's audit key. */
-  reason: z.string().nullable(),
+  reason: Base64Text.nullable(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
   steps: z.array(StepView),
@@ -130,14 +130,14 @@ export const Dispatch = z.strictObject({
   stepId: StepId,
   attempt: z.number().int(),
   requiresApproval: z.boolean(),
-  ciphertext: z.string(),
+  ciphertext: Base64Text,
   approval: ApprovalView.nullable(),
 });
 export type Dispatch = z.infer<typeof Dispatch>;
 
 export const AgentPending = z.strictObject({
   dispatches: z.array(Dispatch),
-  requests: z.array(z.strictObject({ id: z.uuid(), ciphertext: z.string(), createdAt: z.iso.datetime() })),
+  requests: z.array(z.strictObject({ id: z.uuid(), ciphertext: Base64Text, createdAt: z.iso.datetime() })),
 });
 export type AgentPending = z.infer<typeof AgentPending>;
 

@@ -1,3 +1,4 @@
+import type { AgentFrame } from '@aura/protocol';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { WebSocket } from 'ws';
@@ -28,12 +29,12 @@ export class AgentHub {
   }
 
   /** Sends to one connection of the device (two agent processes on one device would both act). */
-  sendTo(userId: string, deviceId: string, message: Record<string, unknown>): boolean {
+  sendTo(userId: string, deviceId: string, frame: AgentFrame): boolean {
     const sockets = [...(this.#sockets.get(userId) ?? [])].filter(
       ([socket, device]) => device === deviceId && socket.readyState === socket.OPEN,
     );
     const last = sockets.at(-1)?.[0];
-    last?.send(JSON.stringify(message));
+    last?.send(frameText(frame));
     return Boolean(last);
   }
 
@@ -48,6 +49,11 @@ export class AgentHub {
       for (const socket of sockets.keys()) socket.close(1001, 'server stopping');
     this.#sockets.clear();
   }
+}
+
+/** One frame as its socket message: every frame the server sends is one of protocol's, checked at compile time. */
+export function frameText(frame: AgentFrame): string {
+  return JSON.stringify(frame);
 }
 
 declare module 'fastify' {

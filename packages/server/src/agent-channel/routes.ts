@@ -2,14 +2,13 @@ import { AuraError } from '@aura/errors';
 import { AgentPending, AgentRequest, OkResponse, RecordId } from '@aura/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { fromBase64, toBase64 } from '../base64.ts';
 import { authOf } from '../modules/auth/authenticate.ts';
 import { dispatchView } from '../modules/tasks/views.ts';
+import { frameText } from './hub.ts';
 import { claimDispatches, claimRequests, markRequestDone, queueRequest, requestOwner } from './repository.ts';
 
 const tags = ['tasks'];
-const RequestParams = z.strictObject({ id: z.uuid() });
 
 /**
  * The agent's side of the server: requests to plan, the work waiting for it, and its WebSocket,
@@ -37,7 +36,7 @@ export async function agentChannelRoutes(fastify: FastifyInstance) {
 
   app.post(
     '/api/v1/agent/requests/:id/done',
-    { preHandler: app.requireAuth, schema: { tags, params: RequestParams, response: { 200: OkResponse } } },
+    { preHandler: app.requireAuth, schema: { tags, params: RecordId, response: { 200: OkResponse } } },
     async (request) => {
       if (!(await markRequestDone(app.pool, authOf(request).userId, request.params.id)))
         throw new AuraError('AURA_NOT_FOUND', 'no such request in this account');
@@ -69,6 +68,6 @@ export async function agentChannelRoutes(fastify: FastifyInstance) {
     socket.on('message', () => {
       // The agent talks back over HTTP (results, done requests); a message here is ignored.
     });
-    socket.send(JSON.stringify({ type: 'hello', pending: true }));
+    socket.send(frameText({ type: 'hello', pending: true }));
   });
 }

@@ -11,7 +11,7 @@ import {
 } from '@aura/crypto/merkle';
 import { sealTo } from '@aura/crypto/public';
 import { AuraError } from '@aura/errors';
-import { type AuditEntry, canonicalJson } from '@aura/protocol';
+import { type AuditEntry, type AuditReceipt, canonicalJson } from '@aura/protocol';
 import type pg from 'pg';
 import { toBase64 } from '../base64.ts';
 import { withTransaction } from '../db/transaction.ts';
@@ -34,10 +34,8 @@ export interface AuditEvent {
   signed?: { statement: string; signature: string };
 }
 
-export interface Receipt {
-  index: number;
-  checkpoint: string;
-  inclusionProof: string[];
+/** The receipt a route answers with, and the entry it is for. */
+export interface Receipt extends AuditReceipt {
   entry: AuditEntry;
 }
 

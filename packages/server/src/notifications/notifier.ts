@@ -1,10 +1,6 @@
+import type { Notification } from '@aura/protocol';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-
-export interface Notification {
-  type: string;
-  [key: string]: unknown;
-}
 
 /**
  * Real-time notices to a user's connected clients, as server-sent events. In process (one

@@ -1,4 +1,5 @@
 import { sealTo } from '@aura/crypto/public';
+import type { TaskNotice } from '@aura/protocol';
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import type pg from 'pg';
 import { Histogram, type Registry } from 'prom-client';
@@ -133,7 +134,7 @@ export class Orchestrator {
     );
   }
 
-  #notify(userId: string, notice: Record<string, unknown>) {
+  #notify(userId: string, notice: Omit<TaskNotice, 'type'>) {
     this.notifier.publish(userId, { type: 'task', ...notice });
   }
 
@@ -195,7 +196,7 @@ export class Orchestrator {
       await setTaskStatus(db, taskId, 'running');
       return sent;
     });
-    if (outcome) this.#notify(userId, { event: `step_${outcomeName(outcome)}`, taskId, stepId: outcome.stepId });
+    if (outcome) this.#notify(userId, stepNotice(taskId, outcome));
     if (next && 'ask' in next) this.#notify(userId, { event: 'approval_requested', taskId, stepId: next.ask });
     if (sent?.dispatched_to) {
       this.hub.sendTo(userId, sent.dispatched_to, {
@@ -256,9 +257,15 @@ export class Orchestrator {
       await skipPendingSteps(db, taskId);
       await setTaskStatus(db, taskId, status, reason);
     });
-    if (outcome) this.#notify(userId, { event: `step_${outcomeName(outcome)}`, taskId, stepId: outcome.stepId });
+    if (outcome) this.#notify(userId, stepNotice(taskId, outcome));
     this.#notify(userId, { event: status, taskId, ...(why ? { why } : {}) });
   }
 }
 
 const outcomeName = (o: Outcome) => (o.result === null ? 'timeout' : o.result.ok ? 'succeeded' : 'failed');
+
+const stepNotice = (taskId: string, o: Outcome): Omit<TaskNotice, 'type'> => ({
+  event: `step_${outcomeName(o)}`,
+  taskId,
+  stepId: o.stepId,
+});

@@ -4,16 +4,17 @@ import {
   AuditEntriesQuery,
   AuditLogKey,
   AuditReceipt,
+  CheckpointQuery,
   ClientAuditEvent,
   ConsistencyProofOut,
   ConsistencyQuery,
+  IntegrityQuery,
   IntegrityReport,
   LogLeaves,
   LogLeavesQuery,
 } from '@aura/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { toBase64 } from '../../base64.ts';
 import { actorOf, authOf } from '../auth/authenticate.ts';
 import { integrityReport } from './integrity.ts';
@@ -41,7 +42,7 @@ export async function auditRoutes(fastify: FastifyInstance) {
       preHandler: app.requireAuth,
       schema: {
         tags,
-        querystring: z.strictObject({ size: z.coerce.number().int().min(1).optional() }),
+        querystring: CheckpointQuery,
         response: { 200: AuditCheckpoint },
       },
     },
@@ -105,10 +106,7 @@ export async function auditRoutes(fastify: FastifyInstance) {
       preHandler: app.requireAuth,
       schema: {
         tags,
-        querystring: z.strictObject({
-          start: z.coerce.number().int().min(0).default(0),
-          end: z.coerce.number().int().min(0).optional(),
-        }),
+        querystring: IntegrityQuery,
         response: { 200: IntegrityReport },
       },
     },

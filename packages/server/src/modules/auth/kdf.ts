@@ -7,17 +7,9 @@
  * anything else is answered with UNUSABLE_KDF, which every client refuses before deriving.
  */
 
-/** Parameters as relayed: well-formed, not necessarily acceptable. */
-export interface RelayedKdfParams {
-  algorithm: string;
-  t: number;
-  m: number;
-  p: number;
-}
+import type { RelayedKdfDescriptor, RelayedKdfParams } from '@aura/protocol';
 
-export interface RelayedKdf {
-  seed: string;
-  params: RelayedKdfParams;
+export interface RelayedKdf extends RelayedKdfDescriptor {
   /** False when the stored row was not even well-formed and UNUSABLE_KDF stands in for it. */
   wellFormed: boolean;
 }

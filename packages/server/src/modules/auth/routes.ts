@@ -6,6 +6,7 @@ import {
   RefreshRequest,
   RegisterRequest,
   RegisterResponse,
+  RevokedSessions,
   SessionInfo,
   SrpInitRequest,
   SrpInitResponse,
@@ -15,7 +16,6 @@ import {
 } from '@aura/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { fromBase64, toBase64 } from '../../base64.ts';
 import { withTransaction } from '../../db/transaction.ts';
 import { LoginAttempts } from './attempts.ts';
@@ -59,7 +59,7 @@ export async function authRoutes(fastify: FastifyInstance) {
   );
   app.post(
     '/api/v1/auth/revoke-all',
-    { preHandler: app.requireAuth, schema: { tags, response: { 200: z.strictObject({ revoked: z.int() }) } } },
+    { preHandler: app.requireAuth, schema: { tags, response: { 200: RevokedSessions } } },
     async (request) => revokeAll(app, request),
   );
   app.get(

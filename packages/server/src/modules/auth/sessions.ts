@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { AuraError } from '@aura/errors';
+import type { TokenPair } from '@aura/protocol';
 import type pg from 'pg';
 import { toBase64 } from '../../base64.ts';
 import type { ServerConfig } from '../../config.ts';
@@ -14,13 +15,6 @@ import {
 } from './repository.ts';
 import type { ServerKeys } from './server-keys.ts';
 import { hashRefreshToken, issueAccessToken, type KdfDescriptor, newRefreshToken } from './tokens.ts';
-
-export interface TokenPairOut {
-  accessToken: string;
-  refreshToken: string;
-  expiresIn: number;
-  tokenType: 'Bearer';
-}
 
 interface SessionOwner {
   userId: string;
@@ -42,7 +36,7 @@ export async function createSession(
   keys: ServerKeys,
   pool: pg.Pool,
   input: { userId: string; deviceId: string | null; K: Uint8Array; kdf: KdfDescriptor },
-): Promise<TokenPairOut> {
+): Promise<TokenPair> {
   const sessionId = randomUUID();
   const sessionProof = createHash('sha256').update('aura/v1/session-proof\0').update(input.K).digest('base64url');
   await insertSession(pool, {

@@ -15,7 +15,6 @@ import {
 } from '@aura/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { fromBase64, toBase64 } from '../../base64.ts';
 import { authOf } from '../auth/authenticate.ts';
 import { approveEnrollment, claimEnrollment, listEnrollments, requestEnrollment } from './enrollment.ts';
@@ -85,7 +84,7 @@ export async function deviceRoutes(fastify: FastifyInstance) {
       preHandler: app.requireAuth,
       schema: {
         tags,
-        params: z.strictObject({ id: z.uuid() }),
+        params: RecordId,
         body: DeviceCertificate,
         response: { 200: OkResponse },
       },

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { verifySignature } from '@aura/crypto/public';
 import { AuraError } from '@aura/errors';
-import { type AccessRequestIn, type AgentRegistration, normalizeEmail } from '@aura/protocol';
+import { type AccessRequestIn, type AgentRegistration, agentKeyStatement, normalizeEmail } from '@aura/protocol';
 import type { FastifyInstance } from 'fastify';
 import { fromBase64, toBase64 } from '../../base64.ts';
 import {
@@ -12,11 +12,6 @@ import {
   upsertAgent,
   userIdByEmail,
 } from './repository.ts';
-
-/** The bytes an operator signs for an agent: name and both public keys. */
-export function agentKeyStatement(name: string, sealingPublicKey: string, signingPublicKey: string): Uint8Array {
-  return new TextEncoder().encode(`aura/v1/support-agent\0${name}\0${sealingPublicKey}\0${signingPublicKey}`);
-}
 
 export const agentView = (a: AgentRow) => ({
   id: a.user_id,

@@ -1,10 +1,10 @@
 import { AuraError } from '@aura/errors';
 import {
   AccessRequestIn,
-  AccessRequestOut,
+  AccessRequestList,
   AgentRegistration,
   GrantIn,
-  GrantOut,
+  GrantList,
   GrantRecords,
   OkResponse,
   RecordId,
@@ -12,14 +12,12 @@ import {
 } from '@aura/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { authOf } from '../auth/authenticate.ts';
 import { agentView, listAccessRequests, registerAgent, requestAccess } from './agents.ts';
 import { createGrant, listGrants, readGrantedRecords, withdrawGrant } from './grants.ts';
 import { agentOf } from './repository.ts';
 
 const tags = ['support'];
-const Created = z.strictObject({ id: z.uuid() });
 
 /**
  * Support access (the spec's delegation): agents ask, users grant, agents read what was granted.
@@ -36,13 +34,13 @@ export async function supportRoutes(fastify: FastifyInstance) {
   );
   app.post(
     '/api/v1/support/requests',
-    { ...auth, schema: { tags, body: AccessRequestIn, response: { 201: Created } } },
+    { ...auth, schema: { tags, body: AccessRequestIn, response: { 201: RecordId } } },
     async (request, reply) =>
       reply.code(201).send(await requestAccess(app, authOf(request).userId, request.body, request.ip)),
   );
   app.get(
     '/api/v1/support/requests',
-    { ...auth, schema: { tags, response: { 200: z.strictObject({ requests: z.array(AccessRequestOut) }) } } },
+    { ...auth, schema: { tags, response: { 200: AccessRequestList } } },
     async (request) => listAccessRequests(app, authOf(request).userId),
   );
   app.get(
@@ -56,13 +54,11 @@ export async function supportRoutes(fastify: FastifyInstance) {
   );
   app.post(
     '/api/v1/support/grants',
-    { ...auth, schema: { tags, body: GrantIn, response: { 201: Created } } },
+    { ...auth, schema: { tags, body: GrantIn, response: { 201: RecordId } } },
     async (request, reply) => reply.code(201).send(await createGrant(app, authOf(request), request.body)),
   );
-  app.get(
-    '/api/v1/support/grants',
-    { ...auth, schema: { tags, response: { 200: z.strictObject({ grants: z.array(GrantOut) }) } } },
-    async (request) => listGrants(app, authOf(request).userId),
+  app.get('/api/v1/support/grants', { ...auth, schema: { tags, response: { 200: GrantList } } }, async (request) =>
+    listGrants(app, authOf(request).userId),
   );
   app.get(
     '/api/v1/support/grants/:id/records',

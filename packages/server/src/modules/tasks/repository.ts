@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AuraError } from '@aura/errors';
+import type { CreateTask } from '@aura/protocol';
 import type pg from 'pg';
 import { fromBase64 } from '../../base64.ts';
 import { type StepRow, summaryView, type TaskRow } from './views.ts';
@@ -11,11 +12,7 @@ export class TaskRepository {
   constructor(private readonly pool: pg.Pool) {}
 
   /** False when the task is already there (a retried submit); a task id of another account is a conflict. */
-  async create(
-    db: pg.PoolClient,
-    userId: string,
-    input: { id: string; request: string; steps: { id: string; requiresApproval: boolean; ciphertext: string }[] },
-  ): Promise<boolean> {
+  async create(db: pg.PoolClient, userId: string, input: CreateTask): Promise<boolean> {
     const inserted = await db.query(
       `INSERT INTO tasks (id, user_id, status, request_ciphertext) VALUES ($1, $2, 'running', $3)
        ON CONFLICT (id) DO NOTHING`,

@@ -1,8 +1,18 @@
 import { AuraError } from '@aura/errors';
-import { CreateTask, OkResponse, StepDecision, StepId, StepResult, StepView, TaskList, TaskView } from '@aura/protocol';
+import {
+  CreateTask,
+  OkResponse,
+  StepDecision,
+  StepParams,
+  StepResult,
+  StepView,
+  TaskList,
+  TaskListQuery,
+  TaskParams,
+  TaskView,
+} from '@aura/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { fromBase64 } from '../../base64.ts';
 import { withTransaction } from '../../db/transaction.ts';
 import type { Orchestrator } from '../../workflow/orchestrator.ts';
@@ -11,8 +21,6 @@ import { decide } from './decision.ts';
 import { TaskRepository } from './repository.ts';
 import { stepView, taskView } from './views.ts';
 
-const TaskParams = z.strictObject({ id: z.uuid() });
-const StepParams = z.strictObject({ id: z.uuid(), stepId: StepId });
 const tags = ['tasks'];
 
 /** Tasks, their approvals and their results; the workflow behind them is src/workflow/. */
@@ -60,7 +68,7 @@ export async function taskRoutes(fastify: FastifyInstance) {
       preHandler: app.requireAuth,
       schema: {
         tags,
-        querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50) }),
+        querystring: TaskListQuery,
         response: { 200: TaskList },
       },
     },

@@ -1,3 +1,4 @@
+import type { ApprovalView, Dispatch, StepStatus, StepView, TaskStatus, TaskSummary, TaskView } from '@aura/protocol';
 import { toBase64 } from '../../base64.ts';
 
 /** Rows of tasks and task_steps, and how each leaves on the wire. */
@@ -31,7 +32,7 @@ export interface TaskRow {
 
 const optional = (b: Buffer | null) => (b ? toBase64(b) : null);
 
-export function approvalView(s: StepRow) {
+export function approvalView(s: StepRow): ApprovalView | null {
   if (!s.approval_decision || !s.approval_device_id || !s.approval_expires_at || !s.approval_signature) return null;
   return {
     deviceId: s.approval_device_id,
@@ -42,12 +43,12 @@ export function approvalView(s: StepRow) {
   };
 }
 
-export function stepView(s: StepRow) {
+export function stepView(s: StepRow): StepView {
   return {
     id: s.step_id,
     position: s.position,
     requiresApproval: s.requires_approval,
-    status: s.status as never,
+    status: s.status as StepStatus,
     attempts: s.attempts,
     ciphertext: toBase64(s.ciphertext),
     hash: s.ciphertext_hash.toString('hex'),
@@ -56,10 +57,10 @@ export function stepView(s: StepRow) {
   };
 }
 
-export function taskView(t: TaskRow, steps: StepRow[]) {
+export function taskView(t: TaskRow, steps: StepRow[]): TaskView {
   return {
     id: t.id,
-    status: t.status as never,
+    status: t.status as TaskStatus,
     request: toBase64(t.request_ciphertext),
     reason: optional(t.reason_sealed),
     createdAt: t.created_at.toISOString(),
@@ -68,10 +69,10 @@ export function taskView(t: TaskRow, steps: StepRow[]) {
   };
 }
 
-export function summaryView(t: TaskRow & { step_count: number; waiting: number }) {
+export function summaryView(t: TaskRow & { step_count: number; waiting: number }): TaskSummary {
   return {
     id: t.id,
-    status: t.status as never,
+    status: t.status as TaskStatus,
     reason: optional(t.reason_sealed),
     createdAt: t.created_at.toISOString(),
     updatedAt: t.updated_at.toISOString(),
@@ -81,7 +82,7 @@ export function summaryView(t: TaskRow & { step_count: number; waiting: number }
 }
 
 /** One attempt as the agent gets it, pushed over its socket or fetched with the pending work. */
-export function dispatchView(s: StepRow) {
+export function dispatchView(s: StepRow): Dispatch {
   return {
     taskId: s.task_id,
     stepId: s.step_id,

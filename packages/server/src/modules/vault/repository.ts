@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AuraError } from '@aura/errors';
-import type { Collection, SignedChange } from '@aura/protocol';
+import type { Collection, RecordInput, SignedChange, StoredRecord } from '@aura/protocol';
 import type pg from 'pg';
 import type { AuditLog } from '../../audit/log.ts';
 import { fromBase64, toBase64 } from '../../base64.ts';
@@ -14,16 +14,8 @@ const TABLES: Record<Collection, string> = {
   'learning-events': 'learning_events',
 };
 
-export interface RecordFields {
-  encryptedType?: string | undefined;
-  encryptedData: string;
-  encryptedEmbedding?: string | undefined;
-  searchTokens: string[];
-  checksum: string;
-  nonce: string;
-  expiresAt?: string | undefined;
-  change?: SignedChange | undefined;
-}
+/** A record's fields as a write carries them: everything of the input but the id (which the path or body names). */
+export type RecordFields = Omit<RecordInput, 'id'>;
 
 /** Who writes: the user, and the enrolled device whose signature a change must carry. */
 export interface Writer {
@@ -31,20 +23,6 @@ export interface Writer {
   deviceId: string | null;
   /** Filled with the log index of each change logged for this request (the client checks them). */
   logged?: number[];
-}
-
-export interface WireRecord {
-  id: string;
-  version: number;
-  encryptedType: string | null;
-  encryptedData: string;
-  encryptedEmbedding: string | null;
-  searchTokens: string[];
-  checksum: string;
-  nonce: string;
-  createdAt: string;
-  updatedAt: string;
-  expiresAt: string | null;
 }
 
 interface Row {
@@ -68,7 +46,7 @@ const LOG_SIZE = 'coalesce((SELECT size FROM audit_logs WHERE user_id = $1), 0):
 const opt = (s: string | undefined) => (s === undefined ? null : fromBase64(s));
 const LIVE = '(expires_at IS NULL OR expires_at > now())';
 
-function toWire(row: Row): WireRecord {
+function toWire(row: Row): StoredRecord {
   return {
     id: row.id,
     version: row.version,
@@ -194,7 +172,7 @@ export class VaultRepository {
     writer.logged?.push(receipt.index);
   }
 
-  async create(writer: Writer, id: string, fields: RecordFields, db?: pg.PoolClient): Promise<WireRecord> {
+  async create(writer: Writer, id: string, fields: RecordFields, db?: pg.PoolClient): Promise<StoredRecord> {
     if (!db) return withTransaction(this.#pool, (client) => this.create(writer, id, fields, client));
     const userId = writer.userId;
     const { columns, values } = columnsOf(fields);
@@ -253,7 +231,7 @@ export class VaultRepository {
   }
 
   /** One record (or none) with the log's size in the same snapshot; a miss carries the size too. */
-  async read(userId: string, id: string): Promise<{ record: WireRecord | null; logSize: number }> {
+  async read(userId: string, id: string): Promise<{ record: StoredRecord | null; logSize: number }> {
     const { rows } = await this.#pool.query<Row & { log_size: number }>(
       `SELECT ${LOG_SIZE}, r.* FROM (VALUES (1)) AS one (x)
          LEFT JOIN ${this.#table} r ON r.id = $2 AND r.user_id = $1 AND ${LIVE.replaceAll('expires_at', 'r.expires_at')}`,

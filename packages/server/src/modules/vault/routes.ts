@@ -6,6 +6,7 @@ import {
   LearnResponse,
   ListQuery,
   LOG_SIZE_HEADER,
+  NoContent,
   PurgeResponse,
   RecordId,
   RecordInput,
@@ -115,9 +116,13 @@ export async function vaultRoutes(fastify: FastifyInstance, options: { collectio
     },
   );
 
-  app.delete(`${base}/:id`, { schema: { tags, params: RecordId, body: DeleteRequest } }, async (request, reply) => {
-    const w = writer(request);
-    await repo.delete(w, request.params.id, request.body);
-    return reply.code(204).headers(logged(w)).send();
-  });
+  app.delete(
+    `${base}/:id`,
+    { schema: { tags, params: RecordId, body: DeleteRequest, response: { 204: NoContent } } },
+    async (request, reply) => {
+      const w = writer(request);
+      await repo.delete(w, request.params.id, request.body);
+      return reply.code(204).headers(logged(w)).send();
+    },
+  );
 }
