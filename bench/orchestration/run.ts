@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { startTestServer, waitFor } from '@aura/testing';
 import { Agent, PluginHost } from '../../packages/agent/src/index.ts';
 import { type AuraClient, AuraClient as Client, MemoryStateStore } from '../../packages/client/src/index.ts';
+// The server's metrics decoration on the app's type (a declaration-only import).
+import type {} from '../../packages/server/src/http/metrics.ts';
 import { percentile, throughput } from '../support.ts';
 
 const quick = process.argv.includes('--quick');
