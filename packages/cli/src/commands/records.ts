@@ -1,4 +1,4 @@
-import type { CollectionName, VaultRecord } from '@aura/client';
+import type { CollectionName, ContextData, LearningEventData, PersonData, VaultRecord } from '@aura/client';
 import { command, need } from '../command.ts';
 import { render, UsageError } from '../output.ts';
 
@@ -19,7 +19,8 @@ export function parseExpiry(text: string): Date {
 }
 
 function summary(record: VaultRecord): Record<string, string> {
-  const d = record.data as unknown as Record<string, unknown>;
+  // Every collection's fields, each optional: one reader for a row of any collection, no cast.
+  const d: Partial<ContextData & PersonData & LearningEventData> = record.data;
   const text = String(d.text ?? d.name ?? '');
   return {
     id: record.id,
