@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, posix, relative } from 'node:path';
-import { exportedNames, moduleReferences } from './imports.ts';
+import { join, posix } from 'node:path';
+import { type ModuleFacts, readModule } from './imports.ts';
 import { BENCH_ALLOWED, BENCH_REACH, RULES, SECRET_KEY_EXPORTS, SERVER_ENTRIES } from './rules.ts';
 import { staleProjects } from './tsconfigs.ts';
 
@@ -66,6 +66,20 @@ function allowedFor(place: Place): string[] {
 
 /** Checks every reference of every file against the rules; returns what breaks them. */
 export function checkGraph(workspace: Workspace): Violation[] {
+  // Each file is parsed once and each manifest read once, for both passes below.
+  const parsed = new Map<string, ModuleFacts>();
+  const facts = (path: string) => {
+    const known = parsed.get(path);
+    if (known) return known;
+    const found = readModule(path, workspace.read(path));
+    parsed.set(path, found);
+    return found;
+  };
+  const manifests = new Map<string, Manifest | undefined>();
+  const manifest = (pkg: string) => {
+    if (!manifests.has(pkg)) manifests.set(pkg, readManifest(workspace, pkg));
+    return manifests.get(pkg);
+  };
   const violations: Violation[] = [];
   for (const file of workspace.files) {
     const place = placeOf(file);
@@ -79,13 +93,13 @@ export function checkGraph(workspace: Workspace): Violation[] {
       continue;
     }
     const allowed = allowedFor(place);
-    const declared = place.pkg ? declaredDependencies(workspace, place) : undefined;
-    for (const { specifier, line } of moduleReferences(file, workspace.read(file))) {
+    const declared = place.pkg ? declaredDependencies(manifest(place.pkg), place) : undefined;
+    for (const { specifier, line } of facts(file).references) {
       const reason = refusal(file, place, specifier, allowed) ?? undeclared(place, specifier, declared);
       if (reason) violations.push({ file, line, specifier, reason });
     }
   }
-  return [...violations, ...secretKeyCodeReachableFromServer(workspace)];
+  return [...violations, ...secretKeyCodeReachableFromServer(workspace, facts, manifest)];
 }
 
 function refusal(file: string, place: Place, specifier: string, allowed: string[]): string | undefined {
@@ -101,18 +115,25 @@ function refusal(file: string, place: Place, specifier: string, allowed: string[
   return `reaches into ${target} by path; import the package by name (@aura/testing for shared test helpers)`;
 }
 
-/** The workspace packages a package's manifest lists: dependencies for src, devDependencies too for tests. */
-function declaredDependencies(workspace: Workspace, place: Place): Set<string> {
+interface Manifest {
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+  exports?: Record<string, unknown>;
+  imports?: Record<string, unknown>;
+}
+
+function readManifest(workspace: Workspace, pkg: string): Manifest | undefined {
   try {
-    const manifest = JSON.parse(workspace.read(`packages/${place.pkg}/package.json`)) as {
-      dependencies?: Record<string, string>;
-      devDependencies?: Record<string, string>;
-    };
-    const lists = place.area === 'src' ? [manifest.dependencies] : [manifest.dependencies, manifest.devDependencies];
-    return new Set(lists.flatMap((list) => Object.keys(list ?? {})));
+    return JSON.parse(workspace.read(`packages/${pkg}/package.json`)) as Manifest;
   } catch {
-    return new Set();
+    return undefined;
   }
+}
+
+/** The workspace packages a package's manifest lists: dependencies for src, devDependencies too for tests. */
+function declaredDependencies(manifest: Manifest | undefined, place: Place): Set<string> {
+  const lists = place.area === 'src' ? [manifest?.dependencies] : [manifest?.dependencies, manifest?.devDependencies];
+  return new Set(lists.flatMap((list) => Object.keys(list ?? {})));
 }
 
 /** An allowed import must also be declared, or it works only by the workspace's hoisting. */
@@ -125,26 +146,16 @@ function undeclared(place: Place, specifier: string, declared: Set<string> | und
 }
 
 /** Resolves an @aura/x[/entry] specifier, or a #import of the file's own package, to source files. */
-function resolveEntry(workspace: Workspace, from: string, specifier: string): string[] {
+function resolveEntry(manifest: (pkg: string) => Manifest | undefined, from: string, specifier: string): string[] {
   let pkg: string;
-  let key: string;
-  let table: 'exports' | 'imports';
+  let target: unknown;
   if (specifier.startsWith('#')) {
     pkg = from.split('/')[1] ?? '';
-    key = specifier;
-    table = 'imports';
+    target = manifest(pkg)?.imports?.[specifier];
   } else {
     const [, name, ...rest] = specifier.split('/');
     pkg = name ?? '';
-    key = rest.length ? `./${rest.join('/')}` : '.';
-    table = 'exports';
-  }
-  const manifest = `packages/${pkg}/package.json`;
-  let target: unknown;
-  try {
-    target = (JSON.parse(workspace.read(manifest)) as Record<string, Record<string, unknown>>)[table]?.[key];
-  } catch {
-    return [];
+    target = manifest(pkg)?.exports?.[rest.length ? `./${rest.join('/')}` : '.'];
   }
   // Every condition counts (browser and node): the check holds for whichever the server loads.
   const paths = typeof target === 'string' ? [target] : Object.values((target ?? {}) as Record<string, string>);
@@ -155,7 +166,11 @@ function resolveEntry(workspace: Workspace, from: string, specifier: string): st
  * Walks the module graph from the server's entries (relative imports and workspace entries)
  * and refuses any reached module outside the server that defines a secret-key operation.
  */
-function secretKeyCodeReachableFromServer(workspace: Workspace): Violation[] {
+function secretKeyCodeReachableFromServer(
+  workspace: Workspace,
+  facts: (path: string) => ModuleFacts,
+  manifest: (pkg: string) => Manifest | undefined,
+): Violation[] {
   const known = new Set(workspace.files);
   const seen = new Set<string>();
   const queue = SERVER_ENTRIES.filter((entry) => known.has(entry));
@@ -164,9 +179,9 @@ function secretKeyCodeReachableFromServer(workspace: Workspace): Violation[] {
     const file = queue.pop() as string;
     if (seen.has(file)) continue;
     seen.add(file);
-    const text = workspace.read(file);
+    const { references, exports } = facts(file);
     if (!file.startsWith('packages/server/')) {
-      for (const name of exportedNames(file, text)) {
+      for (const name of exports) {
         if (SECRET_KEY_EXPORTS.test(name)) {
           violations.push({
             file,
@@ -177,11 +192,11 @@ function secretKeyCodeReachableFromServer(workspace: Workspace): Violation[] {
         }
       }
     }
-    for (const { specifier } of moduleReferences(file, text)) {
+    for (const { specifier } of references) {
       const next = specifier.startsWith('.')
         ? [posix.normalize(posix.join(posix.dirname(file), specifier))]
         : specifier.startsWith('@aura/') || specifier.startsWith('#')
-          ? resolveEntry(workspace, file, specifier)
+          ? resolveEntry(manifest, file, specifier)
           : [];
       for (const path of next) if (known.has(path) && !seen.has(path)) queue.push(path);
     }
@@ -193,9 +208,8 @@ export function formatViolation(v: Violation): string {
   return `${v.file}:${v.line}: ${v.specifier ? `${v.specifier}: ` : ''}${v.reason}`;
 }
 
-const isMain = process.argv[1] && relative(process.argv[1], new URL(import.meta.url).pathname) === '';
-if (isMain) {
-  const root = dirname(dirname(dirname(new URL(import.meta.url).pathname)));
+if (process.argv[1] && new URL(import.meta.url).pathname === process.argv[1]) {
+  const root = new URL('../../', import.meta.url).pathname;
   const violations = checkGraph(workspaceOnDisk(root));
   for (const project of staleProjects(root)) {
     violations.push({

@@ -6,9 +6,23 @@ export interface ModuleReference {
   readonly line: number;
 }
 
+/** What the check needs of one module, read from one parse of its syntax tree. */
+export interface ModuleFacts {
+  readonly references: ModuleReference[];
+  readonly exports: string[];
+}
+
+export function readModule(fileName: string, text: string): ModuleFacts {
+  const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, scriptKind(fileName));
+  return { references: referencesIn(source), exports: exportsOf(source) };
+}
+
 /** Every module a file refers to, read from its syntax tree (so no comment or string fools it). */
 export function moduleReferences(fileName: string, text: string): ModuleReference[] {
-  const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, scriptKind(fileName));
+  return readModule(fileName, text).references;
+}
+
+function referencesIn(source: ts.SourceFile): ModuleReference[] {
   const found: ModuleReference[] = [];
   const add = (node: ts.Node, literal: ts.Node | undefined) => {
     if (literal && ts.isStringLiteralLike(literal)) {
@@ -34,8 +48,7 @@ export function moduleReferences(fileName: string, text: string): ModuleReferenc
 }
 
 /** The names a module exports: its own declarations and what it re-exports. */
-export function exportedNames(fileName: string, text: string): string[] {
-  const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, scriptKind(fileName));
+function exportsOf(source: ts.SourceFile): string[] {
   const names: string[] = [];
   const exported = (node: ts.Node) =>
     ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
