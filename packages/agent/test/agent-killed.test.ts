@@ -7,7 +7,8 @@ import { after, before, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type AuraClient, AuraClient as Client, MemoryStateStore } from '@aura/client';
 import { FileStateStore } from '@aura/client/node';
-import { startTestServer, type TestServer, waitFor } from '@aura/testing';
+import { type TestServer, waitFor } from '@aura/testing';
+import { ended, enroll, orchestratedServer } from './support/account.ts';
 
 // The journal's promise with a real crash: the agent, in a process of its own, is killed with
 // SIGKILL while a step runs, and a new agent over the same home and journal never runs it again.
@@ -48,18 +49,11 @@ function startAgent() {
 }
 
 before(async () => {
-  const s = await startTestServer(
-    { AURA_STEP_RETRY_INITIAL_MS: '100', AURA_STEP_TIMEOUT_SECONDS: '3' },
-    { orchestration: true },
-  );
-  server = Object.assign(s, { url: await s.app.listen({ host: '127.0.0.1', port: 0 }) });
+  server = await orchestratedServer({ AURA_STEP_RETRY_INITIAL_MS: '100', AURA_STEP_TIMEOUT_SECONDS: '3' });
   laptop = await Client.open({ server: server.url, store: new MemoryStateStore() });
   await laptop.register(address, 'killed agent pw');
   // The agent's device state lives in its home, where the agent's process finds it.
-  const device = await Client.open({ server: server.url, store: new FileStateStore(join(home, 'state.json')) });
-  const ticket = await device.requestEnrollment(address, 'agent');
-  await laptop.approveEnrollment(ticket.code);
-  await ticket.wait({ intervalMs: 50 });
+  await enroll(laptop, server.url, address, 'agent', new FileStateStore(join(home, 'state.json')));
   writeFileSync(
     join(home, 'plugins.yaml'),
     `plugins:\n  counting:\n    module: ${JSON.stringify(fileURLToPath(new URL('./fixtures/counting-plugin.mjs', import.meta.url)))}\n    config: { file: ${JSON.stringify(runs)} }\npermissions: {}\n`,
@@ -101,14 +95,7 @@ it('the agent killed with SIGKILL in the middle of a step, restarted over its jo
   await waitFor(async () => ((await laptop.tasks.show(task.id)).steps[0]?.attempts ?? 0) >= 2, 30_000);
 
   await startAgent();
-  const done = await waitFor(
-    async () => {
-      const t = await laptop.tasks.show(task.id);
-      return ['completed', 'failed', 'cancelled'].includes(t.status) ? t : undefined;
-    },
-    60_000,
-    () => agent?.output() ?? '',
-  );
+  const done = await ended(laptop, task.id, () => agent?.output() ?? '');
   assert.equal(
     ran(key),
     1,
@@ -121,14 +108,7 @@ it('the agent killed with SIGKILL in the middle of a step, restarted over its jo
 
   // The restarted agent is otherwise at work: a new step runs, once.
   const next = await laptop.tasks.submit({ request: { text: 'quick' }, steps: [slow(10)] });
-  const finished = await waitFor(
-    async () => {
-      const t = await laptop.tasks.show(next.id);
-      return ['completed', 'failed', 'cancelled'].includes(t.status) ? t : undefined;
-    },
-    60_000,
-    () => agent?.output() ?? '',
-  );
+  const finished = await ended(laptop, next.id, () => agent?.output() ?? '');
   assert.equal(finished.status, 'completed');
   assert.equal(ran(`test.slow ${next.id}/s1`), 1);
 });

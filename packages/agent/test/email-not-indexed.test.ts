@@ -13,14 +13,13 @@ import {
   skipUnless,
   startDovecot,
   startSmtp,
-  startTestServer,
   type TestServer,
-  waitFor,
 } from '@aura/testing';
-import { Agent, loadPluginHost, savePluginCredentials } from '../src/index.ts';
+import { type Agent, loadPluginHost, savePluginCredentials } from '../src/index.ts';
+import { ended, enroll, orchestratedServer, startAgent } from './support/account.ts';
 
 // M14 (ARCHITECTURE.md §7): attacker-controllable content, incoming mail above all, is not
-// token-indexed. The email plugin (src/plugins/integrations/email.ts) never writes to the vault:
+// token-indexed. The email plugin (src/integrations/email.ts) never writes to the vault:
 // what it reads goes back as a step's result, sealed, with no search tokens. So this test reads
 // mail the way Aura does, through the agent and the plugin against a real IMAP server (Dovecot),
 // and shows that the server's whole set of search tokens is the same before and after, and that
@@ -41,14 +40,10 @@ before(async () => {
   if (skip) return;
   smtp = await startSmtp();
   imap = await startDovecot({ username: smtp.username, password: smtp.password });
-  const s = await startTestServer({ AURA_STEP_RETRY_INITIAL_MS: '100' }, { orchestration: true });
-  server = Object.assign(s, { url: await s.app.listen({ host: '127.0.0.1', port: 0 }) });
+  server = await orchestratedServer({ AURA_STEP_RETRY_INITIAL_MS: '100' });
   laptop = await Client.open({ server: server.url, store: new MemoryStateStore() });
   await laptop.register(address, 'mail index pw');
-  const agentDevice = await Client.open({ server: server.url, store: new MemoryStateStore() });
-  const ticket = await agentDevice.requestEnrollment(address, 'agent');
-  await laptop.approveEnrollment(ticket.code);
-  await ticket.wait({ intervalMs: 50 });
+  const agentDevice = await enroll(laptop, server.url, address, 'agent');
   const ca = join(home, 'ca.pem');
   writeFileSync(ca, `${readFileSync(smtp.caFile, 'utf8')}${readFileSync(imap.caFile, 'utf8')}`);
   writeFileSync(
@@ -66,13 +61,7 @@ before(async () => {
     ].join('\n'),
   );
   await savePluginCredentials(laptop.vault, 'email', { username: smtp.username, password: smtp.password });
-  const host = await loadPluginHost(plugins, agentDevice.vault);
-  assert.deepEqual(
-    host.plugins().filter((p) => p.error),
-    [],
-  );
-  agent = new Agent({ client: agentDevice, host, journalPath: join(home, 'journal.json'), log: () => {} });
-  await agent.start();
+  agent = await startAgent(agentDevice, await loadPluginHost(plugins, agentDevice.vault), home);
 });
 after(async () => {
   await agent?.stop();
@@ -101,14 +90,7 @@ async function run(action: string, params: Record<string, unknown>): Promise<Tas
     request: { text: 'check my mail' },
     steps: [{ id: 's1', action, params, dependsOn: [], requiresApproval: false, why: 'read mail' }],
   });
-  return waitFor(
-    async () => {
-      const t = await laptop.tasks.show(task.id);
-      return ['completed', 'failed', 'cancelled'].includes(t.status) ? t : undefined;
-    },
-    60_000,
-    () => `for task ${task.id} to end`,
-  );
+  return ended(laptop, task.id, () => `for task ${task.id} to end`);
 }
 
 it('M14: mail searched and read through the email plugin adds no search token to the vault', {

@@ -18,12 +18,12 @@ import {
   startDovecot,
   startRadicale,
   startSmtp,
-  startTestServer,
   type TestServer,
   waitFor,
 } from '@aura/testing';
-import { Agent, loadPluginHost, savePluginCredentials } from '../src/index.ts';
+import { type Agent, loadPluginHost, savePluginCredentials } from '../src/index.ts';
 import { CalDavPlugin } from '../src/integrations/caldav.ts';
+import { ENDED, enroll, orchestratedServer, startAgent } from './support/account.ts';
 
 // The spec's request flow with CalDAV (Radicale) and SMTP (smtp-server) enabled: the real
 // server with DBOS, a laptop that asks, a phone that approves, and an agent that runs the steps.
@@ -39,14 +39,6 @@ const address = `integrations-${crypto.randomUUID()}@example.com`;
 const plugins = join(home, 'plugins.yaml');
 const caBundle = join(home, 'ca.pem');
 
-async function device(name: string) {
-  const d = await Client.open({ server: server.url, store: new MemoryStateStore() });
-  const ticket = await d.requestEnrollment(address, name);
-  await laptop.approveEnrollment(ticket.code);
-  await ticket.wait({ intervalMs: 50 });
-  return d;
-}
-
 /** Approves whatever waits, from the phone, until the task ends. */
 async function approveUntilDone(id: string): Promise<TaskDetail> {
   let status = '';
@@ -54,7 +46,7 @@ async function approveUntilDone(id: string): Promise<TaskDetail> {
     async () => {
       const t = await laptop.tasks.show(id);
       status = t.status;
-      if (['completed', 'failed', 'cancelled'].includes(t.status)) return t;
+      if (ENDED.includes(t.status)) return t;
       if (t.status === 'waiting_approval') await phone.tasks.decide(id, 'approve').catch(() => {});
       return undefined;
     },
@@ -86,15 +78,11 @@ before(async () => {
   smtp = await startSmtp();
   // One mail account: the same login for sending (SMTP) and reading (IMAP).
   imap = await startDovecot({ username: smtp.username, password: smtp.password });
-  const s = await startTestServer(
-    { AURA_STEP_RETRY_INITIAL_MS: '100', AURA_STEP_TIMEOUT_SECONDS: '30' },
-    { orchestration: true },
-  );
-  server = Object.assign(s, { url: await s.app.listen({ host: '127.0.0.1', port: 0 }) });
+  server = await orchestratedServer({ AURA_STEP_RETRY_INITIAL_MS: '100', AURA_STEP_TIMEOUT_SECONDS: '30' });
   laptop = await Client.open({ server: server.url, store: new MemoryStateStore() });
   await laptop.register(address, 'integrations pw');
-  phone = await device('phone');
-  const agentDevice = await device('agent');
+  phone = await enroll(laptop, server.url, address, 'phone');
+  const agentDevice = await enroll(laptop, server.url, address, 'agent');
   // The two test servers have their own self-signed certificates: the agent trusts both.
   writeFileSync(caBundle, `${readFileSync(smtp.caFile, 'utf8')}${readFileSync(imap.caFile, 'utf8')}`);
   writeFileSync(
@@ -121,13 +109,7 @@ before(async () => {
     relationship: 'colleague',
     email: 'john@example.com',
   });
-  const host = await loadPluginHost(plugins, agentDevice.vault);
-  assert.deepEqual(
-    host.plugins().filter((p) => p.error),
-    [],
-  );
-  agent = new Agent({ client: agentDevice, host, journalPath: join(home, 'journal.json'), log: () => {} });
-  await agent.start();
+  agent = await startAgent(agentDevice, await loadPluginHost(plugins, agentDevice.vault), home);
 });
 
 after(async () => {

@@ -9,8 +9,9 @@ import { type AuraClient, AuraClient as Client, type Dispatch, MemoryStateStore,
 import { bytesToHex, generateEd25519KeyPair, sha256, sign } from '@aura/crypto';
 import { isAuraError } from '@aura/errors';
 import { approvalStatement } from '@aura/protocol';
-import { dumpDatabase, forms, startTestServer, type TestServer, waitFor } from '@aura/testing';
+import { dumpDatabase, forms, type TestServer, waitFor } from '@aura/testing';
 import { Agent, DEFAULT_PLUGINS_YAML, PluginHost } from '../src/index.ts';
+import { enroll as enrollAt, orchestratedServer, startAgent } from './support/account.ts';
 
 // The whole request flow in one process: the real server (PostgreSQL + DBOS), a laptop that asks,
 // a phone that approves, and an agent device that plans and executes through the built-in plugins.
@@ -27,15 +28,12 @@ const ran = (action: string, task: string) =>
     .split('\n')
     .filter((l) => l.startsWith(`${action} ${task}/`)).length;
 
+// Each device's state, kept by name: a test signs with a device's own key, or revokes it by id.
 const stores = new Map<string, MemoryStateStore>();
-async function enroll(existing: AuraClient, name: string) {
+function enroll(existing: AuraClient, name: string) {
   const store = new MemoryStateStore();
   stores.set(name, store);
-  const device = await Client.open({ server: server.url, store });
-  const ticket = await device.requestEnrollment(address, name);
-  await existing.approveEnrollment(ticket.code);
-  await ticket.wait({ intervalMs: 50 });
-  return device;
+  return enrollAt(existing, server.url, address, name, store);
 }
 
 async function until(task: string, statuses: string[], client = laptop, timeoutMs = 30_000): Promise<TaskDetail> {
@@ -53,11 +51,11 @@ async function until(task: string, statuses: string[], client = laptop, timeoutM
 }
 
 before(async () => {
-  const s = await startTestServer(
-    { AURA_APPROVAL_TIMEOUT_SECONDS: '3', AURA_STEP_RETRY_INITIAL_MS: '100', AURA_STEP_TIMEOUT_SECONDS: '20' },
-    { orchestration: true },
-  );
-  server = Object.assign(s, { url: await s.app.listen({ host: '127.0.0.1', port: 0 }) });
+  server = await orchestratedServer({
+    AURA_APPROVAL_TIMEOUT_SECONDS: '3',
+    AURA_STEP_RETRY_INITIAL_MS: '100',
+    AURA_STEP_TIMEOUT_SECONDS: '20',
+  });
   laptop = await Client.open({ server: server.url, store: new MemoryStateStore() });
   await laptop.register(address, 'orchestration pw');
   phone = await enroll(laptop, 'phone');
@@ -66,13 +64,7 @@ before(async () => {
     join(home, 'plugins.yaml'),
     `${DEFAULT_PLUGINS_YAML.replace('permissions: {}', '')}  counting:\n    module: ${JSON.stringify(fileURLToPath(new URL('./fixtures/counting-plugin.mjs', import.meta.url)))}\n    config: { file: ${JSON.stringify(runs)} }\npermissions: {}\n`,
   );
-  const host = await PluginHost.load(join(home, 'plugins.yaml'), agentDevice.vault);
-  assert.deepEqual(
-    host.plugins().filter((p) => p.error),
-    [],
-  );
-  agent = new Agent({ client: agentDevice, host, journalPath: join(home, 'journal.json'), log: () => {} });
-  await agent.start();
+  agent = await startAgent(agentDevice, await PluginHost.load(join(home, 'plugins.yaml'), agentDevice.vault), home);
 });
 
 after(async () => {

@@ -49,16 +49,17 @@ export async function understand(
   const { personalisation, applied, calendar: local } = await personalContext(vault);
   // Double bookings are checked in whichever calendar is enabled (CalDAV, Google, or the local one).
   const calendar = options.host?.calendar() ?? local;
+  const actions = options.host?.availableActions();
   const decision = await decide(text, {
     preferences: applied.preferences,
     personalisation,
     calendar,
     ...(options.now ? { now: options.now } : {}),
     ...(options.provider ? { provider: options.provider } : {}),
-    ...(options.host
+    ...(options.host && actions
       ? {
-          availableActions: options.host.availableActions().map((a) => a.name),
-          actionSpecs: options.host.availableActions(),
+          availableActions: actions.map((a) => a.name),
+          actionSpecs: actions,
           autoApprove: options.host.autoApproved(),
         }
       : {}),

@@ -142,6 +142,23 @@ export class EmailPlugin implements IntegrationPlugin {
     }
   }
 
+  /** Runs `work` with the inbox locked on a fresh IMAP connection, closed after; a failure in words a person can act on. */
+  async #inInbox<T>(work: (client: ImapFlow) => Promise<T>): Promise<T> {
+    const client = await this.#imapClient();
+    try {
+      const lock = await client.getMailboxLock('INBOX');
+      try {
+        return await work(client);
+      } finally {
+        lock.release();
+      }
+    } catch (error) {
+      throw mailError(error, 'IMAP');
+    } finally {
+      await client.logout().catch(() => {});
+    }
+  }
+
   readonly #actions: ActionTable = {
     'email.send': async (params, context) => {
       const { to, messageId } = await addressing(params, context);
@@ -170,65 +187,42 @@ export class EmailPlugin implements IntegrationPlugin {
         messageId,
       });
     },
-    'email.search': async (params) => {
-      const client = await this.#imapClient();
-      try {
-        const lock = await client.getMailboxLock('INBOX');
-        try {
-          const from = (Array.isArray(params.from) ? params.from : []).filter(
-            (x): x is string => typeof x === 'string',
-          );
-          const query: Record<string, unknown> = {};
-          if (params.unseen !== false) query.seen = false;
-          if (typeof params.query === 'string' && params.query) query.body = params.query;
-          const found = new Map<number, { uid: number; from: string; subject: string; date: string; seen: boolean }>();
-          for (const sender of from.length ? from : [undefined]) {
-            const uids = (await client.search(sender ? { ...query, from: sender } : query, { uid: true })) || [];
-            if (uids.length === 0) continue;
-            for await (const m of client.fetch(uids.slice(-50), { envelope: true, flags: true }, { uid: true })) {
-              found.set(m.uid, {
-                uid: m.uid,
-                from: m.envelope?.from?.map((a) => a.address).join(', ') ?? '',
-                subject: m.envelope?.subject ?? '',
-                date: new Date(m.envelope?.date ?? 0).toISOString(),
-                seen: m.flags?.has('\\Seen') ?? false,
-              });
-            }
+    'email.search': (params) =>
+      this.#inInbox(async (client) => {
+        const from = (Array.isArray(params.from) ? params.from : []).filter((x): x is string => typeof x === 'string');
+        const query: Record<string, unknown> = {};
+        if (params.unseen !== false) query.seen = false;
+        if (typeof params.query === 'string' && params.query) query.body = params.query;
+        const found = new Map<number, { uid: number; from: string; subject: string; date: string; seen: boolean }>();
+        for (const sender of from.length ? from : [undefined]) {
+          const uids = (await client.search(sender ? { ...query, from: sender } : query, { uid: true })) || [];
+          if (uids.length === 0) continue;
+          for await (const m of client.fetch(uids.slice(-50), { envelope: true, flags: true }, { uid: true })) {
+            found.set(m.uid, {
+              uid: m.uid,
+              from: m.envelope?.from?.map((a) => a.address).join(', ') ?? '',
+              subject: m.envelope?.subject ?? '',
+              date: new Date(m.envelope?.date ?? 0).toISOString(),
+              seen: m.flags?.has('\\Seen') ?? false,
+            });
           }
-          return { messages: [...found.values()].sort((a, b) => b.date.localeCompare(a.date)) };
-        } finally {
-          lock.release();
         }
-      } catch (error) {
-        throw mailError(error, 'IMAP');
-      } finally {
-        await client.logout().catch(() => {});
-      }
-    },
+        return { messages: [...found.values()].sort((a, b) => b.date.localeCompare(a.date)) };
+      }),
     'email.read': async (params) => {
       const uid = Number(params.message);
       if (!Number.isInteger(uid)) throw new PluginError('which message? (a uid from email.search)', false);
-      const client = await this.#imapClient();
-      try {
-        const lock = await client.getMailboxLock('INBOX');
-        try {
-          const m = await client.fetchOne(String(uid), { envelope: true, source: true }, { uid: true });
-          if (!m) throw new PluginError('that message is not in the inbox', false);
-          const source = m.source?.toString('utf8') ?? '';
-          const body = source
-            .split(/\r?\n\r?\n/)
-            .slice(1)
-            .join('\n\n')
-            .slice(0, 20_000);
-          return { from: m.envelope?.from?.map((a) => a.address).join(', '), subject: m.envelope?.subject, body };
-        } finally {
-          lock.release();
-        }
-      } catch (error) {
-        throw mailError(error, 'IMAP');
-      } finally {
-        await client.logout().catch(() => {});
-      }
+      return this.#inInbox(async (client) => {
+        const m = await client.fetchOne(String(uid), { envelope: true, source: true }, { uid: true });
+        if (!m) throw new PluginError('that message is not in the inbox', false);
+        const source = m.source?.toString('utf8') ?? '';
+        const body = source
+          .split(/\r?\n\r?\n/)
+          .slice(1)
+          .join('\n\n')
+          .slice(0, 20_000);
+        return { from: m.envelope?.from?.map((a) => a.address).join(', '), subject: m.envelope?.subject, body };
+      });
     },
   };
 
