@@ -252,7 +252,7 @@ export class AuditLog {
       treeSize: size,
       leaves: rows
         .filter((r) => r.idx !== null && r.leaf_input !== null)
-        .map((r) => ({ index: Number(r.idx), leafInput: (r.leaf_input as Buffer).toString('base64') })),
+        .map((r) => ({ index: Number(r.idx), leafInput: toBase64(r.leaf_input as Buffer) })),
     };
   }
 
@@ -270,7 +270,7 @@ export class AuditLog {
       const proof = await withNodes(this.pool, userId, (node) => inclusionProof(node, index, size));
       entries.push({
         index,
-        leafInput: row.leaf_input.toString('base64'),
+        leafInput: toBase64(row.leaf_input),
         entry: JSON.parse(row.leaf_input.toString('utf8')) as AuditEntry,
         inclusionProof: proof.map(toBase64),
       });

@@ -1,7 +1,7 @@
 import { createPrivateKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { checkpointBody, formatSignedNote } from '@aura/crypto/merkle';
 import type pg from 'pg';
-import { fromBase64 } from '../base64.ts';
+import { fromBase64, toBase64 } from '../base64.ts';
 import { keepFirstServerKey } from '../db/server-keys.ts';
 
 /** The log's Ed25519 key, kept with the server's other keys, and the note it signs. */
@@ -14,7 +14,7 @@ export interface LogSigner {
 
 export async function loadLogSigner(pool: pg.Pool, name: string, originPrefix: string): Promise<LogSigner> {
   const { privateKey } = generateKeyPairSync('ed25519');
-  const candidate = { pkcs8: privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64') };
+  const candidate = { pkcs8: toBase64(privateKey.export({ format: 'der', type: 'pkcs8' })) };
   const stored = await keepFirstServerKey(pool, 'log-signing', candidate);
   const key: KeyObject = createPrivateKey({
     key: fromBase64(stored.pkcs8),

@@ -8,6 +8,7 @@ import {
   type SignedChange,
   type VaultStatement,
 } from '@aura/protocol';
+import { fromBase64 } from '../base64.ts';
 
 /**
  * The server's check of a signed change before it stores the write and logs the statement.
@@ -41,7 +42,7 @@ function checkSignature(change: SignedChange, context: string, signingPublicKey:
     new Uint8Array(signingPublicKey),
     context,
     new TextEncoder().encode(change.statement),
-    new Uint8Array(Buffer.from(change.signature, 'base64')),
+    new Uint8Array(fromBase64(change.signature)),
   );
   if (!ok) refuse("the signature is not the signing device's");
 }
@@ -70,7 +71,10 @@ export function checkVaultChange(
   return checkChange<VaultStatement>(change, 'vault', expected, signingPublicKey, (s) => typeof s.bloom === 'string');
 }
 
-/** A device addition must carry the new device's certificate (clients check it against the account key). */
+/**
+ * A device addition must carry the new device's certificate (clients check it against the account
+ * key); the returned statement's `certificate` is what the devices row stores.
+ */
 export function checkDeviceChange(
   change: SignedChange,
   expected: Omit<DeviceStatement, 'kind' | 'certificate'>,
@@ -83,9 +87,4 @@ export function checkDeviceChange(
     signingPublicKey,
     (s) => typeof s.certificate === 'string' && (s.op !== 'add' || s.certificate !== ''),
   );
-}
-
-/** The certificate a "device add" statement carries, for the devices row (checked by clients). */
-export function certificateOf(change: SignedChange): Buffer {
-  return Buffer.from((parse(change) as DeviceStatement).certificate, 'base64');
 }

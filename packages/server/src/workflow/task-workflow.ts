@@ -1,15 +1,9 @@
 import { DBOS } from '@dbos-inc/dbos-sdk';
+import type { ServerConfig } from '../config.ts';
 import type { Orchestrator } from './orchestrator.ts';
 
-/** How long things may take; the spec's values by default, shorter in tests. */
-export interface OrchestrationSettings {
-  executorId: string;
-  approvalTimeoutSeconds: number;
-  stepTimeoutSeconds: number;
-  retryInitialMs: number;
-  retryMaxMs: number;
-  attempts: number;
-}
+/** How long things may take: the configuration's (the spec's values by default, shorter in tests). */
+export type OrchestrationSettings = ServerConfig['orchestration'];
 
 export interface ApprovalMessage {
   decision: 'approve' | 'reject';

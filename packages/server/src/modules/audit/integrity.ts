@@ -16,10 +16,11 @@ export async function integrityReport(app: FastifyInstance, userId: string, star
   let previous = '';
   const end = Math.min(requestedEnd ?? size, size);
   rows.forEach((row, i) => {
-    const entry = JSON.parse(row.leaf_input.toString('utf8'));
+    const text = row.leaf_input.toString('utf8');
+    const entry = JSON.parse(text);
     if (Number(row.idx) !== i)
       issues.push({ type: 'gap', entryId: entry.entryId, detail: `index ${row.idx} at position ${i}` });
-    if (canonicalJson(entry) !== row.leaf_input.toString('utf8')) {
+    if (canonicalJson(entry) !== text) {
       issues.push({ type: 'tampered_entry', entryId: entry.entryId, detail: 'not in canonical form' });
     }
     if (entry.previousHash !== previous)

@@ -42,6 +42,9 @@ export function authOf(request: FastifyRequest): AuthContext {
 }
 
 /** Who the audit log names for a caller: the device when the session has one, else the user. */
-export function actorOf(auth: AuthContext): { actorId: string; actorType: 'device' | 'user' } {
+export function actorOf(auth: Pick<AuthContext, 'userId' | 'deviceId'>): {
+  actorId: string;
+  actorType: 'device' | 'user';
+} {
   return auth.deviceId ? { actorId: auth.deviceId, actorType: 'device' } : { actorId: auth.userId, actorType: 'user' };
 }

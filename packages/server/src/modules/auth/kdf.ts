@@ -8,6 +8,7 @@
  */
 
 import type { RelayedKdfDescriptor, RelayedKdfParams } from '@aura/protocol';
+import { toBase64 } from '../../base64.ts';
 
 export interface RelayedKdf extends RelayedKdfDescriptor {
   /** False when the stored row was not even well-formed and UNUSABLE_KDF stands in for it. */
@@ -19,7 +20,7 @@ const MAX_ALGORITHM_CHARS = 32;
 
 /** Below every client's floor (t=0, m=0, p=0), so a broken row reads as "refused", never as a password to try. */
 export const UNUSABLE_KDF_PARAMS: RelayedKdfParams = { algorithm: 'argon2id', t: 0, m: 0, p: 0 };
-const UNUSABLE_SEED = Buffer.alloc(SEED_BYTES).toString('base64');
+const UNUSABLE_SEED = toBase64(Buffer.alloc(SEED_BYTES));
 
 /** The stored parameters if they are well-formed, in a fixed key order (so no row's JSON layout shows through). */
 export function wellFormedKdfParams(stored: unknown): RelayedKdfParams | undefined {
@@ -37,5 +38,5 @@ export function relayKdf(storedSeed: unknown, storedParams: unknown): RelayedKdf
   const params = wellFormedKdfParams(storedParams);
   const seedOk = Buffer.isBuffer(storedSeed) && storedSeed.length === SEED_BYTES;
   if (!params || !seedOk) return { seed: UNUSABLE_SEED, params: UNUSABLE_KDF_PARAMS, wellFormed: false };
-  return { seed: storedSeed.toString('base64'), params, wellFormed: true };
+  return { seed: toBase64(storedSeed), params, wellFormed: true };
 }

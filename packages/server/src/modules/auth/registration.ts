@@ -4,7 +4,7 @@ import { normalizeEmail, type RegisterRequest } from '@aura/protocol';
 import type { FastifyInstance } from 'fastify';
 import { fromBase64 } from '../../base64.ts';
 import { withTransaction } from '../../db/transaction.ts';
-import { certificateOf, checkDeviceChange } from '../../history/signed-change.ts';
+import { checkDeviceChange } from '../../history/signed-change.ts';
 import { insertFirstDevice, insertUser } from './repository.ts';
 
 /**
@@ -19,7 +19,7 @@ export async function register(
   const userId = body.userId ?? randomUUID();
   const deviceId = body.device.id;
   const deviceChange = body.device.change;
-  checkDeviceChange(
+  const statement = checkDeviceChange(
     deviceChange,
     {
       op: 'add',
@@ -50,7 +50,7 @@ export async function register(
       name: body.device.name ?? null,
       sealingPublicKey: fromBase64(body.device.sealingPublicKey),
       signingPublicKey: fromBase64(body.device.signingPublicKey),
-      certificate: certificateOf(deviceChange),
+      certificate: fromBase64(statement.certificate),
     });
     if (!added) {
       throw new AuraError('AURA_CONFLICT', 'that device id is taken; register again with a new one');

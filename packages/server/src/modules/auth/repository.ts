@@ -214,8 +214,3 @@ export async function sessionOf(
   );
   return rows[0];
 }
-
-export async function sessionExpiry(db: Db, sessionId: string): Promise<Date | undefined> {
-  const { rows } = await db.query<{ expires_at: Date }>('SELECT expires_at FROM sessions WHERE id = $1', [sessionId]);
-  return rows[0]?.expires_at;
-}

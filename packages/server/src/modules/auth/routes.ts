@@ -21,8 +21,14 @@ import { withTransaction } from '../../db/transaction.ts';
 import { LoginAttempts } from './attempts.ts';
 import { actorOf, authOf } from './authenticate.ts';
 import { register } from './registration.ts';
-import { isActiveDevice, replaceCredentials, revokeOtherSessions, sessionExpiry } from './repository.ts';
-import { createSession, refreshSession, revokeAllSessions, revokeSession } from './sessions.ts';
+import {
+  isActiveDevice,
+  replaceCredentials,
+  revokeOtherSessions,
+  revokeSessionRow,
+  revokeUserSessions,
+} from './repository.ts';
+import { createSession, refreshSession } from './sessions.ts';
 import { finishLogin, startLogin, takeChallenge } from './srp-login.ts';
 
 const tags = ['auth'];
@@ -67,7 +73,7 @@ export async function authRoutes(fastify: FastifyInstance) {
     { preHandler: app.requireAuth, schema: { tags, response: { 200: SessionInfo } } },
     async (request) => {
       const auth = authOf(request);
-      return { ...auth, expiresAt: ((await sessionExpiry(app.pool, auth.sessionId)) ?? new Date()).toISOString() };
+      return { ...auth, expiresAt: auth.expiresAt.toISOString() };
     },
   );
   app.put(
@@ -131,8 +137,7 @@ async function loginProof(
   });
   await app.audit.append(user.id, {
     eventType: 'login',
-    actorId: deviceId ?? user.id,
-    actorType: deviceId ? 'device' : 'user',
+    ...actorOf({ userId: user.id, deviceId }),
     targetId: deviceId,
     action: 'login',
     result: 'success',
@@ -182,7 +187,7 @@ async function refresh(app: FastifyInstance, request: FastifyRequest, refreshTok
 
 async function logout(app: FastifyInstance, request: FastifyRequest) {
   const auth = authOf(request);
-  await revokeSession(app.pool, auth.sessionId, 'logout');
+  await revokeSessionRow(app.pool, auth.sessionId, 'logout');
   await app.audit.append(auth.userId, {
     eventType: 'session',
     ...actorOf(auth),
@@ -195,7 +200,7 @@ async function logout(app: FastifyInstance, request: FastifyRequest) {
 
 async function revokeAll(app: FastifyInstance, request: FastifyRequest) {
   const auth = authOf(request);
-  const revoked = await revokeAllSessions(app.pool, auth.userId);
+  const revoked = await revokeUserSessions(app.pool, auth.userId);
   await app.audit.append(auth.userId, {
     eventType: 'session',
     ...actorOf(auth),

@@ -10,8 +10,6 @@ import {
   lockRefreshToken,
   markRefreshTokenUsed,
   revokeForTokenReuse,
-  revokeSessionRow,
-  revokeUserSessions,
 } from './repository.ts';
 import type { ServerKeys } from './server-keys.ts';
 import { hashRefreshToken, issueAccessToken, type KdfDescriptor, newRefreshToken } from './tokens.ts';
@@ -60,11 +58,12 @@ export async function refreshSession(
   token: string,
   onReuse: (userId: string, sessionId: string) => Promise<void> = async () => {},
 ) {
+  const tokenHash = hashRefreshToken(token);
   const client = await pool.connect();
   let reused = false;
   try {
     await client.query('BEGIN');
-    const row = await lockRefreshToken(client, hashRefreshToken(token));
+    const row = await lockRefreshToken(client, tokenHash);
     if (!row || row.expires_at < new Date()) {
       await client.query('ROLLBACK');
       throw new AuraError('AURA_REFRESH_TOKEN_INVALID', 'the refresh token is unknown or expired; log in again');
@@ -83,7 +82,7 @@ export async function refreshSession(
       await client.query('ROLLBACK');
       throw new AuraError('AURA_SESSION_REVOKED', 'this session was logged out or revoked; log in again');
     }
-    await markRefreshTokenUsed(client, hashRefreshToken(token));
+    await markRefreshTokenUsed(client, tokenHash);
     const pair = await tokensFor(config, keys, client, {
       userId: row.user_id,
       sessionId: row.session_id,
@@ -99,12 +98,4 @@ export async function refreshSession(
   } finally {
     client.release();
   }
-}
-
-export async function revokeSession(pool: pg.Pool, sessionId: string, reason: string): Promise<void> {
-  await revokeSessionRow(pool, sessionId, reason);
-}
-
-export async function revokeAllSessions(pool: pg.Pool, userId: string): Promise<number> {
-  return revokeUserSessions(pool, userId);
 }

@@ -54,19 +54,20 @@ export async function startLogin(
   const kdf = relayKdf(account.seed, account.params);
   if (user && !kdf.wellFormed) onUnusableKdf(user.id);
   const ephemeral = srpServerEphemeral(group, account.verifier);
+  const B = toBytes(ephemeral.public, group.byteLength);
   const challengeId = randomUUID();
   await insertChallenge(pool, {
     id: challengeId,
     userId: user?.id ?? null,
     identity: email,
     b: toBytes(ephemeral.secret, 32),
-    B: toBytes(ephemeral.public, group.byteLength),
+    B,
     seconds: CHALLENGE_SECONDS,
   });
   return {
     challengeId,
     kdf: { seed: kdf.seed, params: kdf.params },
-    B: toBase64(toBytes(ephemeral.public, group.byteLength)),
+    B: toBase64(B),
   };
 }
 

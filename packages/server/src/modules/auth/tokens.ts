@@ -18,6 +18,8 @@ export interface AuthContext {
   userId: string;
   sessionId: string;
   deviceId: string | null;
+  /** When the session ends, as read while checking the token (a session's expiry never moves). */
+  expiresAt: Date;
 }
 
 export const hashRefreshToken = (token: string) => createHash('sha256').update(token).digest();
@@ -83,7 +85,7 @@ export async function verifyAccessToken(
   if (session.revoked_at || session.expires_at < new Date()) {
     throw new AuraError('AURA_SESSION_REVOKED', 'this session was logged out or revoked; log in again');
   }
-  return { userId: String(payload.sub), sessionId, deviceId: session.device_id };
+  return { userId: String(payload.sub), sessionId, deviceId: session.device_id, expiresAt: session.expires_at };
 }
 
 export const newRefreshToken = () => randomBytes(32).toString('base64url');

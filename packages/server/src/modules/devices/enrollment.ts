@@ -4,7 +4,7 @@ import { type EnrollmentApproval, type EnrollmentClaim, type EnrollmentRequest, 
 import type { FastifyInstance } from 'fastify';
 import { fromBase64, toBase64 } from '../../base64.ts';
 import { withTransaction } from '../../db/transaction.ts';
-import { certificateOf, checkDeviceChange } from '../../history/signed-change.ts';
+import { checkDeviceChange } from '../../history/signed-change.ts';
 import { createSession } from '../auth/sessions.ts';
 import type { AuthContext } from '../auth/tokens.ts';
 import {
@@ -71,7 +71,7 @@ export async function approveEnrollment(
     const deviceId = enrollment.id;
     const approverKey = await signerKey(client, auth.userId, signerDevice);
     if (!approverKey) throw new AuraError('AURA_SESSION_REVOKED', 'the approving device was revoked');
-    checkDeviceChange(
+    const statement = checkDeviceChange(
       change,
       {
         op: 'add',
@@ -82,7 +82,7 @@ export async function approveEnrollment(
       },
       approverKey,
     );
-    await insertEnrolledDevice(client, auth.userId, enrollment, certificateOf(change));
+    await insertEnrolledDevice(client, auth.userId, enrollment, fromBase64(statement.certificate));
     await recordApproval(client, {
       enrollmentId,
       approver: signerDevice,

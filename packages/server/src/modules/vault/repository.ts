@@ -63,22 +63,24 @@ function toWire(row: Row): StoredRecord {
 }
 
 /** The integrity check of the spec's learn endpoint: the checksum is SHA-256 of the ciphertext. */
-function checkFields(fields: RecordFields): Buffer[] {
-  const data = fromBase64(fields.encryptedData);
-  if (!createHash('sha256').update(data).digest().equals(fromBase64(fields.checksum))) {
+function checkChecksum(data: Buffer, checksum: Buffer): void {
+  if (!createHash('sha256').update(data).digest().equals(checksum)) {
     throw new AuraError('AURA_INVALID_INPUT', 'checksum is not the SHA-256 of encryptedData; nothing was stored');
   }
-  return [...new Set(fields.searchTokens)].map(fromBase64);
 }
 
 /** The stored columns of a record, checked, in the order the INSERT and UPDATE below list them. */
 function columnsOf(fields: RecordFields) {
+  // Decoded once: the ciphertext may be megabytes, and the checksum check reads the same bytes.
+  const data = fromBase64(fields.encryptedData);
+  const checksum = fromBase64(fields.checksum);
+  checkChecksum(data, checksum);
   const columns = {
     context_type_encrypted: opt(fields.encryptedType),
-    encrypted_data: fromBase64(fields.encryptedData),
+    encrypted_data: data,
     encrypted_embedding: opt(fields.encryptedEmbedding),
-    search_tokens: checkFields(fields),
-    data_checksum: fromBase64(fields.checksum),
+    search_tokens: [...new Set(fields.searchTokens)].map(fromBase64),
+    data_checksum: checksum,
     nonce: fromBase64(fields.nonce),
   };
   const values = [...Object.values(columns), fields.expiresAt ?? null];
