@@ -40,12 +40,13 @@ import { AuditVerifier } from './audit.ts';
 import {
   approveEnrollment,
   checkedDevices,
+  type DeviceReport,
   type EnrollmentTicket,
   listDevices,
+  refuseTampered,
   requestEnrollment,
   revokeDevice,
   signDeviceChange,
-  verifiedDevices,
 } from './devices.ts';
 import { bigIntToBytes } from './encoding.ts';
 import { Api } from './http.ts';
@@ -369,12 +370,15 @@ export class AuraClient {
 
   get vault(): Vault {
     const session = this.#requireSession();
-    const device = this.#state.device;
-    const signer =
-      device && session.deviceId
-        ? { deviceId: session.deviceId, secretKey: fromBase64(device.signing.secretKey) }
-        : null;
-    this.#vault ??= new Vault(this.api, session.userId, this.accountKey(), session.seenVersions, this.ledger, signer);
+    if (!this.#vault) {
+      // Made once per session: the signing key is decoded here, not on every use of the vault.
+      const device = this.#state.device;
+      const signer =
+        device && session.deviceId
+          ? { deviceId: session.deviceId, secretKey: fromBase64(device.signing.secretKey) }
+          : null;
+      this.#vault = new Vault(this.api, session.userId, this.accountKey(), session.seenVersions, this.ledger, signer);
+    }
     return this.#vault;
   }
 
@@ -424,17 +428,23 @@ export class AuraClient {
     await this.#save();
   }
 
+  /**
+   * The device list checked against the signed history: every device with its verification, and
+   * the problems found. One read of the list, for a caller that shows it and then refuses it.
+   */
+  checkedDevices(): Promise<DeviceReport> {
+    const session = this.#requireSession();
+    return checkedDevices(this.api, this.ledger, { userId: session.userId, accountKey: this.accountKey() });
+  }
+
   /** Every device, each with what the signed history says of it (verification, problem). */
   async listDevices() {
-    const session = this.#requireSession();
-    return (await checkedDevices(this.api, this.ledger, { userId: session.userId, accountKey: this.accountKey() }))
-      .devices;
+    return (await this.checkedDevices()).devices;
   }
 
   /** The device list checked against the signed history; AURA_DEVICE_LIST_TAMPERED when it differs. */
-  verifiedDevices() {
-    const session = this.#requireSession();
-    return verifiedDevices(this.api, this.ledger, { userId: session.userId, accountKey: this.accountKey() });
+  async verifiedDevices() {
+    return refuseTampered(await this.checkedDevices());
   }
 
   /** Revokes a device with a revocation signed by this device, so every other device can check it. */

@@ -43,17 +43,23 @@ export interface CheckedDevice extends DeviceInfo {
   problem?: string;
 }
 
+/** The device list as checked against the signed history, with every problem found in it. */
+export interface DeviceReport {
+  devices: CheckedDevice[];
+  problems: string[];
+}
+
 export async function listDevices(api: Api): Promise<DeviceInfo[]> {
   const { devices } = await api.get('/api/v1/devices', DeviceList);
   return devices.map((d) => ({ ...d, fingerprint: keyFingerprint(fromBase64(d.signingPublicKey)) }));
 }
 
-/** A device's certificate: an HMAC under the account's device-certificate key, which the server cannot make. */
-export function deviceCertificate(
+/** What a device's certificate is made from: the account's device-certificate key, and the device's statement. */
+function certificateInput(
   account: { userId: string; accountKey: SymmetricKey },
   d: { id: string; signingPublicKey: string; sealingPublicKey: string },
-): Uint8Array {
-  return hmacSha256(
+): [key: Uint8Array, statement: Uint8Array] {
+  return [
     deriveDeviceCertificateKey(account.accountKey).bytes,
     deviceStatement({
       userId: account.userId,
@@ -61,7 +67,15 @@ export function deviceCertificate(
       signingPublicKey: d.signingPublicKey,
       sealingPublicKey: d.sealingPublicKey,
     }),
-  );
+  ];
+}
+
+/** A device's certificate: an HMAC under the account's device-certificate key, which the server cannot make. */
+export function deviceCertificate(
+  account: { userId: string; accountKey: SymmetricKey },
+  d: { id: string; signingPublicKey: string; sealingPublicKey: string },
+): Uint8Array {
+  return hmacSha256(...certificateInput(account, d));
 }
 
 /** Whether `certificate` is the device's certificate under this account's key (constant-time). */
@@ -70,16 +84,7 @@ export function certificateHolds(
   d: { id: string; signingPublicKey: string; sealingPublicKey: string },
   certificate: Uint8Array,
 ): boolean {
-  return verifyHmacSha256(
-    deriveDeviceCertificateKey(account.accountKey).bytes,
-    deviceStatement({
-      userId: account.userId,
-      deviceId: d.id,
-      signingPublicKey: d.signingPublicKey,
-      sealingPublicKey: d.sealingPublicKey,
-    }),
-    certificate,
-  );
+  return verifyHmacSha256(...certificateInput(account, d), certificate);
 }
 
 /**
@@ -118,7 +123,7 @@ export async function checkedDevices(
   api: Api,
   ledger: Ledger,
   account: { userId: string; accountKey: SymmetricKey },
-): Promise<{ devices: CheckedDevice[]; problems: string[] }> {
+): Promise<DeviceReport> {
   try {
     return await checkDevices(api, ledger, account);
   } catch (error) {
@@ -131,7 +136,7 @@ async function checkDevices(
   api: Api,
   ledger: Ledger,
   account: { userId: string; accountKey: SymmetricKey },
-): Promise<{ devices: CheckedDevice[]; problems: string[] }> {
+): Promise<DeviceReport> {
   const notBefore = ledger.floor;
   const { body, headers } = await api.exchange('GET', '/api/v1/devices', DeviceList);
   const view = await ledger.sync({ asOf: logSizeOf(headers), notBefore });
@@ -173,13 +178,8 @@ async function checkDevices(
   return { devices, problems };
 }
 
-/** The device list, refused whole when anything in it does not match the signed history. */
-export async function verifiedDevices(
-  api: Api,
-  ledger: Ledger,
-  account: { userId: string; accountKey: SymmetricKey },
-): Promise<CheckedDevice[]> {
-  const { devices, problems } = await checkedDevices(api, ledger, account);
+/** The report's devices, refused whole when anything in it does not match the signed history. */
+export function refuseTampered({ devices, problems }: DeviceReport): CheckedDevice[] {
   if (problems.length > 0) throw new AuraError('AURA_DEVICE_LIST_TAMPERED', problems.join('; '));
   return devices;
 }

@@ -2,7 +2,13 @@ export { type AgentFrame, agentKeyStatement } from '@aura/protocol';
 export { readAgentFrame } from './agent-channel.ts';
 export type { AuditPin, IntegrityIssue, IntegrityReport, VerifiedEntry } from './audit.ts';
 export { AuraClient, type ClientOptions } from './client.ts';
-export { type DeviceInfo, type EnrollmentTicket, enrollmentCode } from './devices.ts';
+export {
+  type DeviceInfo,
+  type DeviceReport,
+  type EnrollmentTicket,
+  enrollmentCode,
+  refuseTampered,
+} from './devices.ts';
 export type { KeyringState } from './keyring.ts';
 export type { CollectionName, ContextData, LearningEventData, PersonData, RecordData, VaultRecord } from './records.ts';
 export { type ClientState, MemoryStateStore, type StateStore } from './state.ts';

@@ -105,7 +105,8 @@ const misbehaved = (what: string) => new AuraError('AURA_SERVER_MISBEHAVED', `${
 export class Vault {
   #keyring: Keyring | undefined;
   readonly #opened = new WeakMap<StoredRecord, VaultRecord>();
-  #keyringIdCache: string | undefined;
+  /** The id of the record that holds the keyring: fixed by the account key. */
+  readonly #keyringId: string;
   readonly #decoded = new WeakMap<StoredRecord, Uint8Array>();
 
   /** A record's envelope bytes, decoded once (it is opened, hashed and its header read). */
@@ -122,11 +123,6 @@ export class Vault {
     return bytes;
   }
 
-  get #keyringId(): string {
-    this.#keyringIdCache ??= keyringRecordId(this.accountKey);
-    return this.#keyringIdCache;
-  }
-
   constructor(
     private readonly api: Api,
     private readonly userId: string,
@@ -134,7 +130,9 @@ export class Vault {
     private readonly seenVersions: Record<string, number>,
     private readonly ledger: Ledger,
     private readonly signer: ChangeSigner | null,
-  ) {}
+  ) {
+    this.#keyringId = keyringRecordId(accountKey);
+  }
 
   /** The signed statement of one write, checked by the server and replayed by every device. */
   #change(

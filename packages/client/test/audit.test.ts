@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createPrivateKey, sign } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { checkpointBody, formatSignedNote, verifyCheckpoint } from '@aura/crypto/merkle';
-import { canonicalJson } from '@aura/protocol';
+import { AuditCheckpoint, AuditLogKey, AuditReceipt, canonicalJson } from '@aura/protocol';
 import { type AuraClient, MemoryStateStore } from '../src/index.ts';
 import { hostileProxy } from './hostile-proxy.ts';
 import { email, listeningServer, newClient } from './support.ts';
@@ -31,10 +31,7 @@ beforeEach(() => {
 async function forge(size: number, root: Uint8Array): Promise<string> {
   const { rows } = await server.pool.query("SELECT value FROM server_keys WHERE name = 'log-signing'");
   const key = createPrivateKey({ key: Buffer.from(rows[0].value.pkcs8, 'base64'), format: 'der', type: 'pkcs8' });
-  const { name, publicKey, origin } = await user.api.request<{ name: string; publicKey: string; origin: string }>(
-    'GET',
-    '/api/v1/audit/log-key',
-  );
+  const { name, publicKey, origin } = await user.api.get('/api/v1/audit/log-key', AuditLogKey);
   const body = checkpointBody(origin, size, root);
   return formatSignedNote(body, name, Buffer.from(publicKey, 'base64'), sign(null, Buffer.from(body), key));
 }
@@ -62,17 +59,13 @@ describe('audit log, verified by the client', () => {
   });
 
   it('an append returns a receipt the client can check at once', async () => {
-    const receipt = await user.api.request<{ index: number; checkpoint: string; inclusionProof: string[] }>(
-      'POST',
-      '/api/v1/audit/entries',
-      {
-        eventType: 'key_rotation',
-        action: 'probe',
-        result: 'success',
-      },
-    );
+    const receipt = await user.api.post('/api/v1/audit/entries', AuditReceipt, {
+      eventType: 'key_rotation',
+      action: 'probe',
+      result: 'success',
+    });
     const pin = (await user.audit.sync()).origin;
-    const key = await user.api.request<{ name: string; publicKey: string }>('GET', '/api/v1/audit/log-key');
+    const key = await user.api.get('/api/v1/audit/log-key', AuditLogKey);
     const cp = verifyCheckpoint(receipt.checkpoint, {
       origin: pin,
       name: key.name,
@@ -101,7 +94,7 @@ describe('audit log, verified by the client', () => {
 
   it('a dropped last entry (a smaller checkpoint) and a replayed old checkpoint are detected', async () => {
     const seen = await user.audit.sync();
-    const older = await user.api.request<{ note: string }>('GET', `/api/v1/audit/checkpoint?size=${seen.size - 1}`);
+    const older = await user.api.get(`/api/v1/audit/checkpoint?size=${seen.size - 1}`, AuditCheckpoint);
     proxy.tamper = (req, res) =>
       req.path === '/api/v1/audit/checkpoint' ? { status: 200, body: { size: seen.size - 1, note: older.note } } : res;
     const report = await user.audit.verify();

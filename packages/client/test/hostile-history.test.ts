@@ -7,7 +7,7 @@ import { canonicalJson, type DeviceStatement, type VaultStatement } from '@aura/
 import { type ServerAuditLog, serverAuditLog } from '@aura/testing';
 import type { AuraClient } from '../src/index.ts';
 import { hostileProxy } from './hostile-proxy.ts';
-import { email, listeningServer, newClient } from './support.ts';
+import { email, listeningServer, newClient, rejectsWith } from './support.ts';
 
 /**
  * The signed history (docs/decisions/0008) against a server that holds its own log key: it can
@@ -40,14 +40,6 @@ async function account(url = server.url): Promise<{ laptop: AuraClient; phone: A
   await ticket.wait({ intervalMs: 20 });
   return { laptop, phone, userId: laptop.session?.userId ?? '' };
 }
-
-const rejectsWith = (fn: () => Promise<unknown>, code: string, names?: RegExp) =>
-  assert.rejects(fn, (e: unknown) => {
-    assert.ok(isAuraError(e), String(e));
-    assert.equal(e.code, code, e.message);
-    if (names) assert.match(e.message, names);
-    return true;
-  });
 
 const statement = (s: VaultStatement | DeviceStatement) => canonicalJson(s);
 

@@ -8,9 +8,10 @@ import {
   srpServerSession,
 } from '@aura/crypto';
 import { isAuraError } from '@aura/errors';
+import { StoredRecord } from '@aura/protocol';
 import { type AuraClient, MemoryStateStore } from '../src/index.ts';
 import { hostileProxy } from './hostile-proxy.ts';
-import { email, listeningServer, newClient } from './support.ts';
+import { email, listeningServer, newClient, rejectsWith } from './support.ts';
 
 let server: Awaited<ReturnType<typeof listeningServer>>;
 let proxy: Awaited<ReturnType<typeof hostileProxy>>;
@@ -32,13 +33,6 @@ after(async () => {
 beforeEach(() => {
   proxy.tamper = undefined;
 });
-
-const rejectsWith = (fn: () => Promise<unknown>, code: string) =>
-  assert.rejects(fn, (e: unknown) => {
-    assert.ok(isAuraError(e), String(e));
-    assert.equal(e.code, code);
-    return true;
-  });
 
 const isPath = (path: string, prefix: string) => path.split('?')[0]?.startsWith(prefix) ?? false;
 const fromB64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
@@ -271,7 +265,7 @@ describe('a hostile server (ARCHITECTURE.md §7), refused by the client', () => 
   it('M6: two records with their ciphertexts swapped', async () => {
     const a = await victim.vault.put('contexts', { text: 'record A' });
     const b = await victim.vault.put('contexts', { text: 'record B' });
-    const bWire = await victim.api.request<{ encryptedData: string }>('GET', `/api/v1/context/${b.id}`);
+    const bWire = await victim.api.get(`/api/v1/context/${b.id}`, StoredRecord);
     proxy.tamper = (req, res) => {
       if (isPath(req.path, `/api/v1/context/${a.id}`))
         (res.body as { encryptedData: string }).encryptedData = bWire.encryptedData;
@@ -288,7 +282,7 @@ describe('a hostile server (ARCHITECTURE.md §7), refused by the client', () => 
 
   it('M7: an old version of a record replayed after the client saw a newer one', async () => {
     const r = await victim.vault.put('contexts', { text: 'version one' });
-    const v1 = await victim.api.request<Record<string, unknown>>('GET', `/api/v1/context/${r.id}`);
+    const v1 = await victim.api.get(`/api/v1/context/${r.id}`, StoredRecord);
     await victim.vault.update('contexts', r, { text: 'version two' });
     assert.equal((await victim.vault.get('contexts', r.id)).data.text, 'version two');
     proxy.tamper = (req, res) => (isPath(req.path, `/api/v1/context/${r.id}`) ? { status: 200, body: v1 } : res);

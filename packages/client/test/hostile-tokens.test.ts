@@ -8,6 +8,7 @@ import {
   deriveCollectionKey,
   sealEnvelope,
 } from '@aura/crypto';
+import { RecordPage, StoredRecord } from '@aura/protocol';
 import type { AuraClient } from '../src/index.ts';
 import { signVaultChange } from '../src/vault.ts';
 import { hostileProxy } from './hostile-proxy.ts';
@@ -43,10 +44,9 @@ after(async () => {
   await server?.close();
 });
 
-type Page = { records: { id: string }[] };
 const searchAs = (client: AuraClient, tokens: string[], mode: 'all' | 'any' = 'all') =>
-  client.api.request<Page>('POST', '/api/v1/context/search', { tokens, mode });
-const ids = (page: Page) => page.records.map((r) => r.id).sort();
+  client.api.post('/api/v1/context/search', RecordPage, { tokens, mode });
+const ids = (page: RecordPage) => page.records.map((r) => r.id).sort();
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 /** What the SDK itself sent as the search tokens of its latest search. */
 const lastSearchTokens = () => {
@@ -117,7 +117,7 @@ describe('M14: search tokens are per user, and useless to anyone else', () => {
       version: 1,
       hash: checksum,
     });
-    await bob.api.request('POST', '/api/v1/context', {
+    await bob.api.post('/api/v1/context', StoredRecord, {
       id,
       encryptedData: b64(envelope),
       searchTokens: aliceTokens,

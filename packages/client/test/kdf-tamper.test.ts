@@ -11,7 +11,7 @@ import {
 import { isAuraError } from '@aura/errors';
 import { AuraClient, MemoryStateStore } from '../src/index.ts';
 import { hostileProxy } from './hostile-proxy.ts';
-import { listeningServer, email as newEmail } from './support.ts';
+import { listeningServer, email as newEmail, rejectsWith } from './support.ts';
 
 /**
  * M1 end to end: the KDF parameters in the database edited with plain SQL, as an operator
@@ -61,14 +61,6 @@ async function srpInit(email: string) {
   const text = await response.text();
   return { status: response.status, text, body: JSON.parse(text) };
 }
-
-const rejectsWith = (fn: () => Promise<unknown>, code: string, message?: RegExp) =>
-  assert.rejects(fn, (e: unknown) => {
-    assert.ok(isAuraError(e), String(e));
-    assert.equal(e.code, code, e.message);
-    if (message) assert.match(e.message, message);
-    return true;
-  });
 
 /** What a password change with other parameters would store, made here with the real password (the test knows it). */
 async function storeVerifierFor(email: string, password: string, seed: Uint8Array, t: number) {

@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { generateAccountKey, generateEd25519KeyPair, generateX25519KeyPair } from '@aura/crypto';
 import { isAuraError } from '@aura/errors';
 import { NoContent, OkResponse, toBase64 } from '@aura/protocol';
+import { HUGE, junkJson } from '@aura/testing';
 import fc from 'fast-check';
 import { AuditVerifier } from '../src/audit.ts';
 import { listDevices } from '../src/devices.ts';
@@ -40,6 +41,23 @@ const bytes = (n: number, fill = 7) => toBase64(new Uint8Array(n).fill(fill));
 const now = new Date().toISOString();
 const recordId = id();
 const requestId = id();
+/** A device and a support agent as the server lists them, well formed. */
+const device = {
+  id: id(),
+  name: 'laptop',
+  sealingPublicKey: bytes(32),
+  signingPublicKey: bytes(32),
+  createdAt: now,
+  revokedAt: null,
+  certificate: null,
+};
+const agent = {
+  id: id(),
+  name: 'Dana',
+  sealingPublicKey: bytes(32),
+  signingPublicKey: bytes(32),
+  operatorSignature: bytes(64),
+};
 
 /** The SDK's objects over one Api, with keys of their own (nothing here talks to a real server). */
 function sdk() {
@@ -101,19 +119,7 @@ const cases: Case[] = [
     name: 'device list',
     method: 'GET',
     path: '/api/v1/devices',
-    valid: {
-      devices: [
-        {
-          id: id(),
-          name: 'laptop',
-          sealingPublicKey: bytes(32),
-          signingPublicKey: bytes(32),
-          createdAt: now,
-          revokedAt: null,
-          certificate: null,
-        },
-      ],
-    },
+    valid: { devices: [device] },
     call: () => listDevices(sdk().api),
   },
   {
@@ -165,13 +171,7 @@ const cases: Case[] = [
           ticket: 'TICKET-1',
           createdAt: now,
           status: 'pending',
-          agent: {
-            id: id(),
-            name: 'Dana',
-            sealingPublicKey: bytes(32),
-            signingPublicKey: bytes(32),
-            operatorSignature: bytes(64),
-          },
+          agent,
         },
       ],
     },
@@ -233,19 +233,9 @@ function nearMisses(valid: unknown, path = ''): [string, unknown][] {
   return out;
 }
 
-const HUGE = 4 * 1024 * 1024;
+/** The shared table of texts that are not the JSON expected, as 200s, and error answers that are not Aura's. */
 const junk: [string, number, string][] = [
-  ['null', 200, 'null'],
-  ['a number', 200, '42'],
-  ['a string', 200, '"ok"'],
-  ['an empty array', 200, '[]'],
-  ['an empty object', 200, '{}'],
-  ['no body at all', 200, ''],
-  ['HTML', 200, '<html><body>502 Bad Gateway</body></html>'],
-  ['cut-off JSON', 200, '{"tasks": [{"id": '],
-  ['deeply nested arrays', 200, `${'['.repeat(50_000)}${']'.repeat(50_000)}`],
-  ['a huge string that is not JSON', 200, 'x'.repeat(HUGE)],
-  ['a huge JSON string', 200, JSON.stringify('x'.repeat(HUGE))],
+  ...junkJson.map(({ name, value }): [string, number, string] => [name, 200, value]),
   ['an error with an empty body', 500, ''],
   ['an error that is not JSON', 502, '<html>Bad Gateway</html>'],
   ['an error without the error object', 400, '{"message":"bad"}'],
@@ -302,22 +292,6 @@ describe('a server that answers what the protocol does not allow', () => {
       createdAt: now,
       updatedAt: now,
       steps: [],
-    };
-    const device = {
-      id: id(),
-      name: 'laptop',
-      sealingPublicKey: bytes(32),
-      signingPublicKey: bytes(32),
-      createdAt: now,
-      revokedAt: null,
-      certificate: null,
-    };
-    const agent = {
-      id: id(),
-      name: 'Dana',
-      sealingPublicKey: bytes(32),
-      signingPublicKey: bytes(32),
-      operatorSignature: bytes(64),
     };
     const grant = {
       id: grantId,

@@ -1,18 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { isAuraError } from '@aura/errors';
+import { StoredRecord } from '@aura/protocol';
 import { waitFor } from '@aura/testing';
 import { MemoryStateStore } from '../src/index.ts';
-import { email, listeningServer, newClient } from './support.ts';
+import { email, listeningServer, newClient, rejectsWith } from './support.ts';
 
 let server: Awaited<ReturnType<typeof listeningServer>>;
 before(async () => {
   server = await listeningServer();
 });
 after(() => server?.close());
-
-const rejectsWith = async (fn: () => Promise<unknown>, code: string) =>
-  assert.rejects(fn, (e: unknown) => isAuraError(e) && e.code === code);
 
 describe('client SDK', () => {
   it('registers, logs in, keeps and finds typed records, and survives a restart from its stored state', async () => {
@@ -123,8 +121,7 @@ describe('client SDK', () => {
     await c.register(email(), 'pw rotation');
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await c.vault.put('contexts', { text: `note ${i}` })).id);
-    const oldEnvelope = (await c.api.request<{ encryptedData: string }>('GET', `/api/v1/context/${ids[0]}`))
-      .encryptedData;
+    const oldEnvelope = (await c.api.get(`/api/v1/context/${ids[0]}`, StoredRecord)).encryptedData;
 
     // Interrupt after two records: the rotation target is already in the keyring.
     let calls = 0;
@@ -137,10 +134,7 @@ describe('client SDK', () => {
     assert.equal(result.version, 2);
     assert.ok(result.reencrypted >= 3 && result.reencrypted <= 4, `resumed: ${result.reencrypted}`);
     for (const [i, id] of ids.entries()) assert.equal((await c.vault.get('contexts', id)).data.text, `note ${i}`);
-    assert.notEqual(
-      (await c.api.request<{ encryptedData: string }>('GET', `/api/v1/context/${ids[0]}`)).encryptedData,
-      oldEnvelope,
-    );
+    assert.notEqual((await c.api.get(`/api/v1/context/${ids[0]}`, StoredRecord)).encryptedData, oldEnvelope);
     // The server replaying the old ciphertext now fails: version 1 keys are retired.
     const keyring = await c.vault.keyring();
     assert.throws(() => keyring.readKey('contexts', Buffer.from(oldEnvelope, 'base64')), /decrypted/);

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { generateEd25519KeyPair } from '@aura/crypto';
-import { isAuraError } from '@aura/errors';
 import { dumpDatabase, forms, waitFor } from '@aura/testing';
 import { type AuraClient, AuraClient as Client, MemoryStateStore, signAgentKeys } from '../src/index.ts';
-import { email, listeningServer } from './support.ts';
+import { email, listeningServer, rejectsWith } from './support.ts';
 
 const operator = generateEd25519KeyPair();
 const operatorKey = Buffer.from(operator.publicKey).toString('base64');
@@ -20,13 +19,6 @@ const open = (options: { operatorKey?: string } = {}) =>
     store: new MemoryStateStore(),
     supportOperatorKey: options.operatorKey ?? operatorKey,
   });
-const rejectsWith = (fn: () => Promise<unknown>, code: string) =>
-  assert.rejects(fn, (e: unknown) => {
-    assert.ok(isAuraError(e), String(e));
-    assert.equal(e.code, code, e.message);
-    return true;
-  });
-
 before(async () => {
   server = await listeningServer({ AURA_SUPPORT_OPERATOR_KEY: operatorKey });
   userEmail = email();

@@ -1,3 +1,5 @@
+import assert from 'node:assert/strict';
+import { isAuraError } from '@aura/errors';
 import { startTestServer, type TestServer } from '@aura/testing';
 import { AuraClient, MemoryStateStore } from '../src/index.ts';
 
@@ -10,3 +12,12 @@ export async function listeningServer(env: Record<string, string> = {}): Promise
 
 export const newClient = (url: string, store = new MemoryStateStore()) => AuraClient.open({ server: url, store });
 export const email = () => `sdk-${crypto.randomUUID()}@example.com`;
+
+/** Rejects with an AuraError of `code` (and, given `message`, a message that matches it). */
+export const rejectsWith = (fn: () => Promise<unknown>, code: string, message?: RegExp) =>
+  assert.rejects(fn, (e: unknown) => {
+    assert.ok(isAuraError(e), String(e));
+    assert.equal(e.code, code, e.message);
+    if (message) assert.match(e.message, message);
+    return true;
+  });

@@ -1,3 +1,4 @@
+import { refuseTampered } from '@aura/client';
 import { command, need } from '../command.ts';
 import { rememberServer } from '../home.ts';
 import { progress, render, UsageError } from '../output.ts';
@@ -9,7 +10,8 @@ export const devices = command(
     const { json } = flags;
     switch (verb) {
       case 'list': {
-        const list = await client.listDevices();
+        const report = await client.checkedDevices();
+        const list = report.devices;
         const mine = client.session?.deviceId;
         await render(
           list.map((d) => ({ ...d, current: d.id === mine })),
@@ -25,8 +27,9 @@ export const devices = command(
             columns: ['id', 'name', 'fingerprint', 'state', 'verified'],
           },
         );
-        // Shown first, then refused: the user sees which device the server tampered with.
-        await client.verifiedDevices();
+        // Shown first, then refused (the same reading, not a second one): the user sees which
+        // device the server tampered with.
+        refuseTampered(report);
         return;
       }
       case 'enroll': {
