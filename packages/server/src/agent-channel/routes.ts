@@ -20,7 +20,7 @@ export async function agentChannelRoutes(fastify: FastifyInstance) {
 
   app.post(
     '/api/v1/agent/requests',
-    { preHandler: app.requireAuth, schema: { tags, body: AgentRequest, response: { 201: RecordId } } },
+    { preValidation: app.requireAuth, schema: { tags, body: AgentRequest, response: { 201: RecordId } } },
     async (request, reply) => {
       const { userId } = authOf(request);
       const { id, ciphertext } = request.body;
@@ -36,7 +36,7 @@ export async function agentChannelRoutes(fastify: FastifyInstance) {
 
   app.post(
     '/api/v1/agent/requests/:id/done',
-    { preHandler: app.requireAuth, schema: { tags, params: RecordId, response: { 200: OkResponse } } },
+    { preValidation: app.requireAuth, schema: { tags, params: RecordId, response: { 200: OkResponse } } },
     async (request) => {
       if (!(await markRequestDone(app.pool, authOf(request).userId, request.params.id)))
         throw new AuraError('AURA_NOT_FOUND', 'no such request in this account');
@@ -46,7 +46,7 @@ export async function agentChannelRoutes(fastify: FastifyInstance) {
 
   app.get(
     '/api/v1/agent/pending',
-    { preHandler: app.requireAuth, schema: { tags, response: { 200: AgentPending } } },
+    { preValidation: app.requireAuth, schema: { tags, response: { 200: AgentPending } } },
     async (request) => {
       const { userId, deviceId } = authOf(request);
       const requests = await claimRequests(app.pool, userId, deviceId);
@@ -61,7 +61,7 @@ export async function agentChannelRoutes(fastify: FastifyInstance) {
     },
   );
 
-  app.get('/api/v1/agent/connect', { websocket: true, preHandler: app.requireAuth }, (socket, request) => {
+  app.get('/api/v1/agent/connect', { websocket: true, preValidation: app.requireAuth }, (socket, request) => {
     const { userId, deviceId } = authOf(request);
     const remove = hub.add(userId, deviceId, socket);
     socket.on('close', remove);

@@ -5,7 +5,7 @@ import { authOf } from '../modules/auth/authenticate.ts';
 export async function notificationRoutes(app: FastifyInstance) {
   app.get(
     '/api/v1/notifications',
-    { preHandler: app.requireAuth, schema: { tags: ['notifications'] } },
+    { preValidation: app.requireAuth, schema: { tags: ['notifications'] } },
     async (request, reply) => {
       const { userId } = authOf(request);
       reply.hijack();

@@ -28,7 +28,7 @@ export async function auditRoutes(fastify: FastifyInstance) {
 
   app.get(
     '/api/v1/audit/log-key',
-    { preHandler: app.requireAuth, schema: { tags, response: { 200: AuditLogKey } } },
+    { preValidation: app.requireAuth, schema: { tags, response: { 200: AuditLogKey } } },
     async (request) => ({
       name: signer.name,
       publicKey: toBase64(signer.publicKey),
@@ -39,7 +39,7 @@ export async function auditRoutes(fastify: FastifyInstance) {
   app.get(
     '/api/v1/audit/checkpoint',
     {
-      preHandler: app.requireAuth,
+      preValidation: app.requireAuth,
       schema: {
         tags,
         querystring: CheckpointQuery,
@@ -52,7 +52,7 @@ export async function auditRoutes(fastify: FastifyInstance) {
   app.get(
     '/api/v1/audit/consistency',
     {
-      preHandler: app.requireAuth,
+      preValidation: app.requireAuth,
       schema: { tags, querystring: ConsistencyQuery, response: { 200: ConsistencyProofOut } },
     },
     async (request) => ({
@@ -65,7 +65,7 @@ export async function auditRoutes(fastify: FastifyInstance) {
   app.get(
     '/api/v1/audit/entries',
     {
-      preHandler: app.requireAuth,
+      preValidation: app.requireAuth,
       schema: { tags, querystring: AuditEntriesQuery, response: { 200: AuditEntriesPage } },
     },
     async (request) =>
@@ -74,7 +74,7 @@ export async function auditRoutes(fastify: FastifyInstance) {
 
   app.get(
     '/api/v1/audit/leaves',
-    { preHandler: app.requireAuth, schema: { tags, querystring: LogLeavesQuery, response: { 200: LogLeaves } } },
+    { preValidation: app.requireAuth, schema: { tags, querystring: LogLeavesQuery, response: { 200: LogLeaves } } },
     async (request) => {
       return log.leaves(authOf(request).userId, request.query.start, request.query.limit);
     },
@@ -83,7 +83,7 @@ export async function auditRoutes(fastify: FastifyInstance) {
   // Events only a client sees (a key rotation), appended like any other.
   app.post(
     '/api/v1/audit/entries',
-    { preHandler: app.requireAuth, schema: { tags, body: ClientAuditEvent, response: { 201: AuditReceipt } } },
+    { preValidation: app.requireAuth, schema: { tags, body: ClientAuditEvent, response: { 201: AuditReceipt } } },
     async (request, reply) => {
       const auth = authOf(request);
       const receipt = await log.append(auth.userId, {
@@ -103,7 +103,7 @@ export async function auditRoutes(fastify: FastifyInstance) {
   app.get(
     '/api/v1/audit/verify',
     {
-      preHandler: app.requireAuth,
+      preValidation: app.requireAuth,
       schema: {
         tags,
         querystring: IntegrityQuery,

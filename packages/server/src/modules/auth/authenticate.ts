@@ -9,7 +9,7 @@ declare module 'fastify' {
     auth: AuthContext | null;
   }
   interface FastifyInstance {
-    /** preHandler for routes that need a logged-in user. */
+    /** preValidation hook for routes that need a logged-in user: after the rate limit, before the body is validated, so an anonymous caller learns nothing from the schema. */
     requireAuth(request: FastifyRequest): Promise<void>;
     /** The keys that sign access tokens and shape fake logins; loaded once, kept in the database. */
     serverKeys: ServerKeys;

@@ -60,17 +60,17 @@ export async function authRoutes(fastify: FastifyInstance) {
   );
   app.post(
     '/api/v1/auth/logout',
-    { preHandler: app.requireAuth, schema: { tags, response: { 200: OkResponse } } },
+    { preValidation: app.requireAuth, schema: { tags, response: { 200: OkResponse } } },
     async (request) => logout(app, request),
   );
   app.post(
     '/api/v1/auth/revoke-all',
-    { preHandler: app.requireAuth, schema: { tags, response: { 200: RevokedSessions } } },
+    { preValidation: app.requireAuth, schema: { tags, response: { 200: RevokedSessions } } },
     async (request) => revokeAll(app, request),
   );
   app.get(
     '/api/v1/auth/session',
-    { preHandler: app.requireAuth, schema: { tags, response: { 200: SessionInfo } } },
+    { preValidation: app.requireAuth, schema: { tags, response: { 200: SessionInfo } } },
     async (request) => {
       const auth = authOf(request);
       return { ...auth, expiresAt: auth.expiresAt.toISOString() };
@@ -78,7 +78,7 @@ export async function authRoutes(fastify: FastifyInstance) {
   );
   app.put(
     '/api/v1/auth/password',
-    { preHandler: app.requireAuth, schema: { tags, body: PasswordChangeRequest, response: { 200: OkResponse } } },
+    { preValidation: app.requireAuth, schema: { tags, body: PasswordChangeRequest, response: { 200: OkResponse } } },
     async (request) => changePassword(app, request, request.body),
   );
   app.get('/.well-known/jwks.json', { schema: { tags } }, async () => ({ keys: [app.serverKeys.publicJwk] }));

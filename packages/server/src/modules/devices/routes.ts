@@ -29,7 +29,7 @@ export async function deviceRoutes(fastify: FastifyInstance) {
 
   app.get(
     '/api/v1/devices',
-    { preHandler: app.requireAuth, schema: { tags, response: { 200: DeviceList } } },
+    { preValidation: app.requireAuth, schema: { tags, response: { 200: DeviceList } } },
     async (request, reply) => {
       const { devices, logSize } = await listDevices(app.pool, authOf(request).userId);
       reply.header(LOG_SIZE_HEADER, logSize);
@@ -49,7 +49,7 @@ export async function deviceRoutes(fastify: FastifyInstance) {
   app.delete(
     '/api/v1/devices/:id',
     {
-      preHandler: app.requireAuth,
+      preValidation: app.requireAuth,
       schema: { tags, params: RecordId, body: DeviceRevocation, response: { 200: OkResponse } },
     },
     async (request) => revokeDevice(app, authOf(request), request.params.id, request.body),
@@ -61,13 +61,13 @@ export async function deviceRoutes(fastify: FastifyInstance) {
   );
   app.get(
     '/api/v1/devices/enrollments',
-    { preHandler: app.requireAuth, schema: { tags, response: { 200: PendingEnrollments } } },
+    { preValidation: app.requireAuth, schema: { tags, response: { 200: PendingEnrollments } } },
     async (request) => listEnrollments(app, authOf(request).userId),
   );
   app.post(
     '/api/v1/devices/enrollments/:id/approve',
     {
-      preHandler: app.requireAuth,
+      preValidation: app.requireAuth,
       schema: { tags, params: RecordId, body: EnrollmentApproval, response: { 200: OkResponse } },
     },
     async (request) => approveEnrollment(app, authOf(request), request.params.id, request.body),
@@ -81,7 +81,7 @@ export async function deviceRoutes(fastify: FastifyInstance) {
   app.put(
     '/api/v1/devices/:id/certificate',
     {
-      preHandler: app.requireAuth,
+      preValidation: app.requireAuth,
       schema: {
         tags,
         params: RecordId,

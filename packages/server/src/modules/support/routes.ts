@@ -25,7 +25,7 @@ const tags = ['support'];
  */
 export async function supportRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<ZodTypeProvider>();
-  const auth = { preHandler: app.requireAuth };
+  const auth = { preValidation: app.requireAuth };
 
   app.post(
     '/api/v1/support/agents',

@@ -37,7 +37,7 @@ export async function taskRoutes(fastify: FastifyInstance) {
 
   app.post(
     '/api/v1/tasks',
-    { preHandler: app.requireAuth, schema: { tags, body: CreateTask, response: { 201: TaskView } } },
+    { preValidation: app.requireAuth, schema: { tags, body: CreateTask, response: { 201: TaskView } } },
     async (request, reply) => {
       const engine = running();
       const auth = authOf(request);
@@ -65,7 +65,7 @@ export async function taskRoutes(fastify: FastifyInstance) {
   app.get(
     '/api/v1/tasks',
     {
-      preHandler: app.requireAuth,
+      preValidation: app.requireAuth,
       schema: {
         tags,
         querystring: TaskListQuery,
@@ -77,14 +77,14 @@ export async function taskRoutes(fastify: FastifyInstance) {
 
   app.get(
     '/api/v1/tasks/:id',
-    { preHandler: app.requireAuth, schema: { tags, params: TaskParams, response: { 200: TaskView } } },
+    { preValidation: app.requireAuth, schema: { tags, params: TaskParams, response: { 200: TaskView } } },
     async (request) => detail(repo, request, request.params.id),
   );
 
   app.post(
     '/api/v1/tasks/:id/steps/:stepId/decision',
     {
-      preHandler: app.requireAuth,
+      preValidation: app.requireAuth,
       schema: { tags, params: StepParams, body: StepDecision, response: { 200: StepView } },
     },
     async (request, reply) => {
@@ -102,7 +102,7 @@ export async function taskRoutes(fastify: FastifyInstance) {
   app.post(
     '/api/v1/tasks/:id/steps/:stepId/result',
     {
-      preHandler: app.requireAuth,
+      preValidation: app.requireAuth,
       schema: { tags, params: StepParams, body: StepResult, response: { 200: OkResponse } },
     },
     async (request, reply) => {

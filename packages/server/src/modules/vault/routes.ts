@@ -46,7 +46,7 @@ export async function vaultRoutes(fastify: FastifyInstance, options: { collectio
   const tags = [collection];
 
   const app = fastify.withTypeProvider<ZodTypeProvider>();
-  app.addHook('preHandler', app.requireAuth);
+  app.addHook('preValidation', app.requireAuth);
 
   app.post(base, { schema: { tags, body: RecordInput, response: { 201: StoredRecord } } }, async (request, reply) => {
     const { id, ...fields } = request.body;
