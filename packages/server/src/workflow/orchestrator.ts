@@ -1,6 +1,6 @@
 import { sealTo } from '@aura/crypto/public';
 import type { TaskNotice } from '@aura/protocol';
-import { DBOS } from '@dbos-inc/dbos-sdk';
+import { DBOS, type WorkflowStatus } from '@dbos-inc/dbos-sdk';
 import type pg from 'pg';
 import { Histogram, type Registry } from 'prom-client';
 import type { AgentHub } from '../agent-channel/hub.ts';
@@ -31,8 +31,10 @@ import {
   type Outcome,
   type ResultMessage,
   resultTopic,
+  type TaskKey,
   taskWorkflow,
   workflowId,
+  workflowOf,
 } from './task-workflow.ts';
 
 export type { OrchestrationSettings } from './task-workflow.ts';
@@ -43,7 +45,7 @@ export type { OrchestrationSettings } from './task-workflow.ts';
  */
 export class Orchestrator {
   #workflow: typeof taskWorkflow | undefined;
-  /** When the workflow last heard something that leads to a dispatch (a result, an approval). */
+  /** When the workflow last heard something that leads to a dispatch (a result, an approval); by workflowId(user, task). */
   readonly #heard = new Map<string, { kind: 'step' | 'approval'; at: number }>();
   readonly #timing: Histogram<'transition'>;
   #attached = false;
@@ -83,9 +85,56 @@ export class Orchestrator {
     await DBOS.launch();
     // A task whose row was written but whose workflow never started (a crash in between), or a
     // decision stored but never delivered: both are idempotent to repeat.
-    for (const t of await unfinishedTasks(this.pool)) await this.run(t.user_id, t.id);
+    await this.#resumeUnfinished(
+      (await unfinishedTasks(this.pool)).map((t) => ({
+        userId: t.user_id,
+        taskId: t.id,
+        legacyWorkflowId: t.workflow_id,
+      })),
+    );
     for (const d of await decidedWhileRunning(this.pool))
-      await this.deliverDecision(d.task_id, d.step_id, d.approval_decision);
+      await this.deliverDecision(
+        { userId: d.user_id, taskId: d.task_id, legacyWorkflowId: d.workflow_id },
+        d.step_id,
+        d.approval_decision,
+      );
+  }
+
+  /** What the last start found of the tasks left unfinished: for the line `npm start` prints. */
+  readonly recovery = { resumed: 0, started: 0 };
+
+  /**
+   * DBOS's own recovery, inside launch(), has already queued again every workflow this executor
+   * had begun; starting one of those again only makes DBOS warn, with a stack trace, that it is
+   * queued elsewhere. So only a task whose workflow was never created is started here; the rest
+   * are counted, and what needs a person (a workflow DBOS will not run) gets one line each.
+   */
+  async #resumeUnfinished(tasks: TaskKey[]): Promise<void> {
+    const ids = tasks.map(workflowOf);
+    const known = new Map<string, WorkflowStatus>();
+    // One parameter per id in DBOS's query: chunked, as DBOS chunks its own.
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      for (const w of await DBOS.listWorkflows({ workflowIDs: chunk, loadInput: false, loadOutput: false }))
+        known.set(w.workflowID, w);
+    }
+    for (const task of tasks) {
+      const id = workflowOf(task);
+      const w = known.get(id);
+      if (!w) {
+        await this.run(task);
+        this.recovery.started++;
+      } else if (w.status === 'ENQUEUED' || (w.status === 'PENDING' && w.executorId === this.settings.executorId)) {
+        this.recovery.resumed++;
+      } else if (w.status === 'PENDING') {
+        DBOS.logger.warn(
+          `Workflow ${id} belongs to executor ${w.executorId}, which this server (executor ` +
+            `${this.settings.executorId}) does not recover: set AURA_EXECUTOR_ID=${w.executorId} to resume it.`,
+        );
+      } else if (w.status === 'MAX_RECOVERY_ATTEMPTS_EXCEEDED') {
+        DBOS.logger.warn(`Workflow ${id} failed recovery too often and is left stopped; its task stays unfinished.`);
+      }
+    }
   }
 
   async stop(): Promise<void> {
@@ -96,41 +145,41 @@ export class Orchestrator {
   }
 
   /** Starts (or finds, by its id) the task's workflow. */
-  async run(userId: string, taskId: string): Promise<void> {
+  async run(task: TaskKey): Promise<void> {
     if (!this.#workflow) throw new Error('the orchestrator is not running');
-    await DBOS.startWorkflow(this.#workflow, { workflowID: workflowId(taskId) })(userId, taskId);
+    await DBOS.startWorkflow(this.#workflow, { workflowID: workflowOf(task) })(task.userId, task.taskId);
   }
+
+  // The idempotency keys name the workflow, not just the task: DBOS keeps them in one namespace
+  // for every user, and two users' tasks may share an id.
 
   /** `receivedAt`: when the request carrying it arrived (performance.now() clock), for the timing metric. */
   async deliverDecision(
-    taskId: string,
+    task: TaskKey,
     stepId: string,
     decision: ApprovalMessage['decision'],
     receivedAt = performance.now(),
   ) {
-    this.#heard.set(taskId, { kind: 'approval', at: receivedAt });
-    await DBOS.send<ApprovalMessage>(
-      workflowId(taskId),
-      { decision },
-      approvalTopic(stepId),
-      `decision:${taskId}:${stepId}`,
-    );
+    const workflow = workflowOf(task);
+    this.#heard.set(workflowId(task.userId, task.taskId), { kind: 'approval', at: receivedAt });
+    await DBOS.send<ApprovalMessage>(workflow, { decision }, approvalTopic(stepId), `decision:${workflow}:${stepId}`);
   }
 
   async deliverResult(
-    taskId: string,
+    task: TaskKey,
     stepId: string,
     attempt: number,
     ok: boolean,
     retryable: boolean,
     receivedAt = performance.now(),
   ) {
-    this.#heard.set(taskId, { kind: 'step', at: receivedAt });
+    const workflow = workflowOf(task);
+    this.#heard.set(workflowId(task.userId, task.taskId), { kind: 'step', at: receivedAt });
     await DBOS.send<ResultMessage>(
-      workflowId(taskId),
+      workflow,
       { ok, retryable },
       resultTopic(stepId, attempt),
-      `result:${taskId}:${stepId}:${attempt}`,
+      `result:${workflow}:${stepId}:${attempt}`,
     );
   }
 
@@ -167,7 +216,7 @@ export class Orchestrator {
 
   async begin(userId: string, taskId: string) {
     return withTransaction(this.pool, async (db) => {
-      const steps = await stepsOf(db, taskId);
+      const steps = await stepsOf(db, userId, taskId);
       await this.#log(db, userId, taskId, 'start', 'success');
       return {
         steps: steps.map((s) => ({ id: s.step_id, requiresApproval: s.requires_approval })),
@@ -181,19 +230,19 @@ export class Orchestrator {
     const sent = await withTransaction(this.pool, async (db) => {
       if (outcome) await this.#record(db, userId, taskId, outcome);
       if (!next) {
-        await touchTask(db, taskId);
+        await touchTask(db, userId, taskId);
         return undefined;
       }
       if ('ask' in next) {
         await this.#log(db, userId, `${taskId}/${next.ask}`, 'approval_requested', 'pending');
-        await markWaitingApproval(db, taskId, next.ask);
-        await setTaskStatus(db, taskId, 'waiting_approval');
+        await markWaitingApproval(db, userId, taskId, next.ask);
+        await setTaskStatus(db, userId, taskId, 'waiting_approval');
         return undefined;
       }
       const { stepId, attempt } = next.dispatch;
       await this.#log(db, userId, `${taskId}/${stepId}`, 'dispatch', 'pending');
-      const sent = await markDispatched(db, { taskId, stepId, attempt, agent: this.hub.pick(userId) });
-      await setTaskStatus(db, taskId, 'running');
+      const sent = await markDispatched(db, { userId, taskId, stepId, attempt, agent: this.hub.pick(userId) });
+      await setTaskStatus(db, userId, taskId, 'running');
       return sent;
     });
     if (outcome) this.#notify(userId, stepNotice(taskId, outcome));
@@ -204,8 +253,9 @@ export class Orchestrator {
         dispatch: dispatchView(sent),
       });
       // Server-side time from the last thing the workflow heard to this dispatch.
-      const since = this.#heard.get(taskId);
-      this.#heard.delete(taskId);
+      const heard = workflowId(userId, taskId);
+      const since = this.#heard.get(heard);
+      this.#heard.delete(heard);
       if (since) this.#timing.observe({ transition: since.kind }, (performance.now() - since.at) / 1000);
     }
   }
@@ -224,7 +274,7 @@ export class Orchestrator {
       'agent',
     );
     // One statement: the task's own row is updated by whatever the transition does next.
-    await markStepOutcome(db, taskId, outcome.stepId, name === 'succeeded');
+    await markStepOutcome(db, userId, taskId, outcome.stepId, name === 'succeeded');
   }
 
   async end(
@@ -252,10 +302,10 @@ export class Orchestrator {
         why ? { why, stepId } : undefined,
       );
       if (status === 'cancelled' && stepId) {
-        await markUndecided(db, taskId, stepId);
+        await markUndecided(db, userId, taskId, stepId);
       }
-      await skipPendingSteps(db, taskId);
-      await setTaskStatus(db, taskId, status, reason);
+      await skipPendingSteps(db, userId, taskId);
+      await setTaskStatus(db, userId, taskId, status, reason);
     });
     if (outcome) this.#notify(userId, stepNotice(taskId, outcome));
     this.#notify(userId, { event: status, taskId, ...(why ? { why } : {}) });
