@@ -2,12 +2,13 @@
 // Targets (issue #3): vault writes and search <= 1.5x a plaintext table of the same shape;
 // search p99 <= 20 ms at 1M records; >= 150 SRP logins/s over HTTP on the 2-core machine.
 // Flags: --quick (10k records only, short runs), --max=N (largest table size, default 1000000).
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { AuditLog, createPool, loadLogSigner, migrate } from '@aura/server';
 import { freshDatabase, httpInject, spawnServer, TestUser } from '@aura/testing';
 import pg from 'pg';
 import { indexTerms } from '../../packages/crypto/src/index.ts';
+import { CursorCodec } from '../../packages/server/src/modules/vault/cursor.ts';
 import { VaultRepository } from '../../packages/server/src/modules/vault/repository.ts';
 import { percentile, throughput } from '../support.ts';
 
@@ -70,7 +71,7 @@ const httpWrites = await throughput(seconds, 16, async () => {
 const underLoad = rssOf(pid);
 
 const audit = new AuditLog(pool, await loadLogSigner(pool, 'bench-log', 'bench.local/audit'));
-const repo = new VaultRepository(pool, 'contexts', audit);
+const repo = new VaultRepository(pool, 'contexts', audit, new CursorCodec(randomBytes(32)));
 const records = bodies.map((b) => JSON.parse(b));
 let r = 0;
 const repoWrites = await throughput(seconds, 16, async () => {
@@ -157,7 +158,7 @@ for (const size of sizes) {
       [searchUser, [`w${w}`]],
     ),
   );
-  const searchRepo = new VaultRepository(pool, 'contexts', audit);
+  const searchRepo = new VaultRepository(pool, 'contexts', audit, new CursorCodec(randomBytes(32)));
   const aura = await time((w) => searchRepo.search(searchUser, [tokenOf(w).toString('base64')], 'all', 100));
   const http = await time(async (w) => {
     const res = await fetch(`${server.url}/api/v1/context/search`, {

@@ -136,7 +136,7 @@ export class Agent {
 
   /** What waited while this agent was offline; one bad item does not hold up the others. */
   async #catchUp() {
-    const pending = await this.options.client.tasks.pending();
+    const pending = await this.options.client.tasks.claim();
     for (const r of pending.requests)
       await this.#plan(r).catch((error: Error) => this.#log(`Request ${r.id}: ${error.message}`));
     for (const d of pending.dispatches)

@@ -45,7 +45,7 @@ Usage: aura [--server URL] [--json] [--password-stdin] COMMAND ...
   aura audit log | verify                   everything that happened to the account, checked on this device
   aura support request USER --ticket T      (agents) ask a user for access
   aura support grant AGENT --categories context,people [--hours H] [--yes] | list | revoke ID
-  aura support read ID                      (agents) read what a grant shows
+  aura support read ID [--user USER_ID]     (agents) read what a grant shows
 
 Passwords come from a prompt, or one per line on stdin with --password-stdin.
 --server (or "server" in ${auraHome()}/config.json, or AURA_SERVER) picks the server; default ${DEFAULT_SERVER}.

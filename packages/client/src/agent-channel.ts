@@ -8,7 +8,7 @@ const refused = (why: string) =>
  * One frame of the agent channel (GET /api/v1/agent/connect), parsed with the protocol's union.
  * A frame that is not JSON, of a type this build does not know, or malformed is refused with
  * AURA_SERVER_MISBEHAVED: the agent can log it and go on, since what a frame carries is handed
- * out again by GET /api/v1/agent/pending.
+ * out again by POST /api/v1/agent/claim.
  */
 export function readAgentFrame(data: string): AgentFrame {
   let json: unknown;

@@ -184,11 +184,13 @@ export class Support {
 
   /**
    * For the agent: the granted records, after checking that the grant is the one the user's
-   * device signed, for this agent's key, within its window and categories (M9).
+   * device signed, for this agent's key, within its window and categories (M9). `userId` names
+   * the grant's user: grant ids are unique per user only, so two users may have chosen the same.
    */
-  async read(grantId: string) {
+  async read(grantId: string, options: { userId?: string } = {}) {
+    const query = options.userId ? `?user=${encodeURIComponent(options.userId)}` : '';
     const { grant, records } = await this.api.get(
-      `/api/v1/support/grants/${encodeURIComponent(grantId)}/records`,
+      `/api/v1/support/grants/${encodeURIComponent(grantId)}/records${query}`,
       GrantRecords,
     );
     if (
@@ -206,6 +208,7 @@ export class Support {
     if (
       object.grantId !== grantId ||
       object.userId !== grant.userId ||
+      (options.userId !== undefined && grant.userId !== options.userId) ||
       object.agentId !== this.session.userId ||
       object.agentSealingKey !== this.device.sealing.publicKey
     ) {

@@ -291,8 +291,12 @@ export class Tasks {
     return step;
   }
 
-  async pending(): Promise<AgentPending> {
-    return this.api.get('/api/v1/agent/pending', AgentPending);
+  /**
+   * For the agent: claims the work waiting for this device (requests to plan, attempts to run) and
+   * returns it with what it already holds. A POST: another agent device will not get these.
+   */
+  async claim(): Promise<AgentPending> {
+    return this.api.post('/api/v1/agent/claim', AgentPending);
   }
 
   /** Reports one attempt's outcome, encrypted. */

@@ -228,7 +228,7 @@ describe('M13: secrets never in a URL or a log line', () => {
     await phone.device.tasks.decide(task.id, 'approve');
     await agent.device.tasks.certifyThisDevice();
     const dispatch = await waitFor<Dispatch>(
-      async () => (await agent.device.tasks.pending()).dispatches[0],
+      async () => (await agent.device.tasks.claim()).dispatches[0],
       30_000,
       () => 'for the dispatch',
     );
@@ -244,7 +244,7 @@ describe('M13: secrets never in a URL or a log line', () => {
     await laptop.tasks.list();
     const requestId = await laptop.tasks.postRequest(`remind me ${requestText}`);
     const queued = await waitFor(
-      async () => (await agent.device.tasks.pending()).requests[0],
+      async () => (await agent.device.tasks.claim()).requests[0],
       30_000,
       () => 'for the agent request',
     );
@@ -344,7 +344,7 @@ describe('M13: secrets never in a URL or a log line', () => {
       'GET /api/v1/tasks/:id',
       'POST /api/v1/tasks/:id/steps/s1/decision',
       'POST /api/v1/tasks/:id/steps/s1/result',
-      'GET /api/v1/agent/pending',
+      'POST /api/v1/agent/claim',
       'POST /api/v1/agent/requests',
       'POST /api/v1/support/agents',
       'POST /api/v1/support/requests',

@@ -142,16 +142,16 @@ const cases: Case[] = [
     call: () => sdk().tasks.list(),
   },
   {
-    name: "the agent's pending work",
-    method: 'GET',
-    path: '/api/v1/agent/pending',
+    name: "the agent's claimed work",
+    method: 'POST',
+    path: '/api/v1/agent/claim',
     valid: {
       dispatches: [
         { taskId: id(), stepId: 's1', attempt: 1, requiresApproval: false, ciphertext: bytes(60), approval: null },
       ],
       requests: [{ id: id(), ciphertext: bytes(60), createdAt: now }],
     },
-    call: () => sdk().tasks.pending(),
+    call: () => sdk().tasks.claim(),
   },
   {
     name: 'a request done',

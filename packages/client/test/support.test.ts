@@ -136,7 +136,8 @@ it('M9: a widened or extended grant is rejected by the agent', async () => {
     rows[0].grant_object,
   ]);
   await server.pool.query(
-    "INSERT INTO support_grant_records (grant_id, category, record_id, encrypted_data) VALUES ($1, 'relationships', gen_random_uuid(), '\\x00')",
+    `INSERT INTO support_grant_records (user_id, grant_id, category, record_id, encrypted_data)
+     SELECT user_id, id, 'relationships', gen_random_uuid(), '\\x00' FROM support_grants WHERE id = $1`,
     [granted.grantId],
   );
   await rejectsWith(() => agent.support.read(granted.grantId), 'AURA_SUPPORT_GRANT_INVALID');

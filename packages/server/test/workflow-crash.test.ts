@@ -59,7 +59,7 @@ async function execute(
   outcome: { ok: boolean; retryable?: boolean } = { ok: true },
 ): Promise<Dispatch> {
   const dispatch = await waitFor(
-    async () => (await agent.tasks.pending()).dispatches.find((d) => d.taskId === taskId && d.stepId === stepId),
+    async () => (await agent.tasks.claim()).dispatches.find((d) => d.taskId === taskId && d.stepId === stepId),
     30_000,
     () => `no dispatch of ${taskId}/${stepId}`,
   );
@@ -90,7 +90,7 @@ async function logged(taskId: string): Promise<Record<string, number>> {
 
 /** Nothing of the task is still handed out once it is over. */
 async function nothingPending(taskId: string) {
-  const { dispatches } = await agent.tasks.pending();
+  const { dispatches } = await agent.tasks.claim();
   assert.deepEqual(
     dispatches.filter((d) => d.taskId === taskId),
     [],

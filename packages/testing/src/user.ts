@@ -190,6 +190,11 @@ export class TestUser {
     };
   }
 
+  /** This device's signature over `message`, for what a suite builds itself (a support grant's object). */
+  sign(context: string, message: Uint8Array): string {
+    return b64(loaded().sign(this.#deviceKeys().signing.secretKey, context, message));
+  }
+
   /** A vault change at `version` of a record, signed by this user's device. */
   #vaultChange(
     op: VaultStatement['op'],

@@ -20,6 +20,7 @@ export const support = command(
     yes: { type: 'boolean', default: false },
     name: { type: 'string' },
     'operator-signature': { type: 'string' },
+    user: { type: 'string' },
   },
   async (client, [, verb, arg], flags) => {
     const { json } = flags;
@@ -94,7 +95,8 @@ export const support = command(
           `Revoked ${arg}: the copies are deleted and the agent can no longer read them. What was read stays read.`,
         );
       case 'read': {
-        const result = await support.read(need(arg, 'GRANT (id)'));
+        // Grant ids are unique per user: --user names the grant's user if two chose the same id.
+        const result = await support.read(need(arg, 'GRANT (id)'), flags.user ? { userId: flags.user } : {});
         // The records are the answer either way; --json adds what the grant is.
         return render(result, { json, text: jsonText(result.records) });
       }
@@ -107,7 +109,7 @@ export const support = command(
       }
     }
     throw new UsageError(
-      'usage: aura support request USER --ticket T | grant AGENT --categories C,... [--hours H] | list | revoke ID | read ID',
+      'usage: aura support request USER --ticket T | grant AGENT --categories C,... [--hours H] | list | revoke ID | read ID [--user USER_ID]',
     );
   },
 );

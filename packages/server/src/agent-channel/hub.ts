@@ -6,7 +6,7 @@ import type { WebSocket } from 'ws';
 /**
  * The agents connected right now, per user: each is a WebSocket from an enrolled device that
  * runs `aura agent`. A message for a user with no agent connected is not lost: what it carries
- * is in the database, and the agent fetches it when it connects (GET /api/v1/agent/pending).
+ * is in the database, and the agent claims it when it connects (POST /api/v1/agent/claim).
  */
 export class AgentHub {
   readonly #sockets = new Map<string, Map<WebSocket, string | null>>();

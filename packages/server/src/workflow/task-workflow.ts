@@ -21,7 +21,18 @@ export interface Outcome {
 }
 export type Next = { ask: string } | { dispatch: { stepId: string; attempt: number } };
 
-export const workflowId = (taskId: string) => `task-${taskId}`;
+/**
+ * A task as its workflow knows it. Task ids are chosen by clients and unique only within a user,
+ * so the workflow's id names both; a task submitted before they were (migration 008) keeps the
+ * workflow it was started under, `legacyWorkflowId`.
+ */
+export interface TaskKey {
+  userId: string;
+  taskId: string;
+  legacyWorkflowId?: string | null | undefined;
+}
+export const workflowId = (userId: string, taskId: string) => `task-${userId}-${taskId}`;
+export const workflowOf = (t: TaskKey) => t.legacyWorkflowId ?? workflowId(t.userId, t.taskId);
 // The topics a workflow's recv()s wait on, and the idempotency keys of what is sent to them.
 export const approvalTopic = (stepId: string) => `approval:${stepId}`;
 export const resultTopic = (stepId: string, attempt: number) => `result:${stepId}:${attempt}`;

@@ -6,7 +6,8 @@ import { keepFirstServerKey } from '../../db/server-keys.ts';
 
 /**
  * The server's own secrets, kept in its database: the Ed25519 key that signs access tokens,
- * and the secret behind fake login answers for unknown emails. Neither opens user data.
+ * the secret behind fake login answers for unknown emails, and the key that MACs list cursors.
+ * None of them opens user data.
  */
 export interface ServerKeys {
   kid: string;
@@ -14,6 +15,7 @@ export interface ServerKeys {
   verifyKey: CryptoKey;
   publicJwk: JWK;
   loginSecret: Buffer;
+  cursorKey: Buffer;
 }
 
 async function newSigningKey() {
@@ -24,6 +26,7 @@ async function newSigningKey() {
 export async function loadServerKeys(pool: pg.Pool): Promise<ServerKeys> {
   const signing = await keepFirstServerKey(pool, 'jwt-signing', await newSigningKey());
   const login = await keepFirstServerKey(pool, 'login-secret', { secret: toBase64(randomBytes(32)) });
+  const cursor = await keepFirstServerKey(pool, 'cursor-key', { secret: toBase64(randomBytes(32)) });
   const publicJwk: JWK = { ...signing.publicJwk, kid: signing.kid, alg: 'EdDSA', use: 'sig' };
   return {
     kid: signing.kid,
@@ -31,5 +34,6 @@ export async function loadServerKeys(pool: pg.Pool): Promise<ServerKeys> {
     verifyKey: (await importJWK(publicJwk, 'EdDSA')) as CryptoKey,
     publicJwk,
     loginSecret: fromBase64(login.secret),
+    cursorKey: fromBase64(cursor.secret),
   };
 }

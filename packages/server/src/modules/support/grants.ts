@@ -13,7 +13,7 @@ import {
   type GrantRow,
   grantRecords,
   grantsOf,
-  grantToAgent,
+  grantsToAgent,
   insertGrant,
   insertGrantRecords,
   markRequestGranted,
@@ -79,7 +79,13 @@ export async function createGrant(app: FastifyInstance, auth: AuthContext, body:
   }
   if (body.records.some((r) => !grant.categories.includes(r.category)))
     throw invalidGrant('a record is outside the granted categories');
+  if (new Set(body.records.map((r) => `${r.category}/${r.recordId}`)).size !== body.records.length)
+    throw invalidGrant('a record is listed twice');
   await withTransaction(app.pool, async (client) => {
+    // Before the grant's row, which references the request: an id that is not this user's own
+    // request answers alike whether it is unused or another user's.
+    if (body.requestId && !(await markRequestGranted(client, auth.userId, body.requestId)))
+      throw new AuraError('AURA_NOT_FOUND', 'no such access request for this account');
     await insertGrant(client, {
       id: body.id,
       userId: auth.userId,
@@ -96,6 +102,7 @@ export async function createGrant(app: FastifyInstance, auth: AuthContext, body:
     });
     await insertGrantRecords(
       client,
+      auth.userId,
       body.id,
       body.records.map((r) => ({
         category: r.category,
@@ -103,7 +110,6 @@ export async function createGrant(app: FastifyInstance, auth: AuthContext, body:
         encryptedData: fromBase64(r.encryptedData),
       })),
     );
-    if (body.requestId) await markRequestGranted(client, auth.userId, body.requestId);
     await app.audit.append(
       auth.userId,
       {
@@ -125,11 +131,27 @@ export async function listGrants(app: FastifyInstance, userId: string) {
   return { grants: (await grantsOf(app.pool, userId)).map(grantView) };
 }
 
-/** What an agent reads through an active grant; each read is an audit entry of the user's. */
-export async function readGrantedRecords(app: FastifyInstance, agentUserId: string, grantId: string, address: string) {
+/**
+ * What an agent reads through an active grant; each read is an audit entry of the user's. Grant
+ * ids are per user, so two users may have granted this agent the same id: `userId` (the grant's
+ * user, as the agent's list shows it) picks one, and without it such an id is refused rather
+ * than answered with either user's grant.
+ */
+export async function readGrantedRecords(
+  app: FastifyInstance,
+  agentUserId: string,
+  grantId: string,
+  userId: string | undefined,
+  address: string,
+) {
   const agent = await requireAgent(app, agentUserId);
-  const grant = await grantToAgent(app.pool, grantId, agent.user_id);
+  const [grant, other] = await grantsToAgent(app.pool, grantId, agent.user_id, userId);
   if (!grant) throw new AuraError('AURA_NOT_FOUND', 'no such grant for this agent');
+  if (other)
+    throw new AuraError(
+      'AURA_CONFLICT',
+      'two users granted this agent a grant with this id; name the one meant (?user=USER_ID, or aura support read ID --user USER_ID)',
+    );
   const now = new Date();
   if (grant.revoked_at || now < grant.valid_from || now >= grant.valid_until) {
     throw new AuraError(
@@ -137,7 +159,7 @@ export async function readGrantedRecords(app: FastifyInstance, agentUserId: stri
       'this grant has expired or was revoked; ask the user for a new one',
     );
   }
-  const records = await grantRecords(app.pool, grant.id);
+  const records = await grantRecords(app.pool, grant.user_id, grant.id);
   await app.audit.append(grant.user_id, {
     eventType: 'data_access',
     actorId: agent.user_id,

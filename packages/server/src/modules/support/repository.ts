@@ -1,7 +1,21 @@
+import { AuraError } from '@aura/errors';
 import type pg from 'pg';
 
-/** The SQL of support agents, their access requests and the users' grants to them. */
+/**
+ * The SQL of support agents, their access requests and the users' grants to them. A grant's id
+ * is chosen by the user's client and is unique within that user (migration 008).
+ */
 type Db = pg.Pool | pg.PoolClient;
+
+/** A key the client chose is one it already used: its own conflict, answered 409, not a 500. */
+async function refusingDuplicates<T>(what: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if ((error as { code?: unknown } | null)?.code === '23505') throw new AuraError('AURA_CONFLICT', what);
+    throw error;
+  }
+}
 
 export interface AgentRow {
   user_id: string;
@@ -97,41 +111,57 @@ export async function insertGrant(
     sealedKey: Buffer;
   },
 ): Promise<void> {
-  await db.query(
-    `INSERT INTO support_grants (id, user_id, agent_id, request_id, device_id, categories, permissions, valid_from, valid_until,
-                                 grant_object, signature, sealed_key)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-    [
-      g.id,
-      g.userId,
-      g.agentId,
-      g.requestId,
-      g.deviceId,
-      g.categories,
-      g.permissions,
-      g.validFrom,
-      g.validUntil,
-      g.grantObject,
-      g.signature,
-      g.sealedKey,
-    ],
+  await refusingDuplicates('a grant with this id already exists in this account; choose a new id', () =>
+    db.query(
+      `INSERT INTO support_grants (id, user_id, agent_id, request_id, device_id, categories, permissions, valid_from,
+                                   valid_until, grant_object, signature, sealed_key)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      [
+        g.id,
+        g.userId,
+        g.agentId,
+        g.requestId,
+        g.deviceId,
+        g.categories,
+        g.permissions,
+        g.validFrom,
+        g.validUntil,
+        g.grantObject,
+        g.signature,
+        g.sealedKey,
+      ],
+    ),
   );
 }
 
 export async function insertGrantRecords(
   db: Db,
+  userId: string,
   grantId: string,
   records: { category: string; recordId: string; encryptedData: Buffer }[],
 ): Promise<void> {
-  await db.query(
-    `INSERT INTO support_grant_records (grant_id, category, record_id, encrypted_data)
-     SELECT $1, * FROM unnest($2::text[], $3::uuid[], $4::bytea[])`,
-    [grantId, records.map((r) => r.category), records.map((r) => r.recordId), records.map((r) => r.encryptedData)],
+  await refusingDuplicates('the grant lists a record twice', () =>
+    db.query(
+      `INSERT INTO support_grant_records (user_id, grant_id, category, record_id, encrypted_data)
+       SELECT $1, $2, * FROM unnest($3::text[], $4::uuid[], $5::bytea[])`,
+      [
+        userId,
+        grantId,
+        records.map((r) => r.category),
+        records.map((r) => r.recordId),
+        records.map((r) => r.encryptedData),
+      ],
+    ),
   );
 }
 
-export async function markRequestGranted(db: Db, userId: string, requestId: string): Promise<void> {
-  await db.query("UPDATE support_requests SET status = 'granted' WHERE id = $1 AND user_id = $2", [requestId, userId]);
+/** False when the user has no such access request (another user's is none either). */
+export async function markRequestGranted(db: Db, userId: string, requestId: string): Promise<boolean> {
+  const marked = await db.query("UPDATE support_requests SET status = 'granted' WHERE id = $1 AND user_id = $2", [
+    requestId,
+    userId,
+  ]);
+  return marked.rowCount !== 0;
 }
 
 const GRANT_SELECT = `SELECT g.*, d.signing_public_key AS device_signing_public_key FROM support_grants g JOIN devices d ON d.id = g.device_id`;
@@ -145,15 +175,28 @@ export async function grantsOf(db: Db, userId: string): Promise<GrantRow[]> {
   return rows;
 }
 
-export async function grantToAgent(db: Db, grantId: string, agentId: string): Promise<GrantRow | undefined> {
-  const { rows } = await db.query<GrantRow>(`${GRANT_SELECT} WHERE g.id = $1 AND g.agent_id = $2`, [grantId, agentId]);
-  return rows[0];
+/**
+ * The grants to this agent with this id: one, unless two users chose the same id (ids are per
+ * user), which `userId` tells apart. The caller decides what more than one means.
+ */
+export async function grantsToAgent(
+  db: Db,
+  grantId: string,
+  agentId: string,
+  userId: string | undefined,
+): Promise<GrantRow[]> {
+  const { rows } = await db.query<GrantRow>(
+    `${GRANT_SELECT} WHERE g.id = $1 AND g.agent_id = $2 AND ($3::uuid IS NULL OR g.user_id = $3) LIMIT 2`,
+    [grantId, agentId, userId ?? null],
+  );
+  return rows;
 }
 
-export async function grantRecords(db: Db, grantId: string) {
+export async function grantRecords(db: Db, userId: string, grantId: string) {
   const { rows } = await db.query<{ category: string; record_id: string; encrypted_data: Buffer }>(
-    'SELECT category, record_id, encrypted_data FROM support_grant_records WHERE grant_id = $1 ORDER BY category, record_id',
-    [grantId],
+    `SELECT category, record_id, encrypted_data FROM support_grant_records WHERE user_id = $1 AND grant_id = $2
+      ORDER BY category, record_id`,
+    [userId, grantId],
   );
   return rows;
 }
@@ -165,6 +208,6 @@ export async function revokeGrant(db: pg.PoolClient, userId: string, grantId: st
     [grantId, userId],
   );
   if (revoked.rowCount === 0) return false;
-  await db.query('DELETE FROM support_grant_records WHERE grant_id = $1', [grantId]);
+  await db.query('DELETE FROM support_grant_records WHERE user_id = $1 AND grant_id = $2', [userId, grantId]);
   return true;
 }

@@ -6,6 +6,7 @@ import {
   GrantIn,
   GrantList,
   GrantRecords,
+  GrantRecordsQuery,
   OkResponse,
   RecordId,
   SupportAgent,
@@ -62,8 +63,9 @@ export async function supportRoutes(fastify: FastifyInstance) {
   );
   app.get(
     '/api/v1/support/grants/:id/records',
-    { ...auth, schema: { tags, params: RecordId, response: { 200: GrantRecords } } },
-    async (request) => readGrantedRecords(app, authOf(request).userId, request.params.id, request.ip),
+    { ...auth, schema: { tags, params: RecordId, querystring: GrantRecordsQuery, response: { 200: GrantRecords } } },
+    async (request) =>
+      readGrantedRecords(app, authOf(request).userId, request.params.id, request.query.user, request.ip),
   );
   app.delete(
     '/api/v1/support/grants/:id',

@@ -5,7 +5,7 @@ import type pg from 'pg';
 import type { AuditLog } from '../../audit/log.ts';
 import { fromBase64 } from '../../base64.ts';
 import type { TaskRepository } from './repository.ts';
-import type { StepRow } from './views.ts';
+import type { StepRow, TaskRow } from './views.ts';
 
 /** An approval may be valid for at most a week. */
 const MAX_APPROVAL_MS = 7 * 24 * 3_600_000;
@@ -20,10 +20,10 @@ export async function decide(
   repo: TaskRepository,
   audit: AuditLog,
   d: { userId: string; taskId: string; stepId: string; body: StepDecision },
-): Promise<StepRow> {
+): Promise<{ task: TaskRow; step: StepRow }> {
   const { userId, taskId, stepId, body } = d;
-  await repo.task(userId, taskId, db);
-  const step = await repo.step(taskId, stepId, db, true);
+  const task = await repo.task(userId, taskId, db);
+  const step = await repo.step(userId, taskId, stepId, db, true);
   if (!step.requires_approval || step.approval_decision || step.status !== 'waiting_approval') {
     throw new AuraError(
       'AURA_TASK_NOT_WAITING',
@@ -60,6 +60,7 @@ export async function decide(
     db,
   );
   await repo.recordDecision(db, {
+    userId,
     taskId,
     stepId,
     deviceId: body.deviceId,
@@ -67,5 +68,5 @@ export async function decide(
     expiresAt: new Date(expires),
     signature: fromBase64(body.signature),
   });
-  return repo.step(taskId, stepId, db);
+  return { task, step: await repo.step(userId, taskId, stepId, db) };
 }

@@ -7,29 +7,28 @@ import { type StepRow, summaryView, type TaskRow } from './views.ts';
 
 type Db = pg.Pool | pg.PoolClient;
 
-/** The tasks API's SQL; every read is scoped to its user. */
+/** The tasks API's SQL; every read and write is keyed by its user as well as its ids. */
 export class TaskRepository {
   constructor(private readonly pool: pg.Pool) {}
 
-  /** False when the task is already there (a retried submit); a task id of another account is a conflict. */
+  /**
+   * False when this account already has the task (a retried submit). Ids are per account: another
+   * account's task with the same id is none of this one's business, and makes no difference here.
+   */
   async create(db: pg.PoolClient, userId: string, input: CreateTask): Promise<boolean> {
     const inserted = await db.query(
       `INSERT INTO tasks (id, user_id, status, request_ciphertext) VALUES ($1, $2, 'running', $3)
-       ON CONFLICT (id) DO NOTHING`,
+       ON CONFLICT (user_id, id) DO NOTHING`,
       [input.id, userId, fromBase64(input.request)],
     );
-    if (inserted.rowCount === 0) {
-      const owner = await db.query('SELECT user_id FROM tasks WHERE id = $1', [input.id]);
-      if (owner.rows[0]?.user_id !== userId)
-        throw new AuraError('AURA_CONFLICT', 'that task id is taken; choose another');
-      return false;
-    }
+    if (inserted.rowCount === 0) return false;
     for (const [position, step] of input.steps.entries()) {
       const ciphertext = fromBase64(step.ciphertext);
       await db.query(
-        `INSERT INTO task_steps (task_id, step_id, position, requires_approval, ciphertext, ciphertext_hash)
-         VALUES ($1, $2, $3, $4, $5, $6)`,
+        `INSERT INTO task_steps (user_id, task_id, step_id, position, requires_approval, ciphertext, ciphertext_hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
         [
+          userId,
           input.id,
           step.id,
           position,
@@ -48,15 +47,18 @@ export class TaskRepository {
     return rows[0];
   }
 
-  async steps(taskId: string, db: Db = this.pool): Promise<StepRow[]> {
-    const { rows } = await db.query<StepRow>('SELECT * FROM task_steps WHERE task_id = $1 ORDER BY position', [taskId]);
+  async steps(userId: string, taskId: string, db: Db = this.pool): Promise<StepRow[]> {
+    const { rows } = await db.query<StepRow>(
+      'SELECT * FROM task_steps WHERE user_id = $1 AND task_id = $2 ORDER BY position',
+      [userId, taskId],
+    );
     return rows;
   }
 
-  async step(taskId: string, stepId: string, db: Db = this.pool, lock = false): Promise<StepRow> {
+  async step(userId: string, taskId: string, stepId: string, db: Db = this.pool, lock = false): Promise<StepRow> {
     const { rows } = await db.query<StepRow>(
-      `SELECT * FROM task_steps WHERE task_id = $1 AND step_id = $2${lock ? ' FOR UPDATE' : ''}`,
-      [taskId, stepId],
+      `SELECT * FROM task_steps WHERE user_id = $1 AND task_id = $2 AND step_id = $3${lock ? ' FOR UPDATE' : ''}`,
+      [userId, taskId, stepId],
     );
     if (!rows[0]) throw new AuraError('AURA_NOT_FOUND', 'no such step in this task');
     return rows[0];
@@ -64,8 +66,9 @@ export class TaskRepository {
 
   async list(userId: string, limit: number) {
     const { rows } = await this.pool.query<TaskRow & { step_count: number; waiting: number }>(
-      `SELECT t.*, (SELECT count(*)::int FROM task_steps s WHERE s.task_id = t.id) AS step_count,
-              (SELECT count(*)::int FROM task_steps s WHERE s.task_id = t.id AND s.status = 'waiting_approval') AS waiting
+      `SELECT t.*, (SELECT count(*)::int FROM task_steps s WHERE s.user_id = t.user_id AND s.task_id = t.id) AS step_count,
+              (SELECT count(*)::int FROM task_steps s
+                WHERE s.user_id = t.user_id AND s.task_id = t.id AND s.status = 'waiting_approval') AS waiting
          FROM tasks t WHERE t.user_id = $1 ORDER BY t.created_at DESC, t.id LIMIT $2`,
       [userId, limit],
     );
@@ -84,6 +87,7 @@ export class TaskRepository {
   async recordDecision(
     db: Db,
     d: {
+      userId: string;
       taskId: string;
       stepId: string;
       deviceId: string;
@@ -93,10 +97,11 @@ export class TaskRepository {
     },
   ): Promise<void> {
     await db.query(
-      `UPDATE task_steps SET approval_device_id = $3, approval_decision = $4, approval_expires_at = $5,
-              approval_signature = $6, approval_decided_at = now(), status = $7
-        WHERE task_id = $1 AND step_id = $2`,
+      `UPDATE task_steps SET approval_device_id = $4, approval_decision = $5, approval_expires_at = $6,
+              approval_signature = $7, approval_decided_at = now(), status = $8
+        WHERE user_id = $1 AND task_id = $2 AND step_id = $3`,
       [
+        d.userId,
         d.taskId,
         d.stepId,
         d.deviceId,
@@ -110,19 +115,20 @@ export class TaskRepository {
 
   /**
    * Stored only for the attempt now running; a late answer to an attempt that timed out, or to
-   * a finished task, changes nothing. True when it was stored.
+   * a finished task, changes nothing. The task's row when it was stored, undefined when not.
    */
   async storeResult(
     userId: string,
     r: { taskId: string; stepId: string; attempt: number; result: Buffer },
-  ): Promise<boolean> {
-    const stored = await this.pool.query(
+  ): Promise<TaskRow | undefined> {
+    const { rows } = await this.pool.query<TaskRow>(
       `UPDATE task_steps s SET result_ciphertext = $4
          FROM tasks t
-        WHERE t.id = s.task_id AND s.task_id = $1 AND s.step_id = $2 AND t.user_id = $3
-          AND t.status = 'running' AND s.status = 'dispatched' AND s.attempts = $5`,
+        WHERE t.user_id = s.user_id AND t.id = s.task_id AND s.user_id = $3 AND s.task_id = $1 AND s.step_id = $2
+          AND t.status = 'running' AND s.status = 'dispatched' AND s.attempts = $5
+        RETURNING t.*`,
       [r.taskId, r.stepId, userId, r.result, r.attempt],
     );
-    return Boolean(stored.rowCount);
+    return rows[0];
   }
 }

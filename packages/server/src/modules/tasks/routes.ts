@@ -19,7 +19,7 @@ import type { Orchestrator } from '../../workflow/orchestrator.ts';
 import { actorOf, authOf } from '../auth/authenticate.ts';
 import { decide } from './decision.ts';
 import { TaskRepository } from './repository.ts';
-import { stepView, taskView } from './views.ts';
+import { stepView, taskKey, taskView } from './views.ts';
 
 const tags = ['tasks'];
 
@@ -42,7 +42,7 @@ export async function taskRoutes(fastify: FastifyInstance) {
       const engine = running();
       const auth = authOf(request);
       // Log before act: the task's audit entry commits with its rows, before the workflow runs.
-      await withTransaction(app.pool, async (db) => {
+      const task = await withTransaction(app.pool, async (db) => {
         if (await repo.create(db, auth.userId, request.body))
           await app.audit.append(
             auth.userId,
@@ -56,8 +56,11 @@ export async function taskRoutes(fastify: FastifyInstance) {
             },
             db,
           );
+        // Read back, not assumed new: a retried submit of a task from before migration 008 must
+        // find the workflow it already has.
+        return repo.task(auth.userId, request.body.id, db);
       });
-      await engine.run(auth.userId, request.body.id);
+      await engine.run(taskKey(task));
       return reply.code(201).send(await detail(repo, request, request.body.id));
     },
   );
@@ -91,10 +94,10 @@ export async function taskRoutes(fastify: FastifyInstance) {
       const engine = running();
       const receivedAt = arrival(reply);
       const { id: taskId, stepId } = request.params;
-      const step = await withTransaction(app.pool, (db) =>
+      const { task, step } = await withTransaction(app.pool, (db) =>
         decide(db, repo, app.audit, { userId: authOf(request).userId, taskId, stepId, body: request.body }),
       );
-      await engine.deliverDecision(taskId, stepId, request.body.decision, receivedAt);
+      await engine.deliverDecision(taskKey(task), stepId, request.body.decision, receivedAt);
       return stepView(step);
     },
   );
@@ -111,10 +114,10 @@ export async function taskRoutes(fastify: FastifyInstance) {
       const { userId } = authOf(request);
       const { id: taskId, stepId } = request.params;
       const { attempt, ok, retryable, result } = request.body;
-      if (await repo.storeResult(userId, { taskId, stepId, attempt, result: fromBase64(result) }))
-        await engine.deliverResult(taskId, stepId, attempt, ok, retryable, receivedAt);
+      const task = await repo.storeResult(userId, { taskId, stepId, attempt, result: fromBase64(result) });
+      if (task) await engine.deliverResult(taskKey(task), stepId, attempt, ok, retryable, receivedAt);
       // Not stored: a late or stale answer is accepted quietly, but an unknown task or step is not.
-      else await repo.task(userId, taskId).then(() => repo.step(taskId, stepId));
+      else await repo.task(userId, taskId).then(() => repo.step(userId, taskId, stepId));
       return { ok: true as const };
     },
   );
@@ -122,5 +125,5 @@ export async function taskRoutes(fastify: FastifyInstance) {
 
 async function detail(repo: TaskRepository, request: FastifyRequest, taskId: string) {
   const task = await repo.task(authOf(request).userId, taskId);
-  return taskView(task, await repo.steps(task.id));
+  return taskView(task, await repo.steps(task.user_id, task.id));
 }

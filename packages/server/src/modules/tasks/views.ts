@@ -1,8 +1,10 @@
 import type { ApprovalView, Dispatch, StepStatus, StepView, TaskStatus, TaskSummary, TaskView } from '@aura/protocol';
 import { toBase64 } from '../../base64.ts';
+import type { TaskKey } from '../../workflow/task-workflow.ts';
 
 /** Rows of tasks and task_steps, and how each leaves on the wire. */
 export interface StepRow {
+  user_id: string;
   task_id: string;
   step_id: string;
   position: number;
@@ -28,7 +30,12 @@ export interface TaskRow {
   reason_sealed: Buffer | null;
   created_at: Date;
   updated_at: Date;
+  /** Set only for a task submitted before migration 008: the workflow it runs under. */
+  workflow_id: string | null;
 }
+
+/** How the workflow engine finds the task's workflow. */
+export const taskKey = (t: TaskRow): TaskKey => ({ userId: t.user_id, taskId: t.id, legacyWorkflowId: t.workflow_id });
 
 const optional = (b: Buffer | null) => (b ? toBase64(b) : null);
 

@@ -6,6 +6,7 @@ import type { AuditLog } from '../../audit/log.ts';
 import { fromBase64, toBase64 } from '../../base64.ts';
 import { withTransaction } from '../../db/transaction.ts';
 import { checkVaultChange } from '../../history/signed-change.ts';
+import type { CursorCodec } from './cursor.ts';
 
 /** The three collections share one shape: opaque ciphertext, tokens, a row version. */
 const TABLES: Record<Collection, string> = {
@@ -90,29 +91,6 @@ function columnsOf(fields: RecordFields) {
 
 const notFound = () => new AuraError('AURA_NOT_FOUND', 'no such record in this account');
 
-// The cursor carries PostgreSQL's own text of created_at: microseconds, which a JS Date would lose.
-function encodeCursor(row: Row & { created_at_text?: string }): string {
-  return Buffer.from(JSON.stringify([row.created_at_text, row.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(value) &&
-      value.length === 2 &&
-      typeof value[0] === 'string' &&
-      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,6})?[+-]\d\d(:\d\d)?$/.test(value[0]) &&
-      /^[0-9a-f-]{36}$/i.test(value[1])
-    ) {
-      return [value[0], value[1]];
-    }
-  } catch {
-    // fall through
-  }
-  throw new AuraError('AURA_INVALID_INPUT', 'cursor is not one this server handed out');
-}
-
 /** Every query is scoped to the caller's user id: another user's record is simply not found. */
 export class VaultRepository {
   readonly #pool: pg.Pool;
@@ -120,12 +98,14 @@ export class VaultRepository {
 
   readonly #collection: Collection;
   readonly #audit: AuditLog;
+  readonly #cursors: CursorCodec;
 
-  constructor(pool: pg.Pool, collection: Collection, audit: AuditLog) {
+  constructor(pool: pg.Pool, collection: Collection, audit: AuditLog, cursors: CursorCodec) {
     this.#pool = pool;
     this.#table = TABLES[collection];
     this.#collection = collection;
     this.#audit = audit;
+    this.#cursors = cursors;
   }
 
   /**
@@ -191,10 +171,12 @@ export class VaultRepository {
       `INSERT INTO ${this.#table}
          (id, user_id, context_type_encrypted, encrypted_data, encrypted_embedding, search_tokens, data_checksum, nonce, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6::bytea[], $7, $8, $9)
-       ON CONFLICT (id) DO NOTHING RETURNING version, created_at, updated_at, expires_at`,
+       ON CONFLICT (user_id, id) DO NOTHING RETURNING version, created_at, updated_at, expires_at`,
       [id, userId, ...values],
     );
     const stored = rows[0];
+    // Only this account's own record: ids are per account (migration 008), so another account's
+    // id is as free here as an unused one, and a POST cannot tell whether someone else has it.
     if (!stored) throw new AuraError('AURA_CONFLICT', 'a record with this id already exists; choose a new id');
     await this.#logChange(db, writer, fields.change, {
       op: 'put',
@@ -255,7 +237,7 @@ export class VaultRepository {
       where.push(`updated_at >= $${params.length}`);
     }
     if (query.cursor) {
-      const [createdAt, id] = decodeCursor(query.cursor);
+      const { createdAt, id } = this.#cursors.open(`${userId}/${this.#collection}`, query.cursor);
       params.push(createdAt, id);
       where.push(`(created_at, id) > ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
     }
@@ -272,7 +254,10 @@ export class VaultRepository {
     const last = page[page.length - 1];
     return {
       records: page.map(toWire),
-      nextCursor: found.length > query.limit && last ? encodeCursor(last) : null,
+      nextCursor:
+        found.length > query.limit && last
+          ? this.#cursors.seal(`${userId}/${this.#collection}`, { createdAt: last.created_at_text, id: last.id })
+          : null,
       logSize,
     };
   }

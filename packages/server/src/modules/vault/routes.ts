@@ -18,6 +18,7 @@ import {
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { authOf } from '../auth/authenticate.ts';
+import { CursorCodec } from './cursor.ts';
 import { VaultRepository, type Writer } from './repository.ts';
 
 const BASE: Record<Collection, string> = {
@@ -30,7 +31,7 @@ const BASE: Record<Collection, string> = {
 export async function vaultRoutes(fastify: FastifyInstance, options: { collection: Collection }) {
   const { collection } = options;
   const audit = fastify.audit;
-  const repo = new VaultRepository(fastify.pool, collection, audit);
+  const repo = new VaultRepository(fastify.pool, collection, audit, new CursorCodec(fastify.serverKeys.cursorKey));
   const writer = (request: Parameters<typeof authOf>[0]): Writer => {
     const auth = authOf(request);
     return { userId: auth.userId, deviceId: auth.deviceId ?? null, logged: [] };
