@@ -114,6 +114,12 @@ describe('client SDK', () => {
     await laptop.revokeDevice(phoneId);
     await rejectsWith(() => phone.vault.get('contexts', r.id), 'AURA_SESSION_REVOKED');
     assert.ok((await laptop.listDevices()).find((d) => d.id === phoneId)?.revokedAt);
+    // The laptop is now the last device: revoking it would lock the account for good.
+    const laptopId = laptop.session?.deviceId ?? '';
+    await rejectsWith(() => laptop.revokeDevice(laptopId), 'AURA_LAST_DEVICE', /enroll another device first/);
+    const after = await laptop.listDevices();
+    assert.equal(after.find((d) => d.id === laptopId)?.revokedAt, null);
+    assert.equal((await laptop.vault.get('contexts', r.id)).data.text, 'shared across devices');
   });
 
   it('rotates a collection key: records re-encrypted, readable, old key retired; an interrupted rotation resumes', async () => {

@@ -74,9 +74,15 @@ export async function releaseRevokedDevice(db: Db, deviceId: string): Promise<vo
   );
 }
 
-export async function releaseAgentWork(db: Db, deviceId: string): Promise<void> {
-  await db.query('UPDATE task_steps SET dispatched_to = NULL WHERE dispatched_to = $1', [deviceId]);
-  await db.query(`UPDATE agent_requests SET claimed_by = NULL WHERE claimed_by = $1 AND status = 'queued'`, [deviceId]);
+export async function releaseAgentWork(db: Db, userId: string, deviceId: string): Promise<void> {
+  await db.query('UPDATE task_steps SET dispatched_to = NULL WHERE user_id = $1 AND dispatched_to = $2', [
+    userId,
+    deviceId,
+  ]);
+  await db.query(
+    `UPDATE agent_requests SET claimed_by = NULL WHERE user_id = $1 AND claimed_by = $2 AND status = 'queued'`,
+    [userId, deviceId],
+  );
 }
 
 export async function setCertificate(db: Db, userId: string, deviceId: string, certificate: Buffer) {
@@ -174,4 +180,21 @@ export async function markClaimed(db: Db, enrollmentId: string): Promise<boolean
     [enrollmentId],
   );
   return claimed.rowCount !== 0;
+}
+
+/**
+ * Serialises changes to an account's device list: two revocations at once would each see the
+ * other device still active (and could leave none), or deadlock on each other's rows.
+ */
+export async function lockDeviceList(db: Db, userId: string): Promise<void> {
+  await db.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [userId]);
+}
+
+/** Devices of the account not revoked (in this transaction's view). */
+export async function activeDeviceCount(db: Db, userId: string): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM devices WHERE user_id = $1 AND revoked_at IS NULL',
+    [userId],
+  );
+  return rows[0]?.n ?? 0;
 }
