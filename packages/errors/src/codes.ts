@@ -98,6 +98,22 @@ export const errorCodes = {
     status: 429,
     summary: 'Too many requests or failed logins; wait the number of seconds in Retry-After.',
   },
+  AURA_URI_TOO_LONG: {
+    status: 414,
+    summary: 'The request URL, or one of its path segments, is longer than the server accepts.',
+  },
+  AURA_HEADERS_TOO_LARGE: {
+    status: 431,
+    summary: 'The request headers are larger than the server accepts.',
+  },
+  AURA_BUSY: {
+    status: 503,
+    summary: 'A write collided with another one on the same rows and was rolled back; nothing was stored.',
+  },
+  AURA_LAST_DEVICE: {
+    status: 409,
+    summary: 'Revoking this device would leave the account with no device that can approve new ones.',
+  },
   AURA_NOT_READY: {
     status: 503,
     summary: 'The server is up but cannot reach its database yet.',

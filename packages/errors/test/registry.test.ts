@@ -22,10 +22,11 @@ it('docs/errors.md lists exactly the registry, with the same status and summary'
 });
 
 it('codes are AURA_ upper snake case; only server-side faults are 5xx', () => {
-  // 5xx: a server fault, an unready database, or a server the client found broken or absent.
+  // 5xx: a server fault, an unready or busy database (retry), or a server the client found broken or absent.
   const serverSide = new Set([
     'AURA_INTERNAL',
     'AURA_NOT_READY',
+    'AURA_BUSY',
     'AURA_SERVER_MISBEHAVED',
     'AURA_SERVER_UNREACHABLE',
     'AURA_PROVIDER_UNAVAILABLE',

@@ -8,5 +8,6 @@ export { ErrorBody, ErrorCodeSchema } from './v1/error.ts';
 export * from './v1/notifications.ts';
 export * from './v1/support.ts';
 export * from './v1/tasks.ts';
+export { noControlCharacters, plainText, queryInteger, Timestamp, textProblem, UtcTimestamp } from './v1/text.ts';
 export * from './v1/vault.ts';
 export { problemsOf, type WireSchema } from './v1/wire.ts';

@@ -8,7 +8,7 @@ import { agentChannelModule } from './agent-channel/plugin.ts';
 import { auditPlugin } from './audit/plugin.ts';
 import { configPlugin, type ServerConfig } from './config.ts';
 import { databasePlugin } from './db/plugin.ts';
-import { registerErrorHandling } from './http/errors.ts';
+import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './http/errors.ts';
 import { registerGateway } from './http/gateway.ts';
 import { healthRoutes } from './http/health.ts';
 import { registerTrustedHosts } from './http/hosts.ts';
@@ -36,6 +36,13 @@ export interface AppDependencies {
    */
   orchestration?: { databaseUrl: string };
 }
+
+const WEBSOCKET_OPTIONS = {
+  maxPayload: 1024 * 1024,
+  // ws (8.23; newer than its types) cuts a connection silently (1006) once 60 pongs wait to be
+  // written: a burst of pings is not an attack. Still bounded: each pong is at most 127 bytes.
+  maxPendingAutoPongs: 1024,
+};
 
 /** Paths pino blanks out, should any of them ever be logged (M13). */
 const REDACT = [
@@ -66,6 +73,8 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies): Pro
     },
     bodyLimit: config.bodyLimitBytes,
     trustProxy: false,
+    frameworkErrors,
+    clientErrorHandler,
   });
   // JSON only: a text/plain body is refused as 415 rather than parsed into a string.
   app.removeContentTypeParser('text/plain');
@@ -90,7 +99,17 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies): Pro
   await app.register(notificationRoutes);
   await app.register(vaultModule);
   await app.register(workflowPlugin, { databaseUrl: deps.orchestration?.databaseUrl });
-  await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
+  await app.register(websocket, {
+    options: WEBSOCKET_OPTIONS,
+    // A peer's protocol error (an oversized or malformed frame) is the peer's fault: ws has
+    // already closed with the right code (1009, 1002); it is not a server error.
+    errorHandler: (error, socket, request) => {
+      const code = (error as { code?: string }).code;
+      if (code?.startsWith('WS_ERR_')) request.log.warn({ err: { code } }, 'WebSocket peer sent a bad frame; closed');
+      else request.log.error({ err: { type: error.name, code, stack: error.stack } }, 'WebSocket error');
+      socket.terminate();
+    },
+  });
   await app.register(tasksModule);
   await app.register(agentChannelModule);
   return app;

@@ -4,7 +4,7 @@ import { AgentRequest, Dispatch } from './tasks.ts';
 /**
  * The agent channel (GET /api/v1/agent/connect, a WebSocket): what the server sends an agent,
  * one JSON text frame each. Every frame is a nudge, never the only copy: what it carries is in
- * the database, and GET /api/v1/agent/pending hands it out again.
+ * the database, and POST /api/v1/agent/claim hands it out again.
  *
  * The agent sends no frames: it answers over HTTP (step results, requests done), so there is
  * no agent-to-server union, and a server reading the socket has nothing to accept.

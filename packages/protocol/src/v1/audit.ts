@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { base64Bytes } from './bytes.ts';
+import { plainText, queryInteger } from './text.ts';
 
 /**
  * One audit entry, the spec's AuditEntry. The Merkle leaf is the canonical JSON of these
@@ -32,6 +33,9 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
+/** Log positions in a query: PostgreSQL's integer range, so a huge one is a 400, not an overflow in SQL. */
+const LOG_INDEX_MAX = 2_147_483_647;
+
 export const AuditLogKey = z.strictObject({ name: z.string(), publicKey: z.string(), origin: z.string() });
 export type AuditLogKey = z.infer<typeof AuditLogKey>;
 
@@ -39,7 +43,7 @@ export const AuditCheckpoint = z.strictObject({ size: z.int(), note: z.string() 
 export type AuditCheckpoint = z.infer<typeof AuditCheckpoint>;
 
 /** GET /api/v1/audit/checkpoint: the newest checkpoint, or the one at an older size. */
-export const CheckpointQuery = z.strictObject({ size: z.coerce.number().int().min(1).optional() });
+export const CheckpointQuery = z.strictObject({ size: queryInteger({ min: 1, max: LOG_INDEX_MAX }).optional() });
 export type CheckpointQuery = z.infer<typeof CheckpointQuery>;
 
 export const AuditReceipt = z.strictObject({
@@ -70,9 +74,9 @@ export const AuditEntryOut = z.strictObject({
 export type AuditEntryOut = z.infer<typeof AuditEntryOut>;
 
 export const AuditEntriesQuery = z.strictObject({
-  start: z.coerce.number().int().min(0).default(0),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-  treeSize: z.coerce.number().int().min(1).optional(),
+  start: queryInteger({ min: 0, max: LOG_INDEX_MAX }).default(0),
+  limit: queryInteger({ min: 1, max: 500 }).default(100),
+  treeSize: queryInteger({ min: 1, max: LOG_INDEX_MAX }).optional(),
 });
 export type AuditEntriesQuery = z.infer<typeof AuditEntriesQuery>;
 
@@ -80,8 +84,8 @@ export const AuditEntriesPage = z.strictObject({ treeSize: z.int(), entries: z.a
 export type AuditEntriesPage = z.infer<typeof AuditEntriesPage>;
 
 export const ConsistencyQuery = z.strictObject({
-  from: z.coerce.number().int().min(1),
-  to: z.coerce.number().int().min(1),
+  from: queryInteger({ min: 1, max: LOG_INDEX_MAX }),
+  to: queryInteger({ min: 1, max: LOG_INDEX_MAX }),
 });
 export type ConsistencyQuery = z.infer<typeof ConsistencyQuery>;
 
@@ -90,9 +94,9 @@ export type ConsistencyProofOut = z.infer<typeof ConsistencyProofOut>;
 
 export const ClientAuditEvent = z.strictObject({
   eventType: z.enum(['key_rotation']),
-  action: z.string().min(1).max(100),
+  action: plainText({ min: 1, max: 100 }),
   result: z.enum(['success', 'failure']),
-  targetId: z.string().max(200).optional(),
+  targetId: plainText({ min: 1, max: 200 }).optional(),
   sealedMetadata: base64Bytes({ min: 1, max: 4096 }).optional(),
 });
 export type ClientAuditEvent = z.infer<typeof ClientAuditEvent>;
@@ -108,7 +112,7 @@ export type IntegrityReport = z.infer<typeof IntegrityReport>;
 
 /** GET /api/v1/audit/verify: the range the server checks of its own rows. */
 export const IntegrityQuery = z.strictObject({
-  start: z.coerce.number().int().min(0).default(0),
-  end: z.coerce.number().int().min(0).optional(),
+  start: queryInteger({ min: 0, max: LOG_INDEX_MAX }).default(0),
+  end: queryInteger({ min: 0, max: LOG_INDEX_MAX }).optional(),
 });
 export type IntegrityQuery = z.infer<typeof IntegrityQuery>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Base64Text, base64Bytes } from './bytes.ts';
 import { SignedChange } from './changes.ts';
+import { noControlCharacters, plainText } from './text.ts';
 
 /** The form in which an email identifies an account: NFKC, trimmed, lower-case (as @aura/crypto's normalizeIdentifier). */
 export const normalizeEmail = (email: string): string => email.normalize('NFKC').trim().toLowerCase();
@@ -10,7 +11,8 @@ export const Email = z
   .trim()
   .min(3)
   .max(254)
-  .regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address');
+  .regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address')
+  .refine(noControlCharacters, { message: 'must not contain control characters or unpaired surrogates' });
 export type Email = z.infer<typeof Email>;
 
 /** Argon2id parameters. The floor is enforced again by every client (M1). */
@@ -51,7 +53,7 @@ export const RelayedKdfDescriptor = z.strictObject({
 export type RelayedKdfDescriptor = z.infer<typeof RelayedKdfDescriptor>;
 
 export const DevicePublicKeys = z.strictObject({
-  name: z.string().min(1).max(100).optional(),
+  name: plainText({ min: 1, max: 100 }).optional(),
   sealingPublicKey: base64Bytes({ exact: 32 }),
   signingPublicKey: base64Bytes({ exact: 32 }),
   /** Chosen by the registering device, so that its self-signed "device add" can name it. */

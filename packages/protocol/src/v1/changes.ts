@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { base64Bytes } from './bytes.ts';
+import { plainText, queryInteger } from './text.ts';
 import type { Collection } from './vault.ts';
 
 /**
@@ -10,7 +11,7 @@ import type { Collection } from './vault.ts';
  * that was signed, so no re-encoding can change what a signature covers.
  */
 export const SignedChange = z.strictObject({
-  statement: z.string().min(2).max(4096),
+  statement: plainText({ min: 2, max: 4096 }),
   signature: base64Bytes({ exact: 64 }),
 });
 export type SignedChange = z.infer<typeof SignedChange>;
@@ -55,8 +56,8 @@ export const SIGNATURE_CONTEXT = { vault: 'vault-change', device: 'device-change
 
 /** The user's log from a client's position on: the newest checkpoint and the leaves after it. */
 export const LogLeavesQuery = z.strictObject({
-  start: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-  limit: z.coerce.number().int().min(1).max(2000).default(1000),
+  start: queryInteger({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+  limit: queryInteger({ min: 1, max: 2000 }).default(1000),
 });
 export type LogLeavesQuery = z.infer<typeof LogLeavesQuery>;
 

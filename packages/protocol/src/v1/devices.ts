@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Email, TokenPair } from './auth.ts';
 import { Base64Text, base64Bytes } from './bytes.ts';
 import { SignedChange } from './changes.ts';
+import { plainText } from './text.ts';
 
 export const Device = z.strictObject({
   id: z.uuid(),
@@ -20,7 +21,7 @@ export type DeviceList = z.infer<typeof DeviceList>;
 
 export const EnrollmentRequest = z.strictObject({
   email: Email,
-  name: z.string().min(1).max(100).optional(),
+  name: plainText({ min: 1, max: 100 }).optional(),
   sealingPublicKey: base64Bytes({ exact: 32 }),
   signingPublicKey: base64Bytes({ exact: 32 }),
   /** SHA-256 of a secret only the new device holds; it proves the claim is the asker's. */

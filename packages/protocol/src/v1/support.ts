@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { Email } from './auth.ts';
 import { Base64Text, base64Bytes } from './bytes.ts';
+import { plainText } from './text.ts';
 import { collections } from './vault.ts';
 
 export const SupportCategory = z.enum(collections);
 export type SupportCategory = z.infer<typeof SupportCategory>;
 
 export const AgentRegistration = z.strictObject({
-  name: z.string().min(1).max(100),
+  name: plainText({ min: 1, max: 100 }),
   sealingPublicKey: base64Bytes({ exact: 32 }),
   signingPublicKey: base64Bytes({ exact: 32 }),
   /** The operator's Ed25519 signature (context "support-agent-key") over name and keys. */
@@ -26,7 +27,7 @@ export type SupportAgent = z.infer<typeof SupportAgent>;
 
 export const AccessRequestIn = z.strictObject({
   userEmail: Email,
-  ticket: z.string().min(1).max(100),
+  ticket: plainText({ min: 1, max: 100 }),
 });
 export type AccessRequestIn = z.infer<typeof AccessRequestIn>;
 
@@ -47,7 +48,7 @@ export const GrantIn = z.strictObject({
   agentId: z.uuid(),
   requestId: z.uuid().optional(),
   /** The canonical JSON of the grant object the device signed (agent key, categories, window, nonce). */
-  grantObject: z.string().max(4096),
+  grantObject: plainText({ max: 4096 }),
   signature: base64Bytes({ exact: 64 }),
   sealedKey: base64Bytes({ min: 60, max: 512 }),
   records: z
@@ -86,6 +87,13 @@ export const GrantRecords = z.strictObject({
   records: z.array(z.strictObject({ category: z.string(), recordId: z.uuid(), encryptedData: Base64Text })),
 });
 export type GrantRecords = z.infer<typeof GrantRecords>;
+
+/**
+ * The query of GET /api/v1/support/grants/:id/records. A grant's id is unique within its user
+ * only: when two users granted the agent the same id, `user` (the grant's userId) names the one.
+ */
+export const GrantRecordsQuery = z.strictObject({ user: z.uuid().optional() });
+export type GrantRecordsQuery = z.infer<typeof GrantRecordsQuery>;
 
 /** The bytes an operator signs for an agent (Ed25519, context "support-agent-key"): name and both public keys. */
 export function agentKeyStatement(name: string, sealingPublicKey: string, signingPublicKey: string): Uint8Array {

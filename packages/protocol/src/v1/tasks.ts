@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { canonicalJson } from './audit.ts';
 import { Base64Text, base64Bytes } from './bytes.ts';
+import { queryInteger, UtcTimestamp } from './text.ts';
 
 /**
  * Tasks: a plan the client made and encrypted, run by the server's durable workflow. The server
@@ -90,7 +91,7 @@ export type TaskSummary = z.infer<typeof TaskSummary>;
 export const TaskList = z.strictObject({ tasks: z.array(TaskSummary) });
 export type TaskList = z.infer<typeof TaskList>;
 
-export const TaskListQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50) });
+export const TaskListQuery = z.strictObject({ limit: queryInteger({ min: 1, max: 200 }).default(50) });
 export type TaskListQuery = z.infer<typeof TaskListQuery>;
 
 /** The path parameters of /api/v1/tasks/:id (and of the other routes named by one id). */
@@ -104,7 +105,7 @@ export type StepParams = z.infer<typeof StepParams>;
 export const StepDecision = z.strictObject({
   decision: Decision,
   deviceId: z.uuid(),
-  expiresAt: z.iso.datetime(),
+  expiresAt: UtcTimestamp,
   signature: base64Bytes({ exact: 64 }),
 });
 export type StepDecision = z.infer<typeof StepDecision>;
@@ -135,6 +136,11 @@ export const Dispatch = z.strictObject({
 });
 export type Dispatch = z.infer<typeof Dispatch>;
 
+/**
+ * The answer of POST /api/v1/agent/claim (no body): the work now held by the calling agent device,
+ * including what it claimed before and has not finished, oldest first. Another device never gets
+ * the same item.
+ */
 export const AgentPending = z.strictObject({
   dispatches: z.array(Dispatch),
   requests: z.array(z.strictObject({ id: z.uuid(), ciphertext: Base64Text, createdAt: z.iso.datetime() })),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { base64Bytes } from './bytes.ts';
 import { LogLeaves, SignedChange } from './changes.ts';
+import { queryInteger, Timestamp } from './text.ts';
 
 /** One collection of encrypted records. The server sees only these fields, all opaque. */
 export const collections = ['contexts', 'relationships', 'learning-events'] as const;
@@ -20,7 +21,7 @@ export const RecordInput = z.strictObject({
   /** SHA-256 of encryptedData, checked by the server before anything is stored. */
   checksum: base64Bytes({ exact: 32 }),
   nonce: base64Bytes({ exact: 24 }),
-  expiresAt: z.iso.datetime({ offset: true }).optional(),
+  expiresAt: Timestamp.optional(),
   /** The device-signed statement of this write (docs/decisions/0008-signed-history.md). */
   change: SignedChange,
 });
@@ -73,12 +74,12 @@ export const LearnResponse = z.strictObject({
 export type LearnResponse = z.infer<typeof LearnResponse>;
 
 export const ListQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-  cursor: z.string().max(200).optional(),
-  updatedSince: z.iso.datetime({ offset: true }).optional(),
+  limit: queryInteger({ min: 1, max: 500 }).default(100),
+  cursor: z.string().min(1).max(200).optional(),
+  updatedSince: Timestamp.optional(),
   includeExpired: z.enum(['true', 'false']).default('false'),
   /** The log size the client has verified: the answer brings the log's entries after it. */
-  logSince: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  logSince: queryInteger({ min: 0, max: Number.MAX_SAFE_INTEGER }).optional(),
 });
 export type ListQuery = z.infer<typeof ListQuery>;
 

@@ -5,8 +5,9 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { fromBase64, toBase64 } from '../base64.ts';
 import { authOf } from '../modules/auth/authenticate.ts';
 import { dispatchView } from '../modules/tasks/views.ts';
+import { checkUpgrade } from './handshake.ts';
 import { frameText } from './hub.ts';
-import { claimDispatches, claimRequests, markRequestDone, queueRequest, requestOwner } from './repository.ts';
+import { claimWork, markRequestDone, queueRequest } from './repository.ts';
 
 const tags = ['tasks'];
 
@@ -26,8 +27,6 @@ export async function agentChannelRoutes(fastify: FastifyInstance) {
       const { id, ciphertext } = request.body;
       const agent = hub.pick(userId);
       const queued = await queueRequest(app.pool, { id, userId, ciphertext: fromBase64(ciphertext), agent });
-      if (!queued && (await requestOwner(app.pool, id)) !== userId)
-        throw new AuraError('AURA_CONFLICT', 'that request id is taken');
       // Planned by one agent only: two would submit the same request twice.
       if (agent && queued) hub.sendTo(userId, agent, { type: 'request', request: { id, ciphertext } });
       return reply.code(201).send({ id });
@@ -44,15 +43,19 @@ export async function agentChannelRoutes(fastify: FastifyInstance) {
     },
   );
 
-  app.get(
-    '/api/v1/agent/pending',
+  // A POST, not a GET: claiming changes who holds the work. (It replaces GET /api/v1/agent/pending,
+  // which claimed all the same; that route is gone, not kept as a view.)
+  app.post(
+    '/api/v1/agent/claim',
     { preValidation: app.requireAuth, schema: { tags, response: { 200: AgentPending } } },
     async (request) => {
       const { userId, deviceId } = authOf(request);
-      const requests = await claimRequests(app.pool, userId, deviceId);
+      // A session without a device runs no agent: there is nothing it could claim.
+      const work = deviceId ? await claimWork(app.pool, userId, deviceId) : { requests: [], dispatches: [] };
+      if (!work) throw new AuraError('AURA_SESSION_REVOKED', 'this device was revoked; it can no longer claim work');
       return {
-        dispatches: (await claimDispatches(app.pool, userId, deviceId)).map(dispatchView),
-        requests: requests.map((r) => ({
+        dispatches: work.dispatches.map(dispatchView),
+        requests: work.requests.map((r) => ({
           id: r.id,
           ciphertext: toBase64(r.ciphertext),
           createdAt: r.created_at.toISOString(),
@@ -61,13 +64,24 @@ export async function agentChannelRoutes(fastify: FastifyInstance) {
     },
   );
 
-  app.get('/api/v1/agent/connect', { websocket: true, preValidation: app.requireAuth }, (socket, request) => {
-    const { userId, deviceId } = authOf(request);
-    const remove = hub.add(userId, deviceId, socket);
-    socket.on('close', remove);
-    socket.on('message', () => {
-      // The agent talks back over HTTP (results, done requests); a message here is ignored.
-    });
-    socket.send(frameText({ type: 'hello', pending: true }));
+  app.route({
+    method: 'GET',
+    url: '/api/v1/agent/connect',
+    preValidation: app.requireAuth,
+    // Checked here, so a bad handshake gets the registry's JSON and not the ws library's HTML.
+    preHandler: async (request) => checkUpgrade(request.headers),
+    // A plain GET (no upgrade) on this route.
+    handler: async () => {
+      throw new AuraError('AURA_INVALID_INPUT', 'this route takes a WebSocket upgrade (GET with Upgrade: websocket)');
+    },
+    wsHandler: (socket, request) => {
+      const { userId, deviceId } = authOf(request);
+      const remove = hub.add(userId, deviceId, socket);
+      socket.on('close', remove);
+      socket.on('message', () => {
+        // The agent talks back over HTTP (results, done requests); a message here is ignored.
+      });
+      socket.send(frameText({ type: 'hello', pending: true }));
+    },
   });
 }
