@@ -15,6 +15,13 @@ export { OPENSSL, selfSignedCertificate } from './certificate.ts';
 export { databasePool, freshDatabase, migratedDatabase, type TestDatabase } from './database.ts';
 export { DOVECOT, type Imap, startDovecot } from './dovecot.ts';
 export { dumpDatabase, forms } from './dump.ts';
+export {
+  arbitraryFromSchema,
+  type JsonSchema,
+  type Mutant,
+  mutantFromSchema,
+  type SchemaOptions,
+} from './json-schema.ts';
 export { HUGE, type Junk, junk, junkBytes, junkJson, junkStrings, junkValues } from './junk.ts';
 export { freePort, listening } from './port.ts';
 export { httpInject, type ServerProcess, spawnServer } from './process.ts';

@@ -4,8 +4,8 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
-import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import type { ServerConfig } from '../config.ts';
+import { openApiCompletion } from './openapi.ts';
 
 /** Per-route rate-limit classes of the spec; the default class applies to every other route. */
 export const rateLimitClass = (config: ServerConfig, name: 'ai_inference' | 'integrations') => ({
@@ -29,6 +29,8 @@ export async function registerGateway(app: FastifyInstance, config: ServerConfig
       message: `too many requests: ${context.max} a minute; retry in ${Math.ceil(context.ttl / 1000)} s`,
     }),
   });
+  // The document lists every answer of every route, errors included (openapi.ts).
+  const completion = openApiCompletion();
   await app.register(swagger, {
     openapi: {
       info: {
@@ -38,7 +40,9 @@ export async function registerGateway(app: FastifyInstance, config: ServerConfig
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     },
-    transform: jsonSchemaTransform,
+    transform: completion.transform,
+    transformObject: completion.transformObject,
   });
+  completion.watch(app);
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
 }
