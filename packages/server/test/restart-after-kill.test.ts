@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -171,6 +172,30 @@ describe('npm start after kill -9', { timeout: 300_000, skip: process.platform !
     assert.equal((await laptop.tasks.show(tasks[1]?.id ?? '')).status, 'waiting_approval');
     server.child.kill('SIGINT');
     assert.equal(await server.exited, 0, server.output());
+  });
+
+  it('a postmaster.pid naming a zombie (a postmaster killed with its Aura, never reaped by init) is cleared', async () => {
+    // The shell's `sleep 0` ends while the shell has become `sleep 30`, which never reaps it: a
+    // zombie, which PostgreSQL's kill(pid, 0) takes for a live postmaster.
+    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const zombie = Number(
+      await new Promise<string>((resolve) => parent.stdout.once('data', (d) => resolve(String(d)))),
+    );
+    await waitFor(
+      () => readFileSync(`/proc/${zombie}/stat`, 'utf8').split(') ')[1]?.startsWith('Z') ?? false,
+      10_000,
+      () => `pid ${zombie} did not become a zombie`,
+    );
+    try {
+      writeFileSync(join(pgDir, 'postmaster.pid'), `${zombie}\n${pgDir}\n0\n${env.AURA_PG_PORT}\n`);
+      server = await spawnServer(env);
+      assert.match(server.output(), new RegExp(`its PostgreSQL \\(pid ${zombie}\\) is dead`));
+      assert.equal(await health(server), 200);
+      server.child.kill('SIGTERM');
+      assert.equal(await server.exited, 0, server.output());
+    } finally {
+      parent.kill('SIGKILL');
+    }
   });
 
   it('a postmaster.pid whose pid now belongs to another program (a reboot reused it) is cleared', async () => {

