@@ -19,11 +19,18 @@ export async function notificationRoutes(app: FastifyInstance) {
       const unsubscribe = app.notifier.subscribe(userId, (n) =>
         res.write(`event: ${n.type}\ndata: ${JSON.stringify(n)}\n\n`),
       );
-      const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
-      request.raw.on('close', () => {
+      // The timer must not keep a process alive on its own (a server closing, a test ending).
+      const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000).unref();
+      let open = true;
+      const leave = () => {
+        if (!open) return;
+        open = false;
         clearInterval(keepAlive);
         unsubscribe();
-      });
+      };
+      // Whichever side ends first: the client leaving closes the request, a destroyed answer the response.
+      request.raw.once('close', leave);
+      res.once('close', leave);
     },
   );
 }
