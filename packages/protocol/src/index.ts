@@ -5,6 +5,7 @@ export { Base64Text, base64Bytes, decodedLength, fromBase64, toBase64 } from './
 export * from './v1/changes.ts';
 export * from './v1/devices.ts';
 export { ErrorBody, ErrorCodeSchema } from './v1/error.ts';
+export * from './v1/events.ts';
 export * from './v1/notifications.ts';
 export * from './v1/support.ts';
 export * from './v1/tasks.ts';

@@ -8,6 +8,7 @@ import { agentChannelModule } from './agent-channel/plugin.ts';
 import { auditPlugin } from './audit/plugin.ts';
 import { configPlugin, type ServerConfig } from './config.ts';
 import { databasePlugin } from './db/plugin.ts';
+import type { EventBus } from './events/bus.ts';
 import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './http/errors.ts';
 import { registerGateway } from './http/gateway.ts';
 import { healthRoutes } from './http/health.ts';
@@ -35,6 +36,8 @@ export interface AppDependencies {
    * absent: task routes then answer AURA_ORCHESTRATION_DISABLED. `npm start` always sets it.
    */
   orchestration?: { databaseUrl: string };
+  /** The event bus, when the caller makes it (a test sharing one between two apps); else from AMQP_URL. */
+  events?: EventBus;
 }
 
 const WEBSOCKET_OPTIONS = {
@@ -89,7 +92,7 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies): Pro
   await app.register(databasePlugin, { pool: deps.pool });
   await app.register(authenticationPlugin);
   await app.register(healthRoutes);
-  await app.register(notifierPlugin);
+  await app.register(notifierPlugin, { events: deps.events });
   await app.register(auditPlugin);
   await app.register(agentHubPlugin);
   await app.register(authModule);

@@ -7,6 +7,8 @@ import fp from 'fastify-plugin';
 export interface ServerConfig {
   /** postgres://… ; when absent, `npm start` runs embedded PostgreSQL under dataDir. */
   databaseUrl: string | undefined;
+  /** amqp://… : the event bus on RabbitMQ, shared by every server process; in process when absent. */
+  amqpUrl: string | undefined;
   host: string;
   port: number;
   dataDir: string;
@@ -75,6 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const port = integer(env, 'PORT', 8787);
   return {
     databaseUrl: env.DATABASE_URL || undefined,
+    amqpUrl: env.AMQP_URL || undefined,
     host: env.HOST ?? '127.0.0.1',
     port,
     dataDir: resolve(env.AURA_DATA_DIR ?? join(process.cwd(), '.aura-data')),
