@@ -94,6 +94,14 @@ export class Api {
         response = await this.#send(method, path, body, auth);
       }
     }
+    // A server that says "not now, in N seconds" (429 rate limited, 503 busy or starting) did
+    // nothing with the request: it is sent once more after that wait, if the wait is short.
+    const wait = retryAfterSeconds(response);
+    if (wait !== undefined) {
+      await response.body?.cancel();
+      await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+      response = await this.#send(method, path, body, auth);
+    }
     return { body: await this.#read(routeOf(method, path), response, schema), headers: response.headers };
   }
 
@@ -175,4 +183,16 @@ export class Api {
     await this.onTokens(this.tokens);
     return true;
   }
+}
+
+/** The longest Retry-After the SDK waits out by itself; a longer one is the caller's to decide. */
+export const MAX_RETRY_WAIT_SECONDS = 30;
+
+/** Seconds to wait before one retry, for a 429 or 503 that names a short wait in seconds. */
+function retryAfterSeconds(response: Response): number | undefined {
+  if (response.status !== 429 && response.status !== 503) return undefined;
+  const header = response.headers.get('retry-after')?.trim();
+  if (!header || !/^\d{1,6}$/.test(header)) return undefined;
+  const seconds = Number(header);
+  return seconds <= MAX_RETRY_WAIT_SECONDS ? seconds : undefined;
 }
