@@ -9,6 +9,8 @@ export interface ServerConfig {
   databaseUrl: string | undefined;
   /** amqp://… : the event bus on RabbitMQ, shared by every server process; in process when absent. */
   amqpUrl: string | undefined;
+  /** redis://… : rate-limit counters shared by every server process; in process when absent. */
+  redisUrl: string | undefined;
   host: string;
   port: number;
   dataDir: string;
@@ -78,6 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   return {
     databaseUrl: env.DATABASE_URL || undefined,
     amqpUrl: env.AMQP_URL || undefined,
+    redisUrl: env.REDIS_URL || undefined,
     host: env.HOST ?? '127.0.0.1',
     port,
     dataDir: resolve(env.AURA_DATA_DIR ?? join(process.cwd(), '.aura-data')),
@@ -90,8 +93,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     refreshTokenSeconds: integer(env, 'AURA_REFRESH_TOKEN_SECONDS', 30 * 24 * 3600, 1),
     bodyLimitBytes: integer(env, 'AURA_BODY_LIMIT', 4 * 1024 * 1024, 1024),
     rateLimits: {
-      default: integer(env, 'AURA_RATE_LIMIT_DEFAULT', 100, 1),
-      ai_inference: integer(env, 'AURA_RATE_LIMIT_AI', 10, 1),
+      // Per account (or address, without a session) a minute: twenty `aura ask` (about eight
+      // requests each) and a full audit verification fit well inside.
+      default: integer(env, 'AURA_RATE_LIMIT_DEFAULT', 600, 1),
+      ai_inference: integer(env, 'AURA_RATE_LIMIT_AI', 60, 1),
       integrations: integer(env, 'AURA_RATE_LIMIT_INTEGRATIONS', 50, 1),
     },
     loginFailuresBeforeBackoff: integer(env, 'AURA_LOGIN_FAILURES_BEFORE_BACKOFF', 5, 1),

@@ -57,6 +57,29 @@ export async function issueAccessToken(
     .sign(keys.signingKey);
 }
 
+/**
+ * The account a token was signed for, from its signature and claims alone (no database): what
+ * the rate limit counts by. A forged or expired token names no account, so its sender is
+ * counted by address instead, and cannot spend someone else's allowance.
+ */
+export async function accountOfToken(
+  config: ServerConfig,
+  keys: ServerKeys,
+  token: string,
+): Promise<string | undefined> {
+  try {
+    const { payload } = await jwtVerify(token, keys.verifyKey, {
+      algorithms: ['EdDSA'],
+      issuer: config.jwtIssuer,
+      audience: config.jwtAudience,
+      requiredClaims: ['sub', 'exp'],
+    });
+    return typeof payload.sub === 'string' ? payload.sub : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 const unauthenticated = (why: string) =>
   new AuraError('AURA_UNAUTHENTICATED', `${why}; log in again or refresh the access token`);
 
