@@ -86,7 +86,7 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies): Pro
   registerErrorHandling(app);
   registerTrustedHosts(app, config.allowedHosts);
   await registerGateway(app, config);
-  registerMetrics(app, { token: config.metricsToken });
+  registerMetrics(app, { token: config.metricsToken, instance: config.orchestration.executorId });
 
   await app.register(configPlugin, { config });
   await app.register(databasePlugin, { pool: deps.pool });

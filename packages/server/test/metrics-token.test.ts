@@ -75,6 +75,23 @@ describe('AURA_METRICS_TOKEN', () => {
     assert.equal((await metrics(open, 'Bearer whatever-it-is')).statusCode, 200);
   });
 
+  it('each process reports its own process metrics, every series labelled with its AURA_EXECUTOR_ID', async () => {
+    const named = await startTestServer({ AURA_EXECUTOR_ID: 'server-b' });
+    try {
+      await named.app.inject({ method: 'GET', url: '/health' });
+      const { body } = await metrics(named);
+      for (const metric of [
+        'process_cpu_seconds_total',
+        'process_resident_memory_bytes',
+        'nodejs_eventloop_lag_seconds',
+      ])
+        assert.match(body, new RegExp(`^${metric}\\{[^}]*aura_instance="server-b"`, 'm'), metric);
+      assert.match(body, /^aura_requests_total\{[^}]*aura_instance="server-b"/m);
+    } finally {
+      await named.close();
+    }
+  });
+
   it('config: unset or empty is off; a short or spaced token is refused at startup', () => {
     assert.equal(loadConfig({}).metricsToken, undefined);
     assert.equal(loadConfig({ AURA_METRICS_TOKEN: '' }).metricsToken, undefined);

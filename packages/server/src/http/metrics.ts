@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { sendError } from './errors.ts';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
@@ -20,8 +20,15 @@ function bearerMatches(request: FastifyRequest, expected: Buffer): boolean {
  * raw URLs, so no id or token can reach a label (M13). With `token` (AURA_METRICS_TOKEN),
  * GET /metrics needs `Authorization: Bearer <token>`; without it, the endpoint is open.
  */
-export function registerMetrics(app: FastifyInstance, options: { token?: string | undefined } = {}): Registry {
+export function registerMetrics(
+  app: FastifyInstance,
+  options: { token?: string | undefined; instance?: string } = {},
+): Registry {
   const registry = new Registry();
+  // Several server processes report to one Prometheus: each series says which process it is
+  // (its AURA_EXECUTOR_ID), and each process its own memory, CPU, event-loop lag and handles.
+  if (options.instance) registry.setDefaultLabels({ aura_instance: options.instance });
+  collectDefaultMetrics({ register: registry });
   const requests = new Counter({
     name: 'aura_requests_total',
     help: 'Total requests',
