@@ -2,12 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Notification } from '@aura/protocol';
 import {
-  freshDatabase,
-  type Inject,
   RABBITMQ_URL,
+  type ServerPair,
   skipUnlessServing,
-  startTestServer,
-  type TestDatabase,
+  startServerPair,
   type TestServer,
   TestUser,
   waitFor,
@@ -21,24 +19,21 @@ import amqp from 'amqplib';
 const rabbit = await skipUnlessServing('RabbitMQ', RABBITMQ_URL, 5672);
 
 describe('notices cross server processes through RabbitMQ (real broker)', { skip: rabbit }, () => {
-  let db: TestDatabase;
+  let pair: ServerPair;
   let a: TestServer;
   let b: TestServer;
   let user: TestUser;
 
   before(async () => {
-    db = await freshDatabase();
-    a = await startTestServer({ AMQP_URL: RABBITMQ_URL, AURA_EXECUTOR_ID: 'server-a' }, { database: db });
-    b = await startTestServer({ AMQP_URL: RABBITMQ_URL, AURA_EXECUTOR_ID: 'server-b' }, { database: db });
-    const inject: Inject = (o) => a.app.inject(o);
-    user = await new TestUser(inject).register();
+    pair = await startServerPair(
+      { AMQP_URL: RABBITMQ_URL },
+      { a: { AURA_EXECUTOR_ID: 'server-a' }, b: { AURA_EXECUTOR_ID: 'server-b' } },
+    );
+    ({ a, b } = pair);
+    user = await new TestUser((o) => a.app.inject(o)).register();
     await user.login();
   });
-  after(async () => {
-    await a?.close();
-    await b?.close();
-    await db?.drop();
-  });
+  after(() => pair?.close());
 
   /** The user's notification stream on B, as its events arrive. */
   async function listenOnB() {

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
-  freshDatabase,
-  type Inject,
   REDIS_URL,
+  type ServerPair,
   skipUnlessServing,
+  startServerPair,
   startTestServer,
-  type TestDatabase,
   type TestServer,
   TestUser,
   tcpProxy,
@@ -53,24 +52,18 @@ describe('rate limits per account, in process', () => {
 });
 
 describe('rate limits shared through Redis (real server)', { skip: redis }, () => {
-  let db: TestDatabase;
+  let pair: ServerPair;
   let a: TestServer;
   let b: TestServer;
   let user: TestUser;
   const env = { AURA_RATE_LIMIT_DEFAULT: String(LIMIT), REDIS_URL };
   before(async () => {
-    db = await freshDatabase();
-    a = await startTestServer(env, { database: db });
-    b = await startTestServer(env, { database: db });
-    const inject: Inject = (o) => a.app.inject(o);
-    user = await new TestUser(inject).register();
+    pair = await startServerPair(env);
+    ({ a, b } = pair);
+    user = await new TestUser((o) => a.app.inject(o)).register();
     await user.login();
   });
-  after(async () => {
-    await a?.close();
-    await b?.close();
-    await db?.drop();
-  });
+  after(() => pair?.close());
 
   it('requests spread over two server processes spend one allowance; the counters hold no plaintext', async () => {
     const statuses: number[] = [];
@@ -92,7 +85,10 @@ describe('rate limits shared through Redis (real server)', { skip: redis }, () =
   it('Redis away: requests are served unlimited and the server says so once; back, limits hold again', async () => {
     const target = new URL(REDIS_URL);
     const proxy = await tcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
-    const server = await startTestServer({ ...env, REDIS_URL: `redis://127.0.0.1:${proxy.port}` }, { database: db });
+    const server = await startTestServer(
+      { ...env, REDIS_URL: `redis://127.0.0.1:${proxy.port}` },
+      { database: pair.db },
+    );
     const address = `10.4.0.${Math.floor(Math.random() * 200)}`;
     const anonymous = () => server.app.inject({ method: 'GET', url: '/api/v1/auth/session', remoteAddress: address });
     try {

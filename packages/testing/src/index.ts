@@ -26,7 +26,7 @@ export { HUGE, type Junk, junk, junkBytes, junkJson, junkStrings, junkValues } f
 export { freePort, listening } from './port.ts';
 export { httpInject, type ServerProcess, spawnServer } from './process.ts';
 export { RADICALE, type Radicale, startRadicale } from './radicale.ts';
-export { startTestServer, type TestServer } from './server.ts';
+export { type ServerPair, startServerPair, startTestServer, type TestServer } from './server.ts';
 export { RABBITMQ_URL, REDIS_URL, skipUnlessServing, type TcpProxy, tcpProxy } from './services.ts';
 export { readSharedJson, sharedDataDir } from './shared-data.ts';
 export { absent, executableAt, type Need, program, skipUnless } from './skip.ts';

@@ -64,3 +64,30 @@ export async function startTestServer(
     },
   };
 }
+
+/** Two apps on one fresh database, as two server processes would share it; each app gets its own env on top of `env`. */
+export interface ServerPair {
+  db: TestDatabase;
+  a: TestServer;
+  b: TestServer;
+  close(): Promise<void>;
+}
+
+export async function startServerPair(
+  env: Record<string, string>,
+  own: { a?: Record<string, string>; b?: Record<string, string> } = {},
+): Promise<ServerPair> {
+  const db = await freshDatabase();
+  const a = await startTestServer({ ...env, ...own.a }, { database: db });
+  const b = await startTestServer({ ...env, ...own.b }, { database: db });
+  return {
+    db,
+    a,
+    b,
+    async close() {
+      await a.close();
+      await b.close();
+      await db.drop();
+    },
+  };
+}
