@@ -29,8 +29,9 @@ import { ROUTE_ERRORS } from '../src/http/openapi.ts';
  * so a new route is checked the day it is added.
  */
 
-// ajv-formats is CommonJS with a default export: under NodeNext its callable is the module itself.
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+// ajv-formats is CommonJS: under NodeNext the default import is its module.exports, whose
+// `default` property is the plugin (it sets both).
+const addFormats = addFormatsModule.default;
 
 interface Parameter {
   name: string;
@@ -375,7 +376,7 @@ async function send(op: Operation, sent: Sent): Promise<Received> {
     stream.once('error', reject);
   });
   stream.destroy();
-  (res.raw.res as unknown as { destroy(): void }).destroy();
+  res.raw.res.destroy();
   return received(res, first);
 }
 

@@ -59,7 +59,7 @@ describe('notices cross server processes through RabbitMQ (real broker)', { skip
       notices,
       close: () => {
         stream.destroy();
-        (res.raw.res as unknown as { destroy(): void }).destroy();
+        res.raw.res.destroy();
       },
     };
   }

@@ -204,9 +204,7 @@ export function openApiCompletion() {
     const requireAuth = (instance as { requireAuth?: unknown } | undefined)?.requireAuth;
     if (!instance || typeof requireAuth !== 'function') return false;
     return LIFECYCLE.some(
-      (hook) =>
-        asList((route as unknown as Record<string, unknown>)[hook]).includes(requireAuth) ||
-        contextHooks(instance, hook).includes(requireAuth),
+      (hook) => asList(route[hook]).includes(requireAuth) || contextHooks(instance, hook).includes(requireAuth),
     );
   }
 
