@@ -2,7 +2,7 @@ import { AuraError } from '@aura/errors';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { loadServerKeys, type ServerKeys } from './server-keys.ts';
-import { type AuthContext, accountOfToken, verifyAccessToken } from './tokens.ts';
+import { type AuthContext, type TokenClaims, tokenClaims, verifyAccessToken } from './tokens.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -24,16 +24,32 @@ export const authenticationPlugin = fp(
     const keys = await loadServerKeys(app.pool);
     app.decorate('serverKeys', keys);
     app.decorateRequest('auth', null);
+    // The rate limit (onRequest) and requireAuth (preValidation) both need the token checked:
+    // once per request, the promise kept for the second.
+    const checked = new WeakMap<FastifyRequest, Promise<TokenClaims>>();
+    const claimsOf = (request: FastifyRequest, token: string) => {
+      let claims = checked.get(request);
+      if (!claims) {
+        claims = tokenClaims(app.config, keys, token);
+        claims.catch(() => {}); // the rate limit only asks; requireAuth reports the refusal
+        checked.set(request, claims);
+      }
+      return claims;
+    };
     app.decorate('accountOfRequest', async (request: FastifyRequest) => {
       const token = bearer(request.headers.authorization);
-      return token ? accountOfToken(app.config, keys, token) : undefined;
+      if (!token) return undefined;
+      return claimsOf(request, token).then(
+        (claims) => claims.userId,
+        () => undefined,
+      );
     });
     app.decorate('requireAuth', async (request: FastifyRequest) => {
       const token = bearer(request.headers.authorization);
       if (!token) {
         throw new AuraError('AURA_UNAUTHENTICATED', 'send an access token as "Authorization: Bearer <token>"');
       }
-      request.auth = await verifyAccessToken(app.config, keys, app.pool, token);
+      request.auth = await verifyAccessToken(app.pool, await claimsOf(request, token));
       app.markActiveUser(request.auth.userId);
     });
   },

@@ -57,58 +57,44 @@ export async function issueAccessToken(
     .sign(keys.signingKey);
 }
 
+const unauthenticated = (why: string) =>
+  new AuraError('AURA_UNAUTHENTICATED', `${why}; log in again or refresh the access token`);
+
+/** Who a token speaks for, by its signature and claims alone. */
+export interface TokenClaims {
+  userId: string;
+  sessionId: string;
+}
+
 /**
- * The account a token was signed for, from its signature and claims alone (no database): what
- * the rate limit counts by. A forged or expired token names no account, so its sender is
- * counted by address instead, and cannot spend someone else's allowance.
+ * Verifies signature, algorithm, issuer, audience and expiry, with no database: what the rate
+ * limit counts by (a forged or expired token names no account) and the first half of
+ * requireAuth, which reuses the same check for the request.
  */
-export async function accountOfToken(
-  config: ServerConfig,
-  keys: ServerKeys,
-  token: string,
-): Promise<string | undefined> {
+export async function tokenClaims(config: ServerConfig, keys: ServerKeys, token: string): Promise<TokenClaims> {
   try {
     const { payload } = await jwtVerify(token, keys.verifyKey, {
       algorithms: ['EdDSA'],
       issuer: config.jwtIssuer,
       audience: config.jwtAudience,
-      requiredClaims: ['sub', 'exp'],
-    });
-    return typeof payload.sub === 'string' ? payload.sub : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const unauthenticated = (why: string) =>
-  new AuraError('AURA_UNAUTHENTICATED', `${why}; log in again or refresh the access token`);
-
-/** Verifies signature, algorithm, issuer, audience and expiry, then that the session is live. */
-export async function verifyAccessToken(
-  config: ServerConfig,
-  keys: ServerKeys,
-  pool: pg.Pool,
-  token: string,
-): Promise<AuthContext> {
-  let payload: Awaited<ReturnType<typeof jwtVerify>>['payload'];
-  try {
-    ({ payload } = await jwtVerify(token, keys.verifyKey, {
-      algorithms: ['EdDSA'],
-      issuer: config.jwtIssuer,
-      audience: config.jwtAudience,
       requiredClaims: ['sub', 'sid', 'exp', 'iat'],
-    }));
+    });
+    return { userId: String(payload.sub), sessionId: String(payload.sid) };
   } catch (error) {
     if (error instanceof joseErrors.JWTExpired) throw unauthenticated('the access token has expired');
     throw unauthenticated('the access token is not valid here');
   }
-  const sessionId = String(payload.sid);
-  const session = await sessionOf(pool, String(payload.sub), sessionId);
+}
+
+/** The second half: that the verified token's session is live. */
+export async function verifyAccessToken(pool: pg.Pool, claims: TokenClaims): Promise<AuthContext> {
+  const { userId, sessionId } = claims;
+  const session = await sessionOf(pool, userId, sessionId);
   if (!session) throw unauthenticated('the session of this token does not exist');
   if (session.revoked_at || session.expires_at < new Date()) {
     throw new AuraError('AURA_SESSION_REVOKED', 'this session was logged out or revoked; log in again');
   }
-  return { userId: String(payload.sub), sessionId, deviceId: session.device_id, expiresAt: session.expires_at };
+  return { userId, sessionId, deviceId: session.device_id, expiresAt: session.expires_at };
 }
 
 export const newRefreshToken = () => randomBytes(32).toString('base64url');
