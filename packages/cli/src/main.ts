@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { AuraClient } from '@aura/client';
-import { FileStateStore } from '@aura/client/node';
+import { FileStateStore, nodeSocket } from '@aura/client/node';
 import { type Command, GLOBAL_OPTIONS, type OptionsConfig } from './command.ts';
 import { account } from './commands/account.ts';
 import { agent } from './commands/agent.ts';
@@ -8,6 +8,7 @@ import { ask, feedback } from './commands/ask.ts';
 import { audit } from './commands/audit.ts';
 import { calendar } from './commands/calendar.ts';
 import { devices } from './commands/devices.ts';
+import { notifications } from './commands/notifications.ts';
 import { plugins } from './commands/plugins.ts';
 import { keys, records } from './commands/records.ts';
 import { support } from './commands/support.ts';
@@ -31,7 +32,8 @@ Usage: aura [--server URL] [--json] [--password-stdin] COMMAND ...
   aura keys rotate context|people           re-encrypt a collection under a new key (resumable)
   aura ask TEXT [--dry-run | --via-agent]   understand, plan and submit it as a task (--dry-run: only show the plan;
                                             --via-agent: let your agent plan it, now or when it is next online)
-  aura tasks list | show TASK               what your tasks are doing
+  aura tasks list | show TASK | watch TASK  what your tasks are doing (watch: live, until the task ends)
+  aura notifications list [--after SEQ] | follow | email on|off   what happened to your account, live
   aura approve TASK [STEP] | reject TASK [STEP]    sign your decision on the steps waiting for it
   aura agent                                run this device as your agent: plans requests, executes approved steps
   aura plugins list | enable NAME | disable NAME   plugins.yaml in your Aura home
@@ -69,6 +71,7 @@ const COMMANDS: Record<string, Command> = {
   feedback,
   calendar,
   tasks,
+  notifications,
   approve: decide,
   reject: decide,
   plugins,
@@ -115,6 +118,7 @@ export async function main(argv: string[]): Promise<number> {
     const client = await AuraClient.open({
       server,
       store: new FileStateStore(statePath()),
+      openSocket: nodeSocket,
       ...(supportOperatorKey ? { supportOperatorKey } : {}),
       onProgress: (step) => {
         if (!json) process.stderr.write(`${step}\n`);

@@ -60,6 +60,7 @@ import {
   readOfferedKdf,
 } from './kdf.ts';
 import { emptyLedger, Ledger } from './ledger.ts';
+import { Notifications, type OpenSocket } from './notifications.ts';
 import type { ClientState, DeviceState, SessionState, StateStore } from './state.ts';
 import { Support } from './support.ts';
 import { Tasks } from './tasks.ts';
@@ -72,6 +73,8 @@ export interface ClientOptions {
   onProgress?: (step: string) => void;
   /** Base64 Ed25519 key of the support operator whose signature an agent's keys must carry (M8). */
   supportOperatorKey?: string;
+  /** How to open a WebSocket with a bearer token (Node: `nodeSocket` from @aura/client/node). */
+  openSocket?: OpenSocket;
 }
 
 const LOCAL_CONTEXT = 'local-account-key';
@@ -321,6 +324,12 @@ export class AuraClient {
     if (!device) throw new AuraError('AURA_NOT_LOGGED_IN', 'this device has no keys; log in again');
     device.auditPins ??= {};
     return new AuditVerifier(this.api, this.accountKey(), device.auditPins, session.userId, () => this.#save());
+  }
+
+  /** The user's notices: log, live stream, push subscription, email switch, sealed preferences. */
+  get notifications(): Notifications {
+    const session = this.#requireSession();
+    return new Notifications(this.api, session.userId, this.accountKey(), this.options.openSocket);
   }
 
   /** Tasks: submit encrypted plans, sign approvals, and (as the agent) check and report steps. */

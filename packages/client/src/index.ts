@@ -1,4 +1,4 @@
-export { type AgentFrame, agentKeyStatement } from '@aura/protocol';
+export { type AgentFrame, agentKeyStatement, type LoggedEvent } from '@aura/protocol';
 export { readAgentFrame } from './agent-channel.ts';
 export type { AuditPin, IntegrityIssue, IntegrityReport, VerifiedEntry } from './audit.ts';
 export { AuraClient, type ClientOptions } from './client.ts';
@@ -10,6 +10,16 @@ export {
   refuseTampered,
 } from './devices.ts';
 export type { KeyringState } from './keyring.ts';
+export {
+  DEFAULT_SETTINGS,
+  type FollowOptions,
+  inQuietHours,
+  type NotificationSettings,
+  Notifications,
+  type OpenSocket,
+  readNotificationFrame,
+  type SocketLike,
+} from './notifications.ts';
 export type { CollectionName, ContextData, LearningEventData, PersonData, RecordData, VaultRecord } from './records.ts';
 export { type ClientState, MemoryStateStore, type StateStore } from './state.ts';
 export { checkAgent, type SupportAgentInfo, signAgentKeys } from './support.ts';

@@ -1,5 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import WebSocket from 'ws';
+import type { OpenSocket, SocketLike } from './notifications.ts';
 import type { ClientState, StateStore } from './state.ts';
 
 /** State in a JSON file readable by its owner alone (0600), written atomically. */
@@ -19,3 +21,7 @@ export class FileStateStore implements StateStore {
     renameSync(tmp, this.path);
   }
 }
+
+/** A WebSocket for the SDK on Node (the `ws` package: it can send the bearer token as a header). */
+export const nodeSocket: OpenSocket = (url, token) =>
+  new WebSocket(url, { headers: { authorization: `Bearer ${token}` } }) as unknown as SocketLike;

@@ -9,6 +9,7 @@ import { auditPlugin } from './audit/plugin.ts';
 import { configPlugin, type ServerConfig } from './config.ts';
 import { databasePlugin } from './db/plugin.ts';
 import type { EventBus } from './events/bus.ts';
+import { eventLogPlugin } from './events/plugin.ts';
 import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './http/errors.ts';
 import { registerGateway } from './http/gateway.ts';
 import { healthRoutes } from './http/health.ts';
@@ -21,8 +22,10 @@ import { devicesModule } from './modules/devices/plugin.ts';
 import { supportModule } from './modules/support/plugin.ts';
 import { tasksModule } from './modules/tasks/plugin.ts';
 import { vaultModule } from './modules/vault/plugin.ts';
+import { channelsPlugin } from './notifications/channels-plugin.ts';
 import { notifierPlugin } from './notifications/notifier.ts';
 import { notificationRoutes } from './notifications/routes.ts';
+import { notificationSettingsRoutes } from './notifications/settings-routes.ts';
 import { workflowPlugin } from './workflow/plugin.ts';
 
 export { rateLimitClass } from './http/gateway.ts';
@@ -92,6 +95,7 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies): Pro
   await app.register(databasePlugin, { pool: deps.pool });
   await app.register(authenticationPlugin);
   await app.register(healthRoutes);
+  await app.register(eventLogPlugin);
   await app.register(notifierPlugin, { events: deps.events });
   await app.register(auditPlugin);
   await app.register(agentHubPlugin);
@@ -99,7 +103,6 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies): Pro
   await app.register(devicesModule);
   await app.register(auditModule);
   await app.register(supportModule);
-  await app.register(notificationRoutes);
   await app.register(vaultModule);
   await app.register(workflowPlugin, { databaseUrl: deps.orchestration?.databaseUrl });
   await app.register(websocket, {
@@ -113,6 +116,9 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies): Pro
       socket.terminate();
     },
   });
+  await app.register(channelsPlugin);
+  await app.register(notificationRoutes);
+  await app.register(notificationSettingsRoutes);
   await app.register(tasksModule);
   await app.register(agentChannelModule);
   return app;

@@ -35,6 +35,23 @@ export interface ServerConfig {
   supportOperatorKey: string | undefined;
   /** When set, GET /metrics answers only `Authorization: Bearer <this token>`. */
   metricsToken: string | undefined;
+  /** The event log (PostgreSQL `events`): monthly partitions and the activity summary. */
+  eventLog: {
+    /** Whole months kept before the current one; older partitions are detached and dropped. */
+    retentionMonths: number;
+    /** How often partitions are made ahead and user_activity_summary refreshed. */
+    maintenanceSeconds: number;
+  };
+  /** Web Push (VAPID): who the push services may contact about this server. */
+  vapidSubject: string;
+  /** The SMTP relay for email notices (`smtp://…` or `smtps://…`); no email when absent. */
+  smtpUrl: string | undefined;
+  /** A PEM file of the CA that signed the relay's certificate, when it is not a public one. */
+  smtpCaFile: string | undefined;
+  /** Sender of email notices. */
+  mailFrom: string;
+  /** The address people open Aura at, for the link in an email notice. */
+  publicUrl: string;
   /** The durable workflows (DBOS) that run tasks. */
   orchestration: {
     /** Stable per server process: in DBOS 5 a process recovers only its own executor's workflows. */
@@ -105,6 +122,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     auditOrigin: env.AURA_AUDIT_ORIGIN ?? 'aura.local/audit',
     supportOperatorKey: env.AURA_SUPPORT_OPERATOR_KEY || undefined,
     metricsToken: secret(env, 'AURA_METRICS_TOKEN', 16),
+    eventLog: {
+      retentionMonths: integer(env, 'AURA_EVENT_RETENTION_MONTHS', 12, 1),
+      maintenanceSeconds: integer(env, 'AURA_EVENT_MAINTENANCE_SECONDS', 3600, 1),
+    },
+    vapidSubject: env.AURA_VAPID_SUBJECT || 'mailto:admin@aura.invalid',
+    smtpUrl: env.AURA_SMTP_URL || undefined,
+    smtpCaFile: env.AURA_SMTP_CA_FILE || undefined,
+    mailFrom: env.AURA_MAIL_FROM || 'Aura <aura@localhost>',
+    publicUrl: (env.AURA_PUBLIC_URL || `http://127.0.0.1:${port}`).replace(/\/+$/, ''),
     orchestration: {
       executorId: env.AURA_EXECUTOR_ID || 'aura-local',
       approvalTimeoutSeconds: integer(env, 'AURA_APPROVAL_TIMEOUT_SECONDS', 24 * 3600, 1),

@@ -18,6 +18,7 @@ const rabbit = await skipUnlessServing('RabbitMQ', RABBITMQ_URL, 5672);
 
 const event = (userId: string, type: EventType = 'audit.appended', index = 0): BusEvent => ({
   id: randomUUID(),
+  seq: index + 1,
   type,
   userId,
   at: new Date().toISOString(),

@@ -25,6 +25,12 @@ export {
 export { HUGE, type Junk, junk, junkBytes, junkJson, junkStrings, junkValues } from './junk.ts';
 export { freePort, listening } from './port.ts';
 export { httpInject, type ServerProcess, spawnServer } from './process.ts';
+export {
+  type LocalPushService,
+  type PushedMessage,
+  type PushSubscriptionKeys,
+  startPushService,
+} from './push-service.ts';
 export { RADICALE, type Radicale, startRadicale } from './radicale.ts';
 export { type ServerPair, startServerPair, startTestServer, type TestServer } from './server.ts';
 export { RABBITMQ_URL, REDIS_URL, skipUnlessServing, type TcpProxy, tcpProxy } from './services.ts';

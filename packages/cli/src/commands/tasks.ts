@@ -1,5 +1,6 @@
 import { command, need } from '../command.ts';
 import { render, UsageError } from '../output.ts';
+import { watchTask } from './notifications.ts';
 
 const STEP_MARK: Record<string, string> = {
   succeeded: 'done',
@@ -7,7 +8,7 @@ const STEP_MARK: Record<string, string> = {
   dispatched: 'running',
 };
 
-/** aura tasks list | show TASK: what the user's tasks are doing. */
+/** aura tasks list | show TASK | watch TASK: what the user's tasks are doing. */
 export const tasks = command({}, async (client, [, verb, id], { json }) => {
   switch (verb) {
     case 'list': {
@@ -27,6 +28,8 @@ export const tasks = command({}, async (client, [, verb, id], { json }) => {
         },
       );
     }
+    case 'watch':
+      return watchTask(client, need(id, 'TASK'), json);
     case 'show': {
       const task = await client.tasks.show(need(id, 'TASK'));
       let text = `Task ${task.id}: ${task.status}\n  "${task.request.text}"\n`;
@@ -44,7 +47,7 @@ export const tasks = command({}, async (client, [, verb, id], { json }) => {
       );
     }
   }
-  throw new UsageError('usage: aura tasks list | show TASK');
+  throw new UsageError('usage: aura tasks list | show TASK | watch TASK');
 });
 
 /** aura approve|reject TASK [STEP]: this device signs the user's decision on the steps waiting for it. */

@@ -11,6 +11,8 @@ import { SeenIds } from './bus.ts';
 import { routingKey } from './topic.ts';
 
 export const EXCHANGE = 'aura.events';
+const DAY_MS = 24 * 3600 * 1000;
+const SHARED_QUEUE_EXPIRES_MS = 7 * DAY_MS;
 
 export interface RabbitMqOptions {
   readonly url: string;
@@ -91,6 +93,9 @@ export class RabbitMqEventBus implements EventBus {
       // A private queue goes with its process; a named one waits for a consumer to come back.
       exclusive: !consumer.durable,
       autoDelete: !consumer.durable,
+      // A named queue nobody has consumed for a week belongs to a deployment that is gone, and
+      // an event a day old has nobody left to interrupt: neither is kept forever.
+      ...(consumer.durable ? { arguments: { 'x-expires': SHARED_QUEUE_EXPIRES_MS, 'x-message-ttl': DAY_MS } } : {}),
     });
     await channel.bindQueue(consumer.queue, EXCHANGE, consumer.pattern);
     const { consumerTag } = await channel.consume(consumer.queue, (message) => {

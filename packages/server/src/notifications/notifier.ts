@@ -1,23 +1,41 @@
 import { randomUUID } from 'node:crypto';
-import { type BusEvent, eventTypeOf, type Notification } from '@aura/protocol';
+import { type BusEvent, eventTypeOf, type LoggedEvent, type Notification } from '@aura/protocol';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import type pg from 'pg';
 import type { EventBus, Subscription } from '../events/bus.ts';
+import { appendEvent } from '../events/log.ts';
 import { MemoryEventBus } from '../events/memory-bus.ts';
 import { RabbitMqEventBus, redact } from '../events/rabbitmq-bus.ts';
 
+export type EventListener = (event: LoggedEvent) => void;
+
+const logged = (event: BusEvent): LoggedEvent => ({
+  seq: event.seq,
+  id: event.id,
+  type: event.type,
+  at: event.at,
+  notice: event.notice,
+  ...(event.sealed ? { sealed: event.sealed } : {}),
+});
+
 /**
- * Real-time notices to a user's connected clients. A notice goes out on the event bus, so a
- * client connected to any server process hears what happened on any other; each process keeps
- * one private subscription and hands each event to the listeners of its user here. Notices
- * carry only what the audit log's plaintext columns already show.
+ * What happened to a user's account, to every place that tells them. Each notice is written to
+ * the user's event log (PostgreSQL `events`, where a device that reconnects reads what it
+ * missed) and then goes out on the event bus, so that a client connected to any server process
+ * hears of it; each process keeps one private subscription and hands each event to its user's
+ * listeners here. Notices are metadata; what a device needs to show more travels sealed.
  */
 export class Notifier {
-  readonly #listeners = new Map<string, Set<(n: Notification) => void>>();
+  readonly #listeners = new Map<string, Set<EventListener>>();
+  readonly #everyone = new Set<(event: LoggedEvent, userId: string) => void>();
+  /** Per user, the last notice on its way: a user's notices reach the log in the order made. */
+  readonly #queues = new Map<string, Promise<void>>();
   #subscription: Subscription | undefined;
 
   constructor(
     readonly bus: EventBus,
+    private readonly pool: pg.Pool,
     private readonly log: FastifyBaseLogger,
   ) {}
 
@@ -26,27 +44,38 @@ export class Notifier {
   }
 
   #deliver(event: BusEvent): void {
-    for (const listener of this.#listeners.get(event.userId) ?? []) listener(event.notice);
+    const entry = logged(event);
+    for (const listener of this.#listeners.get(event.userId) ?? []) listener(entry);
+    for (const listener of this.#everyone) listener(entry, event.userId);
   }
 
-  /** Announces a notice; never throws at the caller, whose change is already committed. */
-  publish(userId: string, notice: Notification): void {
-    const event: BusEvent = {
-      id: randomUUID(),
-      type: eventTypeOf(notice),
-      userId,
-      at: new Date().toISOString(),
-      notice,
-    };
-    this.bus.publish(event).catch((error: unknown) => {
-      this.log.warn(
-        { eventType: event.type, err: { message: (error as Error).message } },
-        'an event was not published',
-      );
+  /**
+   * Announces a notice after the change it tells of has committed. It never throws at the
+   * caller; a notice that cannot be logged or published is logged as a warning. The promise
+   * settles once it is on the bus (tests and the event benchmark wait on it; callers need not).
+   */
+  publish(userId: string, notice: Notification, options: { sealed?: Uint8Array | undefined } = {}): Promise<void> {
+    const previous = this.#queues.get(userId) ?? Promise.resolve();
+    const next = previous.then(() => this.#send(userId, notice, options.sealed));
+    this.#queues.set(userId, next);
+    void next.finally(() => {
+      if (this.#queues.get(userId) === next) this.#queues.delete(userId);
     });
+    return next;
   }
 
-  subscribe(userId: string, listener: (n: Notification) => void): () => void {
+  async #send(userId: string, notice: Notification, sealed: Uint8Array | undefined): Promise<void> {
+    const type = eventTypeOf(notice);
+    try {
+      const entry = await appendEvent(this.pool, { id: randomUUID(), userId, type, notice, sealed });
+      await this.bus.publish({ ...entry, type, userId });
+    } catch (error) {
+      this.log.warn({ eventType: type, err: { message: (error as Error).message } }, 'an event was not published');
+    }
+  }
+
+  /** Hears the user's events, from whichever process they happen on. */
+  subscribe(userId: string, listener: EventListener): () => void {
     let set = this.#listeners.get(userId);
     if (!set) {
       set = new Set();
@@ -59,7 +88,21 @@ export class Notifier {
     };
   }
 
+  /** Hears every user's events (what a channel of this process acts on for all of them). */
+  subscribeAll(listener: (event: LoggedEvent, userId: string) => void): () => void {
+    this.#everyone.add(listener);
+    return () => {
+      this.#everyone.delete(listener);
+    };
+  }
+
+  /** Notices still on their way (a closing server lets them reach the log and the bus). */
+  async drain(): Promise<void> {
+    await Promise.all(this.#queues.values());
+  }
+
   async stop(): Promise<void> {
+    await this.drain();
     await this.#subscription?.close();
   }
 }
@@ -101,7 +144,7 @@ export const notifierPlugin = fp(
       new MemoryEventBus((error) =>
         app.log.warn({ err: { message: (error as Error).message } }, 'an event handler failed'),
       );
-    const notifier = new Notifier(events, app.log);
+    const notifier = new Notifier(events, app.pool, app.log);
     await notifier.start();
     app.decorate('notifier', notifier);
     app.addHook('onClose', async () => {
@@ -109,5 +152,5 @@ export const notifierPlugin = fp(
       if (owned) await events.close();
     });
   },
-  { name: 'aura-notifications', fastify: '5.x', dependencies: ['aura-config'] },
+  { name: 'aura-notifications', fastify: '5.x', dependencies: ['aura-config', 'aura-database'] },
 );

@@ -183,8 +183,8 @@ export class Orchestrator {
     );
   }
 
-  #notify(userId: string, notice: Omit<TaskNotice, 'type'>) {
-    this.notifier.publish(userId, { type: 'task', ...notice });
+  #notify(userId: string, notice: Omit<TaskNotice, 'type'>, sealed?: Uint8Array) {
+    void this.notifier.publish(userId, { type: 'task', ...notice }, { sealed });
   }
 
   /** One audit entry of a task's transition, in the transaction that makes it. */
@@ -227,6 +227,7 @@ export class Orchestrator {
 
   /** Records an attempt's outcome (if there is one), then asks for approval or dispatches. */
   async transition(userId: string, taskId: string, outcome: Outcome | undefined, next: Next | undefined) {
+    let asked: Buffer | undefined;
     const sent = await withTransaction(this.pool, async (db) => {
       if (outcome) await this.#record(db, userId, taskId, outcome);
       if (!next) {
@@ -235,7 +236,7 @@ export class Orchestrator {
       }
       if ('ask' in next) {
         await this.#log(db, userId, `${taskId}/${next.ask}`, 'approval_requested', 'pending');
-        await markWaitingApproval(db, userId, taskId, next.ask);
+        asked = await markWaitingApproval(db, userId, taskId, next.ask);
         await setTaskStatus(db, userId, taskId, 'waiting_approval');
         return undefined;
       }
@@ -246,7 +247,9 @@ export class Orchestrator {
       return sent;
     });
     if (outcome) this.#notify(userId, stepNotice(taskId, outcome));
-    if (next && 'ask' in next) this.#notify(userId, { event: 'approval_requested', taskId, stepId: next.ask });
+    // The step itself goes with the request, as the client sealed it: a phone shows what it asks
+    // to approve without another round trip, and the server still cannot read it.
+    if (next && 'ask' in next) this.#notify(userId, { event: 'approval_requested', taskId, stepId: next.ask }, asked);
     if (sent?.dispatched_to) {
       this.hub.sendTo(userId, sent.dispatched_to, {
         type: 'dispatch',

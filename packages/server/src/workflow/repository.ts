@@ -28,12 +28,20 @@ export async function touchTask(db: Db, userId: string, taskId: string): Promise
 }
 
 /** A decision may already be there (sent before this transition re-ran after a crash): it is kept. */
-export async function markWaitingApproval(db: Db, userId: string, taskId: string, stepId: string): Promise<void> {
-  await db.query(
+/** Returns the step's ciphertext (sealed under the account's task key), for the devices' notice. */
+export async function markWaitingApproval(
+  db: Db,
+  userId: string,
+  taskId: string,
+  stepId: string,
+): Promise<Buffer | undefined> {
+  const { rows } = await db.query<{ ciphertext: Buffer }>(
     `UPDATE task_steps SET status = 'waiting_approval'
-      WHERE user_id = $1 AND task_id = $2 AND step_id = $3 AND approval_decision IS NULL`,
+      WHERE user_id = $1 AND task_id = $2 AND step_id = $3 AND approval_decision IS NULL
+      RETURNING ciphertext`,
     [userId, taskId, stepId],
   );
+  return rows[0]?.ciphertext;
 }
 
 /** One agent gets each attempt (`agent`); with none connected, the first to ask for pending work does. */

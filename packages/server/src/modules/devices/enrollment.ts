@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { fromBase64, toBase64 } from '../../base64.ts';
 import { withTransaction } from '../../db/transaction.ts';
 import { checkDeviceChange } from '../../history/signed-change.ts';
+import { userByEmail } from '../auth/repository.ts';
 import { createSession } from '../auth/sessions.ts';
 import type { AuthContext } from '../auth/tokens.ts';
 import {
@@ -37,7 +38,19 @@ export async function requestEnrollment(app: FastifyInstance, body: EnrollmentRe
     claimSecretHash: fromBase64(body.claimSecretHash),
     seconds: ENROLLMENT_SECONDS,
   });
+  // The account's devices hear of it (to approve it there); looked up after the answer is
+  // decided, so the answer takes as long whether or not the email has an account.
+  setImmediate(() => announceEnrollment(app, normalizeEmail(body.email), id));
   return { enrollmentId: id, expiresAt: (expiresAt ?? new Date()).toISOString() };
+}
+
+function announceEnrollment(app: FastifyInstance, email: string, enrollmentId: string) {
+  userByEmail(app.pool, email).then(
+    (user) => {
+      if (user) void app.notifier.publish(user.id, { type: 'device', event: 'enrollment_requested', enrollmentId });
+    },
+    (error: unknown) => app.log.warn({ err: { message: (error as Error).message } }, 'an enrollment was not announced'),
+  );
 }
 
 export async function listEnrollments(app: FastifyInstance, userId: string) {
@@ -105,6 +118,8 @@ export async function approveEnrollment(
       client,
     );
   });
+  // The enrollment's id is the new device's.
+  void app.notifier.publish(auth.userId, { type: 'device', event: 'enrolled', deviceId: enrollmentId });
   return { ok: true as const };
 }
 

@@ -67,5 +67,6 @@ export async function revokeDevice(app: FastifyInstance, auth: AuthContext, devi
     await releaseAgentWork(client, userId, deviceId);
   });
   app.agentHub.closeDevice(userId, deviceId);
+  void app.notifier.publish(userId, { type: 'device', event: 'revoked', deviceId });
   return { ok: true as const };
 }

@@ -69,6 +69,7 @@ export async function requestAccess(app: FastifyInstance, agentUserId: string, b
       result: 'pending',
       sensitive: { ticket: body.ticket, agent: agent.name, address },
     });
+    void app.notifier.publish(userId, { type: 'support', event: 'access_requested', id });
   }
   return { id };
 }

@@ -124,6 +124,7 @@ export async function createGrant(app: FastifyInstance, auth: AuthContext, body:
       client,
     );
   });
+  void app.notifier.publish(auth.userId, { type: 'support', event: 'access_granted', id: body.id });
   return { id: body.id };
 }
 
@@ -169,6 +170,7 @@ export async function readGrantedRecords(
     result: 'success',
     sensitive: { agent: agent.name, records: records.length, address },
   });
+  void app.notifier.publish(grant.user_id, { type: 'support', event: 'data_read', id: grant.id });
   return {
     grant: grantView(grant),
     records: records.map((r) => ({
@@ -195,5 +197,6 @@ export async function withdrawGrant(app: FastifyInstance, auth: AuthContext, gra
       client,
     );
   });
+  void app.notifier.publish(auth.userId, { type: 'support', event: 'access_revoked', id: grantId });
   return { ok: true as const };
 }

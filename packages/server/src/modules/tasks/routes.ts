@@ -42,8 +42,10 @@ export async function taskRoutes(fastify: FastifyInstance) {
       const engine = running();
       const auth = authOf(request);
       // Log before act: the task's audit entry commits with its rows, before the workflow runs.
+      let created = false;
       const task = await withTransaction(app.pool, async (db) => {
-        if (await repo.create(db, auth.userId, request.body))
+        created = Boolean(await repo.create(db, auth.userId, request.body));
+        if (created)
           await app.audit.append(
             auth.userId,
             {
@@ -61,6 +63,7 @@ export async function taskRoutes(fastify: FastifyInstance) {
         return repo.task(auth.userId, request.body.id, db);
       });
       await engine.run(taskKey(task));
+      if (created) void app.notifier.publish(auth.userId, { type: 'task', event: 'created', taskId: request.body.id });
       return reply.code(201).send(await detail(repo, request, request.body.id));
     },
   );
@@ -98,6 +101,14 @@ export async function taskRoutes(fastify: FastifyInstance) {
         decide(db, repo, app.audit, { userId: authOf(request).userId, taskId, stepId, body: request.body }),
       );
       await engine.deliverDecision(taskKey(task), stepId, request.body.decision, receivedAt);
+      // Every other device of the user clears its prompt for this step.
+      void app.notifier.publish(authOf(request).userId, {
+        type: 'task',
+        event: 'approval_decided',
+        taskId,
+        stepId,
+        decision: request.body.decision,
+      });
       return stepView(step);
     },
   );
