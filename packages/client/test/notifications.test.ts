@@ -93,7 +93,7 @@ after(async () => {
 describe('notifications', () => {
   let phoneEndpoint = '';
 
-  it('a phone with only a push subscription learns of a waiting approval, sealed, within a second', async () => {
+  it('a phone with only a push subscription learns of a waiting approval, sealed, within a second', async (t) => {
     const subscription = push.subscribe();
     phoneEndpoint = subscription.endpoint;
     await phone.notifications.subscribePush(subscription);
@@ -110,6 +110,7 @@ describe('notifications', () => {
     const message = push.received.find((m) => JSON.parse(m.payload).type === 'task.approval_requested');
     assert.ok(message);
     assert.ok(message.at - submitted < 1000, `the push came ${message.at - submitted} ms after the plan`);
+    t.diagnostic(`push received ${message.at - submitted} ms after the plan was accepted`);
     assert.deepEqual(push.refused, [], 'every message carried a valid VAPID JWT and decrypted');
     assert.equal(message.headers.urgency, 'high');
     assert.ok(message.headers.topic, 'a topic, so the decision replaces the request still queued');

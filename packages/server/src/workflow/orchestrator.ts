@@ -43,6 +43,10 @@ export type { OrchestrationSettings } from './task-workflow.ts';
  * Runs tasks' workflows and makes their transitions: each transition below runs inside one DBOS
  * step, as one transaction that logs, then changes state.
  */
+/** Held while DBOS launches (and migrates its schema): one process at a time. */
+const LAUNCH_LOCK = 0x4155_5241_02;
+const LAUNCH_WAIT_MS = 60_000;
+
 export class Orchestrator {
   #workflow: typeof taskWorkflow | undefined;
   /** When the workflow last heard something that leads to a dispatch (a result, an approval); by workflowId(user, task). */
@@ -82,7 +86,25 @@ export class Orchestrator {
       notificationCoalesceMs: 1,
       logLevel: 'warn',
     });
-    await DBOS.launch();
+    // DBOS migrates its system tables at launch; two processes launching at once on a fresh
+    // database deadlock there (seen: two servers started together), so launches take turns. The
+    // turn is asked for again and again rather than waited for in one statement: DBOS builds
+    // indexes CONCURRENTLY, which waits for every open transaction, a blocked lock call too.
+    const turn = await this.pool.connect();
+    try {
+      const deadline = Date.now() + LAUNCH_WAIT_MS;
+      while (!(await turn.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [LAUNCH_LOCK])).rows[0]?.ok) {
+        if (Date.now() > deadline)
+          throw new Error(
+            `another server process has been starting its workflow engine for ${LAUNCH_WAIT_MS / 1000} s`,
+          );
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await DBOS.launch();
+    } finally {
+      await turn.query('SELECT pg_advisory_unlock($1)', [LAUNCH_LOCK]).catch(() => {});
+      turn.release();
+    }
     // A task whose row was written but whose workflow never started (a crash in between), or a
     // decision stored but never delivered: both are idempotent to repeat.
     await this.#resumeUnfinished(
