@@ -138,11 +138,19 @@ it('request → plan → approval from another device → the event in the local
     })
     .catch(() => {});
 
+  // The phone follows its notifications live, as `aura notifications follow` does.
+  const follow = startAura(url(), homes.phone, ['--json', 'notifications', 'follow']);
+  await waitFor(
+    () => follow.errors().includes('following your notifications'),
+    30_000,
+    () => follow.errors(),
+  );
   const asked = await json<{ taskId: string; plan: { action: string; requiresApproval: boolean }[] }>(homes.laptop, [
     'ask',
     'Schedule a meeting with John tomorrow at 3pm',
   ]);
   assert.ok(asked.taskId);
+  const watch = startAura(url(), homes.laptop, ['tasks', 'watch', asked.taskId]);
   assert.deepEqual(
     asked.plan.map((s) => [s.action, s.requiresApproval]),
     [
@@ -164,6 +172,34 @@ it('request → plan → approval from another device → the event in the local
   );
   await waitFor(() => notices.join('').includes('"event":"completed"'), 10_000);
   stream.abort();
+  // `aura tasks watch` ended by itself when the task did, having shown each change.
+  const watched = await watch.done;
+  assert.equal(watched.code, 0, watched.stderr);
+  assert.match(watched.stdout, new RegExp(`task ${asked.taskId}: (running|waiting_approval)`));
+  assert.match(watched.stdout, /step \S+ approved/);
+  assert.match(watched.stdout, /completed/);
+  // The phone's follow heard the approval request with its step, sealed; Ctrl-C ends it cleanly.
+  await waitFor(
+    () => follow.output().includes('"task.completed"'),
+    10_000,
+    () => follow.errors(),
+  );
+  follow.child.kill('SIGINT');
+  const followed = await follow.done;
+  assert.equal(followed.code, 0, followed.stderr);
+  const lines = followed.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; sealed?: string });
+  assert.ok(
+    lines.some((e) => e.type === 'task.approval_requested' && e.sealed),
+    followed.stdout,
+  );
+  // The log, in words, opened on this device: the step that asked for approval, by name.
+  assert.match(
+    await aura(homes.phone, ['notifications', 'list', '--limit', '1000']),
+    new RegExp(`task ${asked.taskId} step \\S+ approval requested: calendar\\.create_event`),
+  );
   const seen = notices.join('');
   assert.match(seen, /"event":"approval_requested"/);
   assert.match(seen, /"event":"step_succeeded"/);

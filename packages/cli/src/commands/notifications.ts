@@ -72,9 +72,9 @@ export const notifications = command(
         await client.notifications.follow((event) => write(json, client, event), {
           ...(after === undefined ? {} : { after: seq(after, '--after', 0) }),
           signal,
-          onConnected: (latest) => {
-            if (!json) process.stderr.write(`following your notifications (latest #${latest}); Ctrl-C stops\n`);
-          },
+          // On stderr, so that --json's stdout stays one event per line.
+          onConnected: (latest) =>
+            process.stderr.write(`following your notifications (latest #${latest}); Ctrl-C stops\n`),
           onReconnecting: (why, ms) => process.stderr.write(`connection lost (${why}); reconnecting in ${ms} ms\n`),
         });
         return;
