@@ -6,6 +6,7 @@ import type pg from 'pg';
 import { agentHubPlugin } from './agent-channel/hub.ts';
 import { agentChannelModule } from './agent-channel/plugin.ts';
 import { auditPlugin } from './audit/plugin.ts';
+import { cachePlugin } from './cache/plugin.ts';
 import { configPlugin, type ServerConfig } from './config.ts';
 import { databasePlugin } from './db/plugin.ts';
 import type { EventBus } from './events/bus.ts';
@@ -93,6 +94,7 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies): Pro
 
   await app.register(configPlugin, { config });
   await app.register(databasePlugin, { pool: deps.pool });
+  await app.register(cachePlugin);
   await app.register(authenticationPlugin);
   await app.register(healthRoutes);
   await app.register(eventLogPlugin);

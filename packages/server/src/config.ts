@@ -9,8 +9,10 @@ export interface ServerConfig {
   databaseUrl: string | undefined;
   /** amqp://… : the event bus on RabbitMQ, shared by every server process; in process when absent. */
   amqpUrl: string | undefined;
-  /** redis://… : rate-limit counters shared by every server process; in process when absent. */
+  /** redis://… : rate-limit counters and the blob cache, shared by every server process; in process when absent. */
   redisUrl: string | undefined;
+  /** The in-process blob cache's budget (without Redis). */
+  cacheBytes: number;
   host: string;
   port: number;
   dataDir: string;
@@ -98,6 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     databaseUrl: env.DATABASE_URL || undefined,
     amqpUrl: env.AMQP_URL || undefined,
     redisUrl: env.REDIS_URL || undefined,
+    cacheBytes: integer(env, 'AURA_CACHE_MB', 64, 0) * 1024 * 1024,
     host: env.HOST ?? '127.0.0.1',
     port,
     dataDir: resolve(env.AURA_DATA_DIR ?? join(process.cwd(), '.aura-data')),

@@ -474,8 +474,12 @@ function connect(headers: Record<string, string>): Promise<{ frame: unknown } | 
 }
 
 it('the agent WebSocket opens with a documented frame, and refuses as documented', async () => {
-  const op = operations.find((o) => o['x-websocket']);
+  const op = operations.find((o) => o.path === '/api/v1/agent/connect');
   assert.ok(op?.['x-websocket'], 'the WebSocket is in the document');
+  assert.ok(
+    operations.find((o) => o.path === '/api/v1/notifications/connect')?.['x-websocket'],
+    'so is the notification WebSocket',
+  );
   assert.ok(op.responses['101'], '101 Switching Protocols is documented');
   await keepSession();
   const opened = await connect(user.auth);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Base64Text } from './bytes.ts';
 import { Notification } from './notifications.ts';
 import { UtcTimestamp } from './text.ts';
 
@@ -40,7 +41,7 @@ export const BusEvent = z.strictObject({
   at: UtcTimestamp,
   notice: Notification,
   /** Sealed to the user's devices (base64); copied, never opened. */
-  sealed: z.base64().optional(),
+  sealed: Base64Text.optional(),
 });
 export type BusEvent = z.infer<typeof BusEvent>;
 

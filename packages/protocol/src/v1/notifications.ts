@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { Base64Text } from './bytes.ts';
 import { StepId } from './tasks.ts';
-import { UtcTimestamp } from './text.ts';
+import { queryInteger, UtcTimestamp } from './text.ts';
 
 /**
  * Notices: what happened to a user's account, by type and id. They carry only metadata the
@@ -71,14 +72,14 @@ export const LoggedEvent = z.strictObject({
   type: z.string(),
   at: UtcTimestamp,
   notice: Notification,
-  sealed: z.base64().optional(),
+  sealed: Base64Text.optional(),
 });
 export type LoggedEvent = z.infer<typeof LoggedEvent>;
 
 export const NotificationLogQuery = z.strictObject({
   /** Entries after this seq (0: from the oldest kept). */
-  after: z.coerce.number().int().min(0).default(0),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  after: queryInteger({ min: 0, max: Number.MAX_SAFE_INTEGER }).default(0),
+  limit: queryInteger({ min: 1, max: 1000 }).default(100),
 });
 export type NotificationLogQuery = z.infer<typeof NotificationLogQuery>;
 
@@ -100,15 +101,19 @@ export const NotificationFrame = z.discriminatedUnion('type', [
 ]);
 export type NotificationFrame = z.infer<typeof NotificationFrame>;
 
+/** Unpadded base64url of `chars` characters, as a browser's PushSubscription gives its keys. */
+const base64Url = (chars: number) =>
+  z.string().regex(new RegExp(`^[A-Za-z0-9_-]{${chars}}$`), `must be ${chars} characters of unpadded base64url`);
+
 /** A device's Web Push subscription (the browser's PushSubscription.toJSON()). */
 export const PushSubscriptionIn = z.strictObject({
   endpoint: z.url({ protocol: /^https?$/ }).max(2048),
   expirationTime: z.number().nullable().optional(),
   keys: z.strictObject({
     /** The subscription's P-256 public key, uncompressed, base64url (65 bytes). */
-    p256dh: z.base64url().length(87),
+    p256dh: base64Url(87),
     /** The 16-byte auth secret, base64url. */
-    auth: z.base64url().length(22),
+    auth: base64Url(22),
   }),
 });
 export type PushSubscriptionIn = z.infer<typeof PushSubscriptionIn>;
@@ -127,7 +132,7 @@ export const PushPayload = z.strictObject({
   seq: z.int().min(1),
   type: z.string(),
   notice: Notification,
-  sealed: z.base64().optional(),
+  sealed: Base64Text.optional(),
 });
 export type PushPayload = z.infer<typeof PushPayload>;
 
@@ -140,7 +145,8 @@ export type EmailNotices = z.infer<typeof EmailNotices>;
  * under the account's key: the server keeps them for the user's devices and cannot read them;
  * each device applies them to what it shows.
  */
-export const SealedSettings = z.strictObject({ ciphertext: z.base64().max(64 * 1024) });
+// At least an envelope's header, nonce and tag; at most 64 KiB.
+export const SealedSettings = z.strictObject({ ciphertext: Base64Text.min(32).max(64 * 1024) });
 export type SealedSettings = z.infer<typeof SealedSettings>;
 
 export const DeliveryList = z.strictObject({

@@ -1,5 +1,5 @@
 import { type ErrorCode, errorCodes } from '@aura/errors';
-import { AgentFrame, ErrorBody, Notification } from '@aura/protocol';
+import { AgentFrame, ErrorBody, Notification, NotificationFrame } from '@aura/protocol';
 import type { SwaggerTransform, SwaggerTransformObject } from '@fastify/swagger';
 import type { FastifyInstance, FastifySchema, RouteOptions } from 'fastify';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
@@ -56,6 +56,9 @@ export const ROUTE_ERRORS: Readonly<Record<string, Codes>> = {
     'AURA_ORCHESTRATION_DISABLED',
   ],
   'POST /api/v1/tasks/:id/steps/:stepId/result': ['AURA_ORCHESTRATION_DISABLED'],
+  'PUT /api/v1/push/subscription': ['AURA_DEVICE_REQUIRED'],
+  'DELETE /api/v1/push/subscription': ['AURA_DEVICE_REQUIRED', 'AURA_NOT_FOUND'],
+  'GET /api/v1/notifications/settings': ['AURA_NOT_FOUND'],
 };
 
 /** Routes that answer without the database; every other one answers AURA_NOT_READY when it is gone. */
@@ -92,6 +95,26 @@ const SUCCESS: Readonly<Record<string, Record<number, unknown>>> = {
   },
 };
 const EVENT_STREAMS: Readonly<Record<string, z.ZodType>> = { 'GET /api/v1/notifications': Notification };
+
+/** The WebSocket routes: what their frames are, and what opening one means. */
+const WEBSOCKETS: Readonly<Record<string, { name: string; frames: z.ZodType; opened: string; description: string }>> = {
+  'GET /api/v1/agent/connect': {
+    name: 'AgentFrame',
+    frames: AgentFrame,
+    opened:
+      'Switching Protocols: the agent channel is open. The server sends JSON text frames (AgentFrame); the agent sends none and answers over HTTP.',
+    description:
+      'The agent channel, a WebSocket (send `Connection: Upgrade`, `Upgrade: websocket`). Each server frame is a nudge: what it carries is in the database and handed out again over HTTP.',
+  },
+  'GET /api/v1/notifications/connect': {
+    name: 'NotificationFrame',
+    frames: NotificationFrame,
+    opened:
+      'Switching Protocols: the notification stream is open. The server sends JSON text frames (NotificationFrame): a hello, then every event after `after`, then each new one; the client sends none.',
+    description:
+      'The notification WebSocket of this device (send `Connection: Upgrade`, `Upgrade: websocket`). `after` is the seq of the last event the device saw; without it, the stream starts now.',
+  },
+};
 
 const REASONS: Readonly<Record<number, string>> = {
   400: 'Bad request',
@@ -237,7 +260,7 @@ export function openApiCompletion() {
     };
     const extensions: Record<string, unknown> = { 'x-aura-codes': errorResponsesOf(facts) };
     if (facts.authenticated) extensions.security = [{ bearer: [] }];
-    if (websocket) extensions['x-websocket'] = true;
+    if (websocket) extensions['x-websocket'] = key;
     if (EVENT_STREAMS[key]) extensions['x-server-sent-events'] = key;
     const { 'x-aura-errors': _declared, ...transformed } = (base.schema ?? {}) as Record<string, unknown>;
     return { ...base, schema: { ...transformed, ...extensions } as FastifySchema };
@@ -255,20 +278,20 @@ export function openApiCompletion() {
         const byStatus = operation['x-aura-codes'] as Record<string, ErrorCode[]> | undefined;
         if (!byStatus) continue;
         const responses = { ...(operation.responses as Record<string, unknown>) };
-        if (operation['x-websocket'] === true) {
-          schemas.AgentFrame ??= documentSchema(AgentFrame, openapiObject);
+        const socket = WEBSOCKETS[String(operation['x-websocket'])];
+        if (socket) {
+          schemas[socket.name] ??= documentSchema(socket.frames, openapiObject);
           delete responses['200'];
-          responses['101'] = {
-            description:
-              'Switching Protocols: the agent channel is open. The server sends JSON text frames (AgentFrame); the agent sends none and answers over HTTP.',
-          };
+          responses['101'] = { description: socket.opened };
           operation['x-websocket'] = {
             subprotocols: [],
-            serverMessages: { contentType: 'application/json', schema: { $ref: '#/components/schemas/AgentFrame' } },
+            serverMessages: {
+              contentType: 'application/json',
+              schema: { $ref: `#/components/schemas/${socket.name}` },
+            },
             clientMessages: null,
           };
-          operation.description =
-            'The agent channel, a WebSocket (send `Connection: Upgrade`, `Upgrade: websocket`). Each server frame is a nudge: what it carries is in the database and handed out again over HTTP.';
+          operation.description = socket.description;
         }
         const stream = operation['x-server-sent-events'];
         if (typeof stream === 'string' && EVENT_STREAMS[stream]) {

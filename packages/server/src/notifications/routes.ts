@@ -18,6 +18,18 @@ const seqOf = (raw: unknown): number | undefined => {
 
 const frame = (f: NotificationFrame) => JSON.stringify(f);
 
+// One event reaches every socket of its user as the same object: it is written out once, not
+// once per socket (a user with many devices, a dashboard in several tabs).
+const written = new WeakMap<LoggedEvent, string>();
+const eventFrame = (event: LoggedEvent) => {
+  let text = written.get(event);
+  if (text === undefined) {
+    text = frame({ type: 'event', event });
+    written.set(event, text);
+  }
+  return text;
+};
+
 /**
  * The user's notices: the log (GET /api/v1/notifications/log), a WebSocket per device that
  * resumes from the log (GET /api/v1/notifications/connect?after=SEQ), and the server-sent events
@@ -80,7 +92,7 @@ export async function notificationRoutes(fastify: FastifyInstance) {
         // Clients only listen; what they decide goes over HTTP, signed.
       });
       const send = (event: LoggedEvent) => {
-        if (socket.readyState === socket.OPEN) socket.send(frame({ type: 'event', event }));
+        if (socket.readyState === socket.OPEN) socket.send(eventFrame(event));
       };
       // Without `after`, a new connection starts from now: the hello's `latest` is its cursor.
       const start = after ?? Number.MAX_SAFE_INTEGER;

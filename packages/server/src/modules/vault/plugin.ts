@@ -8,5 +8,9 @@ export const vaultModule = fp(
   async (app: FastifyInstance) => {
     for (const collection of collections) await app.register(vaultRoutes, { collection });
   },
-  { name: 'aura-vault', fastify: '5.x', dependencies: ['aura-database', 'aura-audit', 'aura-authentication'] },
+  {
+    name: 'aura-vault',
+    fastify: '5.x',
+    dependencies: ['aura-database', 'aura-audit', 'aura-authentication', 'aura-cache'],
+  },
 );

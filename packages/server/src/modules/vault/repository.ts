@@ -4,6 +4,7 @@ import type { Collection, RecordInput, SignedChange, StoredRecord } from '@aura/
 import type pg from 'pg';
 import type { AuditLog } from '../../audit/log.ts';
 import { fromBase64, toBase64 } from '../../base64.ts';
+import type { BlobCache } from '../../cache/blob-cache.ts';
 import { withTransaction } from '../../db/transaction.ts';
 import { checkVaultChange } from '../../history/signed-change.ts';
 import type { CursorCodec } from './cursor.ts';
@@ -46,6 +47,8 @@ const isoOrNull = (s: string | undefined) => (s === undefined ? null : new Date(
 const LOG_SIZE = 'coalesce((SELECT size FROM audit_logs WHERE user_id = $1), 0)::int AS log_size';
 const opt = (s: string | undefined) => (s === undefined ? null : fromBase64(s));
 const LIVE = '(expires_at IS NULL OR expires_at > now())';
+/** How long a cached record may sit unread; its version is checked on every read anyway. */
+const CACHE_SECONDS = 3600;
 
 function toWire(row: Row): StoredRecord {
   return {
@@ -100,8 +103,11 @@ export class VaultRepository {
   readonly #audit: AuditLog;
   readonly #cursors: CursorCodec;
 
-  constructor(pool: pg.Pool, collection: Collection, audit: AuditLog, cursors: CursorCodec) {
+  readonly #cache: BlobCache | undefined;
+
+  constructor(pool: pg.Pool, collection: Collection, audit: AuditLog, cursors: CursorCodec, cache?: BlobCache) {
     this.#pool = pool;
+    this.#cache = cache;
     this.#table = TABLES[collection];
     this.#collection = collection;
     this.#audit = audit;
@@ -214,8 +220,40 @@ export class VaultRepository {
     return { record, logSize };
   }
 
-  /** One record (or none) with the log's size in the same snapshot; a miss carries the size too. */
+  #cacheKey(userId: string, id: string) {
+    return `vault:${userId}:${this.#collection}:${id}`;
+  }
+
+  /**
+   * One record (or none) with the log's size in the same snapshot; a miss carries the size too.
+   * With a cache, the database is still asked, for the row's version and the log's size only
+   * (not the blob): a cached record of that same version is the record, any other is a miss.
+   */
   async read(userId: string, id: string): Promise<{ record: StoredRecord | null; logSize: number }> {
+    const cache = this.#cache;
+    if (!cache) return this.#readRow(userId, id);
+    const key = this.#cacheKey(userId, id);
+    const [cached, head] = await Promise.all([
+      cache.get(key),
+      this.#pool.query<{ log_size: number; version: number | null }>(
+        `SELECT ${LOG_SIZE}, r.version FROM (VALUES (1)) AS one (x)
+           LEFT JOIN ${this.#table} r ON r.id = $2 AND r.user_id = $1 AND ${LIVE.replaceAll('expires_at', 'r.expires_at')}`,
+        [userId, id],
+      ),
+    ]);
+    const logSize = head.rows[0]?.log_size ?? 0;
+    const version = head.rows[0]?.version ?? null;
+    if (version === null) return { record: null, logSize };
+    if (cached) {
+      const record = JSON.parse(cached) as StoredRecord;
+      if (record.version === version && record.id === id) return { record, logSize };
+    }
+    const fresh = await this.#readRow(userId, id);
+    if (fresh.record) await cache.set(key, JSON.stringify(fresh.record), CACHE_SECONDS);
+    return fresh;
+  }
+
+  async #readRow(userId: string, id: string): Promise<{ record: StoredRecord | null; logSize: number }> {
     const { rows } = await this.#pool.query<Row & { log_size: number }>(
       `SELECT ${LOG_SIZE}, r.* FROM (VALUES (1)) AS one (x)
          LEFT JOIN ${this.#table} r ON r.id = $2 AND r.user_id = $1 AND ${LIVE.replaceAll('expires_at', 'r.expires_at')}`,
@@ -302,6 +340,8 @@ export class VaultRepository {
       });
       return toWire(rows[0]);
     });
+    // Not needed to be right (a reader compares versions), only to free the entry at once.
+    await this.#cache?.delete(this.#cacheKey(userId, id));
     if (updated) return updated;
     const { record: current } = await this.get(userId, id);
     throw new AuraError(
@@ -327,6 +367,7 @@ export class VaultRepository {
     );
     const deleted = rows[0];
     if (deleted) {
+      await this.#cache?.delete(this.#cacheKey(writer.userId, id));
       await db.query(
         'INSERT INTO vault_tombstones (user_id, collection, id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
         [writer.userId, this.#collection, id],

@@ -31,7 +31,13 @@ const BASE: Record<Collection, string> = {
 export async function vaultRoutes(fastify: FastifyInstance, options: { collection: Collection }) {
   const { collection } = options;
   const audit = fastify.audit;
-  const repo = new VaultRepository(fastify.pool, collection, audit, new CursorCodec(fastify.serverKeys.cursorKey));
+  const repo = new VaultRepository(
+    fastify.pool,
+    collection,
+    audit,
+    new CursorCodec(fastify.serverKeys.cursorKey),
+    fastify.blobCache,
+  );
   const writer = (request: Parameters<typeof authOf>[0]): Writer => {
     const auth = authOf(request);
     return { userId: auth.userId, deviceId: auth.deviceId ?? null, logged: [] };
