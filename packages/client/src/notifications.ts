@@ -9,12 +9,12 @@ import {
   NotificationLog,
   OkResponse,
   type PushSubscriptionIn,
-  problemsOf,
   SealedSettings,
   toBase64,
   VapidKey,
 } from '@aura/protocol';
 import { fromUtf8, utf8 } from './encoding.ts';
+import { readFrame } from './frames.ts';
 import type { Api } from './http.ts';
 
 /** What the SDK needs of a WebSocket: the browser's and the `ws` package's both have it. */
@@ -44,20 +44,9 @@ export const DEFAULT_SETTINGS: NotificationSettings = {
 
 const SETTINGS = 'notification-settings';
 
-const misbehaved = (why: string) =>
-  new AuraError('AURA_SERVER_MISBEHAVED', `the notification stream sent ${why}; it was not used`);
-
-/** One frame of GET /api/v1/notifications/connect, parsed with the protocol's union. */
+/** One frame of GET /api/v1/notifications/connect; a bad one is AURA_SERVER_MISBEHAVED. */
 export function readNotificationFrame(data: string): NotificationFrame {
-  let json: unknown;
-  try {
-    json = JSON.parse(data);
-  } catch {
-    throw misbehaved('a frame that is not JSON');
-  }
-  const parsed = NotificationFrame.safeParse(json);
-  if (!parsed.success) throw misbehaved(`a frame that is not one of the protocol's (${problemsOf(parsed.error)})`);
-  return parsed.data;
+  return readFrame(NotificationFrame, data, 'the notification stream');
 }
 
 /** Whether `at` (a Date) falls in quiet hours, local time; a span may cross midnight. */
