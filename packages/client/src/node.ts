@@ -23,5 +23,19 @@ export class FileStateStore implements StateStore {
 }
 
 /** A WebSocket for the SDK on Node (the `ws` package: it can send the bearer token as a header). */
-export const nodeSocket: OpenSocket = (url, token) =>
-  new WebSocket(url, { headers: { authorization: `Bearer ${token}` } }) as unknown as SocketLike;
+export const nodeSocket: OpenSocket = (url, token) => {
+  const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` } });
+  const socket: SocketLike = {
+    onopen: null,
+    onmessage: null,
+    onclose: null,
+    onerror: null,
+    close: (code, reason) => ws.close(code, reason),
+  };
+  ws.on('open', () => socket.onopen?.(undefined));
+  ws.on('message', (data) => socket.onmessage?.({ data: String(data) }));
+  ws.on('close', (code, reason) => socket.onclose?.({ code, reason: String(reason) }));
+  // Heard always: an 'error' with no listener would end the process; the close that follows reports it.
+  ws.on('error', (error) => socket.onerror?.(error));
+  return socket;
+};
