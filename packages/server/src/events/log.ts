@@ -1,4 +1,4 @@
-import type { LoggedEvent, Notification } from '@aura/protocol';
+import type { BusEvent, LoggedEvent, Notification } from '@aura/protocol';
 import type pg from 'pg';
 import { toBase64 } from '../base64.ts';
 
@@ -27,6 +27,9 @@ const view = (r: EventRow): LoggedEvent => ({
   notice: r.data,
   ...(r.sealed ? { sealed: toBase64(r.sealed) } : {}),
 });
+
+/** A bus event as the log entry it was published from (the user is the route, not the entry). */
+export const loggedEvent = ({ userId: _, ...entry }: BusEvent): LoggedEvent => entry;
 
 /** Appends to the user's event log; the entry's seq orders it among the user's others. */
 export async function appendEvent(db: pg.Pool | pg.PoolClient, event: NewEvent): Promise<LoggedEvent> {

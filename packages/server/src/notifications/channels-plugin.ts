@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { BusEvent, LoggedEvent } from '@aura/protocol';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { keepFirstServerKey } from '../db/server-keys.ts';
+import { loggedEvent } from '../events/log.ts';
 import type { NotificationChannel } from './channel.ts';
 import { EmailChannel } from './email.ts';
 import { loadVapidKeys, PushChannel, type VapidKeys } from './push.ts';
@@ -12,8 +12,6 @@ declare module 'fastify' {
     vapidKeys: VapidKeys;
   }
 }
-
-const logged = ({ userId: _, ...event }: BusEvent): LoggedEvent => event;
 
 /**
  * Push and email: every event worth interrupting someone for, handled once across all server
@@ -40,7 +38,7 @@ export const channelsPlugin = fp(
     const subscription = await app.notifier.bus.subscribe(
       'user.#',
       async (event) => {
-        const entry = logged(event);
+        const entry = loggedEvent(event);
         await Promise.all(channels.filter((c) => c.wants(entry)).map((c) => c.send(event.userId, entry)));
       },
       { queue: `aura.notify.${deployment}` },

@@ -4,20 +4,11 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type pg from 'pg';
 import type { EventBus, Subscription } from '../events/bus.ts';
-import { appendEvent } from '../events/log.ts';
+import { appendEvent, loggedEvent } from '../events/log.ts';
 import { MemoryEventBus } from '../events/memory-bus.ts';
 import { RabbitMqEventBus, redact } from '../events/rabbitmq-bus.ts';
 
 export type EventListener = (event: LoggedEvent) => void;
-
-const logged = (event: BusEvent): LoggedEvent => ({
-  seq: event.seq,
-  id: event.id,
-  type: event.type,
-  at: event.at,
-  notice: event.notice,
-  ...(event.sealed ? { sealed: event.sealed } : {}),
-});
 
 /**
  * What happened to a user's account, to every place that tells them. Each notice is written to
@@ -44,7 +35,7 @@ export class Notifier {
   }
 
   #deliver(event: BusEvent): void {
-    const entry = logged(event);
+    const entry = loggedEvent(event);
     for (const listener of this.#listeners.get(event.userId) ?? []) listener(entry);
     for (const listener of this.#everyone) listener(entry, event.userId);
   }
