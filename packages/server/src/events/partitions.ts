@@ -24,13 +24,13 @@ export async function maintainPartitions(
   options: { now?: Date; monthsAhead: number; retentionMonths: number },
 ): Promise<PartitionPlan> {
   const now = options.now ?? new Date();
+  const existing = new Set(await partitions(db));
   const created: string[] = [];
   for (let i = 0; i <= options.monthsAhead; i++) {
     const from = monthStart(now.getUTCFullYear(), now.getUTCMonth() + i);
     const to = monthStart(now.getUTCFullYear(), now.getUTCMonth() + i + 1);
     const name = partitionName(from);
-    const { rowCount } = await db.query('SELECT 1 FROM pg_class WHERE relname = $1', [name]);
-    if (rowCount) continue;
+    if (existing.has(name)) continue;
     await db.query(
       `CREATE TABLE IF NOT EXISTS ${name} PARTITION OF events FOR VALUES FROM ('${from.toISOString()}') TO ('${to.toISOString()}')`,
     );
@@ -38,7 +38,7 @@ export async function maintainPartitions(
   }
   const oldestKept = monthStart(now.getUTCFullYear(), now.getUTCMonth() - options.retentionMonths);
   const detached: string[] = [];
-  for (const name of await partitions(db)) {
+  for (const name of [...existing, ...created]) {
     const [year, month] = name.slice('events_'.length).split('_').map(Number) as [number, number];
     if (monthStart(year, month - 1) >= oldestKept) continue;
     await db.query(`ALTER TABLE events DETACH PARTITION ${name}`);
