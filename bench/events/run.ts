@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { BusEvent } from '@aura/protocol';
 import { createPool } from '@aura/server';
 import { freshDatabase, httpInject, RABBITMQ_URL, REDIS_URL, spawnServer, TestUser, waitFor } from '@aura/testing';
+import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { type BlobCache, MemoryBlobCache } from '../../packages/server/src/cache/blob-cache.ts';
 import { RedisBlobCache } from '../../packages/server/src/cache/redis-cache.ts';
@@ -117,7 +118,8 @@ try {
 
   // 3. The same blob from the cache and from PostgreSQL (the row the vault stores it in).
   const pool = createPool(db.url, 4);
-  const redis = new RedisBlobCache(REDIS_URL);
+  const connection = new Redis(REDIS_URL, { enableOfflineQueue: false });
+  const redis = new RedisBlobCache(connection);
   await waitFor(async () => {
     await redis.set('bench:ready', '1', 5);
     return (await redis.get('bench:ready')) === '1';
@@ -153,7 +155,7 @@ try {
     console.log(row('in-process hit', hitMemory));
     await redis.delete(id);
   }
-  await redis.close();
+  connection.disconnect();
   await pool.end();
 } finally {
   server.child.kill('SIGTERM');

@@ -27,6 +27,7 @@ import { channelsPlugin } from './notifications/channels-plugin.ts';
 import { notifierPlugin } from './notifications/notifier.ts';
 import { notificationRoutes } from './notifications/routes.ts';
 import { notificationSettingsRoutes } from './notifications/settings-routes.ts';
+import { sharedRedis } from './redis.ts';
 import { workflowPlugin } from './workflow/plugin.ts';
 
 export { rateLimitClass } from './http/gateway.ts';
@@ -89,12 +90,13 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies): Pro
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
   registerTrustedHosts(app, config.allowedHosts);
-  await registerGateway(app, config);
+  const redis = config.redisUrl ? sharedRedis(app, config.redisUrl) : undefined;
+  await registerGateway(app, config, redis);
   registerMetrics(app, { token: config.metricsToken, instance: config.orchestration.executorId });
 
   await app.register(configPlugin, { config });
   await app.register(databasePlugin, { pool: deps.pool });
-  await app.register(cachePlugin);
+  await app.register(cachePlugin, { redis });
   await app.register(authenticationPlugin);
   await app.register(healthRoutes);
   await app.register(eventLogPlugin);

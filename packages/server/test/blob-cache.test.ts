@@ -21,9 +21,22 @@ import { RedisBlobCache } from '../src/cache/redis-cache.ts';
 const redis = await skipUnlessServing('Redis', REDIS_URL, 6379);
 const SECRET = 'Pick up Margarethe from Schiphol at 17:40';
 
+// The Redis cache is given its connection (the server's own, shared with the rate limits).
+const connections: Redis[] = [];
+after(() => {
+  for (const c of connections) c.disconnect();
+});
 const caches: { name: string; skip: string | false; make: () => BlobCache }[] = [
   { name: 'in process', skip: false, make: () => new MemoryBlobCache(1000) },
-  { name: 'Redis', skip: redis, make: () => new RedisBlobCache(REDIS_URL) },
+  {
+    name: 'Redis',
+    skip: redis,
+    make: () => {
+      const connection = new Redis(REDIS_URL, { enableOfflineQueue: false });
+      connections.push(connection);
+      return new RedisBlobCache(connection);
+    },
+  },
 ];
 
 for (const { name, skip, make } of caches) {

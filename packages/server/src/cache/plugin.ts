@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import type { Redis } from 'ioredis';
 import { type BlobCache, MemoryBlobCache } from './blob-cache.ts';
 import { RedisBlobCache } from './redis-cache.ts';
 
@@ -9,19 +10,11 @@ declare module 'fastify' {
   }
 }
 
-/** The blob cache: Redis when REDIS_URL is set, in process otherwise. */
+/** The blob cache: on the server's Redis connection when REDIS_URL is set, in process otherwise. */
 export const cachePlugin = fp(
-  async (app: FastifyInstance) => {
-    const url = app.config.redisUrl;
-    const cache: BlobCache = url
-      ? new RedisBlobCache(url, (state, error) =>
-          state === 'down'
-            ? app.log.warn(
-                { err: { message: error?.message } },
-                'Redis is unreachable: the blob cache is off and reads go to PostgreSQL until it is back',
-              )
-            : app.log.info('Redis is back: the blob cache is on again'),
-        )
+  async (app: FastifyInstance, options: { redis?: Redis | undefined }) => {
+    const cache: BlobCache = options.redis
+      ? new RedisBlobCache(options.redis)
       : new MemoryBlobCache(app.config.cacheBytes);
     app.decorate('blobCache', cache);
     app.addHook('onClose', () => cache.close());

@@ -4,7 +4,7 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { ServerConfig } from '../config.ts';
 import { openApiCompletion } from './openapi.ts';
 
@@ -23,33 +23,12 @@ async function rateLimitKey(request: FastifyRequest): Promise<string> {
   return account ? `account:${account}` : `address:${request.ip}`;
 }
 
-/**
- * The counters in Redis, shared by every server process. Redis away is not an outage: requests
- * go on unlimited (skipOnError) and the server says so once, until Redis is back.
- */
-function sharedCounters(app: FastifyInstance, url: string): Redis {
-  const redis = new Redis(url, { connectTimeout: 2000, maxRetriesPerRequest: 1, enableOfflineQueue: false });
-  let down = false;
-  redis.on('error', (error: Error) => {
-    if (down) return;
-    down = true;
-    app.log.warn(
-      { err: { message: error.message } },
-      'Redis is unreachable: rate limits are not enforced until it is back',
-    );
-  });
-  redis.on('ready', () => {
-    if (down) app.log.info('Redis is back: rate limits are enforced again');
-    down = false;
-  });
-  app.addHook('onClose', async () => {
-    redis.disconnect();
-  });
-  return redis;
-}
-
 /** What every route gets before its module sees it: security headers, CORS, rate limits, the API docs. */
-export async function registerGateway(app: FastifyInstance, config: ServerConfig): Promise<void> {
+export async function registerGateway(
+  app: FastifyInstance,
+  config: ServerConfig,
+  redis: Redis | undefined,
+): Promise<void> {
   await app.register(helmet, { global: true });
   await app.register(cors, {
     origin: (origin, callback) => callback(null, origin === undefined || config.allowedOrigins.includes(origin)),
@@ -61,9 +40,8 @@ export async function registerGateway(app: FastifyInstance, config: ServerConfig
     max: config.rateLimits.default,
     timeWindow: '1 minute',
     keyGenerator: rateLimitKey,
-    ...(config.redisUrl
-      ? { redis: sharedCounters(app, config.redisUrl), nameSpace: 'aura-rate-limit:', skipOnError: true }
-      : {}),
+    // Shared by every server process; with Redis away, requests go on unlimited.
+    ...(redis ? { redis, nameSpace: 'aura-rate-limit:', skipOnError: true } : {}),
     errorResponseBuilder: (_request, context) => ({
       statusCode: 429,
       message: `too many requests: ${context.max} a minute; retry in ${Math.ceil(context.ttl / 1000)} s`,
