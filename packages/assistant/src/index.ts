@@ -26,7 +26,7 @@ export {
   utteranceKey,
 } from './learning.ts';
 export { deserializeModel, serializeModel } from './nlu/artifact.ts';
-export { builtinIntentModel, builtinSlotTagger } from './nlu/builtin-model.ts';
+export { builtinIntentModel, builtinSlotTagger, loadBuiltinModels } from './nlu/builtin-model.ts';
 export { parseIntentCsv } from './nlu/dataset.ts';
 export { buildIntentModel, fitTemperature, type IntentModel, type Prediction, predict, train } from './nlu/model.ts';
 export { type SlotScore, scoreTagger } from './nlu/slot-eval.ts';

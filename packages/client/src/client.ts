@@ -31,6 +31,7 @@ import {
   fromBase64,
   OkResponse,
   RegisterResponse,
+  RevokedSessions,
   SessionInfo,
   SrpInitResponse,
   SrpVerifyResponse,
@@ -43,6 +44,7 @@ import {
   type DeviceReport,
   type EnrollmentTicket,
   listDevices,
+  pendingEnrollments,
   refuseTampered,
   requestEnrollment,
   revokeDevice,
@@ -393,6 +395,18 @@ export class AuraClient {
 
   async logout(): Promise<void> {
     if (this.session && this.api.tokens) await this.api.post('/api/v1/auth/logout', OkResponse).catch(() => {});
+    await this.#forgetSession();
+  }
+
+  /** Ends every session of the account, on every device (each logs in again), this one included. */
+  async logoutEverywhere(): Promise<number> {
+    this.#requireSession();
+    const { revoked } = await this.api.post('/api/v1/auth/revoke-all', RevokedSessions);
+    await this.#forgetSession();
+    return revoked;
+  }
+
+  async #forgetSession(): Promise<void> {
     this.#state.session = undefined;
     this.api.tokens = undefined;
     if (this.#accountKey) wipe(this.#accountKey.bytes);
@@ -494,7 +508,7 @@ export class AuraClient {
   }
 
   /** On an enrolled device: approve the new device showing this code, sealing the account key to it. */
-  async approveEnrollment(code: string) {
+  async approveEnrollment(code: string, options: { fingerprint?: string } = {}) {
     const session = this.#requireSession();
     const device = await this.device();
     if (!session.deviceId) {
@@ -503,6 +517,18 @@ export class AuraClient {
         'this session has no enrolled device; log in from an enrolled device to approve',
       );
     }
-    return approveEnrollment(this.api, device, { userId: session.userId, accountKey: this.accountKey() }, code);
+    return approveEnrollment(
+      this.api,
+      device,
+      { userId: session.userId, accountKey: this.accountKey() },
+      code,
+      options,
+    );
+  }
+
+  /** Devices waiting to join this account, each with the code and fingerprint it must be showing. */
+  async pendingEnrollments() {
+    this.#requireSession();
+    return pendingEnrollments(this.api);
   }
 }

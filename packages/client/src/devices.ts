@@ -336,6 +336,7 @@ export async function approveEnrollment(
   device: DeviceState,
   account: { userId: string; accountKey: SymmetricKey },
   code: string,
+  options: { fingerprint?: string } = {},
 ) {
   const accountKey = account.accountKey;
   const { enrollments } = await api.get('/api/v1/devices/enrollments', PendingEnrollments);
@@ -344,6 +345,16 @@ export async function approveEnrollment(
     const sealing = fromBase64(e.sealingPublicKey);
     const signing = fromBase64(e.signingPublicKey);
     if (normalizeCode(await enrollmentCode(sealing, signing)) !== wanted) continue;
+    // The person compared the fingerprint the new device shows with this one: a mismatch is
+    // another device than the one in their hand, and it gets nothing.
+    if (
+      options.fingerprint !== undefined &&
+      normalizeCode(options.fingerprint) !== normalizeCode(keyFingerprint(signing))
+    )
+      throw new AuraError(
+        'AURA_ENROLLMENT_INVALID',
+        `the device with code ${code} has the fingerprint ${keyFingerprint(signing)}, not ${options.fingerprint}; do not approve it`,
+      );
     const sealedAccountKey = sealTo(
       sealing,
       'device-enrollment',
@@ -372,5 +383,21 @@ export async function approveEnrollment(
   throw new AuraError(
     'AURA_ENROLLMENT_INVALID',
     `no device waiting to join this account shows the code ${code}; check it and retry`,
+  );
+}
+
+/** The devices asking to join, with the code and fingerprint each must show, computed here from its keys. */
+export async function pendingEnrollments(api: Api) {
+  const { enrollments } = await api.get('/api/v1/devices/enrollments', PendingEnrollments);
+  return Promise.all(
+    enrollments.map(async (e) => {
+      const signing = fromBase64(e.signingPublicKey);
+      return {
+        enrollmentId: e.id,
+        name: e.name,
+        code: await enrollmentCode(fromBase64(e.sealingPublicKey), signing),
+        fingerprint: keyFingerprint(signing),
+      };
+    }),
   );
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { modelBytes, preloadModelBytes } from '#model-bytes';
 import { deserializeModel } from './artifact.ts';
 import type { IntentModel } from './model.ts';
 import { deserializeTagger, type SlotTagger } from './tagger.ts';
@@ -10,12 +10,17 @@ export const BUILTIN_TAGGER_URL = new URL('../../model/slot-tagger.bin', import.
 
 let cached: IntentModel | undefined;
 export function builtinIntentModel(): IntentModel {
-  cached ??= deserializeModel(new Uint8Array(readFileSync(BUILTIN_MODEL_URL)));
+  cached ??= deserializeModel(modelBytes(BUILTIN_MODEL_URL));
   return cached;
 }
 
 let cachedTagger: SlotTagger | undefined;
 export function builtinSlotTagger(): SlotTagger {
-  cachedTagger ??= deserializeTagger(new Uint8Array(readFileSync(BUILTIN_TAGGER_URL)));
+  cachedTagger ??= deserializeTagger(modelBytes(BUILTIN_TAGGER_URL));
   return cachedTagger;
+}
+
+/** Where files cannot be read synchronously (a browser), fetches both models; on Node, nothing to do. */
+export function loadBuiltinModels(): Promise<void> {
+  return preloadModelBytes([BUILTIN_MODEL_URL, BUILTIN_TAGGER_URL]);
 }

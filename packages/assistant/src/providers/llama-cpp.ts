@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { AuraError } from '@aura/errors';
 import type { IntentProvider } from './types.ts';
 
@@ -11,6 +10,8 @@ import type { IntentProvider } from './types.ts';
 export function llamaCppProvider(options: { modelPath: string }): IntentProvider {
   let session: Promise<{ ask(text: string, intents: string[]): Promise<unknown> }> | undefined;
   const open = async () => {
+    // Imported here, not at the top: the browser's build takes this module without Node's fs.
+    const { existsSync } = await import('node:fs');
     if (!existsSync(options.modelPath)) {
       throw new AuraError(
         'AURA_PROVIDER_UNAVAILABLE',
