@@ -16,6 +16,7 @@ import { registerGateway } from './http/gateway.ts';
 import { healthRoutes } from './http/health.ts';
 import { registerTrustedHosts } from './http/hosts.ts';
 import { registerMetrics } from './http/metrics.ts';
+import { registerWebApp } from './http/web.ts';
 import { auditModule } from './modules/audit/plugin.ts';
 import { authenticationPlugin } from './modules/auth/authenticate.ts';
 import { authModule } from './modules/auth/plugin.ts';
@@ -50,12 +51,16 @@ const WEBSOCKET_OPTIONS = {
   // ws (8.23; newer than its types) cuts a connection silently (1006) once 60 pongs wait to be
   // written: a burst of pings is not an attack. Still bounded: each pong is at most 127 bytes.
   maxPendingAutoPongs: 1024,
+  // A browser offers ["aura.v1", "aura.bearer.<token>"] (authenticate.ts): the answer names
+  // aura.v1, never the token; a client that offers no subprotocol gets none.
+  handleProtocols: (protocols: Set<string>) => (protocols.has('aura.v1') ? 'aura.v1' : false),
 };
 
 /** Paths pino blanks out, should any of them ever be logged (M13). */
 const REDACT = [
   'req.headers.authorization',
   'req.headers.cookie',
+  'req.headers["sec-websocket-protocol"]',
   'res.headers["set-cookie"]',
   '*.password',
   '*.accessToken',
@@ -125,5 +130,6 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies): Pro
   await app.register(notificationSettingsRoutes);
   await app.register(tasksModule);
   await app.register(agentChannelModule);
+  await registerWebApp(app, config.webRoot);
   return app;
 }

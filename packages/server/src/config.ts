@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { AuraError } from '@aura/errors';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
@@ -54,6 +55,8 @@ export interface ServerConfig {
   mailFrom: string;
   /** The address people open Aura at, for the link in an email notice. */
   publicUrl: string;
+  /** The web dashboard's build (packages/web/dist), served at `/`; none is served when it is absent. */
+  webRoot: string;
   /** The durable workflows (DBOS) that run tasks. */
   orchestration: {
     /** Stable per server process: in DBOS 5 a process recovers only its own executor's workflows. */
@@ -134,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     smtpCaFile: env.AURA_SMTP_CA_FILE || undefined,
     mailFrom: env.AURA_MAIL_FROM || 'Aura <aura@localhost>',
     publicUrl: (env.AURA_PUBLIC_URL || `http://127.0.0.1:${port}`).replace(/\/+$/, ''),
+    webRoot: resolve(env.AURA_WEB_ROOT || fileURLToPath(new URL('../../web/dist', import.meta.url))),
     orchestration: {
       executorId: env.AURA_EXECUTOR_ID || 'aura-local',
       approvalTimeoutSeconds: integer(env, 'AURA_APPROVAL_TIMEOUT_SECONDS', 24 * 3600, 1),

@@ -37,7 +37,7 @@ export const authenticationPlugin = fp(
       return claims;
     };
     app.decorate('accountOfRequest', async (request: FastifyRequest) => {
-      const token = bearer(request.headers.authorization);
+      const token = tokenOf(request);
       if (!token) return undefined;
       return claimsOf(request, token).then(
         (claims) => claims.userId,
@@ -45,9 +45,12 @@ export const authenticationPlugin = fp(
       );
     });
     app.decorate('requireAuth', async (request: FastifyRequest) => {
-      const token = bearer(request.headers.authorization);
+      const token = tokenOf(request);
       if (!token) {
-        throw new AuraError('AURA_UNAUTHENTICATED', 'send an access token as "Authorization: Bearer <token>"');
+        throw new AuraError(
+          'AURA_UNAUTHENTICATED',
+          'send an access token as "Authorization: Bearer <token>" (a browser\'s WebSocket: subprotocol "aura.bearer.<token>")',
+        );
       }
       request.auth = await verifyAccessToken(app.pool, await claimsOf(request, token));
       app.markActiveUser(request.auth.userId);
@@ -55,6 +58,21 @@ export const authenticationPlugin = fp(
   },
   { name: 'aura-authentication', fastify: '5.x', dependencies: ['aura-config', 'aura-database'] },
 );
+
+/**
+ * The access token a request carries. A browser cannot set headers on a WebSocket, so an upgrade
+ * may carry it as the subprotocol "aura.bearer.<token>" beside "aura.v1", which the server picks
+ * (ws answers with the first protocol offered). Only for upgrades: a plain request has headers.
+ */
+function tokenOf(request: FastifyRequest): string | undefined {
+  const header = bearer(request.headers.authorization);
+  if (header || request.headers.upgrade?.toLowerCase() !== 'websocket') return header;
+  const offered = request.headers['sec-websocket-protocol'];
+  return offered
+    ?.split(',')
+    .map((p) => p.trim().match(/^aura\.bearer\.([A-Za-z0-9_\-.]{10,4096})$/)?.[1])
+    .find(Boolean);
+}
 
 /** The token of an `Authorization: Bearer …` header of a plausible form, or undefined. */
 function bearer(header: string | undefined): string | undefined {

@@ -1,0 +1,63 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { AuraError } from '@aura/errors';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * The dashboard's policy: everything from this origin, nothing from anywhere else, no inline
+ * script or style, no eval (WebAssembly compiles for Argon2id: 'wasm-unsafe-eval' allows that
+ * and nothing more). connect-src 'self' covers the notifications WebSocket of the same host.
+ */
+export const WEB_CSP = [
+  "default-src 'none'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "worker-src 'self'",
+  "manifest-src 'self'",
+  "font-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** Entry files must be fetched fresh (they name the hashed assets); hashed assets never change. */
+const FRESH = /(^|\/)(index\.html|sw\.js|manifest\.webmanifest)$/;
+
+/**
+ * The web dashboard at `/`: the files of its build, each a route of its own (nothing else under
+ * `/` is answered by it). The server serves code; the keys and the reasoning run in the browser.
+ */
+export async function registerWebApp(app: FastifyInstance, root: string): Promise<void> {
+  if (!existsSync(join(root, 'index.html'))) {
+    app.log.warn({ root }, 'the web dashboard is not built; run "npm run build:web" (npm ci does it)');
+    app.get('/', { schema: { hide: true } }, async () => {
+      throw new AuraError(
+        'AURA_NOT_FOUND',
+        'the web dashboard is not built on this server; run "npm run build:web" (npm ci and npm start do it)',
+      );
+    });
+    return;
+  }
+  await app.register(async (scope) => {
+    // Encapsulated: the policy and caching apply to these files only, not to the API.
+    scope.addHook('onSend', async (request, reply) => {
+      reply.header('content-security-policy', WEB_CSP);
+      reply.header(
+        'cache-control',
+        FRESH.test(request.url.split('?')[0] ?? '') || request.url === '/'
+          ? 'no-cache'
+          : 'public, max-age=31536000, immutable',
+      );
+    });
+    await scope.register(fastifyStatic, {
+      root,
+      prefix: '/',
+      wildcard: false,
+      index: ['index.html'],
+      schemaHide: true,
+    });
+  });
+}
