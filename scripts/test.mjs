@@ -29,6 +29,11 @@ if (files.some((f) => f.startsWith(`${join('packages', 'cli')}${sep}`))) {
   const build = spawnSync(process.execPath, [join(root, 'packages/cli/scripts/build.mjs')], { stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
+// The dashboard's tests drive the build the server serves (packages/web/dist): built here first too.
+if (files.some((f) => f.startsWith(`${join('packages', 'web')}${sep}`))) {
+  const build = spawnSync(process.execPath, [join(root, 'packages/web/scripts/build.mjs')], { stdio: 'inherit' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+}
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files],

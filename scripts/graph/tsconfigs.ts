@@ -13,6 +13,22 @@ import { RULES } from './rules.ts';
  */
 type Project = { path: string; config: unknown };
 
+/**
+ * Packages that run in a browser page with JSX components (the dashboard): the DOM and worker
+ * libraries, Preact's JSX, Vite's asset types, and .tsx sources.
+ */
+const BROWSER_APPS: Record<string, { compilerOptions: Record<string, unknown>; include: string[] }> = {
+  web: {
+    compilerOptions: {
+      lib: ['ES2023', 'DOM', 'DOM.Iterable', 'WebWorker'],
+      types: ['vite/client'],
+      jsx: 'react-jsx',
+      jsxImportSource: 'preact',
+    },
+    include: ['src/**/*.ts', 'src/**/*.tsx'],
+  },
+};
+
 const packageOf = (specifier: string) => specifier.split('/')[1] ?? '';
 const referenced = (specifiers: readonly string[], self: string) =>
   [...new Set(specifiers.map(packageOf))].filter((p) => p !== self && p !== '*').sort();
@@ -22,12 +38,13 @@ export function projects(root: string): Project[] {
   const out: Project[] = [];
   for (const pkg of present) {
     const rule = RULES[pkg] ?? { src: [], tests: [] };
+    const app = BROWSER_APPS[pkg];
     out.push({
       path: `packages/${pkg}/tsconfig.json`,
       config: {
         extends: '../../tsconfig.base.json',
-        compilerOptions: { composite: true, outDir: '.tsbuild/src', rootDir: 'src' },
-        include: ['src/**/*.ts'],
+        compilerOptions: { composite: true, outDir: '.tsbuild/src', rootDir: 'src', ...app?.compilerOptions },
+        include: app?.include ?? ['src/**/*.ts'],
         references: referenced(rule.src, pkg)
           .filter((p) => present.includes(p))
           .map((p) => ({ path: `../${p}` })),

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { brotliCompressSync, brotliDecompressSync, gzipSync } from 'node:zlib';
 import { startTestServer, type TestServer, TestUser } from '@aura/testing';
 import WebSocket from 'ws';
 import { WEB_CSP } from '../src/http/web.ts';
@@ -20,6 +21,10 @@ before(async () => {
   mkdirSync(join(root, 'assets'));
   writeFileSync(join(root, 'index.html'), '<!doctype html><title>Aura</title>');
   writeFileSync(join(root, 'assets', 'index-abc123.js'), 'console.log(1)');
+  const worker = `export const keys = ${JSON.stringify('k'.repeat(4096))};`;
+  writeFileSync(join(root, 'assets', 'worker-def456.js'), worker);
+  writeFileSync(join(root, 'assets', 'worker-def456.js.br'), brotliCompressSync(worker));
+  writeFileSync(join(root, 'assets', 'worker-def456.js.gz'), gzipSync(worker));
   writeFileSync(join(root, 'sw.js'), '// worker');
   server = await startTestServer({ AURA_WEB_ROOT: root });
   user = await new TestUser((o) => server.app.inject(o)).register();
@@ -48,6 +53,19 @@ describe('the dashboard files', () => {
     assert.match(String(asset.headers['cache-control']), /immutable/);
     const sw = await server.app.inject({ method: 'GET', url: '/sw.js' });
     assert.equal(sw.headers['cache-control'], 'no-cache');
+  });
+
+  it('sends the compressed copy the build made when the browser accepts it, the file itself otherwise', async () => {
+    const url = '/assets/worker-def456.js';
+    const br = await server.app.inject({ method: 'GET', url, headers: { 'accept-encoding': 'gzip, br' } });
+    assert.equal(br.statusCode, 200);
+    assert.equal(br.headers['content-encoding'], 'br');
+    assert.match(String(br.headers['content-type']), /javascript/);
+    assert.match(brotliDecompressSync(br.rawPayload).toString(), /^export const keys/);
+    assert.ok(br.rawPayload.length < 200, `${br.rawPayload.length} bytes sent for 4 KB`);
+    const plain = await server.app.inject({ method: 'GET', url, headers: { 'accept-encoding': 'identity' } });
+    assert.equal(plain.headers['content-encoding'], undefined);
+    assert.match(plain.body, /^export const keys/);
   });
 
   it('answers anything else as the API does: a JSON 404 with its code', async () => {

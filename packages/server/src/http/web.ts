@@ -57,6 +57,8 @@ export async function registerWebApp(app: FastifyInstance, root: string): Promis
       prefix: '/',
       wildcard: false,
       index: ['index.html'],
+      // The build writes .br and .gz beside each file; the one the browser accepts is sent.
+      preCompressed: true,
       schemaHide: true,
     });
   });

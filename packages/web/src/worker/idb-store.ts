@@ -1,0 +1,19 @@
+import type { ClientState, StateStore } from '@aura/client';
+import { createStore, get, set } from 'idb-keyval';
+
+/**
+ * This browser's device state in IndexedDB, readable by this origin alone: the device's key
+ * pairs and the session (the account key sealed to the device key, never in the clear). The
+ * same trust as the CLI's 0600 file (docs/decisions/0005); docs/decisions/0013 says more.
+ */
+export class IndexedDbStateStore implements StateStore {
+  readonly #store = createStore('aura-device', 'keyval');
+
+  async load(): Promise<ClientState> {
+    return (await get<ClientState>('state', this.#store)) ?? {};
+  }
+
+  async save(state: ClientState): Promise<void> {
+    await set('state', state, this.#store);
+  }
+}
