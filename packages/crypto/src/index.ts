@@ -65,4 +65,10 @@ export {
 export { SRP_GROUP_2048_SHA256, type SrpGroup, type SrpHashName, srpGroup } from './srp/group.ts';
 export { type SrpServerSession, srpServerEphemeral, srpServerSession } from './srp/server.ts';
 export { type SrpEphemeral, srpDecodePublic, srpMultiplier, srpScrambler } from './srp/shared.ts';
-export { assertSignature, type SignatureContext, verifySignature } from './verify-signature.ts';
+export {
+  assertSignature,
+  type SignatureCheck,
+  type SignatureContext,
+  verifySignature,
+  verifySignatures,
+} from './verify-signature.ts';

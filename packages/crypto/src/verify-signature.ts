@@ -58,3 +58,31 @@ export function assertSignature(
     );
   }
 }
+
+export interface SignatureCheck {
+  publicKey: Uint8Array;
+  context: SignatureContext;
+  message: Uint8Array;
+  signature: Uint8Array;
+}
+
+/**
+ * Each check's verifySignature verdict, all at once: in a browser through WebCrypto's native
+ * Ed25519 where it has one (the same verdicts, several times faster than the portable code).
+ */
+export function verifySignatures(checks: readonly SignatureCheck[]): Promise<boolean[]> {
+  return platform.ed25519VerifyMany(
+    checks.map((c) => {
+      assertBytes(c.publicKey, 'Ed25519 public key');
+      assertBytes(c.signature, 'signature');
+      return { publicKey: c.publicKey, message: signedBytes(c.context, c.message), signature: c.signature };
+    }),
+  );
+}
+
+/** Plain RFC 8032 verification of many, strict encodings, on this platform's fastest path. For vectors. */
+export function ed25519VerifyManyRaw(
+  items: readonly { publicKey: Uint8Array; message: Uint8Array; signature: Uint8Array }[],
+): Promise<boolean[]> {
+  return platform.ed25519VerifyMany(items);
+}

@@ -10,6 +10,7 @@ import {
   sealTo,
   sign,
   verifySignature,
+  verifySignatures,
 } from '../src/index.ts';
 import { errorCode } from './vectors/report.ts';
 
@@ -82,6 +83,40 @@ describe('Ed25519 signatures with a context per use', () => {
         bad[bit >> 3] = (bad[bit >> 3] ?? 0) ^ (1 << (bit & 7));
         return !verifySignature(device.publicKey, 'approval', message, bad);
       }),
+    );
+  });
+
+  it('property: verifySignatures gives each check verifySignature’s verdict, in order', async () => {
+    const other = generateEd25519KeyPair();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({ flip: fc.option(fc.nat({ max: 511 })), otherKey: fc.boolean(), otherContext: fc.boolean() }),
+          { maxLength: 12 },
+        ),
+        async (cases) => {
+          const sig = sign(device.secretKey, 'vault-change', message);
+          const checks = cases.map((c) => {
+            const signature = sig.slice();
+            if (c.flip !== null) signature[c.flip >> 3] = (signature[c.flip >> 3] ?? 0) ^ (1 << (c.flip & 7));
+            return {
+              publicKey: c.otherKey ? other.publicKey : device.publicKey,
+              context: c.otherContext ? 'device-change' : 'vault-change',
+              message,
+              signature,
+            };
+          });
+          const many = await verifySignatures(checks);
+          assert.deepEqual(
+            many,
+            checks.map((c) => verifySignature(c.publicKey, c.context, c.message, c.signature)),
+          );
+          assert.deepEqual(
+            many,
+            cases.map((c) => c.flip === null && !c.otherKey && !c.otherContext),
+          );
+        },
+      ),
     );
   });
 

@@ -6,7 +6,7 @@ import { portableXchachaOpen, portableXchachaSeal } from '../src/platform/portab
 import { type AeadCase, runChachaVectors, runXchachaVectors } from './vectors/aead.ts';
 import { platformXchacha } from './vectors/all.ts';
 import { type Argon2VectorFile, runArgon2Vectors } from './vectors/argon2.ts';
-import { runEd25519Vectors, runX25519Vectors } from './vectors/curves.ts';
+import { runEd25519ManyVectors, runEd25519Vectors, runX25519Vectors } from './vectors/curves.ts';
 import { loadVectorFiles } from './vectors/files.ts';
 import { runHkdfVectors, runHmacVectors } from './vectors/kdf.ts';
 import { allTests, hex, newReport, record, toHex, type VectorReport, type WycheproofFile } from './vectors/report.ts';
@@ -75,6 +75,10 @@ describe('published vectors (Node code paths)', () => {
 
   it('Wycheproof Ed25519, every invalid signature refused', () => {
     assertClean(runEd25519Vectors(wp(files.ed25519)), wp(files.ed25519).numberOfTests);
+  });
+
+  it('Wycheproof Ed25519 through verifySignatures’ many-at-once path: the same verdicts', async () => {
+    assertClean(await runEd25519ManyVectors(wp(files.ed25519)), wp(files.ed25519).numberOfTests);
   });
 
   it('SRP-6a: RFC 5054 Appendix B and all 54 secure-remote-password vectors', () => {

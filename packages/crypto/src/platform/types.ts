@@ -26,4 +26,15 @@ export interface Platform {
   ed25519Sign(secretKey: Uint8Array, message: Uint8Array): Uint8Array;
   /** Strict RFC 8032 verification (canonical encodings only); false, never a throw, for bad input. */
   ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
+  /**
+   * Many verifications, each with ed25519Verify's verdict; a platform with a faster asynchronous
+   * verifier than its own synchronous one (WebCrypto in a browser, against JavaScript) uses it here.
+   */
+  ed25519VerifyMany(items: readonly Ed25519Item[]): Promise<boolean[]>;
+}
+
+export interface Ed25519Item {
+  publicKey: Uint8Array;
+  message: Uint8Array;
+  signature: Uint8Array;
 }

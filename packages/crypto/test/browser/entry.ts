@@ -7,6 +7,8 @@ declare global {
   var auraCrypto: {
     platform: string;
     run(data: VectorData, fixture: EnvelopeFixture): Promise<unknown>;
+    /** Whether this browser's WebCrypto has Ed25519: the "ed25519 many" suite tests it only then. */
+    nativeEd25519(): Promise<boolean>;
   };
 }
 
@@ -15,5 +17,9 @@ globalThis.auraCrypto = {
   async run(data, fixture) {
     const reports = await runAllVectors(data);
     return [...reports, checkEnvelopeFixture(fixture)];
+  },
+  async nativeEd25519() {
+    const key = await crypto.subtle.generateKey({ name: 'Ed25519' }, false, ['sign', 'verify']).catch(() => null);
+    return key !== null;
   },
 };

@@ -2,7 +2,7 @@ import { platform } from '#platform';
 import { checkedXchacha } from '../../src/aead.ts';
 import { type AeadCase, runChachaVectors, runXchachaVectors, type XchachaImpl } from './aead.ts';
 import { type Argon2VectorFile, runArgon2Vectors } from './argon2.ts';
-import { runEd25519Vectors, runX25519Vectors } from './curves.ts';
+import { runEd25519ManyVectors, runEd25519Vectors, runX25519Vectors } from './curves.ts';
 import { runHkdfVectors, runHmacVectors } from './kdf.ts';
 import { type MerkleVectorFile, runMerkleVectors } from './merkle.ts';
 import type { VectorReport, WycheproofFile } from './report.ts';
@@ -39,6 +39,7 @@ export async function runAllVectors(
     runHmacVectors(wp(data.hmac)),
     runX25519Vectors(wp(data.x25519)),
     runEd25519Vectors(wp(data.ed25519)),
+    await runEd25519ManyVectors(wp(data.ed25519)),
     runSrpVectors(data.srp as Parameters<typeof runSrpVectors>[0]),
     runMerkleVectors(data.merkle as MerkleVectorFile),
     await runArgon2Vectors(data.argon2 as Argon2VectorFile),

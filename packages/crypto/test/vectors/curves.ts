@@ -1,5 +1,5 @@
 import { x25519SharedSecret } from '../../src/seal/open-sealed.ts';
-import { ed25519VerifyRaw } from '../../src/verify-signature.ts';
+import { ed25519VerifyManyRaw, ed25519VerifyRaw } from '../../src/verify-signature.ts';
 import {
   allTests,
   errorCode,
@@ -51,5 +51,23 @@ export function runEd25519Vectors(file: WycheproofFile<{ msg: string; sig: strin
     const ok = ed25519VerifyRaw(pk, hex(test.msg), hex(test.sig));
     record(report, `tc${test.tcId}`, ok === (test.result === 'valid'));
   }
+  return report;
+}
+
+/**
+ * The same Wycheproof cases through the many-at-once path (WebCrypto in a browser): its verdict
+ * on every case must be the one the single path gives, valid or not.
+ */
+export async function runEd25519ManyVectors(file: WycheproofFile<{ msg: string; sig: string }>): Promise<VectorReport> {
+  const report = newReport('ed25519 many');
+  const cases = allTests(file).map(({ group, test }) => ({
+    id: `tc${test.tcId}`,
+    valid: test.result === 'valid',
+    item: { publicKey: hex((group.publicKey as { pk: string }).pk), message: hex(test.msg), signature: hex(test.sig) },
+  }));
+  const verdicts = await ed25519VerifyManyRaw(cases.map((c) => c.item));
+  cases.forEach((c, i) => {
+    record(report, c.id, verdicts[i] === c.valid, `got ${verdicts[i]}`);
+  });
   return report;
 }
