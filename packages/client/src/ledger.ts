@@ -1,4 +1,4 @@
-import { type SymmetricKey, sha256, verifySignature } from '@aura/crypto';
+import { type SignatureCheck, type SymmetricKey, sha256, verifySignature, verifySignatures } from '@aura/crypto';
 import { Frontier, leafHash, verifyCheckpoint, verifyInclusion } from '@aura/crypto/merkle';
 import { AuraError } from '@aura/errors';
 import {
@@ -300,14 +300,19 @@ export class Ledger {
         throw logError(`the log has ${page.treeSize} entries, but this device verified ${next.size}`);
       }
       note = page.checkpoint || note;
-      for (const leaf of page.leaves) {
-        if (leaf.index !== frontier.size) throw logError(`expected entry ${frontier.size}, got ${leaf.index}`);
-        const bytes = fromBase64(leaf.leafInput);
-        frontier.append(leafHash(bytes));
-        this.#apply(scratch(), leaf.index, fromUtf8(bytes));
-        if (pinned && frontier.size === pinned.size && toBase64(frontier.root()) !== toBase64(pinned.root)) {
-          throw logError(`the log of size ${pinned.size} is not the one this device verified before`);
+      await this.#preverify(next, page.leaves);
+      try {
+        for (const leaf of page.leaves) {
+          if (leaf.index !== frontier.size) throw logError(`expected entry ${frontier.size}, got ${leaf.index}`);
+          const bytes = fromBase64(leaf.leafInput);
+          frontier.append(leafHash(bytes));
+          this.#apply(scratch(), leaf.index, fromUtf8(bytes));
+          if (pinned && frontier.size === pinned.size && toBase64(frontier.root()) !== toBase64(pinned.root)) {
+            throw logError(`the log of size ${pinned.size} is not the one this device verified before`);
+          }
         }
+      } finally {
+        this.#verified.clear();
       }
       if (frontier.size >= page.treeSize) break;
       if (page.leaves.length === 0) throw logError(`entries stop at ${frontier.size} of ${page.treeSize}`);
@@ -402,11 +407,63 @@ export class Ledger {
     else throw logError(`entry ${index} holds a change of an unknown kind`);
   }
 
+  /**
+   * Signatures found good ahead of a page's replay, keyed by everything the verdict covers (key,
+   * context, statement, signature). The replay decides as before and looks its checks up here;
+   * whatever is not here (a bad signature, a key the guess missed) it verifies itself.
+   */
+  #verified = new Set<string>();
+
+  #verify(publicKey: string, context: string, statement: string, signature: Uint8Array): boolean {
+    if (this.#verified.has(verdictKey(publicKey, context, statement, toBase64(signature)))) return true;
+    return verifySignature(fromBase64(publicKey), context, utf8(statement), signature);
+  }
+
+  /**
+   * Verifies the page's signatures all at once, under the key each entry's signer has at that
+   * point of the history as far as this page tells (a fresh browser replaying a long history
+   * spends most of its time here, and WebCrypto is much faster at it in bulk). Only a guess:
+   * anything malformed is left for the replay to refuse, with its own error.
+   */
+  async #preverify(state: LedgerState, leaves: readonly { leafInput: string }[]) {
+    const added = new Map<string, string>();
+    const keyOf = (id: string) => added.get(id) ?? state.devices[deviceKey(id)]?.signingPublicKey;
+    const checks: SignatureCheck[] = [];
+    const keys: string[] = [];
+    for (const leaf of leaves) {
+      try {
+        const entry = JSON.parse(fromUtf8(fromBase64(leaf.leafInput))) as Partial<AuditEntry>;
+        const signed = entry.signed;
+        if (typeof signed?.statement !== 'string' || typeof signed.signature !== 'string') continue;
+        const s = JSON.parse(signed.statement) as ChangeStatement;
+        if (!wellFormed(s)) continue;
+        const context = s.kind === 'vault' ? SIGNATURE_CONTEXT.vault : SIGNATURE_CONTEXT.device;
+        const signer =
+          s.kind === 'vault'
+            ? keyOf(s.deviceId)
+            : s.op === 'add' && s.by === s.deviceId
+              ? s.signingPublicKey
+              : keyOf(s.by);
+        if (s.kind === 'device' && s.op === 'add') added.set(s.deviceId, s.signingPublicKey);
+        if (!signer) continue;
+        const signature = fromBase64(signed.signature);
+        checks.push({ publicKey: fromBase64(signer), context, message: utf8(signed.statement), signature });
+        keys.push(verdictKey(signer, context, signed.statement, toBase64(signature)));
+      } catch {}
+    }
+    if (checks.length === 0) return;
+    const verdicts = await verifySignatures(checks).catch(() => [] as boolean[]);
+    verdicts.forEach((good, i) => {
+      const key = keys[i];
+      if (good && key) this.#verified.add(key);
+    });
+  }
+
   #signedBy(state: LedgerState, deviceId: string, context: string, statement: string, signature: Uint8Array) {
     const signer = state.devices[deviceKey(deviceId)];
     if (!signer) return `it is signed by ${deviceId}, a device the account never added`;
     if (signer.revoked !== null) return `it is signed by ${deviceId} after that device was revoked`;
-    if (!verifySignature(fromBase64(signer.signingPublicKey), context, utf8(statement), signature)) {
+    if (!this.#verify(signer.signingPublicKey, context, statement, signature)) {
       return `its signature is not ${deviceId}'s`;
     }
     return null;
@@ -457,7 +514,7 @@ export class Ledger {
       // The account's first device adds itself; every later one is added by an active device.
       const problem =
         first && s.by === s.deviceId
-          ? verifySignature(fromBase64(s.signingPublicKey), SIGNATURE_CONTEXT.device, utf8(text), signature)
+          ? this.#verify(s.signingPublicKey, SIGNATURE_CONTEXT.device, text, signature)
             ? null
             : 'its signature does not verify'
           : this.#signedBy(state, s.by, SIGNATURE_CONTEXT.device, text, signature);
@@ -483,7 +540,7 @@ export class Ledger {
       const signer = state.devices[deviceKey(s.by)];
       const problem =
         s.by === s.deviceId && signer
-          ? verifySignature(fromBase64(signer.signingPublicKey), SIGNATURE_CONTEXT.device, utf8(text), signature)
+          ? this.#verify(signer.signingPublicKey, SIGNATURE_CONTEXT.device, text, signature)
             ? null
             : 'its signature does not verify'
           : this.#signedBy(state, s.by, SIGNATURE_CONTEXT.device, text, signature);
@@ -500,6 +557,9 @@ export class Ledger {
 
 const isText = (v: unknown): v is string => typeof v === 'string';
 const COLLECTIONS = new Set(['contexts', 'relationships', 'learning-events']);
+
+const verdictKey = (publicKey: string, context: string, statement: string, signature: string) =>
+  `${publicKey} ${signature} ${context} ${statement}`;
 
 /** Every field a replay reads, of the type it reads it as (the server may send anything). */
 function wellFormed(s: unknown): s is ChangeStatement {
