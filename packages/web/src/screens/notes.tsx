@@ -155,6 +155,9 @@ export function Notes() {
               </button>
             </li>
           ))}
+          {notes.value && others.length === 0 && (
+            <li class="hint">{applied ? `No note matches “${applied}”.` : 'No notes yet.'}</li>
+          )}
         </ul>
       </section>
     </div>
