@@ -1,5 +1,7 @@
 #!/usr/bin/env -S node --import tsx
 // `npm start`: the Aura server on embedded PostgreSQL, or on DATABASE_URL when it is set.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { buildApp } from './app.ts';
 import { loadConfig } from './config.ts';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './db/embedded.ts';
@@ -68,6 +70,9 @@ async function main() {
 
   say('');
   say(`Aura server listening on ${address}`);
+  say(
+    `  dashboard  ${existsSync(join(config.webRoot, 'index.html')) ? `${address}/` : 'not built (npm run build:web)'}`,
+  );
   say(`  API docs   ${address}/api/docs`);
   say(`  database   ${embedded ? `embedded PostgreSQL, data in ${embedded.dataDir}` : describeDatabase(databaseUrl)}`);
   say(`  workflows  DBOS, executor ${config.orchestration.executorId}${recovered(app.workflow?.recovery)}`);

@@ -156,6 +156,8 @@ describe('the web dashboard, end to end in Chromium', { skip, timeout: 300_000 }
   });
 
   it('registers in the browser, with Argon2id in the worker and the page responsive meanwhile', async () => {
+    // The address a person opens is the one the server's banner names.
+    assert.ok(server.output().includes(`dashboard  ${base}/`), server.output());
     await page.goto(base);
     await screenshots(page, 'login');
     await accessibility(page, 'login');

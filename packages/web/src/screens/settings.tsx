@@ -140,7 +140,7 @@ function Assistant() {
         </label>
       </fieldset>
       <label>
-        LLM endpoint of the agent (OpenAI-compatible; the agent reads AURA_LLM_URL)
+        LLM endpoint (OpenAI-compatible), kept for your devices: the agent uses the AURA_LLM_URL it starts with
         <input
           type="url"
           name="llm"
