@@ -27,9 +27,18 @@ export {
 } from './learning.ts';
 export { deserializeModel, serializeModel } from './nlu/artifact.ts';
 export { builtinIntentModel, builtinSlotTagger, loadBuiltinModels } from './nlu/builtin-model.ts';
-export { parseIntentCsv } from './nlu/dataset.ts';
-export { buildIntentModel, fitTemperature, type IntentModel, type Prediction, predict, train } from './nlu/model.ts';
+export { buildIntentModel, combineModels, type IntentRecipe, type ScorerSpec } from './nlu/ensemble.ts';
+export { type LogisticOptions, trainLogistic } from './nlu/logistic.ts';
+export {
+  encodeExamples,
+  fitTemperature,
+  type IntentModel,
+  type LinearScorer,
+  type Prediction,
+  predict,
+} from './nlu/model.ts';
 export { type SlotScore, scoreTagger } from './nlu/slot-eval.ts';
+export { type SvmOptions, trainSvm } from './nlu/svm.ts';
 export {
   deserializeTagger,
   type SlotTagger,

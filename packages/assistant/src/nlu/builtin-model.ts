@@ -3,7 +3,7 @@ import { deserializeModel } from './artifact.ts';
 import type { IntentModel } from './model.ts';
 import { deserializeTagger, type SlotTagger } from './tagger.ts';
 
-/** The committed intent model (scripts/train-intents.ts: HWU64 train split + Aura's examples). */
+/** The committed intent model (scripts/train-intents.ts: HWU64 train + val splits and Aura's examples). */
 export const BUILTIN_MODEL_URL = new URL('../../model/intent-model.bin', import.meta.url);
 /** The committed slot tagger (scripts/train-slots.ts: HWU64 slot annotations). */
 export const BUILTIN_TAGGER_URL = new URL('../../model/slot-tagger.bin', import.meta.url);

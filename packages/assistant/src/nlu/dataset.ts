@@ -1,18 +1,42 @@
-/** Reads a `text,category` CSV (the DialoGLUE format); quoted fields may hold commas. */
-export function parseIntentCsv(content: string): { text: string; intent: string }[] {
-  const lines = content
-    .replace(/\r\n/g, '\n')
-    .split('\n')
-    .filter((l) => l.trim() !== '');
-  const header = lines.shift() ?? '';
-  if (!/^text,category$/i.test(header.trim())) {
-    throw new Error(`expected the header "text,category", got "${header.slice(0, 40)}"`);
+import { parse } from 'csv-parse/sync';
+
+export interface IntentExample {
+  text: string;
+  intent: string;
+}
+
+/**
+ * Reads a `text,category` CSV (the DialoGLUE format) as RFC 4180: any field may be quoted, and a
+ * quoted field may hold commas, `""` and line breaks. Python's csv module (which wrote HWU64's
+ * files) quotes only where needed; other tools quote every field, the header included.
+ */
+export function parseIntentCsv(content: string): IntentExample[] {
+  let rows: { record: string[]; info: { lines: number } }[];
+  try {
+    // Column counts are checked below rather than by csv-parse, so that a wrong header gets
+    // the header's error and not "record length" on line 2.
+    // With `info`, each record comes as { record, info }; csv-parse's types do not say so.
+    rows = parse(content, {
+      bom: true,
+      skip_empty_lines: true,
+      trim: true,
+      relax_column_count: true,
+      info: true,
+    }) as unknown as typeof rows;
+  } catch (error) {
+    const { lines, message } = error as { lines?: number; message: string };
+    throw new Error(lines ? `line ${lines}: ${message}` : message);
   }
-  return lines.map((line, n) => {
-    const cut = line.lastIndexOf(',');
-    if (cut <= 0) throw new Error(`line ${n + 2}: expected "text,category"`);
-    let text = line.slice(0, cut).trim();
-    if (text.startsWith('"') && text.endsWith('"')) text = text.slice(1, -1).replace(/""/g, '"');
-    return { text, intent: line.slice(cut + 1).trim() };
+  const header = rows[0]?.record ?? [];
+  if (header.length !== 2 || header[0]?.toLowerCase() !== 'text' || header[1]?.toLowerCase() !== 'category') {
+    throw new Error(`expected the header "text,category", got "${header.join(',').slice(0, 40)}"`);
+  }
+  return rows.slice(1).map(({ record, info }) => {
+    const [text, intent] = record;
+    // info.lines is the line the record ends on: its own line unless a quoted field spans lines.
+    if (record.length !== 2)
+      throw new Error(`line ${info.lines}: expected 2 fields (text,category), got ${record.length}`);
+    if (!text || !intent) throw new Error(`line ${info.lines}: the ${text ? 'category' : 'text'} is empty`);
+    return { text, intent };
   });
 }

@@ -1,20 +1,38 @@
 import { FEATURE_BITS, featureCounts, type SparseVector, vectorize } from './features.ts';
 
+export interface IntentExample {
+  text: string;
+  intent: string;
+}
+
 /**
- * A multinomial logistic-regression intent model over hashed TF-IDF features. Small (a few MB:
- * int8 weights after a JSON header, see artifact.ts), fast (one sparse dot product per intent),
- * and calibrated by a temperature fitted on held-out data.
+ * One linear scorer over the hashed TF-IDF features, with the softmax temperature that
+ * calibrates it (fitted on held-out data). Weights are feature-major, `weights[feature * k +
+ * intent]`: an utterance touches a few hundred features, and each one's scores for all intents
+ * then sit in one or two cache lines instead of k lines spread over megabytes.
  */
-export interface IntentModel {
-  version: 1;
-  intents: string[];
-  idf: Float32Array;
-  /** weights[intent * DIM + feature] */
+export interface LinearScorer {
   weights: Float32Array;
   bias: Float32Array;
   temperature: number;
 }
 
+/**
+ * The intent model: one or more calibrated linear scorers (logistic regression, linear SVM)
+ * over the same features; their probabilities are averaged. Small (int8 weights, see
+ * artifact.ts) and fast (one sparse dot product per intent and scorer).
+ */
+export interface IntentModel {
+  version: 2;
+  intents: string[];
+  /** One entry per feature slot: its length is the size of the hashed feature space. */
+  idf: Float32Array;
+  /** How much word n-grams weigh against character n-grams (features.ts `vectorize`). */
+  wordWeight: number;
+  members: LinearScorer[];
+}
+
+/** The size of the default feature space (16 bits). */
 export const DIM = 1 << FEATURE_BITS;
 
 export interface Prediction {
@@ -23,23 +41,46 @@ export interface Prediction {
   ranked: { intent: string; probability: number }[];
 }
 
-function scores(model: IntentModel, x: SparseVector): Float64Array {
-  const k = model.intents.length;
-  const out = new Float64Array(k);
-  for (let c = 0; c < k; c++) {
-    let s = model.bias[c] ?? 0;
-    const base = c * DIM;
-    for (let j = 0; j < x.indices.length; j++)
-      s += (model.weights[base + (x.indices[j] as number)] ?? 0) * (x.values[j] as number);
-    out[c] = s;
+/** Examples turned into vectors of one feature space, labels into indices of `intents`. */
+export interface EncodedExamples {
+  intents: string[];
+  idf: Float32Array;
+  wordWeight: number;
+  data: { x: SparseVector; y: number }[];
+}
+
+/** Smoothed IDF over `examples` in a space of 2^bits features, and every example vectorised in it. */
+export function encodeExamples(
+  examples: IntentExample[],
+  { bits = FEATURE_BITS, wordWeight = 1, intents }: { bits?: number; wordWeight?: number; intents?: string[] } = {},
+): EncodedExamples {
+  const names = intents ?? [...new Set(examples.map((e) => e.intent))].sort();
+  const index = new Map(names.map((intent, i) => [intent, i]));
+  const dim = 1 << bits;
+  const df = new Float32Array(dim);
+  for (const e of examples) for (const i of featureCounts(e.text, bits).keys()) df[i] = (df[i] as number) + 1;
+  const idf = new Float32Array(dim);
+  for (let i = 0; i < dim; i++) idf[i] = Math.log((1 + examples.length) / (1 + (df[i] as number))) + 1;
+  const data = examples.map((e) => ({ x: vectorize(e.text, idf, wordWeight), y: index.get(e.intent) as number }));
+  return { intents: names, idf, wordWeight, data };
+}
+
+/** Raw scores of one scorer: bias plus the sparse dot product, summed in feature order. */
+export function scoresOf(member: LinearScorer, x: SparseVector, k: number, out = new Float64Array(k)): Float64Array {
+  const { weights, bias } = member;
+  for (let c = 0; c < k; c++) out[c] = bias[c] as number;
+  for (let j = 0; j < x.indices.length; j++) {
+    const base = (x.indices[j] as number) * k;
+    const v = x.values[j] as number;
+    for (let c = 0; c < k; c++) out[c] = (out[c] as number) + (weights[base + c] as number) * v;
   }
   return out;
 }
 
-function softmax(z: Float64Array, temperature = 1): Float64Array {
+/** softmax(z / temperature) into `out`. */
+export function softmax(z: Float64Array, temperature = 1, out = new Float64Array(z.length)): Float64Array {
   let max = -Infinity;
-  for (const v of z) max = Math.max(max, v / temperature);
-  const out = new Float64Array(z.length);
+  for (let i = 0; i < z.length; i++) max = Math.max(max, (z[i] as number) / temperature);
   let sum = 0;
   for (let i = 0; i < z.length; i++) {
     out[i] = Math.exp((z[i] as number) / temperature - max);
@@ -49,8 +90,22 @@ function softmax(z: Float64Array, temperature = 1): Float64Array {
   return out;
 }
 
+/** The mean of the members' calibrated probabilities. */
+export function probabilities(model: IntentModel, text: string): Float64Array {
+  const k = model.intents.length;
+  const x = vectorize(text, model.idf, model.wordWeight);
+  const p = new Float64Array(k);
+  const z = new Float64Array(k);
+  const q = new Float64Array(k);
+  for (const member of model.members) {
+    softmax(scoresOf(member, x, k, z), member.temperature, q);
+    for (let c = 0; c < k; c++) p[c] = (p[c] as number) + (q[c] as number) / model.members.length;
+  }
+  return p;
+}
+
 export function predict(model: IntentModel, text: string): Prediction {
-  const p = softmax(scores(model, vectorize(text, model.idf)), model.temperature);
+  const p = probabilities(model, text);
   const ranked = model.intents
     .map((intent, i) => ({ intent, probability: p[i] as number }))
     .sort((a, b) => b.probability - a.probability);
@@ -70,125 +125,40 @@ export function rng(seed: number) {
   };
 }
 
-export interface TrainOptions {
-  epochs?: number;
-  learningRate?: number;
-  l2?: number;
-  seed?: number;
+/** Fisher–Yates with a seeded generator. */
+export function shuffleInPlace<T>(items: T[], random: () => number): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [items[i], items[j]] = [items[j] as T, items[i] as T];
+  }
+  return items;
 }
 
 /**
- * Trains by SGD on the softmax cross-entropy, examples shuffled with a fixed seed.
- *
- * The weights live feature-major while training (`w[feature * k + intent]`), so an example's
- * scores and updates read the few hundred bytes of each of its features instead of one cache
- * line per (intent, feature) across 16 MB. Every sum still runs in the same order, with the
- * same float32 roundings, as the intent-major loop: the bytes of the model do not depend on it.
+ * The softmax temperature that minimises the negative log-likelihood of one scorer on
+ * held-out examples (vectorised as the scorer was trained), on a grid from 0.05 to 4.
  */
-export function train(examples: { text: string; intent: string }[], options: TrainOptions = {}): IntentModel {
-  const { epochs = 12, learningRate = 0.5, l2 = 1e-6, seed = 42 } = options;
-  const intents = [...new Set(examples.map((e) => e.intent))].sort();
+export function fitTemperature(
+  member: Omit<LinearScorer, 'temperature'>,
+  { intents, idf, wordWeight }: Omit<EncodedExamples, 'data'>,
+  heldOut: IntentExample[],
+): number {
   const index = new Map(intents.map((intent, i) => [intent, i]));
-  const df = new Float32Array(DIM);
-  for (const e of examples) for (const i of featureCounts(e.text).keys()) df[i] = (df[i] as number) + 1;
-  const idf = new Float32Array(DIM);
-  for (let i = 0; i < DIM; i++) idf[i] = Math.log((1 + examples.length) / (1 + (df[i] as number))) + 1;
-  const data = examples.map((e) => ({ x: vectorize(e.text, idf), y: index.get(e.intent) as number }));
   const k = intents.length;
-  const w = new Float32Array(DIM * k);
-  const bias = new Float32Array(k);
-  const z = new Float64Array(k);
-  const p = new Float64Array(k);
-  // The intents an example updates (those whose gradient is not negligible), and lr * gradient.
-  const touched = new Int32Array(k);
-  const step = new Float64Array(k);
-  const random = rng(seed);
-  const order = data.map((_, i) => i);
-  for (let epoch = 0; epoch < epochs; epoch++) {
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      [order[i], order[j]] = [order[j] as number, order[i] as number];
-    }
-    const lr = learningRate / (1 + epoch * 0.5);
-    const decay = 1 - lr * l2;
-    for (const n of order) {
-      const { x, y } = data[n] as { x: SparseVector; y: number };
-      const { indices, values } = x;
-      const nnz = indices.length;
-      for (let c = 0; c < k; c++) z[c] = bias[c] as number;
-      for (let j = 0; j < nnz; j++) {
-        const base = (indices[j] as number) * k;
-        const v = values[j] as number;
-        for (let c = 0; c < k; c++) z[c] = (z[c] as number) + (w[base + c] as number) * v;
-      }
-      softmaxInto(z, p);
-      let active = 0;
-      for (let c = 0; c < k; c++) {
-        const g = (p[c] as number) - (c === y ? 1 : 0);
-        if (Math.abs(g) < 1e-4) continue;
-        touched[active] = c;
-        step[active] = lr * g;
-        active++;
-        bias[c] = (bias[c] as number) - lr * g * 0.1;
-      }
-      // Each weight is touched at most once per example (a vector's indices are distinct), so
-      // visiting them feature by feature changes nothing but the memory order.
-      for (let j = 0; j < nnz; j++) {
-        const base = (indices[j] as number) * k;
-        const v = values[j] as number;
-        for (let a = 0; a < active; a++) {
-          const at = base + (touched[a] as number);
-          w[at] = (w[at] as number) * decay - (step[a] as number) * v;
-        }
-      }
-    }
-  }
-  const weights = new Float32Array(k * DIM);
-  for (let f = 0; f < DIM; f++) for (let c = 0; c < k; c++) weights[c * DIM + f] = w[f * k + c] as number;
-  return { version: 1, intents, idf, weights, bias, temperature: 1 };
-}
-
-/** softmax(z) at temperature 1 into `out`, with the same operations as `softmax`. */
-function softmaxInto(z: Float64Array, out: Float64Array): void {
-  let max = -Infinity;
-  for (let i = 0; i < z.length; i++) max = Math.max(max, z[i] as number);
-  let sum = 0;
-  for (let i = 0; i < z.length; i++) {
-    out[i] = Math.exp((z[i] as number) - max);
-    sum += out[i] as number;
-  }
-  for (let i = 0; i < z.length; i++) out[i] = (out[i] as number) / sum;
-}
-
-/** The softmax temperature that minimises the negative log-likelihood on held-out examples. */
-export function fitTemperature(model: IntentModel, heldOut: { text: string; intent: string }[]): number {
-  const index = new Map(model.intents.map((intent, i) => [intent, i]));
   const logits = heldOut
     .filter((e) => index.has(e.intent))
-    .map((e) => ({ z: scores(model, vectorize(e.text, model.idf)), y: index.get(e.intent) as number }));
+    .map((e) => ({
+      z: scoresOf({ ...member, temperature: 1 }, vectorize(e.text, idf, wordWeight), k),
+      y: index.get(e.intent) as number,
+    }));
+  const p = new Float64Array(k);
   let best = { t: 1, nll: Infinity };
-  for (let t = 0.2; t <= 4.0001; t += 0.05) {
+  // Margin losses (the SVM's) give small raw scores, so the grid reaches well below 0.2.
+  for (let step = 1; step <= 80; step++) {
+    const t = step * 0.05;
     let nll = 0;
-    for (const { z, y } of logits) nll -= Math.log(Math.max(1e-12, softmax(z, t)[y] as number));
+    for (const { z, y } of logits) nll -= Math.log(Math.max(1e-12, softmax(z, t, p)[y] as number));
     if (nll < best.nll) best = { t: Math.round(t * 100) / 100, nll };
   }
   return best.t;
-}
-
-/**
- * The shipped model: a temperature fitted on a seeded 10% of the examples with a model trained
- * on the other 90%, then the final model trained on all of them with that temperature.
- */
-export function buildIntentModel(
-  examples: { text: string; intent: string }[],
-  options: TrainOptions = {},
-): IntentModel {
-  const random = rng(options.seed ?? 42);
-  const shuffled = examples
-    .map((e) => ({ e, r: random() }))
-    .sort((a, b) => a.r - b.r)
-    .map((x) => x.e);
-  const cut = Math.floor(shuffled.length * 0.9);
-  const temperature = fitTemperature(train(shuffled.slice(0, cut), options), shuffled.slice(cut));
-  return { ...train(examples, options), temperature };
 }
