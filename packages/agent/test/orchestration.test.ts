@@ -10,7 +10,7 @@ import { bytesToHex, generateEd25519KeyPair, sha256, sign } from '@aura/crypto';
 import { isAuraError } from '@aura/errors';
 import { approvalStatement } from '@aura/protocol';
 import { dumpDatabase, forms, type TestServer, waitFor } from '@aura/testing';
-import { Agent, DEFAULT_PLUGINS_YAML, PluginHost } from '../src/index.ts';
+import { Agent, DEFAULT_PLUGINS_YAML, ListsPlugin, PluginHost, RemindersPlugin } from '../src/index.ts';
 import { enroll as enrollAt, orchestratedServer, startAgent } from './support/account.ts';
 
 // The whole request flow in one process: the real server (PostgreSQL + DBOS), a laptop that asks,
@@ -110,6 +110,75 @@ describe('orchestration', () => {
     const actions = entries.filter((e) => e.eventType === 'task').map((e) => e.action);
     for (const a of ['submit', 'start', 'approval_requested', 'approve', 'dispatch', 'execute', 'complete'])
       assert.ok(actions.includes(a), `${a} in ${actions.join(', ')}`);
+  });
+
+  it('a slot taken between planning and approval: the booking step fails and says why, nothing is double-booked', async () => {
+    const text = 'Schedule a call with John the day after tomorrow at 11am';
+    const host = await PluginHost.load(join(home, 'plugins.yaml'), laptop.vault);
+    const { decision } = await understand(laptop.vault, text, { host });
+    await host.close();
+    assert.equal(decision.status, 'ready', decision.reasoning.join(' ') + decision.questions.join(' '));
+    const create = decision.plan.find((s) => s.action === 'calendar.create_event');
+    const start = create?.params.start as string;
+    const task = await laptop.tasks.submit({ request: { text }, steps: decision.plan });
+    await until(task.id, ['waiting_approval']);
+    // While the plan waits for approval, the phone books the same hour.
+    const calendar = new LocalCalendar(phone.vault);
+    await calendar.create({
+      title: 'Dentist',
+      start,
+      end: new Date(Date.parse(start) + 60 * 60_000).toISOString(),
+      attendees: [],
+    });
+    await phone.tasks.decide(task.id, 'approve');
+    const done = await until(task.id, ['completed', 'failed', 'cancelled']);
+    assert.equal(done.status, 'failed');
+    const failed = done.steps.find((s) => s.status === 'failed');
+    assert.equal(failed?.action, 'calendar.create_event');
+    assert.match(failed?.result?.error ?? '', /now taken by "Dentist".*added after the plan was made/);
+    const then = await calendar.eventsBetween(start, new Date(Date.parse(start) + 60_000).toISOString());
+    assert.deepEqual(
+      then.map((e) => e.title),
+      ['Dentist'],
+    );
+  });
+
+  it('lists take items off as people name them; a to-do has no time and is never due', async () => {
+    const lists = new ListsPlugin(laptop.vault);
+    const ctx = (key: string) => ({ taskId: key, stepId: 's1', idempotencyKey: key });
+    for (const item of ['Eggs', 'oat milk', 'eggs'])
+      await lists.executeAction('lists.add_item', { list: 'groceries', item }, ctx(item));
+    assert.deepEqual(await lists.executeAction('lists.show', { list: 'groceries' }, ctx('show')), {
+      list: 'groceries',
+      items: ['Eggs', 'oat milk'],
+    });
+    const removed = await lists.executeAction('lists.remove_item', { list: 'groceries', item: 'egg' }, ctx('rm1'));
+    assert.deepEqual(removed, { list: 'groceries', removed: ['Eggs'], items: ['oat milk'] });
+    // Again (a retried step, or an item that is not there): done, and said, with nothing lost.
+    const again = (await lists.executeAction('lists.remove_item', { list: 'groceries', item: 'egg' }, ctx('rm2'))) as {
+      items: string[];
+      message: string;
+    };
+    assert.deepEqual(again.items, ['oat milk']);
+    assert.match(again.message, /egg is not on your groceries list \(it has oat milk\)/);
+
+    const reminders = new RemindersPlugin(laptop.vault);
+    await reminders.executeAction('reminders.create', { text: 'renew the passport', at: null }, ctx('todo'));
+    const soon = new Date(Date.now() - 60_000).toISOString();
+    await reminders.executeAction('reminders.create', { text: 'call the bank', at: soon }, ctx('timed'));
+    const due = await reminders.due();
+    assert.deepEqual(
+      due.map((r) => r.text),
+      ['call the bank'],
+    );
+    const listed = (await reminders.executeAction('reminders.list', {}, ctx('list'))) as {
+      reminders: { text: string; at: string | null }[];
+    };
+    assert.deepEqual(
+      listed.reminders.map((r) => [r.text, r.at]),
+      [['renew the passport', null]],
+      'the told reminder is done; the to-do stays open',
+    );
   });
 
   it('a rejection cancels; an approval that never comes expires and cancels', async () => {

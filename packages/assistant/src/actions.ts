@@ -54,8 +54,14 @@ const action = (
   sideEffect: SideEffect,
   params: Record<string, ParamKind>,
   // Undeclared parameters pass through: a template plan may add a hint a plugin reads (attendees).
-  shape: z.ZodRawShape,
-): ActionSpec => ({ name, description, sideEffect, params, input: z.looseObject(shape) });
+  shape: z.ZodRawShape | z.ZodType<Record<string, unknown>>,
+): ActionSpec => ({
+  name,
+  description,
+  sideEffect,
+  params,
+  input: shape instanceof z.ZodType ? shape : z.looseObject(shape),
+});
 
 export const ACTIONS: ActionSpec[] = [
   action(
@@ -94,8 +100,9 @@ export const ACTIONS: ActionSpec[] = [
     'calendar.list_events',
     'list events in a range',
     'none',
-    { start: 'datetime', end: 'datetime' },
-    { start: datetime, end: datetime },
+    { start: 'datetime', end: 'datetime', title: 'string', attendees: 'people' },
+    // Title and attendees narrow the list: "is my meeting with John on my calendar".
+    { start: datetime, end: datetime, title: text, attendees: names },
   ),
   action(
     'calendar.find_event',
@@ -108,8 +115,11 @@ export const ACTIONS: ActionSpec[] = [
     'calendar.update_event',
     'move or change an event',
     'external',
-    { event: 'string', start: 'datetime' },
-    { event, start: datetime },
+    { event: 'string', start: 'datetime', shiftMinutes: 'number' },
+    // A new start, or a shift from the old one ("push it back an hour"), not neither.
+    z
+      .looseObject({ event, start: datetime.nullish(), shiftMinutes: number })
+      .refine((p) => typeof p.start === 'string' || typeof p.shiftMinutes === 'number', 'needs a start or a shift'),
   ),
   action('calendar.delete_event', 'cancel an event', 'external', { event: 'string' }, { event }),
   action(
@@ -146,14 +156,23 @@ export const ACTIONS: ActionSpec[] = [
     'set a reminder',
     'internal',
     { text: 'string', at: 'datetime' },
-    { text: z.string(), at: datetime },
+    // Without a time it is a to-do: kept, listed, never due.
+    { text: z.string().min(1), at: datetime.nullish() },
   ),
+  action('reminders.list', 'list reminders and to-dos', 'none', { done: 'string' }, { done: z.boolean().nullish() }),
   action(
     'lists.add_item',
     'add to a list',
     'internal',
     { list: 'string', item: 'string' },
     { list: text, item: z.string() },
+  ),
+  action(
+    'lists.remove_item',
+    'remove from a list',
+    'internal',
+    { list: 'string', item: 'string' },
+    { list: text, item: z.string().min(1) },
   ),
   action('lists.show', 'show a list', 'none', { list: 'string' }, { list: text }),
   action('contacts.find', 'look someone up', 'none', { person: 'person' }, { person: z.string() }),

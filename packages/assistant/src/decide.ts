@@ -4,13 +4,41 @@ import type { Personalisation, SlotCorrection } from './learning.ts';
 import { builtinIntentModel } from './nlu/builtin-model.ts';
 import { type IntentModel, predict } from './nlu/model.ts';
 import { resolvePeople } from './people.ts';
-import { withAvailablePlugins } from './planning/availability.ts';
+import { missingPlugin, withAvailablePlugins } from './planning/availability.ts';
+import { clock } from './planning/clock.ts';
 import { checkConstraints } from './planning/constraints.ts';
-import { type DraftStep, type Person, type PlanStep, planFor } from './planning/index.ts';
+import { completeMove, findExisting } from './planning/existing.ts';
+import { type DraftStep, type Person, PLANNERS, type PlanStep, planFor } from './planning/index.ts';
 import { checkProposedPlan, validate } from './planning/validate.ts';
 import type { Preferences } from './preferences.ts';
 import type { IntentProvider, PlanningProvider } from './providers/types.ts';
+import { REMINDER, route } from './routing.ts';
 import { extractSlots, type Slots } from './slots.ts';
+
+const HOW_TO = /\b(?:how (?:do|can|could|would|should) (?:i|you|we)|how to|is it possible to)\b/i;
+/** What to say instead, per intent, when asked how. */
+const EXAMPLES: Record<string, string> = {
+  calendar_set: 'schedule a meeting with John tomorrow at 3pm',
+  lists_createoradd: 'add milk to my shopping list',
+  email_sendemail: 'email Sarah the notes',
+  alarm_set: 'remind me at 5pm to call mom',
+};
+/** The plugin each plannable intent needs. */
+const INTENT_PLUGIN: Record<string, string> = {
+  calendar_query: 'calendar',
+  calendar_remove: 'calendar',
+  alarm_set: 'reminders',
+  alarm_query: 'reminders',
+  lists_createoradd: 'lists',
+  lists_query: 'lists',
+  lists_remove: 'lists',
+  email_sendemail: 'email',
+  email_query: 'email',
+  email_querycontact: 'contacts',
+};
+
+/** How sure a reading is that the request's own words decided (a question, a list verb). */
+const RULE_CONFIDENCE = 0.9;
 
 export type { BusyEvent, CalendarView } from './calendar.ts';
 export type { Person, PlanStep } from './planning/index.ts';
@@ -21,6 +49,8 @@ export interface DecisionContext {
   now?: Date;
   /** Relationships holding this word (blind-index search, then decryption, on the client). */
   findPeople: (word: string) => Promise<Person[]>;
+  /** All of the user's people, for "Did you mean …?" when a name is misspelt (read only then). */
+  listPeople?: () => Promise<Person[]>;
   preferences?: Partial<Preferences>;
   /** Actions the user lets run without asking. */
   autoApprove?: string[];
@@ -55,6 +85,8 @@ export interface Decision {
 const DEFAULTS: Preferences = { defaultMeetingMinutes: 30, workingHours: { start: 9, end: 17 } };
 const PEOPLE_INTENTS = new Set([
   'calendar_set',
+  'calendar_query',
+  'calendar_remove',
   'email_sendemail',
   'email_querycontact',
   'email_query',
@@ -65,8 +97,7 @@ const PEOPLE_INTENTS = new Set([
 function applySlotCorrection(slots: Slots, fix: SlotCorrection, now: Date, timeZone?: string) {
   if (fix.person) {
     slots.mentionedPerson = fix.person;
-    slots.personWords = fix.person.split(/\s+/).filter((w) => w.length >= 2);
-    delete slots.relation;
+    slots.names = [{ text: fix.person, strength: 'named', start: 0, end: 0 }];
   }
   if (fix.title) slots.title = fix.title;
   if (fix.place) slots.place = fix.place;
@@ -81,7 +112,9 @@ export async function decide(text: string, ctx: DecisionContext): Promise<Decisi
   const now = ctx.now ?? new Date();
   const prefs = { ...DEFAULTS, ...ctx.preferences };
   const model = ctx.model ?? builtinIntentModel();
-  let predicted = predict(model, text);
+  const slots = extractSlots(text, now, prefs.timeZone);
+  // The model reads the request with its day words spelt out ("tmrw" is "tomorrow").
+  let predicted = predict(model, slots.text);
   let providerNote: string | undefined;
   let providerAnswered = false;
   if (ctx.provider) {
@@ -101,13 +134,26 @@ export async function decide(text: string, ctx: DecisionContext): Promise<Decisi
       .map((a) => [a.name, a]),
   );
   const corrected = me?.intentFor(text);
-  const prediction = corrected ? { ...predicted, intent: corrected, confidence: 1 } : predicted;
-  const slots = extractSlots(text, now, prefs.timeZone);
+  // The words overrule the model where they say what act is meant (a question only reads).
+  const routed = corrected ? { intent: corrected } : route(predicted.intent, text, slots);
+  if ('todo' in routed && routed.todo) slots.todo = true;
+  const prediction = corrected
+    ? { ...predicted, intent: corrected, confidence: 1 }
+    : routed.why
+      ? {
+          ...predicted,
+          intent: routed.intent,
+          confidence:
+            routed.intent === predicted.intent ? Math.max(predicted.confidence, RULE_CONFIDENCE) : RULE_CONFIDENCE,
+        }
+      : predicted;
   const questions: string[] = [];
   const reasoning: string[] = [
     corrected
       ? `You corrected this before: it means ${corrected.replace('_', ': ')}.`
-      : `I read this as ${prediction.intent.replace('_', ': ')} (${Math.round(prediction.confidence * 100)}% sure).`,
+      : routed.why && routed.intent !== predicted.intent
+        ? `I read this as ${prediction.intent.replace('_', ': ')}: ${routed.why} (the model read ${predicted.intent.replace('_', ': ')}).`
+        : `I read this as ${prediction.intent.replace('_', ': ')} (${Math.round(prediction.confidence * 100)}% sure).`,
   ];
   if (providerNote) reasoning.push(providerNote);
   const fixedSlots = me?.slotsFor(text);
@@ -128,10 +174,15 @@ export async function decide(text: string, ctx: DecisionContext): Promise<Decisi
     slots,
   };
   if (prediction.confidence < (ctx.confidenceThreshold ?? 0.35)) {
-    const options = prediction.ranked
-      .slice(0, 2)
-      .map((r) => r.intent.replace('_', ': '))
-      .join(' or ');
+    const top = prediction.ranked.slice(0, 2);
+    // Not sure between things Aura cannot do anyway: say that, not "is it A or B?".
+    if (top.every((r) => !Object.hasOwn(PLANNERS, r.intent))) {
+      reasoning.push(
+        `I cannot do that yet: it reads like ${top.map((r) => r.intent.replace('_', ': ')).join(' or ')}, and no plugin does either.`,
+      );
+      return { ...base, people: [], plan: [], questions: [], reasoning, status: 'unsupported' };
+    }
+    const options = top.map((r) => r.intent.replace('_', ': ')).join(' or ');
     return {
       ...base,
       people: [],
@@ -141,13 +192,65 @@ export async function decide(text: string, ctx: DecisionContext): Promise<Decisi
       status: 'not_sure',
     };
   }
-  const resolved = PEOPLE_INTENTS.has(prediction.intent)
-    ? await resolvePeople(slots, ctx.findPeople, me)
-    : { people: [], questions: [], reasoning: [] };
+  // "how do I schedule a meeting": a question about Aura, not a request to do it.
+  if (HOW_TO.test(text) && !slots.when && slots.names.length === 0) {
+    reasoning.push(
+      `That asks how to do it: say what you want done, for example "${EXAMPLES[prediction.intent] ?? 'schedule a meeting with John tomorrow at 3pm'}".`,
+    );
+    return { ...base, people: [], plan: [], questions: [], reasoning, status: 'unsupported' };
+  }
+  // A plugin the plan needs is not there: say which, before asking anything about the request.
+  const needed = INTENT_PLUGIN[prediction.intent];
+  if (ctx.availableActions && needed && !ctx.availableActions.some((a) => a.startsWith(`${needed}.`))) {
+    reasoning.push(missingPlugin(needed));
+    return { ...base, people: [], plan: [], questions: [], reasoning, status: 'unsupported' };
+  }
+  // A reminder's words are its text ("remind me to call John"): nobody is asked about.
+  const isReminder = prediction.intent === 'calendar_set' && (REMINDER.test(text) || slots.todo === true);
+  const resolved =
+    PEOPLE_INTENTS.has(prediction.intent) && !isReminder
+      ? await resolvePeople(
+          slots.names,
+          { findPeople: ctx.findPeople, ...(ctx.listPeople ? { listPeople: ctx.listPeople } : {}) },
+          me,
+        )
+      : { people: [], questions: [], reasoning: [] };
   const people = resolved.people;
   questions.push(...resolved.questions);
   reasoning.push(...resolved.reasoning);
-  const template = planFor(prediction.intent, { text, slots, people, prefs, now, openQuestions: questions });
+  // A move or a cancel is about an event that exists: find it now, to plan with its day and time.
+  let planSlots = slots;
+  const aboutExisting =
+    (prediction.intent === 'calendar_set' && slots.reschedule && !isReminder) ||
+    prediction.intent === 'calendar_remove';
+  if (aboutExisting && ctx.calendar && questions.length === 0) {
+    const { event, matches } = await findExisting(ctx.calendar, slots, people, now, prefs.timeZone);
+    const candidates = matches.length;
+    // Changing one of several is a question: "cancel my meeting tomorrow" with two meetings.
+    if (candidates > 1 && matches.length <= 5 && !slots.from)
+      questions.push(
+        `Which one do you mean: ${matches
+          .map((e) => `"${e.title}" ${new Date(e.start).toDateString().slice(0, 10)} ${clock(e.start, prefs.timeZone)}`)
+          .join(' or ')}?`,
+      );
+    else if (event) {
+      const completed = slots.reschedule ? completeMove(slots, event, prefs.timeZone) : undefined;
+      // A cancel names the event by its start, so the step deletes that one.
+      planSlots = completed?.slots ?? { ...slots, when: { text: slots.when?.text ?? 'then', start: event.start } };
+      reasoning.push(
+        completed?.reasoning ?? `That is "${event.title}", ${new Date(event.start).toDateString()}.`,
+        ...(candidates > 1 ? [`${candidates} events match; this is the first of them at that time.`] : []),
+      );
+    } else reasoning.push('I did not find that event in your calendar now; the step looks for it again when it runs.');
+  }
+  const template = planFor(prediction.intent, {
+    text: slots.text,
+    slots: planSlots,
+    people,
+    prefs,
+    now,
+    openQuestions: questions,
+  });
   let steps: DraftStep[] = template.steps;
   questions.push(...template.questions);
   reasoning.push(...template.reasoning);
@@ -184,7 +287,11 @@ export async function decide(text: string, ctx: DecisionContext): Promise<Decisi
     reasoning.push(...available.reasoning);
   }
   if (steps.length === 0 && questions.length === 0) {
-    reasoning.push('I understand the request, but no plugin can carry it out yet.');
+    reasoning.push(
+      Object.hasOwn(PLANNERS, prediction.intent)
+        ? 'I understand the request, but no plugin can carry it out yet.'
+        : `I cannot do that yet: no plugin offers ${prediction.intent.replace('_', ': ')}. A tool server that does can be added with "aura plugins add mcp --name NAME --command CMD".`,
+    );
     return { ...base, people, plan: [], questions, reasoning, status: 'unsupported' };
   }
   const validated = validate(steps, new Set(ctx.autoApprove ?? []), specs);
@@ -197,7 +304,9 @@ export async function decide(text: string, ctx: DecisionContext): Promise<Decisi
   if (plan.length > 0)
     reasoning.push(
       approvals > 0
-        ? `${approvals} step${approvals > 1 ? 's' : ''} change things outside Aura and will ask for your approval.`
+        ? approvals > 1
+          ? `${approvals} steps change things outside Aura and will ask for your approval.`
+          : '1 step changes something outside Aura and will ask for your approval.'
         : 'Nothing here changes anything outside Aura, so it needs no approval.',
     );
   return {

@@ -47,6 +47,7 @@ export {
   tagText,
   trainTagger,
 } from './nlu/tagger.ts';
+export { titleWords } from './planning/existing.ts';
 export { type Intent, PLANNERS, type Plan, type PlanContext, type Planner } from './planning/index.ts';
 export {
   type AppliedPreferences,

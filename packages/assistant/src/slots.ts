@@ -1,18 +1,29 @@
-import * as chrono from 'chrono-node';
+import type * as chrono from 'chrono-node';
+import { type ListRequest, listRequest } from './list-items.ts';
+import { type NameMention, nameMentions } from './names.ts';
 import { builtinSlotTagger } from './nlu/builtin-model.ts';
 import { tagText } from './nlu/tagger.ts';
+import { prepareText, readWhen } from './when.ts';
 
 export interface Slots {
-  /** When, as the user said it and as resolved against "now". */
+  /** The request as the slots were read from it: day words spelt out ("tmrw" is "tomorrow"). */
+  text: string;
+  /** When, as the user said it and as resolved against "now" (for a move: the new time). */
   when?: { text: string; start: string; end?: string };
+  /** For a move: the time that identifies the event ("my 3pm meeting"). */
+  from?: { text: string; start: string; timeSaid?: boolean };
+  /** A day said without a time of day ("to Friday"), where the time matters. */
+  dayOnly?: boolean;
+  /** A clock time said without a day ("to 1pm"): a move keeps the event's day. */
+  timeOnly?: boolean;
   durationMinutes?: number;
+  /** For a move without a new time: "push it back an hour" is +60. */
+  shiftMinutes?: number;
   emails: string[];
-  /** Words that may name a person (resolved against relationships later). */
-  personWords: string[];
-  /** A person explicitly referred to ("with X", "email X", "invite X", "to X"). */
+  /** Where the request names someone: names and relationship words, each resolved or asked about. */
+  names: NameMention[];
+  /** The first person named, as the user wrote it (the decision trace records it). */
   mentionedPerson?: string;
-  /** A relation named instead of a person ("my manager", "mom"), matched against relationships. */
-  relation?: string;
   title?: string;
   /** "every day", "every Monday", "weekly": how often an event repeats (RRULE-like FREQ). */
   recurrence?: { frequency: 'daily' | 'weekly' | 'monthly'; byDay?: string };
@@ -20,28 +31,13 @@ export interface Slots {
   reschedule?: boolean;
   place?: string;
   listName?: string;
+  /** What a list request adds or removes ("bread and butter" is two items). */
+  items: string[];
+  listVerb?: ListRequest['verb'];
+  /** The first item (kept for the decision trace). */
   item?: string;
-}
-
-const STOP = new Set(
-  'a an the and or but to of in on at for with about from by me my mine i you your we our us it its this that these those is are was be been am do does did please can could would will shall should what whats when where who how set schedule book make create add put remind email send tell call invite meet meeting cancel delete remove move reschedule calendar list shopping notes note tomorrow today tonight morning afternoon evening next week weekend monday tuesday wednesday thursday friday saturday sunday pm am oclock minutes minute hours hour day days up wake new some any all out off there here then than just also'.split(
-    ' ',
-  ),
-);
-
-const DURATION = /\bfor\s+(\d+|an?|one|two|half an?)\s*(minutes?|mins?|hours?|hrs?)\b/i;
-
-function durationOf(text: string): number | undefined {
-  const m = text.match(DURATION);
-  if (!m) return undefined;
-  const amount = /half/i.test(m[1] ?? '')
-    ? 0.5
-    : /^(an?|one)$/i.test(m[1] ?? '')
-      ? 1
-      : /two/i.test(m[1] ?? '')
-        ? 2
-        : Number(m[1]);
-  return /^h/i.test(m[2] ?? '') ? amount * 60 : amount;
+  /** A thing to do, said without a reminder's words: it goes on the to-do list. */
+  todo?: boolean;
 }
 
 const TIME_LIKE = /^(?:\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)?|an? hours?|\d+ (?:min|minutes|hours?))$/i;
@@ -61,66 +57,110 @@ function taggedSpans(text: string, dates: chrono.ParsedResult[]) {
   );
 }
 
+// A formatter costs far more to make than to use: one per zone, made once.
+const formats = new Map<string, Intl.DateTimeFormat>();
+function zoneFormat(timeZone: string): Intl.DateTimeFormat {
+  let format = formats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    formats.set(timeZone, format);
+  }
+  return format;
+}
+
 /**
  * chrono reads times in the zone whose offset from UTC (in minutes) is given; the user's time
  * zone preference decides it, so "3pm" is 3pm where the user lives, not where the agent runs.
  */
 export function zoneOffsetMinutes(timeZone: string, at: Date): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric',
-  }).formatToParts(at);
+  const parts = zoneFormat(timeZone).formatToParts(at);
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
   const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
   return Math.round((asUtc - Math.floor(at.getTime() / 1000) * 1000) / 60_000);
 }
 
+const WORD_EMAIL = /[\w.+-]+@[\w-]+(\.[\w-]+)+/g;
+
 /** Dates, times and durations (chrono-node), emails, people, relations, titles, places and list items. */
-export function extractSlots(text: string, now: Date, timeZone?: string): Slots {
-  const slots: Slots = { emails: [], personWords: [] };
-  const durationMinutes = durationOf(text);
-  if (durationMinutes) slots.durationMinutes = durationMinutes;
-  const reference = timeZone ? { instant: now, timezone: zoneOffsetMinutes(timeZone, now) } : now;
-  const dates = chrono.parse(text, reference, { forwardDate: true }).filter((r) => !/^for\b/i.test(r.text));
+export function extractSlots(said: string, now: Date, timeZone?: string): Slots {
+  const slots: Slots = { text: said, emails: [], names: [], items: [] };
+  if (
+    /\b(move|moving|reschedule|postpone|push|shift|bump|delay|bring (?:it |that |\w+ )?forward|change the time)\b/i.test(
+      said,
+    ) ||
+    /\b(?:change|switch)\s+(?:my|the|our|that|this)\b.*\bto\b/i.test(said)
+  )
+    slots.reschedule = true;
+  // Everything below reads the prepared text ("tmrw" is "tomorrow"): positions match within it.
+  const text = prepareText(said, slots.reschedule === true);
+  slots.text = text;
+  const offsetAt = (at: Date) => (timeZone ? zoneOffsetMinutes(timeZone, at) : undefined);
+  const read = readWhen(text, now, {
+    reschedule: slots.reschedule === true,
+    ...(timeZone ? { timeZone: zoneOffsetMinutes(timeZone, now) } : {}),
+    offsetAt,
+  });
+  if (read.durationMinutes) slots.durationMinutes = read.durationMinutes;
+  if (read.shiftMinutes !== undefined) slots.shiftMinutes = read.shiftMinutes;
+  if (read.when) {
+    slots.when = { text: read.when.text, start: read.when.start, ...(read.when.end ? { end: read.when.end } : {}) };
+    if (!read.when.timeSaid) slots.dayOnly = true;
+    if (!read.when.daySaid) slots.timeOnly = true;
+  }
+  if (read.from) slots.from = { text: read.from.text, start: read.from.start, timeSaid: read.from.timeSaid };
+  const dates = read.dates;
   const spans = taggedSpans(text, dates);
   const span = (...types: string[]) => spans.find((s) => types.includes(s.type))?.text;
-  const first = dates[0];
-  if (first) {
-    slots.when = {
-      text: first.text,
-      start: first.start.date().toISOString(),
-      ...(first.end ? { end: first.end.date().toISOString() } : {}),
-    };
-  }
-  slots.emails = [...text.matchAll(/[\w.+-]+@[\w-]+(\.[\w-]+)+/g)].map((m) => m[0]);
-  const withoutDates = dates.reduce((t, d) => t.replace(d.text, ' '), text.replace(DURATION, ' '));
-  const mention = withoutDates.match(
-    /\b(?:with|email|e-mail|invite|tell|call|text|message|to|from)\s+([A-Za-z][\w'-]*(?:\s+[A-Z][\w'-]*)?)/,
+  slots.emails = [...text.matchAll(WORD_EMAIL)].map((m) => m[0]);
+  // The text with its times and durations blanked out, position for position.
+  const withoutDates = dates.reduce(
+    (t, d) => t.slice(0, d.index) + ' '.repeat(d.text.length) + t.slice(d.index + d.text.length),
+    read.rest,
   );
-  const taggedPerson = span('person');
-  if (mention?.[1] && !STOP.has(mention[1].toLowerCase().split(/\s+/)[0] ?? '')) slots.mentionedPerson = mention[1];
-  else if (taggedPerson) slots.mentionedPerson = taggedPerson;
-  const relation = span('relation');
-  if (relation) slots.relation = relation.toLowerCase();
-  slots.personWords = [
-    ...new Set(
-      withoutDates
-        .split(/[^\p{L}'-]+/u)
-        .map((w) => w.replace(/'s$/i, ''))
-        .filter((w) => w.length >= 2 && !STOP.has(w.toLowerCase())),
-    ),
-  ];
-  const list = text.match(/\b(?:to|on|in|from|off)\s+(?:my|the)\s+([\w -]+?)\s+list\b/i);
-  if (list?.[1]) slots.listName = list[1].trim();
+  const list = listRequest(text);
+  if (list.list) slots.listName = list.list;
   else if (span('list_name')) slots.listName = span('list_name');
-  const item = text.match(/\badd\s+(.+?)\s+(?:to|on)\s+(?:my|the)\b/i);
-  if (item?.[1]) slots.item = item[1].trim();
+  slots.items = list.items;
+  if (list.items[0]) slots.item = list.items[0];
+  if (list.verb) slots.listVerb = list.verb;
+  const place = withoutDates.match(/\b(?:at|in)\s+(?:the\s+)?([A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)/);
+  // A tagged place counts where a place stands ("at the office"), not "with Bill".
+  const taggedPlace = spans.find(
+    (s) =>
+      (s.type === 'place_name' || s.type === 'business_name') &&
+      /\b(?:at|in|near|to)\s+(?:the\s+)?$/i.test(text.slice(Math.max(0, s.start - 12), s.start)),
+  );
+  let placeSpan: [number, number] | undefined;
+  if (place?.[1]) {
+    slots.place = place[1];
+    const at = (place.index ?? 0) + place[0].length - place[1].length;
+    placeSpan = [at, at + place[1].length];
+  } else if (taggedPlace) {
+    slots.place = taggedPlace.text;
+    placeSpan = [taggedPlace.start, taggedPlace.end];
+  }
+  // Words that are a time, a duration, an email address or a place are not people.
+  const emailSpans = [...text.matchAll(WORD_EMAIL)].map((m) => [m.index ?? 0, (m.index ?? 0) + m[0].length] as const);
+  const taken = (a: number, b: number) =>
+    (withoutDates[a] === ' ' && text[a] !== ' ') ||
+    emailSpans.some(([x, y]) => a < y && x < b) ||
+    (placeSpan !== undefined && a < placeSpan[1] && placeSpan[0] < b);
+  slots.names = nameMentions(
+    text,
+    taken,
+    spans.filter((s) => s.type === 'person'),
+  );
+  const first = slots.names.find((m) => m.strength === 'named');
+  if (first) slots.mentionedPerson = first.text;
   const every = text.match(
     /\b(?:every|each)\s+(day|week|month|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\b(daily|weekly|monthly)\b/i,
   );
@@ -134,14 +174,13 @@ export function extractSlots(text: string, now: Date, timeZone?: string): Slots 
           ? { frequency: 'weekly' }
           : { frequency: 'weekly', byDay: word.slice(0, 2).toUpperCase() };
   }
-  if (/\b(move|reschedule|postpone|push (?:it |back)|shift)\b/i.test(text)) slots.reschedule = true;
-  const place = withoutDates.match(/\b(?:at|in)\s+(?:the\s+)?([A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)/);
-  const taggedPlace = span('place_name', 'business_name');
-  if (place?.[1]) slots.place = place[1];
-  else if (taggedPlace) slots.place = taggedPlace;
   const event = span('event_name');
-  const title = text.match(/\b(meeting|call|lunch|dinner|coffee|appointment|review|interview|standup|sync)\b/i);
-  if (event) slots.title = event;
+  const title = text.match(
+    /\b(meeting|call|lunch|dinner|breakfast|coffee|appointment|review|interview|standup|stand-up|sync|one-on-one|catch-up|catchup|dentist|doctor|haircut|session|class|workout)\b/i,
+  );
+  const oneOnOne = text.match(/(?:^|\s)(1:1|1-on-1|one on one)(?=[\s,.!?]|$)/i);
+  if (event && !/^(meet|meetings?)$/i.test(event)) slots.title = event;
+  else if (oneOnOne?.[1]) slots.title = '1:1';
   else if (title?.[1]) slots.title = title[1].toLowerCase();
   return slots;
 }

@@ -1,4 +1,4 @@
-import type { Vault } from '@aura/client';
+import type { Vault, VaultRecord } from '@aura/client';
 import type { ActionSpec } from './actions.ts';
 import { type CalendarView, LocalCalendar } from './calendar.ts';
 import { type Decision, decide } from './decide.ts';
@@ -30,6 +30,13 @@ export async function personalContext(vault: Vault) {
     .map((r) => ({ id: r.id, text: r.data.text, confidence: personalisation.confidence(r.id) }));
   return { personalisation, applied: applyPreferenceNotes(notes), calendar: new LocalCalendar(vault) };
 }
+
+const toPerson = (r: VaultRecord<'relationships'>) => ({
+  id: r.id,
+  name: r.data.name,
+  ...(r.data.email ? { email: r.data.email } : {}),
+  ...(r.data.relationship ? { relationship: r.data.relationship } : {}),
+});
 
 export interface Understanding {
   decision: Decision;
@@ -63,13 +70,9 @@ export async function understand(
           autoApprove: options.host.autoApproved(),
         }
       : {}),
-    findPeople: async (word) =>
-      (await vault.search('relationships', word)).map((r) => ({
-        id: r.id,
-        name: r.data.name,
-        ...(r.data.email ? { email: r.data.email } : {}),
-        ...(r.data.relationship ? { relationship: r.data.relationship } : {}),
-      })),
+    findPeople: async (word) => (await vault.search('relationships', word)).map(toPerson),
+    // Only when a name matches no one exactly: every relationship, for "Did you mean …?".
+    listPeople: async () => (await vault.list('relationships')).map(toPerson),
   });
   // The trace lets later feedback credit (or blame) the people and notes this decision used.
   const recorded = await vault.put('learning-events', {

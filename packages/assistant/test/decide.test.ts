@@ -107,9 +107,18 @@ describe('decisions', () => {
   });
 
   it('says it is not sure when the model is not, and names what it cannot do yet', async () => {
-    const unsure = await decide('blorp fnargle', ctx(people, { confidenceThreshold: 0.9 }));
+    const unsure = await decide('calendar thing maybe', ctx(people, { confidenceThreshold: 0.95 }));
     assert.equal(unsure.status, 'not_sure');
     assert.match(unsure.questions[0] ?? '', /not sure/);
+    // Unsure between readings Aura cannot act on either way: it says so instead of asking which.
+    const nonsense = await decide('blorp fnargle', ctx());
+    assert.equal(nonsense.status, 'unsupported');
+    assert.deepEqual(nonsense.questions, []);
+    assert.match(nonsense.reasoning.at(-1) ?? '', /I cannot do that yet/);
+    // An event to cancel or move that nothing identifies is a question, never "the first one".
+    const vague = await decide('calendar thing maybe', ctx());
+    assert.deepEqual(vague.plan, []);
+    assert.match(vague.questions[0] ?? '', /Which event/);
     const joke = await decide('tell me a joke', ctx());
     assert.equal(joke.status, 'unsupported');
   });

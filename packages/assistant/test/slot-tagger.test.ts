@@ -98,7 +98,10 @@ describe('the slot tagger', () => {
 
   it('extractSlots: tagged relations, titles and lists; clock times are never names', () => {
     const now = new Date(2026, 10, 24, 9);
-    assert.equal(extractSlots('email my manager the report', now).relation, 'manager');
+    assert.deepEqual(
+      extractSlots('email my manager the report', now).names.map((n) => [n.text, n.relation ?? false]),
+      [['manager', true]],
+    );
     assert.equal(extractSlots('book a dentist appointment on friday at 10', now).title, 'dentist appointment');
     assert.equal(extractSlots('remove eggs from my shopping list', now).listName, 'shopping');
     const at3 = extractSlots('Schedule a meeting with John tomorrow at 3pm', now);

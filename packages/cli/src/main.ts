@@ -11,6 +11,7 @@ import { devices } from './commands/devices.ts';
 import { notifications } from './commands/notifications.ts';
 import { plugins } from './commands/plugins.ts';
 import { keys, records } from './commands/records.ts';
+import { reminders } from './commands/reminders.ts';
 import { support } from './commands/support.ts';
 import { decide, tasks } from './commands/tasks.ts';
 import { auraHome, DEFAULT_SERVER, readConfig, statePath } from './home.ts';
@@ -44,6 +45,7 @@ Usage: aura [--server URL] [--json] [--password-stdin] COMMAND ...
   aura plugins test NAME                    checks a plugin's server and credentials
   aura feedback ID --accept | --reject | --correct-intent I | --correct-slot person=NAME   teach it (for you only)
   aura calendar add TITLE --at WHEN [--minutes N] | list [--from D --to D] | rm ID | export   your local calendar
+  aura reminders [list [--all]] | add TEXT [--at WHEN] | done ID   reminders, and to-dos (no time)
   aura audit log | verify                   everything that happened to the account, checked on this device
   aura support request USER --ticket T      (agents) ask a user for access
   aura support grant AGENT --categories context,people [--hours H] [--yes] | list | revoke ID
@@ -75,6 +77,7 @@ const COMMANDS: Record<string, Command> = {
   approve: decide,
   reject: decide,
   plugins,
+  reminders,
   agent,
 };
 

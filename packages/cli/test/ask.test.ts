@@ -111,3 +111,47 @@ it('the local calendar: a double booking is a question; a slot correction sticks
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /KEY one of person, title, place, when/);
 });
+
+it('aura ask as people say it: a to-do, a near name, a question that only reads; aura reminders keeps the to-dos', {
+  timeout: 120_000,
+}, async () => {
+  // Runs after the tests above, as the same user (John Appleseed and John Smith).
+  const todo = JSON.parse(await aura(['--json', 'ask', '--dry-run', 'remind me to buy oat milk']));
+  assert.equal(todo.status, 'ready');
+  assert.deepEqual(
+    todo.plan.map((s: { action: string; params: Record<string, unknown> }) => [s.action, s.params]),
+    [['reminders.create', { text: 'buy oat milk', at: null }]],
+  );
+  // A typo of a name the user has: the vault's people are searched on this device for a near match.
+  const typo = JSON.parse(await aura(['--json', 'ask', '--dry-run', 'lunch with Appleseeed on friday at noon']));
+  assert.equal(typo.status, 'needs_input');
+  assert.match(typo.questions[0], /^Did you mean John Appleseed/);
+  const exists = JSON.parse(await aura(['--json', 'ask', '--dry-run', 'is my dentist appointment on my calendar?']));
+  assert.deepEqual(
+    exists.plan.map((s: { action: string; requiresApproval: boolean }) => [s.action, s.requiresApproval]),
+    [['calendar.list_events', false]],
+  );
+
+  const added = JSON.parse(await aura(['--json', 'reminders', 'add', 'water', 'the', 'plants']));
+  assert.equal(added.at, null);
+  const timed = JSON.parse(await aura(['--json', 'reminders', 'add', 'call mom', '--at', 'tomorrow at 5pm']));
+  assert.ok(Date.parse(timed.at) > Date.now());
+  const open = JSON.parse(await aura(['--json', 'reminders', 'list']));
+  assert.deepEqual(
+    open.map((r: { text: string; at: string | null }) => [r.text, r.at === null]),
+    [
+      ['call mom', false],
+      ['water the plants', true],
+    ],
+  );
+  await aura(['reminders', 'done', added.id]);
+  const left = JSON.parse(await aura(['--json', 'reminders', 'list']));
+  assert.deepEqual(
+    left.map((r: { text: string }) => r.text),
+    ['call mom'],
+  );
+  assert.equal(JSON.parse(await aura(['--json', 'reminders', 'list', '--all'])).length, 2);
+  const wrong = await runAura(cli.server.url, home, ['reminders', 'add', 'x', '--at', 'when pigs fly']);
+  assert.equal(wrong.code, 2);
+  assert.match(wrong.stderr, /cannot read "when pigs fly" as a time/);
+});

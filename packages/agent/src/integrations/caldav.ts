@@ -1,4 +1,5 @@
 import { createDAVClient, type DAVCalendar, type DAVCalendarObject } from 'tsdav';
+import { matching, newStart, refuseClash } from '../plugins/calendar-checks.ts';
 import { CALENDAR_ACTIONS, SHIPPED_VERSION, specs } from '../plugins/catalog.ts';
 import { dispatch } from '../plugins/dispatch.ts';
 import { idFor } from '../plugins/ids.ts';
@@ -130,7 +131,7 @@ export class CalDavPlugin implements IntegrationPlugin {
       return { free: true, start: new Date(start).toISOString(), end: new Date(end).toISOString() };
     },
     'calendar.list_events': async (params) => {
-      const events = await this.events(time(params.start, 'start'), time(params.end, 'end'));
+      const events = matching(await this.events(time(params.start, 'start'), time(params.end, 'end')), params);
       return { events: events.map(({ id, title, start, end, attendees }) => ({ id, title, start, end, attendees })) };
     },
     'calendar.create_event': async (params, context) => {
@@ -143,6 +144,11 @@ export class CalDavPlugin implements IntegrationPlugin {
       // Idempotent: a retried create finds the object the first attempt made.
       const existing = await this.#byUrl(url);
       if (!existing) {
+        refuseClash(
+          await this.events(start, start + minutes * 60_000),
+          { title, start, end: start + minutes * 60_000 },
+          [url],
+        );
         const ics = eventToIcs({
           uid,
           title,
@@ -174,12 +180,7 @@ export class CalDavPlugin implements IntegrationPlugin {
     'calendar.find_event': async (params) => {
       const from = typeof params.start === 'string' ? Date.parse(params.start) : Date.now();
       const title = typeof params.title === 'string' ? params.title.toLowerCase() : undefined;
-      const who = (Array.isArray(params.attendees) ? (params.attendees as string[]) : []).map((a) => a.toLowerCase());
-      const found = (await this.events(from, from + 90 * 86_400_000)).find(
-        (e) =>
-          (!title || e.title.toLowerCase().includes(title)) &&
-          who.every((w) => e.title.toLowerCase().includes(w) || e.attendees.some((a) => a.toLowerCase().includes(w))),
-      );
+      const found = matching(await this.events(from, from + 90 * 86_400_000), { ...params, title })[0];
       if (!found) throw new PluginError('no matching event in your calendar', false);
       return { id: found.id, title: found.title, start: found.start, end: found.end };
     },
@@ -187,18 +188,29 @@ export class CalDavPlugin implements IntegrationPlugin {
       const { client } = await this.#connect();
       const object = await this.#byUrl(String(eventRef(params.event) ?? ''));
       if (!object) throw new PluginError('the event is not in your calendar (any more)', false);
+      const [current] = eventsInRange(String(object.data), 0, 8.64e15);
+      const oldStart = current ? Date.parse(current.start) : Number.NaN;
+      const length = current ? Date.parse(current.end) - oldStart : 30 * 60_000;
+      const start = newStart(params, oldStart);
+      // A retried move finds the event at its new time already: nothing clashes with itself.
+      if (oldStart !== start)
+        refuseClash(
+          await this.events(start, start + length),
+          { title: current?.title ?? 'the event', start, end: start + length },
+          [object.url],
+        );
       try {
         const res = await client.updateCalendarObject({
           calendarObject: {
             ...object,
-            data: moveEvent(String(object.data), new Date(time(params.start, 'start')).toISOString()),
+            data: moveEvent(String(object.data), new Date(start).toISOString()),
           },
         });
         if (!res.ok) throw new Error(`${res.status} ${res.statusText}`);
       } catch (error) {
         throw davError(error, this.#url);
       }
-      return { id: object.url, start: new Date(time(params.start, 'start')).toISOString() };
+      return { id: object.url, start: new Date(start).toISOString() };
     },
     'calendar.delete_event': async (params) => {
       const { client } = await this.#connect();

@@ -1,4 +1,5 @@
 import { auth, calendar_v3 } from '@googleapis/calendar';
+import { matching, newStart, refuseClash } from '../plugins/calendar-checks.ts';
 import { CALENDAR_ACTIONS, SHIPPED_VERSION, specs } from '../plugins/catalog.ts';
 import { dispatch } from '../plugins/dispatch.ts';
 import { idFor } from '../plugins/ids.ts';
@@ -139,7 +140,7 @@ export class GoogleCalendarPlugin implements IntegrationPlugin {
       return { free: true, start: new Date(start).toISOString(), end: new Date(end).toISOString() };
     },
     'calendar.list_events': async (params) => ({
-      events: await this.#events(time(params.start, 'start'), time(params.end, 'end')),
+      events: matching(await this.#events(time(params.start, 'start'), time(params.end, 'end')), params),
     }),
     'calendar.create_event': async (params, context) => {
       const id = await eventIdFor(context.idempotencyKey);
@@ -148,6 +149,8 @@ export class GoogleCalendarPlugin implements IntegrationPlugin {
       const attendees = (Array.isArray(params.attendeeEmails) ? (params.attendeeEmails as string[]) : []).map(
         (email) => ({ email }),
       );
+      const title = typeof params.title === 'string' ? params.title : 'Event';
+      refuseClash(await this.#events(start, end), { title, start, end }, [id]);
       try {
         const res = await this.#calendar.events.insert({
           calendarId: this.#calendarId,
@@ -182,9 +185,7 @@ export class GoogleCalendarPlugin implements IntegrationPlugin {
     'calendar.find_event': async (params) => {
       const from = typeof params.start === 'string' ? Date.parse(params.start) : Date.now();
       const title = typeof params.title === 'string' ? params.title.toLowerCase() : undefined;
-      const found = (await this.#events(from, from + 90 * 86_400_000)).find(
-        (e) => !title || e.title.toLowerCase().includes(title),
-      );
+      const found = matching(await this.#events(from, from + 90 * 86_400_000), { ...params, title })[0];
       if (!found) throw new PluginError('no matching event in your Google Calendar', false);
       return found;
     },
@@ -193,7 +194,13 @@ export class GoogleCalendarPlugin implements IntegrationPlugin {
       const current = await this.#calendar.events.get({ calendarId: this.#calendarId, eventId });
       const oldStart = Date.parse(current.data.start?.dateTime ?? '');
       const length = Date.parse(current.data.end?.dateTime ?? '') - oldStart || 30 * 60_000;
-      const start = time(params.start, 'start');
+      const start = newStart(params, oldStart);
+      if (start !== oldStart)
+        refuseClash(
+          await this.#events(start, start + length),
+          { title: current.data.summary ?? 'the event', start, end: start + length },
+          [eventId],
+        );
       const res = await this.#calendar.events.patch({
         calendarId: this.#calendarId,
         eventId,

@@ -10,6 +10,19 @@ const PLUGIN_OF: Record<string, string> = {
   contacts: 'contacts',
 };
 
+/** Plugins that need an account set up first, and the command that does it. */
+const SETUP: Record<string, string> = {
+  email: 'aura plugins add email --smtp HOST:PORT --username U',
+};
+
+/** What to tell a user whose plugins cannot carry something out. */
+export function missingPlugin(plugin: string, what?: string): string {
+  const how = SETUP[plugin]
+    ? `set up ${plugin} with "${SETUP[plugin]}" (or "aura plugins add caldav|google|mcp" for other integrations)`
+    : `enable it with "aura plugins enable ${plugin}"`;
+  return `No enabled plugin can ${what ?? `do this (it needs ${plugin})`}: ${how}.`;
+}
+
 /**
  * The plan as the enabled plugins can carry it out: optional steps no plugin runs are dropped
  * (and said so); when a needed one is missing there is no plan, and the user is told what to enable.
@@ -25,14 +38,21 @@ export function withAvailablePlugins(
     return {
       steps: steps.filter((s) => available.has(s.action)),
       reasoning: missing.map(
-        (s) => `No ${plugin(s.action)} plugin is enabled, so I will not ${s.why} ("aura plugins list").`,
+        (s) =>
+          `No ${plugin(s.action)} plugin is enabled, so I will not ${s.why} (${SETUP[plugin(s.action) ?? ''] ? `"${SETUP[plugin(s.action) ?? '']}"` : `"aura plugins enable ${plugin(s.action)}"`} adds it).`,
       ),
     };
   const names = [...new Set(missing.map((s) => plugin(s.action)))];
   return {
     steps: [],
-    reasoning: [
-      `No enabled plugin can ${missing.map((s) => s.action).join(', ')}: enable ${names.join(' and ')} ("aura plugins list").`,
-    ],
+    reasoning: names.map((n) =>
+      missingPlugin(
+        n as string,
+        missing
+          .filter((s) => plugin(s.action) === n)
+          .map((s) => s.action)
+          .join(', '),
+      ),
+    ),
   };
 }

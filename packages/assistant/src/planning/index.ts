@@ -1,9 +1,9 @@
 import { queryCalendar, removeFromCalendar, setCalendar } from './calendar.ts';
 import { findContacts } from './contacts.ts';
 import { searchEmail, sendEmail } from './email.ts';
-import { addToList, showList } from './lists.ts';
+import { addToList, removeFromList, showList } from './lists.ts';
 import { type Plan, type PlanContext, type Planner, steps } from './plan.ts';
-import { setAlarm } from './reminders.ts';
+import { listReminders, setAlarm } from './reminders.ts';
 
 /** The intents Aura can plan; the model reads others too, and those are unsupported. */
 export type Intent =
@@ -11,7 +11,9 @@ export type Intent =
   | 'calendar_query'
   | 'calendar_remove'
   | 'alarm_set'
+  | 'alarm_query'
   | 'lists_createoradd'
+  | 'lists_remove'
   | 'lists_query'
   | 'email_sendemail'
   | 'email_query'
@@ -23,7 +25,9 @@ export const PLANNERS: Record<Intent, Planner> = {
   calendar_query: queryCalendar,
   calendar_remove: removeFromCalendar,
   alarm_set: setAlarm,
+  alarm_query: listReminders,
   lists_createoradd: addToList,
+  lists_remove: removeFromList,
   lists_query: showList,
   email_sendemail: sendEmail,
   email_query: searchEmail,

@@ -1,19 +1,38 @@
-import type { Planner } from './plan.ts';
+import type { DraftStep, Plan, PlanContext, Planner } from './plan.ts';
 
-/** "add milk to my shopping list". */
-export const addToList: Planner = ({ slots }) => ({
-  steps: [
-    {
-      id: 's1',
-      action: 'lists.add_item',
-      params: { list: slots.listName ?? 'shopping', item: slots.item ?? null },
-      dependsOn: [],
-      why: `add ${slots.item ?? 'it'} to your ${slots.listName ?? 'shopping'} list`,
-    },
-  ],
-  questions: slots.item ? [] : ['What should I add?'],
-  reasoning: [],
-});
+const listOf = (name: string | undefined) => name ?? 'shopping';
+
+/** One step per item ("bread and butter" is two), or the question when no item was said. */
+function perItem(
+  { slots }: PlanContext,
+  action: string,
+  ask: string,
+  why: (item: string, list: string) => string,
+): Plan {
+  const list = listOf(slots.listName);
+  if (slots.items.length === 0) return { steps: [], questions: [`${ask} your ${list} list?`], reasoning: [] };
+  return {
+    steps: slots.items.map(
+      (item, i): DraftStep => ({
+        id: `s${i + 1}`,
+        action,
+        params: { list, item },
+        dependsOn: [],
+        why: why(item, list),
+      }),
+    ),
+    questions: [],
+    reasoning: [],
+  };
+}
+
+/** "add milk to my shopping list", "put bread and butter on the list". */
+export const addToList: Planner = (ctx) =>
+  perItem(ctx, 'lists.add_item', 'What should I add to', (item, list) => `add ${item} to your ${list} list`);
+
+/** "take eggs off the shopping list", "cross milk off my list". */
+export const removeFromList: Planner = (ctx) =>
+  perItem(ctx, 'lists.remove_item', 'What should I take off', (item, list) => `take ${item} off your ${list} list`);
 
 /** "what's on my shopping list". */
 export const showList: Planner = ({ slots }) => ({
@@ -21,9 +40,9 @@ export const showList: Planner = ({ slots }) => ({
     {
       id: 's1',
       action: 'lists.show',
-      params: { list: slots.listName ?? 'shopping' },
+      params: { list: listOf(slots.listName) },
       dependsOn: [],
-      why: 'show the list',
+      why: `show your ${listOf(slots.listName)} list`,
     },
   ],
   questions: [],

@@ -1,36 +1,105 @@
 import type { Slots } from '../slots.ts';
+import { clock, dayRange, local } from './clock.ts';
 import { type Planner, question, steps } from './plan.ts';
+
+const LEAD =
+  /^.*?\b(?:remind(?:ed|er|ing)?(?:\s+me)?|don'?t (?:let me )?forget|(?:add|put)\b.*?\bto(?:\s+my|\s+the)?\s+to-?do(?:\s+list)?|to-?do(?:\s+list)?)\s*(?::|,)?\s*(?:to|about|that|of|for)?\s*/i;
 
 /** What to be reminded of: the words after "remind me to", without the time. */
 export function reminderText(text: string, slots: Slots): string {
-  const about = text.match(/\b(?:remind me|reminder|forget)\s+(?:to|about|that|of)?\s*(.+)$/i)?.[1] ?? '';
-  const cleaned = (slots.when ? about.replace(slots.when.text, ' ') : about)
+  let about = text;
+  // "add call mom to my to-do list": the item is what is added.
+  const added = text.match(/\b(?:add|put)\s+(.+?)\s+(?:to|on)\s+(?:my|the)\s+to[- ]?do(?:\s+list)?\b/i);
+  if (added?.[1]) about = added[1];
+  else if (LEAD.test(text)) about = text.replace(LEAD, '');
+  for (const t of [slots.when?.text, slots.from?.text]) if (t) about = about.replace(t, ' ');
+  // "every monday": when it repeats is not what it is about (after the time is taken out).
+  about = about.replace(
+    /\b(?:every|each)\s+(?:day|week|month|morning|evening|night|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\b(?:daily|weekly|monthly)\b/gi,
+    ' ',
+  );
+  about = about.replace(/\b(?:every|each)\s+(?=to\b|at\b|$)/gi, ' ');
+  const cleaned = about
+    .replace(/\b(?:please|pls|thanks|thank you)\b/gi, ' ')
     .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/^(?:(?:i\s+|we\s+)?(?:need to|have to|should|must|gotta|got to)|to)\s+/i, '')
     .replace(/[\s,.!?]+$/, '')
+    .replace(/\s+(?:at|on|by|in)$/i, '')
+    .replace(/^["'“‘]+|["'”’]+$/g, '')
     .trim();
   return cleaned || slots.title || 'Reminder';
 }
 
-/** "remind me to call mom at 5" (which HWU64 files under calendar_set). */
-export const remind: Planner = ({ text, slots }) =>
-  slots.when
-    ? steps({
+/** "remind me to call mom at 5", or untimed: "remind me to buy milk" is a to-do. */
+export const remind: Planner = ({ text, slots, now, prefs }) => {
+  const what = reminderText(text, slots);
+  if (slots.when) {
+    // "tomorrow morning", "on friday": a day without a clock time gets the hour of its part of the day.
+    const at = slots.dayOnly ? atPartOfDay(slots.when.start, slots.when.text, now, prefs.timeZone) : slots.when.start;
+    const reasoning = [
+      ...(slots.dayOnly ? [`You gave no time of day, so I remind you at ${clock(at, prefs.timeZone)}.`] : []),
+      ...(slots.recurrence ? ['Reminders do not repeat yet: this one is for the first time only.'] : []),
+    ];
+    return {
+      ...steps({
         id: 's1',
         action: 'reminders.create',
-        params: { text: reminderText(text, slots), at: slots.when.start },
+        params: { text: what, at },
         dependsOn: [],
-        why: `remind you ${slots.when.text}`,
-      })
-    : question('When should I remind you?');
+        why: `remind you ${slots.when.text} to ${what}`,
+      }),
+      reasoning,
+    };
+  }
+  return {
+    ...steps({
+      id: 's1',
+      action: 'reminders.create',
+      params: { text: what, at: null },
+      dependsOn: [],
+      why: `put "${what}" on your to-do list`,
+    }),
+    reasoning: ['You gave no time, so it is a to-do: it stays on your list until you tick it off ("aura reminders").'],
+  };
+};
 
-/** "wake me up at 6". */
-export const setAlarm: Planner = ({ slots }) =>
-  slots.when
+const PART_OF_DAY: [RegExp, number][] = [
+  [/\bmorning\b/i, 9],
+  [/\bnoon|midday|lunch\b/i, 12],
+  [/\bafternoon\b/i, 14],
+  [/\bevening\b/i, 18],
+  [/\btonight|night\b/i, 20],
+];
+
+/** The hour people mean by a day alone (9:00) or a part of it ("this evening" is 18:00). */
+function atPartOfDay(start: string, said: string, now: Date, timeZone?: string): string {
+  const hour = PART_OF_DAY.find(([re]) => re.test(said))?.[1] ?? 9;
+  const day = dayRange(start, now, timeZone);
+  const at = new Date(Date.parse(day.start) + hour * 3_600_000);
+  // Across a change of offset that morning, the wall clock moved by it.
+  return new Date(
+    at.getTime() - (local(at, timeZone).offset - local(day.start, timeZone).offset) * 60_000,
+  ).toISOString();
+}
+
+/** "wake me up at 6"; "set a timer for 10 minutes" is a reminder when it runs out. */
+export const setAlarm: Planner = ({ text, slots, now }) => {
+  const timer = /\btimer\b/i.test(text) && slots.durationMinutes !== undefined;
+  const at =
+    slots.when?.start ??
+    (timer ? new Date(now.getTime() + (slots.durationMinutes ?? 0) * 60_000).toISOString() : undefined);
+  return at
     ? steps({
         id: 's1',
         action: 'reminders.create',
-        params: { text: 'Alarm', at: slots.when.start },
+        params: { text: timer ? `Timer: ${slots.durationMinutes} minutes` : 'Alarm', at },
         dependsOn: [],
-        why: `remind you ${slots.when.text}`,
+        why: timer ? `remind you in ${slots.durationMinutes} minutes` : `remind you ${slots.when?.text ?? ''}`.trim(),
       })
     : question('When should I remind you?');
+};
+
+/** "what are my reminders", "show my to-dos". */
+export const listReminders: Planner = () =>
+  steps({ id: 's1', action: 'reminders.list', params: {}, dependsOn: [], why: 'read your reminders and to-dos' });

@@ -1,5 +1,6 @@
 import { type CalendarEvent, LocalCalendar } from '@aura/assistant';
 import type { Vault } from '@aura/client';
+import { matching, newStart, refuseClash } from '../calendar-checks.ts';
 import { CALENDAR_ACTIONS, SHIPPED_VERSION, specs } from '../catalog.ts';
 import { dispatch } from '../dispatch.ts';
 import { idFor } from '../ids.ts';
@@ -47,11 +48,19 @@ export class CalendarPlugin implements IntegrationPlugin {
       const start = time(params.start, 'start');
       const minutes = Number(params.durationMinutes ?? 30);
       if (!(minutes > 0 && minutes <= 24 * 60)) throw new PluginError('the duration must be 1 minute to 1 day', false);
+      const id = await idFor(context.idempotencyKey);
+      const title = text(params.title, 'title');
+      const end = start + minutes * 60_000;
+      refuseClash(
+        await this.#calendar.eventsBetween(new Date(start).toISOString(), new Date(end).toISOString()),
+        { title, start, end },
+        [id],
+      );
       const event = await this.#calendar.create({
-        id: await idFor(context.idempotencyKey),
-        title: text(params.title, 'title'),
+        id,
+        title,
         start: new Date(start).toISOString(),
-        end: new Date(start + minutes * 60_000).toISOString(),
+        end: new Date(end).toISOString(),
         attendees: people(params.attendees),
         ...(typeof params.location === 'string' ? { location: params.location } : {}),
         ...(params.recurrence ? { recurrence: params.recurrence as CalendarEvent['recurrence'] } : {}),
@@ -63,20 +72,24 @@ export class CalendarPlugin implements IntegrationPlugin {
         new Date(time(params.start, 'start')).toISOString(),
         new Date(time(params.end, 'end')).toISOString(),
       );
-      return { events: events.map((e) => ({ id: e.id, title: e.title, start: e.start, end: e.end })) };
+      return {
+        events: matching(events, params).map((e) => ({
+          id: e.id,
+          title: e.title,
+          start: e.start,
+          end: e.end,
+          attendees: e.attendees,
+        })),
+      };
     },
     'calendar.find_event': async (params) => {
-      const title = typeof params.title === 'string' ? params.title.toLowerCase() : undefined;
-      const attendees = people(params.attendees).map((a) => a.toLowerCase());
       const from = typeof params.start === 'string' ? Date.parse(params.start) : Date.now();
-      const candidates = (
-        await this.#calendar.eventsBetween(new Date(from).toISOString(), new Date(from + 90 * 86_400_000).toISOString())
-      ).filter(
-        (e) =>
-          (!title || e.title.toLowerCase().includes(title)) &&
-          attendees.every(
-            (a) => e.attendees.some((x) => x.toLowerCase().includes(a)) || e.title.toLowerCase().includes(a),
-          ),
+      const candidates = matching(
+        await this.#calendar.eventsBetween(
+          new Date(from).toISOString(),
+          new Date(from + 90 * 86_400_000).toISOString(),
+        ),
+        params,
       );
       const first = candidates[0];
       if (!first) throw new PluginError('no matching event in your calendar', false);
@@ -88,15 +101,21 @@ export class CalendarPlugin implements IntegrationPlugin {
       const movedId = await idFor(context.idempotencyKey);
       const already = (await this.#calendar.all()).find((e) => e.id === movedId);
       const event = already ?? (await this.#event(params.event));
-      const start = time(params.start, 'start');
+      const oldId = eventRef(params.event);
+      const start = already ? Date.parse(already.start) : newStart(params, Date.parse(event.start));
       const length = Date.parse(event.end) - Date.parse(event.start);
+      if (!already)
+        refuseClash(
+          await this.#calendar.eventsBetween(new Date(start).toISOString(), new Date(start + length).toISOString()),
+          { title: event.title, start, end: start + length },
+          [event.id, oldId, movedId],
+        );
       const moved = await this.#calendar.create({
         ...event,
         id: movedId,
         start: new Date(start).toISOString(),
         end: new Date(start + length).toISOString(),
       });
-      const oldId = eventRef(params.event);
       if (oldId !== movedId) await this.#calendar.remove(String(oldId)).catch(() => {});
       return { id: moved.id, title: moved.title, start: moved.start, end: moved.end };
     },

@@ -10,7 +10,7 @@ export class ListsPlugin implements IntegrationPlugin {
     name: 'lists',
     version: SHIPPED_VERSION,
     description: 'lists and notes, kept encrypted in your vault',
-    actions: specs('lists.add_item', 'lists.show'),
+    actions: specs('lists.add_item', 'lists.remove_item', 'lists.show'),
   };
   constructor(private readonly vault: Vault) {}
   async initialize() {}
@@ -42,6 +42,26 @@ export class ListsPlugin implements IntegrationPlugin {
         else await this.vault.put('contexts', { text: name, type: 'list', fields: { items } });
       }
       return { list: name, items };
+    },
+    'lists.remove_item': async (params) => {
+      const { name, record, items } = await this.#list(params);
+      const item = text(params.item, 'item').toLowerCase();
+      // Items are matched as people say them: "eggs" takes "Eggs" (and "eggs" takes "egg") off.
+      const same = (i: string) => {
+        const a = i.toLowerCase();
+        return a === item || a.replace(/s$/, '') === item.replace(/s$/, '');
+      };
+      const kept = items.filter((i) => !same(i));
+      // Not there (or taken off by an earlier attempt of this step): done, and said so.
+      if (kept.length === items.length)
+        return {
+          list: name,
+          removed: [],
+          items,
+          message: `${params.item} is not on your ${name} list${items.length ? ` (it has ${items.join(', ')})` : ' (it is empty)'}`,
+        };
+      if (record) await this.vault.update('contexts', record, { ...record.data, fields: { items: kept } });
+      return { list: name, removed: items.filter(same), items: kept };
     },
   };
 

@@ -1,0 +1,147 @@
+import type { Slots } from './slots.ts';
+
+/**
+ * Where the words of a request overrule the intent model. The model (trained on HWU64) reads the
+ * topic well, but a topic is not an act: "is my meeting with John on my calendar" is about a
+ * meeting and asks to read, never to book; "remind me to buy milk" is a reminder whatever the
+ * model calls it; "tack eggs onto the list" adds. Each rule names what it saw, for the reasoning.
+ */
+export interface Routed {
+  intent: string;
+  why?: string;
+  /** A thing to do without a reminder's words ("need to pick up dry cleaning"). */
+  todo?: boolean;
+}
+
+const POLITE_ASK =
+  /^\s*(?:(?:hey|hi|ok|okay|so)\b[\s,]*)?(?:aura\b[\s,]*)?(?:can|could|would|will)\s+you\s+(?:please\s+)?(?:tell me|check|see|let me know|look|find out|confirm)\b/i;
+const REQUEST =
+  /^\s*(?:(?:hey|hi|ok|okay|so)\b[\s,]*)?(?:aura\b[\s,]*)?(?:can|could|would|will|please|pls|i need|i want|i'd like|let's|lets)\b/i;
+const INTERROGATIVE =
+  /^\s*(?:(?:hey|hi|ok|okay|so|and)\b[\s,]*)?(?:aura\b[\s,]*)?(is|are|was|were|do|does|did|have|has|am|any|anything|what|what's|whats|when|when's|where|which|who|who's|whos|how many|how much|how long)\b/i;
+
+/** A question about what exists ("do I have…", "is my … on my calendar", "when is…"), not a request to change it. */
+export function asksAboutWhatExists(text: string): boolean {
+  if (POLITE_ASK.test(text)) return true;
+  if (REQUEST.test(text)) return false;
+  return INTERROGATIVE.test(text);
+}
+
+/** Words that make a request a reminder (or a to-do), whatever the model reads. */
+export const REMINDER =
+  /\bremind(?:ed|er|ers|ing)?\b|\bdon'?t (?:let me )?forget\b|\bto-?dos?\b|\bto do list\b|\bmake a note to\b/i;
+const READ_REMINDERS =
+  /\b(?:what|which|show|list|read|any|see|view)\b.*\b(?:reminders|to-?dos?|to do list|to-?do list)\b|\b(?:reminders|to-?dos?)\b.*\?\s*$/i;
+const DETAILS = '(?:email|e-mail|phone|number|address|mobile|cell|contact|contact info|contact details|details)';
+const CONTACT = new RegExp(
+  [
+    String.raw`^\s*who(?:'s|s| is| was)\s+\S+`,
+    String.raw`\b[\p{L}'-]+(?:'s|s)\s+${DETAILS}\b(?!\s+(?:to|him|her|them|about))`,
+    String.raw`^\s*(?:please\s+)?(?:look up|lookup|find|pull up|search for|get)\s+(?:me\s+)?(?:my\s+)?[\p{L}'-]+(?:\s+[\p{L}'-]+)?\s*[?.!]?\s*$`,
+    String.raw`\b${DETAILS}\s+(?:info\s+|details\s+)?(?:for|of)\s+(?!(?:the|a|an|this|that|it)\b)(?:my\s+)?[\p{L}'-]+`,
+    String.raw`^\s*[\p{L}'-]+(?:\s+[\p{L}'-]+)?\s+${DETAILS}\s*\?\s*$`,
+    String.raw`\b(?:how|where)\s+(?:do|can)\s+i\s+(?:reach|contact)\b`,
+  ].join('|'),
+  'iu',
+);
+const CANCEL = /\b(cancel|call off|scrap|scratch|drop|delete|remove|clear|nix|get rid of|bin)\b/i;
+const TRAVEL = /\b(flights?|plane tickets?|train tickets?|bus tickets?|hotels?|taxi|uber|lyft|cab|airbnb)\b/i;
+const BOOKING = /\b(book|reserve|buy|order|get me|find me|call me|need|want)\b/i;
+const TIMER = /\b(?:set|start)\s+(?:a\s+|an\s+)?(?:\w+\s+)?timer\b|\btimer for\b/i;
+const EVENT_WORD =
+  /\b(meeting|lunch|dinner|breakfast|call|coffee|drinks|sync|1:1|catch-up|catchup|appointment|interview)\b/i;
+const CALENDAR_WORDS =
+  /\b(calendar|meeting|meetings|appointment|call|lunch|dinner|coffee|event|events|schedule|dentist|doctor|interview|review|sync|standup|plans|booked|busy|free)\b/i;
+const LIST_WORD = /\blists?\b/i;
+const SEND = /^\s*(?:please\s+|pls\s+|can you\s+|could you\s+)?(?:send|forward|email|e-mail|mail|write)\b/i;
+const EVENT_FIRST =
+  /^\s*(?:a\s+|an\s+)?(?:meeting|lunch|dinner|call|coffee|breakfast|drinks|sync|1:1|catch-up|catchup)\b/i;
+
+const TEXTING = /^\s*(?:please\s+)?(?:text|sms|whatsapp|imessage|call|phone|ring|dial|facetime|video call)\s+(?!me\b)/i;
+const TODO = /\b(?:i\s+)?(?:need|have|got|must|should)\s+to\s+[\p{L}]+/iu;
+
+/** The intent the request's words make of the model's reading. */
+export function route(intent: string, text: string, slots: Slots): Routed {
+  const question = asksAboutWhatExists(text);
+  // Texts and calls: no plugin sends or makes them (an email is not what was asked for).
+  if (TEXTING.test(text) && !/\b(meeting|schedule|calendar|remind)\b/i.test(text) && !slots.when)
+    return { intent: 'messaging_send', why: 'that is a text message or a call, which no plugin makes' };
+  if (READ_REMINDERS.test(text) && question) return { intent: 'alarm_query', why: 'you asked what reminders you have' };
+  // HWU64 files "remind me to…" under calendar_set; its planner keeps reminders and events apart.
+  if (REMINDER.test(text) && !question) return { intent: 'calendar_set', why: 'you asked to be reminded' };
+  if (LIST_WORD.test(text) && slots.listVerb) {
+    const listIntent =
+      slots.listVerb === 'remove' && slots.items.length > 0
+        ? 'lists_remove'
+        : slots.listVerb === 'add' && slots.items.length > 0 && !question
+          ? 'lists_createoradd'
+          : 'lists_query';
+    return {
+      intent: listIntent,
+      why: `the words say to ${listIntent === 'lists_query' ? 'read' : slots.listVerb} a list`,
+    };
+  }
+  // "need to pick up dry cleaning": a thing to do, not a shopping item.
+  if (/^lists_/.test(intent) && !LIST_WORD.test(text) && TODO.test(text) && !question)
+    return { intent: 'calendar_set', why: 'that is something to do, so it goes on your to-do list', todo: true };
+  // "forward the report to Miguel", "send Sarah the notes": an email, whatever the topic sounds like.
+  if (
+    SEND.test(text) &&
+    !/^email_/.test(intent) &&
+    slots.names.some((n) => n.strength === 'named' || n.relation) &&
+    !slots.when
+  )
+    return { intent: 'email_sendemail', why: 'you asked to send something to one of your people' };
+  if (TIMER.test(text)) return { intent: 'alarm_set', why: 'a timer is a reminder when it runs out' };
+  if (
+    TRAVEL.test(text) &&
+    BOOKING.test(text) &&
+    !/\b(e-?mail|mail|inbox)\b/i.test(text) &&
+    /^calendar_|^email_|^lists_/.test(intent)
+  )
+    return { intent: 'transport_ticket', why: 'that is travel, which no plugin books' };
+  // Someone named, or a possessive ("helen's email"): not "search my email for the invoice".
+  const someone = slots.names.some(
+    (n) => n.strength === 'named' || n.relation || /^['’]s\b/.test(slots.text.slice(n.end, n.end + 2)),
+  );
+  if (CONTACT.test(text) && !/\b(send|write|draft|compose|search|look through)\b/i.test(text) && someone)
+    return { intent: 'email_querycontact', why: 'you asked about one of your people' };
+  if (
+    CANCEL.test(text) &&
+    !question &&
+    (CALENDAR_WORDS.test(text) || slots.from || slots.when) &&
+    /^calendar_|^email_|^alarm_/.test(intent)
+  )
+    return { intent: 'calendar_remove', why: 'you asked to cancel an event' };
+  const moving = slots.from || slots.when || slots.shiftMinutes !== undefined;
+  if (
+    slots.reschedule &&
+    !question &&
+    moving &&
+    !SEND.test(text) &&
+    (CALENDAR_WORDS.test(text) || /^calendar_/.test(intent))
+  )
+    return { intent: 'calendar_set', why: 'you asked to move an event' };
+  // "meeting w/ john tmrw 3pm": an event said as a note is one to book.
+  if (intent === 'calendar_query' && !question && EVENT_FIRST.test(text) && slots.when && slots.names.length > 0)
+    return { intent: 'calendar_set', why: 'you named an event, a time and who, so I book it' };
+  // "book lunch w sarah fri 12:30": an event, a clock time and who are a booking, however terse.
+  if (
+    /^calendar_(set|query)$/.test(intent) &&
+    !question &&
+    !slots.reschedule &&
+    !CANCEL.test(text) &&
+    EVENT_WORD.test(text) &&
+    slots.when &&
+    !slots.dayOnly &&
+    slots.names.some((n) => n.strength === 'named' || n.relation)
+  )
+    return { intent: 'calendar_set', why: 'you named an event, a time and who, so I book it' };
+  if (question && /^calendar_(set|remove)$/.test(intent))
+    return { intent: 'calendar_query', why: 'that is a question about your calendar, so I only read it' };
+  if (question && intent === 'lists_createoradd')
+    return { intent: 'lists_query', why: 'that is a question about a list' };
+  if (question && intent === 'alarm_set')
+    return { intent: 'alarm_query', why: 'that is a question about your reminders' };
+  return { intent };
+}
