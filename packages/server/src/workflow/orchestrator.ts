@@ -77,7 +77,7 @@ export class Orchestrator {
     this.#workflow = DBOS.registerWorkflow(taskWorkflow, { name: 'aura-task' });
     DBOS.setConfig({
       name: 'aura',
-      systemDatabaseUrl: databaseUrl,
+      systemDatabaseUrl: withIdleTransactionTimeout(databaseUrl),
       systemDatabasePoolSize: 10,
       executorID: this.settings.executorId,
       enablePatching: true,
@@ -344,3 +344,17 @@ const stepNotice = (taskId: string, o: Outcome): Omit<TaskNotice, 'type'> => ({
   taskId,
   stepId: o.stepId,
 });
+
+/**
+ * DBOS caps idle transactions on its connections; asked to itself, it sends a SET on each new
+ * connection while the pool hands that connection to a query, and pg warns of two queries at
+ * once (a DeprecationWarning on every start). Set in the connection's startup options instead,
+ * the same cap holds from the first byte, and DBOS leaves it alone.
+ */
+export function withIdleTransactionTimeout(databaseUrl: string, ms = 60_000): string {
+  const url = new URL(databaseUrl);
+  const options = url.searchParams.get('options') ?? '';
+  if (options.includes('idle_in_transaction_session_timeout')) return databaseUrl;
+  url.searchParams.set('options', `${options} -c idle_in_transaction_session_timeout=${ms}`.trim());
+  return url.toString();
+}
