@@ -12,7 +12,7 @@ import { type DraftStep, type Person, PLANNERS, type PlanStep, planFor } from '.
 import { checkProposedPlan, validate } from './planning/validate.ts';
 import type { Preferences } from './preferences.ts';
 import type { IntentProvider, PlanningProvider } from './providers/types.ts';
-import { REMINDER, route } from './routing.ts';
+import { asksAboutWhatExists, CANCEL_WORDS, REMINDER, route } from './routing.ts';
 import { extractSlots, type Slots } from './slots.ts';
 
 const HOW_TO = /\b(?:how (?:do|can|could|would|should) (?:i|you|we)|how to|is it possible to)\b/i;
@@ -135,7 +135,7 @@ export async function decide(text: string, ctx: DecisionContext): Promise<Decisi
   );
   const corrected = me?.intentFor(text);
   // The words overrule the model where they say what act is meant (a question only reads).
-  const routed = corrected ? { intent: corrected } : route(predicted.intent, text, slots);
+  const routed = corrected ? { intent: corrected } : route(predicted.intent, slots.text, slots);
   if ('todo' in routed && routed.todo) slots.todo = true;
   const prediction = corrected
     ? { ...predicted, intent: corrected, confidence: 1 }
@@ -173,7 +173,31 @@ export async function decide(text: string, ctx: DecisionContext): Promise<Decisi
     alternatives: prediction.ranked.slice(1, 3),
     slots,
   };
-  if (prediction.confidence < (ctx.confidenceThreshold ?? 0.35)) {
+  // "cancel yoga", "when is the parent-teacher conference": read by the model as something it
+  // cannot do, or not read at all, but the words name an event in the calendar: about that event.
+  const threshold = ctx.confidenceThreshold ?? 0.35;
+  if (
+    ctx.calendar &&
+    slots.subject &&
+    !corrected &&
+    (!Object.hasOwn(PLANNERS, prediction.intent) || prediction.confidence < threshold)
+  ) {
+    const act = CANCEL_WORDS.test(text)
+      ? 'calendar_remove'
+      : slots.reschedule
+        ? 'calendar_set'
+        : asksAboutWhatExists(text)
+          ? 'calendar_query'
+          : undefined;
+    if (act && (await findExisting(ctx.calendar, slots, [], now, prefs.timeZone)).event) {
+      reasoning[0] = `I read this as ${act.replace('_', ': ')}: "${slots.subject}" is in your calendar (the model read ${predicted.intent.replace('_', ': ')}).`;
+      prediction.intent = act;
+      prediction.confidence = Math.max(prediction.confidence, RULE_CONFIDENCE);
+      base.intent = act;
+      base.confidence = prediction.confidence;
+    }
+  }
+  if (prediction.confidence < threshold) {
     const top = prediction.ranked.slice(0, 2);
     // Not sure between things Aura cannot do anyway: say that, not "is it A or B?".
     if (top.every((r) => !Object.hasOwn(PLANNERS, r.intent))) {
@@ -227,21 +251,31 @@ export async function decide(text: string, ctx: DecisionContext): Promise<Decisi
     const { event, matches } = await findExisting(ctx.calendar, slots, people, now, prefs.timeZone);
     const candidates = matches.length;
     // Changing one of several is a question: "cancel my meeting tomorrow" with two meetings.
-    if (candidates > 1 && matches.length <= 5 && !slots.from)
+    if (candidates > 1 && matches.length <= 5 && !slots.from && prediction.intent !== 'calendar_query')
       questions.push(
         `Which one do you mean: ${matches
           .map((e) => `"${e.title}" ${new Date(e.start).toDateString().slice(0, 10)} ${clock(e.start, prefs.timeZone)}`)
           .join(' or ')}?`,
       );
     else if (event) {
-      const completed = slots.reschedule ? completeMove(slots, event, prefs.timeZone) : undefined;
-      // A cancel names the event by its start, so the step deletes that one.
-      planSlots = completed?.slots ?? { ...slots, when: { text: slots.when?.text ?? 'then', start: event.start } };
+      const completed = prediction.intent === 'calendar_set' ? completeMove(slots, event, prefs.timeZone) : undefined;
+      // A cancel names the event by its title and start, so the step deletes that one; a
+      // question reads the days asked about, for that event.
+      planSlots =
+        prediction.intent === 'calendar_query'
+          ? { ...slots, title: slots.subject ?? slots.title }
+          : {
+              ...(completed?.slots ?? { ...slots, when: { text: slots.when?.text ?? 'then', start: event.start } }),
+              title: event.title,
+            };
       reasoning.push(
         completed?.reasoning ?? `That is "${event.title}", ${new Date(event.start).toDateString()}.`,
-        ...(candidates > 1 ? [`${candidates} events match; this is the first of them at that time.`] : []),
+        ...(candidates > 1 && prediction.intent !== 'calendar_query'
+          ? [`${candidates} events match; this is the first of them at that time.`]
+          : []),
       );
-    } else reasoning.push('I did not find that event in your calendar now; the step looks for it again when it runs.');
+    } else if (prediction.intent !== 'calendar_query')
+      reasoning.push('I did not find that event in your calendar now; the step looks for it again when it runs.');
   }
   const template = planFor(prediction.intent, {
     text: slots.text,

@@ -23,7 +23,10 @@ export function splitItems(phrase: string): string[] {
     .map((s) =>
       s
         .trim()
-        .replace(/^(?:some|more|the|a few|a couple of)\s+/i, '')
+        .replace(
+          /^(?:some|more|the|a few|a couple of|an?)\s+(?!(?:dozen|couple|pair|bag|box|bottle|can|jar|loaf|pack|few)\b)/i,
+          '',
+        )
         .replace(/^(?:please\s+)?/i, '')
         .replace(/[\s.!?"']+$/g, '')
         .replace(/^["']+/, '')

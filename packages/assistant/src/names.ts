@@ -123,9 +123,16 @@ export function nameMentions(
     const p = tokens[j];
     return (
       p !== undefined &&
-      ((CUES.has(p.lower) && p.lower !== 'and') || (p.lower === 'to' && SENDING.test(text.slice(0, p.start))))
+      ((CUES.has(p.lower) && p.lower !== 'and') ||
+        (p.lower === 'to' && SENDING.test(text.slice(0, p.start))) ||
+        // "who is daniel", "who's daniel": whoever is asked about.
+        (p.lower === 'who' && j === 0) ||
+        ((p.lower === 'is' || p.lower === 'was') && tokens[j - 1]?.lower === 'who'))
     );
   };
+  // "Kevn's number", "helen's email": the owner of contact details is a person.
+  const ownsDetails = (t: Token) =>
+    /^['’]s?\s+(?:e-?mail|phone|number|address|mobile|cell|contact)/i.test(text.slice(t.end, t.end + 12));
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i] as Token;
     const prev = tokens[i - 1];
@@ -161,7 +168,8 @@ export function nameMentions(
       !last.relation &&
       named.has(i - 1) &&
       /^\s+$/.test(text.slice(last.end, t.start)) &&
-      !common &&
+      // "Daniel Price": a capitalised surname joins even when it is also a word.
+      (!common || (caseTells && upper && /^\p{Lu}/u.test(last.text))) &&
       t.raw.length >= 3 &&
       /^\p{Lu}/u.test(last.text) === upper &&
       !last.text.includes(' ')
@@ -173,7 +181,7 @@ export function nameMentions(
     }
     // A common word nothing points at ("buy" in "remind me to buy milk") is not looked up at all.
     if (common && !cued && !capitalised) continue;
-    const strength = !common && (cued || capitalised || byTagger) ? 'named' : 'possible';
+    const strength = !common && (cued || capitalised || byTagger || ownsDetails(t)) ? 'named' : 'possible';
     mentions.push({ text: t.raw, strength, start: t.start, end: t.end });
     if (strength === 'named' || cued || capitalised) named.add(i);
   }

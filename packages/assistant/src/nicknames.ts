@@ -75,7 +75,7 @@ const GROUPS = [
   'madeline madeleine maddie',
   'natalie nat',
   'olivia liv livvy',
-  'sophia sophie',
+  'sophia sofia sophie',
   'gabriel gabe',
   'gabriella gabrielle gabby',
 ];

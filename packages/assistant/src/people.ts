@@ -23,7 +23,8 @@ export function nearName(typed: string, name: string): boolean {
   const b = name.toLowerCase();
   if (a === b || a.length < 4 || b.length < 3) return false;
   const d = distance(a, b);
-  if (d <= (Math.min(a.length, b.length) >= 6 ? 2 : 1)) return true;
+  // Two edits for a name typed with six letters or more ("Sophia" for Sofia), one below.
+  if (d <= (a.length >= 6 && b.length >= 5 ? 2 : 1)) return true;
   if (a.length !== b.length || d !== 2) return false;
   const diff = [...a].flatMap((c, i) => (c === b[i] ? [] : [i]));
   return diff.length === 2 && diff[1] === (diff[0] as number) + 1 && a[diff[0] as number] === b[diff[1] as number];

@@ -44,7 +44,7 @@ const CONTACT = new RegExp(
   ].join('|'),
   'iu',
 );
-const CANCEL = /\b(cancel|call off|scrap|scratch|drop|delete|remove|clear|nix|get rid of|bin)\b/i;
+export const CANCEL_WORDS = /\b(cancel|call off|scrap|scratch|drop|delete|remove|clear|nix|get rid of|bin)\b/i;
 const TRAVEL = /\b(flights?|plane tickets?|train tickets?|bus tickets?|hotels?|taxi|uber|lyft|cab|airbnb)\b/i;
 const BOOKING = /\b(book|reserve|buy|order|get me|find me|call me|need|want)\b/i;
 const TIMER = /\b(?:set|start)\s+(?:a\s+|an\s+)?(?:\w+\s+)?timer\b|\btimer for\b/i;
@@ -57,7 +57,8 @@ const SEND = /^\s*(?:please\s+|pls\s+|can you\s+|could you\s+)?(?:send|forward|e
 const EVENT_FIRST =
   /^\s*(?:a\s+|an\s+)?(?:meeting|lunch|dinner|call|coffee|breakfast|drinks|sync|1:1|catch-up|catchup)\b/i;
 
-const TEXTING = /^\s*(?:please\s+)?(?:text|sms|whatsapp|imessage|call|phone|ring|dial|facetime|video call)\s+(?!me\b)/i;
+const TEXTING =
+  /^\s*(?:please\s+)?(?:text|sms|whatsapp|imessage|call|phone|ring|dial|facetime|video call)\s+(?!me\b|off\b|back\b)|\b(?:an?\s+)?(?:sms|text message|whatsapp|imessage)\b/i;
 const TODO = /\b(?:i\s+)?(?:need|have|got|must|should)\s+to\s+[\p{L}]+/iu;
 
 /** The intent the request's words make of the model's reading. */
@@ -107,7 +108,7 @@ export function route(intent: string, text: string, slots: Slots): Routed {
   if (CONTACT.test(text) && !/\b(send|write|draft|compose|search|look through)\b/i.test(text) && someone)
     return { intent: 'email_querycontact', why: 'you asked about one of your people' };
   if (
-    CANCEL.test(text) &&
+    CANCEL_WORDS.test(text) &&
     !question &&
     (CALENDAR_WORDS.test(text) || slots.from || slots.when) &&
     /^calendar_|^email_|^alarm_/.test(intent)
@@ -130,7 +131,7 @@ export function route(intent: string, text: string, slots: Slots): Routed {
     /^calendar_(set|query)$/.test(intent) &&
     !question &&
     !slots.reschedule &&
-    !CANCEL.test(text) &&
+    !CANCEL_WORDS.test(text) &&
     EVENT_WORD.test(text) &&
     slots.when &&
     !slots.dayOnly &&

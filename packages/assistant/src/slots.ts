@@ -38,6 +38,11 @@ export interface Slots {
   item?: string;
   /** A thing to do, said without a reminder's words: it goes on the to-do list. */
   todo?: boolean;
+  /**
+   * What a move, a cancel or a question names as the event: "the quarterly planning" in "move
+   * the quarterly planning to 3", "yoga" in "cancel yoga". Matched against event titles.
+   */
+  subject?: string;
 }
 
 const TIME_LIKE = /^(?:\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)?|an? hours?|\d+ (?:min|minutes|hours?))$/i;
@@ -86,6 +91,30 @@ export function zoneOffsetMinutes(timeZone: string, at: Date): number {
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
   const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
   return Math.round((asUtc - Math.floor(at.getTime() / 1000) * 1000) / 60_000);
+}
+
+const ABOUT_EVENT =
+  /\b(?:move|moving|reschedule|postpone|push|shift|bump|delay|change|cancel|call off|scrap|scratch|drop|delete|nix|when is|when's|whens|what time is|is|was)\s+/i;
+const SUBJECT_END =
+  /\s(?:to|until|till|by|for|with|w|at|on|from|back|forward|later|earlier|still|tomorrow|today|tonight|this|next|on my|in my)\b|[,.;!?]|$/i;
+const SUBJECT_SKIP = new Set(
+  "my the our this that a an it its there any anything something everything all tomorrow's today's tonight's".split(
+    ' ',
+  ),
+);
+
+/** The words that name the event a move, a cancel or a question is about (times already blanked). */
+function subjectOf(blanked: string): string | undefined {
+  const verb = blanked.match(ABOUT_EVENT);
+  if (!verb) return undefined;
+  const after = blanked.slice((verb.index ?? 0) + verb[0].length).replace(/\s+/g, ' ');
+  const cut = after.search(SUBJECT_END);
+  const words = (cut >= 0 ? after.slice(0, cut) : after)
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w && !SUBJECT_SKIP.has(w.toLowerCase()));
+  const phrase = words.join(' ').trim();
+  return phrase && phrase.length <= 60 ? phrase : undefined;
 }
 
 const WORD_EMAIL = /[\w.+-]+@[\w-]+(\.[\w-]+)+/g;
@@ -161,6 +190,8 @@ export function extractSlots(said: string, now: Date, timeZone?: string): Slots 
   );
   const first = slots.names.find((m) => m.strength === 'named');
   if (first) slots.mentionedPerson = first.text;
+  const subject = subjectOf(withoutDates);
+  if (subject) slots.subject = subject;
   const every = text.match(
     /\b(?:every|each)\s+(day|week|month|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\b(daily|weekly|monthly)\b/i,
   );

@@ -31,6 +31,8 @@ export interface When {
   dates: chrono.ParsedResult[];
 }
 
+const DAY_MS = 86_400_000;
+
 const NUMBER_WORDS: Record<string, number> = {
   a: 1,
   an: 1,
@@ -123,6 +125,9 @@ const SHORTHAND: Record<string, string> = {
   tmw: 'tomorrow',
   tdy: 'today',
   tonite: 'tonight',
+  mtg: 'meeting',
+  mtng: 'meeting',
+  appt: 'appointment',
   '2nite': 'tonight',
   thur: 'thursday',
   thurs: 'thursday',
@@ -254,7 +259,10 @@ export function readWhen(
     }
     const pm = afternoon(timeSource, text);
     if (pm) p.hour = pm.hour;
-    return { text: r.text, start: instant(p, offsetAt).toISOString(), timeSaid, daySaid };
+    let at = instant(p, offsetAt);
+    // "at 5" at 2pm: chrono put 5am on tomorrow (it had passed); 5pm today has not.
+    if (pm && !daySaid && at.getTime() - DAY_MS > now.getTime()) at = new Date(at.getTime() - DAY_MS);
+    return { text: r.text, start: at.toISOString(), timeSaid, daySaid };
   };
   // "on Friday with Sarah at 2pm": a day and a time said apart are one moment.
   const merged: { r: Parsed; m: Moment }[] = [];

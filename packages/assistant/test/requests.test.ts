@@ -217,8 +217,13 @@ describe('what people actually say (issue 17)', () => {
     assert.equal(text.status, 'unsupported', 'a text message is not an email');
   });
 
-  it('the shipped request evaluation is at least 95% right', async () => {
-    const cases = parseRequests(readFileSync(new URL('../data/requests.jsonl', import.meta.url), 'utf8'));
+  for (const file of ['requests.jsonl', 'requests-blind.jsonl'])
+    it(`the shipped request evaluation ${file} is at least 95% right`, async () => {
+      await atLeast95(file);
+    });
+
+  async function atLeast95(file: string) {
+    const cases = parseRequests(readFileSync(new URL(`../data/${file}`, import.meta.url), 'utf8'));
     assert.ok(cases.length >= 150, `${cases.length} requests`);
     const results = await evaluate(cases);
     const wrong = results.filter((r) => r.wrong.length > 0);
@@ -227,7 +232,7 @@ describe('what people actually say (issue 17)', () => {
       right / results.length >= 0.95,
       `${right}/${results.length}:\n${wrong.map((r) => `${r.c.line} ${r.c.expect.text}: ${r.wrong.join('; ')}`).join('\n')}`,
     );
-  });
+  }
 
   it('the evaluation file names the line of what it cannot read', () => {
     assert.throws(() => parseRequests('{"text": "ok"}\n{"text": oops}\n'), /^Error: line 2: not JSON/);

@@ -35,12 +35,14 @@ export async function findExisting(
         end: new Date(now.getTime() + LOOK_AHEAD_DAYS * DAY).toISOString(),
       };
   const events = await calendar.eventsBetween(range.start, range.end);
-  const title = titleWords(slots.title);
+  const title = titleWords(slots.subject ?? slots.title);
   const at = slots.from?.timeSaid ? local(slots.from.start, timeZone) : undefined;
   const matches = events.filter((e) => {
     const words = e.title.toLowerCase();
+    const titled = new Set(words.split(/[^\p{L}\p{N}:]+/u));
     const attendees = ((e as { attendees?: string[] }).attendees ?? []).map((a) => a.toLowerCase());
-    if (title.length > 0 && !title.every((w) => words.includes(w))) return false;
+    // Each word said is a word of the title ("parent teacher conference", "the yoga" for "Yoga class").
+    if (title.length > 0 && !title.every((w) => titled.has(w) || (w.length >= 4 && words.includes(w)))) return false;
     for (const p of people) {
       const first = p.name.toLowerCase().split(/\s+/)[0] ?? '';
       if (!words.includes(first) && !attendees.some((a) => a.includes(first))) return false;
@@ -50,7 +52,7 @@ export async function findExisting(
       const s = local(e.start, timeZone);
       if (s.hour !== at.hour || s.minute !== at.minute) return false;
     }
-    return Boolean(title.length || people.length || slots.from || slots.title);
+    return Boolean(title.length || people.length || slots.from);
   });
   matches.sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
   const event = matches[0];
@@ -61,7 +63,8 @@ export async function findExisting(
 export function completeMove(slots: Slots, event: BusyEvent, timeZone?: string): { slots: Slots; reasoning: string } {
   const out: Slots = {
     ...slots,
-    from: slots.from ?? { text: clock(event.start, timeZone), start: event.start, timeSaid: true },
+    // The step finds the event by its own start, whatever the request said of it.
+    from: { text: slots.from?.text ?? clock(event.start, timeZone), start: event.start, timeSaid: true },
   };
   const length = Math.round((Date.parse(event.end) - Date.parse(event.start)) / 60_000);
   out.durationMinutes ??= length;
