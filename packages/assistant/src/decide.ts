@@ -23,6 +23,17 @@ const EXAMPLES: Record<string, string> = {
   email_sendemail: 'email Sarah the notes',
   alarm_set: 'remind me at 5pm to call mom',
 };
+/** Where Aura itself does what was asked, another way: the command to use instead. */
+const INSTEAD: Record<string, string> = {
+  email_addcontact:
+    'I do not add people from a request yet: "aura people add NAME --email ADDRESS" does (or the People screen of the dashboard).',
+  alarm_remove:
+    'I do not cancel reminders from a request yet: "aura reminders" lists them and "aura reminders done ID" ticks one off.',
+  lists_createoradd: 'Say what to add and to which list, for example "add milk to my shopping list".',
+  messaging_send:
+    'No plugin sends text messages or makes calls yet; an email can be sent instead ("email NAME …"), with a mail plugin ("aura plugins add email").',
+};
+
 /** The plugin each plannable intent needs. */
 const INTENT_PLUGIN: Record<string, string> = {
   calendar_query: 'calendar',
@@ -90,7 +101,6 @@ const PEOPLE_INTENTS = new Set([
   'email_sendemail',
   'email_querycontact',
   'email_query',
-  'email_addcontact',
 ]);
 
 /** What the user said a slot is, over what was read from the words. */
@@ -324,7 +334,8 @@ export async function decide(text: string, ctx: DecisionContext): Promise<Decisi
     reasoning.push(
       Object.hasOwn(PLANNERS, prediction.intent)
         ? 'I understand the request, but no plugin can carry it out yet.'
-        : `I cannot do that yet: no plugin offers ${prediction.intent.replace('_', ': ')}. A tool server that does can be added with "aura plugins add mcp --name NAME --command CMD".`,
+        : (INSTEAD[prediction.intent] ??
+            `I cannot do that yet: no plugin offers ${prediction.intent.replace('_', ': ')}. A tool server that does can be added with "aura plugins add mcp --name NAME --command CMD".`),
     );
     return { ...base, people, plan: [], questions, reasoning, status: 'unsupported' };
   }

@@ -53,10 +53,8 @@ async function exactly(m: NameMention, lookup: PeopleLookup): Promise<Person[]> 
           seen.set(p.id, p);
     return [...seen.values()];
   }
-  const exact = await byWords(words, lookup, false);
-  // "john re", "Sarah Connor's": the first word alone, when the two do not name anyone.
-  if (exact.length === 0 && words.length > 1) return byWords(words.slice(0, 1), lookup, false);
-  return exact;
+  // "John Doe" is not John Appleseed: every word said must be one of the person's names.
+  return byWords(words, lookup, false);
 }
 
 /** Who a name may be short for: a nickname ("Bill" → William), a beginning ("Sar" → Sarah), a typo. */
