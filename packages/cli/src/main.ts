@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { AuraClient } from '@aura/client';
 import { FileStateStore, nodeSocket } from '@aura/client/node';
+import { distance } from 'fastest-levenshtein';
 import { type Command, GLOBAL_OPTIONS, type OptionsConfig } from './command.ts';
 import { account } from './commands/account.ts';
 import { agent } from './commands/agent.ts';
@@ -99,6 +100,28 @@ function everyOption(): OptionsConfig {
   return all;
 }
 
+/** The server's address as a URL, or a usage error that shows what one looks like. */
+function serverUrl(raw: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {}
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname)
+    throw new UsageError(
+      `"${raw}" is not a server address: give its URL with the scheme, such as ${DEFAULT_SERVER} or https://aura.example.com`,
+    );
+  return raw;
+}
+
+/** "did you mean …" for a command one or two letters off. */
+function suggest(noun: string): string {
+  const near = Object.keys(COMMANDS)
+    .map((name) => ({ name, d: distance(name, noun.toLowerCase()) }))
+    .filter((c) => c.d <= Math.min(2, Math.floor(c.name.length / 3)))
+    .sort((a, b) => a.d - b.d)[0];
+  return near ? `; did you mean "aura ${near.name}"?` : '';
+}
+
 export async function main(argv: string[]): Promise<number> {
   let json = false;
   try {
@@ -115,8 +138,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     const [noun = ''] = positionals;
     if (noun === 'up') return (await import('./commands/up.ts')).up();
-    const server =
-      (values.server as string | undefined) ?? process.env.AURA_SERVER ?? readConfig().server ?? DEFAULT_SERVER;
+    const server = serverUrl(
+      (values.server as string | undefined) ?? process.env.AURA_SERVER ?? readConfig().server ?? DEFAULT_SERVER,
+    );
     const supportOperatorKey = process.env.AURA_SUPPORT_OPERATOR_KEY ?? readConfig().supportOperatorKey;
     const client = await AuraClient.open({
       server,
@@ -131,7 +155,7 @@ export async function main(argv: string[]): Promise<number> {
     // in the log) is kept even when the command fails.
     try {
       const command = COMMANDS[noun];
-      if (!command) throw new UsageError(`unknown command "${noun}"`);
+      if (!command) throw new UsageError(`unknown command "${noun}"${suggest(noun)}; "aura --help" lists them`);
       const flags = Object.fromEntries(Object.keys(command.options).map((name) => [name, values[name]]));
       await command.run(client, positionals, { ...flags, json, 'password-stdin': values['password-stdin'] === true });
     } finally {

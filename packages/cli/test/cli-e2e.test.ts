@@ -161,4 +161,12 @@ it('usage errors exit 2 with a hint; an unreachable server exits 5', async () =>
   ).done;
   const code = unreachable.code;
   assert.equal(code, 5);
+  for (const bad of ['127.0.0.1:18787', 'not a url', 'ftp://example.com']) {
+    const run = await aura('laptop', ['--server', bad, 'status']);
+    assert.equal(run.code, 2, bad);
+    assert.match(run.stderr, /is not a server address: give its URL with the scheme, such as http:\/\/127\.0\.0\.1:8787/);
+  }
+  const typo = await aura('laptop', ['plugns', 'list']);
+  assert.equal(typo.code, 2);
+  assert.match(typo.stderr, /unknown command "plugns"; did you mean "aura plugins"\?/);
 });
