@@ -49,3 +49,15 @@ export function need(value: string | undefined, what: string): string {
   if (!value) throw new UsageError(`${what} is required`);
   return value;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** An id argument: there, and shaped like one, or a usage error that says where ids are listed. */
+export function needId(value: string | undefined, what: string, listedBy: string): string {
+  const id = need(value, what);
+  if (!UUID.test(id))
+    throw new UsageError(
+      `"${id}" is not ${/^[aeiou]/i.test(what) ? 'an' : 'a'} ${what.toLowerCase()} id (ids look like 3f2c8e1a-5b7d-4c9e-a1f0-2d6b8c4e9a71); "${listedBy}" shows them`,
+    );
+  return id;
+}

@@ -164,7 +164,15 @@ it('usage errors exit 2 with a hint; an unreachable server exits 5', async () =>
   for (const bad of ['127.0.0.1:18787', 'not a url', 'ftp://example.com']) {
     const run = await aura('laptop', ['--server', bad, 'status']);
     assert.equal(run.code, 2, bad);
-    assert.match(run.stderr, /is not a server address: give its URL with the scheme, such as http:\/\/127\.0\.0\.1:8787/);
+    assert.match(
+      run.stderr,
+      /is not a server address: give its URL with the scheme, such as http:\/\/127\.0\.0\.1:8787/,
+    );
+  }
+  for (const args of [['tasks', 'show', '42'], ['context', 'get', 'abc'], ['device', 'revoke', 'my-phone']]) {
+    const run = await aura('laptop', args);
+    assert.equal(run.code, 2, args.join(' '));
+    assert.match(run.stderr, /is not an? \w+ id \(ids look like [0-9a-f-]{36}\); "aura \w+ list" shows them/);
   }
   const typo = await aura('laptop', ['plugns', 'list']);
   assert.equal(typo.code, 2);

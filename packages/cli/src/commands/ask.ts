@@ -1,4 +1,4 @@
-import { command, need } from '../command.ts';
+import { command, need, needId } from '../command.ts';
 import { pluginsPath } from '../home.ts';
 import { render, UsageError } from '../output.ts';
 import { configuredProvider } from './provider.ts';
@@ -104,7 +104,7 @@ export const feedback = command(
   async (client, [, id], flags) => {
     const vault = client.vault;
     const correctIntent = flags['correct-intent'];
-    const decision = await vault.get('learning-events', need(id, 'ID (from aura ask)'));
+    const decision = await vault.get('learning-events', needId(id, 'Decision', 'aura ask --json'));
     if (decision.data.kind !== 'decision') throw new UsageError(`${id} is not a decision from "aura ask"`);
     const slots = slotCorrections(flags['correct-slot']);
     const correcting = Boolean(correctIntent) || Object.keys(slots).length > 0;

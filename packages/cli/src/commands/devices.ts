@@ -1,5 +1,5 @@
 import { refuseTampered } from '@aura/client';
-import { command, need } from '../command.ts';
+import { command, need, needId } from '../command.ts';
 import { rememberServer } from '../home.ts';
 import { progress, render, UsageError } from '../output.ts';
 
@@ -53,7 +53,7 @@ export const devices = command(
         });
       }
       case 'revoke':
-        await client.revokeDevice(need(arg, 'ID'));
+        await client.revokeDevice(needId(arg, 'Device', 'aura device list'));
         return progress(`Revoked ${arg}: its sessions have ended and it cannot log in again.`);
     }
     throw new UsageError('usage: aura device list|enroll|approve CODE|revoke ID');

@@ -1,5 +1,5 @@
 import type { AuraClient, LoggedEvent } from '@aura/client';
-import { command, need } from '../command.ts';
+import { command, needId } from '../command.ts';
 import { render, UsageError } from '../output.ts';
 
 /** One event in words: what happened, and to which task, step, device or grant. */
@@ -103,7 +103,7 @@ const ENDED = new Set(['completed', 'cancelled', 'failed']);
 export async function watchTask(client: AuraClient, taskId: string, json: boolean): Promise<void> {
   // The cursor first, then the status: a change between the two is replayed, not missed.
   const { latest } = await client.notifications.log({ after: Number.MAX_SAFE_INTEGER, limit: 1 });
-  const task = await client.tasks.show(need(taskId, 'TASK'));
+  const task = await client.tasks.show(needId(taskId, 'Task', 'aura tasks list'));
   const status = { taskId: task.id, status: task.status };
   process.stdout.write(json ? `${JSON.stringify(status)}\n` : `task ${task.id}: ${task.status}\n`);
   if (ENDED.has(task.status)) return;

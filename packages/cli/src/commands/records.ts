@@ -1,5 +1,5 @@
 import type { CollectionName, ContextData, LearningEventData, PersonData, VaultRecord } from '@aura/client';
-import { command, need } from '../command.ts';
+import { command, need, needId } from '../command.ts';
 import { render, UsageError } from '../output.ts';
 
 /** The nouns a person types for the vault's collections. */
@@ -72,7 +72,10 @@ export const records = command(
         return render(record, { json, text: `${record.id}\n` });
       }
       case 'get': {
-        const record = await vault.get(collection, need(args[0], 'ID'));
+        const record = await vault.get(
+          collection,
+          needId(args[0], noun === 'people' ? 'Person' : 'Record', `aura ${noun} list`),
+        );
         const fields = Object.entries(record.data).map(([key, value]) => `${key}: ${String(value)}\n`);
         return render(record, {
           json,
@@ -86,7 +89,7 @@ export const records = command(
       case 'search':
         return showRecords(await vault.search(collection, need(args.join(' ').trim() || undefined, 'WORD')), json);
       case 'rm':
-        await vault.delete(collection, need(args[0], 'ID'));
+        await vault.delete(collection, needId(args[0], noun === 'people' ? 'Person' : 'Record', `aura ${noun} list`));
         return render({ deleted: args[0] }, { json, sentence: `Deleted ${args[0]}.` });
     }
     throw new UsageError(`usage: aura ${noun} add|get|list|search|rm`);

@@ -1,4 +1,4 @@
-import { command, need } from '../command.ts';
+import { command, need, needId } from '../command.ts';
 import { progress, render, UsageError } from '../output.ts';
 
 /** aura reminders …: reminders and to-dos (a reminder without a time), encrypted in the vault. */
@@ -49,7 +49,7 @@ export const reminders = command(
         });
       }
       case 'done': {
-        await plugin.done(need(args[0], 'ID'));
+        await plugin.done(needId(args[0], 'Reminder', 'aura reminders list'));
         return progress('Done.');
       }
     }

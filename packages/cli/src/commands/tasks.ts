@@ -1,4 +1,4 @@
-import { command, need } from '../command.ts';
+import { command, needId } from '../command.ts';
 import { render, UsageError } from '../output.ts';
 import { watchTask } from './notifications.ts';
 
@@ -29,9 +29,9 @@ export const tasks = command({}, async (client, [, verb, id], { json }) => {
       );
     }
     case 'watch':
-      return watchTask(client, need(id, 'TASK'), json);
+      return watchTask(client, needId(id, 'Task', 'aura tasks list'), json);
     case 'show': {
-      const task = await client.tasks.show(need(id, 'TASK'));
+      const task = await client.tasks.show(needId(id, 'Task', 'aura tasks list'));
       let text = `Task ${task.id}: ${task.status}\n  "${task.request.text}"\n`;
       if (task.reason)
         text += `  why: ${task.reason.why}${task.reason.stepId ? ` (step ${task.reason.stepId})` : ''}\n`;
@@ -53,7 +53,11 @@ export const tasks = command({}, async (client, [, verb, id], { json }) => {
 /** aura approve|reject TASK [STEP]: this device signs the user's decision on the steps waiting for it. */
 export const decide = command({}, async (client, [noun, taskId, stepId], { json }) => {
   const decision = noun === 'reject' ? 'reject' : 'approve';
-  const decided = await client.tasks.decide(need(taskId, 'TASK'), decision, stepId ? { stepId } : {});
+  const decided = await client.tasks.decide(
+    needId(taskId, 'Task', 'aura tasks list'),
+    decision,
+    stepId ? { stepId } : {},
+  );
   return render(
     { taskId, decision, steps: decided },
     {
