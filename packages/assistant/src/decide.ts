@@ -145,7 +145,9 @@ export async function decide(text: string, ctx: DecisionContext): Promise<Decisi
   );
   const corrected = me?.intentFor(text);
   // The words overrule the model where they say what act is meant (a question only reads).
-  const routed = corrected ? { intent: corrected } : route(predicted.intent, slots.text, slots);
+  const routed = corrected
+    ? { intent: corrected }
+    : route(predicted.intent, slots.text, slots, (i) => Object.hasOwn(PLANNERS, i));
   if ('todo' in routed && routed.todo) slots.todo = true;
   const prediction = corrected
     ? { ...predicted, intent: corrected, confidence: 1 }
@@ -192,11 +194,11 @@ export async function decide(text: string, ctx: DecisionContext): Promise<Decisi
     !corrected &&
     (!Object.hasOwn(PLANNERS, prediction.intent) || prediction.confidence < threshold)
   ) {
-    const act = CANCEL_WORDS.test(text)
+    const act = CANCEL_WORDS.test(slots.text)
       ? 'calendar_remove'
       : slots.reschedule
         ? 'calendar_set'
-        : asksAboutWhatExists(text)
+        : asksAboutWhatExists(slots.text)
           ? 'calendar_query'
           : undefined;
     if (act && (await findExisting(ctx.calendar, slots, [], now, prefs.timeZone)).event) {
@@ -227,7 +229,7 @@ export async function decide(text: string, ctx: DecisionContext): Promise<Decisi
     };
   }
   // "how do I schedule a meeting": a question about Aura, not a request to do it.
-  if (HOW_TO.test(text) && !slots.when && slots.names.length === 0) {
+  if (HOW_TO.test(slots.text) && !slots.when && slots.names.length === 0) {
     reasoning.push(
       `That asks how to do it: say what you want done, for example "${EXAMPLES[prediction.intent] ?? 'schedule a meeting with John tomorrow at 3pm'}".`,
     );
@@ -240,7 +242,7 @@ export async function decide(text: string, ctx: DecisionContext): Promise<Decisi
     return { ...base, people: [], plan: [], questions: [], reasoning, status: 'unsupported' };
   }
   // A reminder's words are its text ("remind me to call John"): nobody is asked about.
-  const isReminder = prediction.intent === 'calendar_set' && (REMINDER.test(text) || slots.todo === true);
+  const isReminder = prediction.intent === 'calendar_set' && (REMINDER.test(slots.text) || slots.todo === true);
   const resolved =
     PEOPLE_INTENTS.has(prediction.intent) && !isReminder
       ? await resolvePeople(

@@ -39,22 +39,30 @@ const NOT_A_NAME =
   /^(?:to|on|onto|off|of|from|in|into|for|at|me|my|the|our|a|an|this|that|your|it|them|show|read|see|check|whats|what's|is|on|entire|whole|full|current)$/i;
 const PRONOUN = /^(it|them|that|this|those|these)$/i;
 
-/** "the shopping list" → shopping; "off my list", "show me the list" → no name. */
-function listName(words: string | undefined): string | undefined {
+/** "the shopping list" → shopping; "off my list", "show me the list" → no name; and how many words it kept. */
+function listName(words: string | undefined): { name?: string; kept: number } {
   const kept: string[] = [];
   for (const w of (words ?? '').trim().split(/\s+/).reverse()) {
     if (!w || NOT_A_NAME.test(w)) break;
     kept.unshift(w);
   }
   const name = kept.join(' ').toLowerCase().replace(/'s$/, '');
-  return name || undefined;
+  return name ? { name, kept: kept.length } : { kept: 0 };
 }
 
 export function listRequest(text: string): ListRequest {
   const list = text.match(LIST);
-  let name = listName(list?.[1]);
+  const named = listName(list?.[1]);
+  let name = named.name;
   const out: ListRequest = { items: [] };
-  const before = list ? text.slice(0, list.index) : text;
+  // The match may begin words early ("onions from list"): the list starts at its kept name words.
+  let before = text;
+  if (list) {
+    const words = (list[1] ?? '').trim().split(/\s+/).filter(Boolean);
+    const dropped = words.slice(0, words.length - named.kept).join(' ');
+    const at = (list.index ?? 0) + (dropped ? list[0].indexOf(dropped) + dropped.length : 0);
+    before = text.slice(0, at).replace(/\s+(?:my|the|our|a|this)\s*$/i, ' ');
+  }
   const remove = before.match(REMOVE);
   const add = before.match(ADD);
   const verb = remove && (!add || (remove.index ?? 0) <= (add.index ?? 0)) ? remove : add;
@@ -78,7 +86,7 @@ export function listRequest(text: string): ListRequest {
       const earlier = before
         .slice(0, verb.index)
         .match(
-          /\b(?:out of|got|bought|have|picked up|found|need|ran out of)\s+(?:the\s+|some\s+|more\s+)?(.+?)\s*(?:[,;.]|\band\b|$)/i,
+          /\b(?:out of|got|bought|have|picked up|found|need|ran out of)\s+(?:the\s+|some\s+|more\s+)?(.+?)\s*(?:[,;.]|\s(?:so|then|now|please)\b|$)/i,
         );
       if (earlier?.[1]) out.items = splitItems(earlier[1]);
     }

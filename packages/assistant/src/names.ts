@@ -156,6 +156,16 @@ export function nameMentions(
       }
       continue;
     }
+    // "with my driver": a relationship word Aura does not list is still a relationship, when it
+    // stands where a person does; the user's people say whether anyone has it.
+    if (afterMy && cued && !FUNCTION_WORDS.has(t.lower) && !/^\p{Lu}/u.test(t.raw) && t.raw.length >= 3) {
+      const beforeEvent = next !== undefined && EVENT_NOUNS.has(next.lower);
+      if (!beforeEvent) {
+        mentions.push({ text: t.lower, relation: true, strength: 'named', start: t.start, end: t.end });
+        named.add(i);
+        continue;
+      }
+    }
     if (FUNCTION_WORDS.has(t.lower) || t.raw.length < 2) continue;
     const upper = /^\p{Lu}/u.test(t.raw);
     const capitalised = i > 0 && caseTells && upper && !/^\p{Lu}+$/u.test(t.raw.slice(1) || 'x');

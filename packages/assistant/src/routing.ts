@@ -58,16 +58,29 @@ const EVENT_FIRST =
   /^\s*(?:a\s+|an\s+)?(?:meeting|lunch|dinner|call|coffee|breakfast|drinks|sync|1:1|catch-up|catchup)\b/i;
 
 const TEXTING =
-  /^\s*(?:please\s+)?(?:text|sms|whatsapp|imessage|call|phone|ring|dial|facetime|video call)\s+(?!me\b|off\b|back\b)|\b(?:an?\s+)?(?:sms|text message|whatsapp|imessage)\b/i;
+  /^\s*(?:please\s+)?(?:text|sms|whatsapp|imessage|call|phone|ring|dial|facetime|video call)\s+(?!me\b|off\b|back\b)|\b(?:an?\s+)?(?:sms|text message|whatsapp|imessage)\b|\bgive\s+(?:\p{L}+\s+)?an?\s+(?:call|ring|buzz)\b/iu;
+const MAIL_FROM = /\b(?:send|sent|e-?mail(?:ed)?|mail(?:ed)?|wr[io]te|message(?:d)?|forward(?:ed)?)\s+me\b/i;
+const DAY_ASKED = /\bwhat'?s on\b|\bwhat do i have\b|\bwhat have i got\b|\bmy (?:day|schedule|agenda)\b/i;
 const TODO = /\b(?:i\s+)?(?:need|have|got|must|should)\s+to\s+[\p{L}]+/iu;
 
 /** The intent the request's words make of the model's reading. */
-export function route(intent: string, text: string, slots: Slots): Routed {
+export function route(
+  intent: string,
+  text: string,
+  slots: Slots,
+  plannable: (intent: string) => boolean = () => true,
+): Routed {
   const question = asksAboutWhatExists(text);
   // Texts and calls: no plugin sends or makes them (an email is not what was asked for).
   if (TEXTING.test(text) && !/\b(meeting|schedule|calendar|remind)\b/i.test(text) && !slots.when)
     return { intent: 'messaging_send', why: 'that is a text message or a call, which no plugin makes' };
   if (READ_REMINDERS.test(text) && question) return { intent: 'alarm_query', why: 'you asked what reminders you have' };
+  // "did Anne-Marie send me anything": a question about mail from someone.
+  if (question && MAIL_FROM.test(text) && slots.names.some((n) => n.strength === 'named'))
+    return { intent: 'email_query', why: 'you asked what someone sent you' };
+  // "what's on today", "what does my day look like": the calendar of that day.
+  if (question && DAY_ASKED.test(text) && !LIST_WORD.test(text) && intent !== 'calendar_query')
+    return { intent: 'calendar_query', why: 'you asked what is on your calendar' };
   // HWU64 files "remind me to…" under calendar_set; its planner keeps reminders and events apart.
   if (REMINDER.test(text) && !question) return { intent: 'calendar_set', why: 'you asked to be reminded' };
   if (LIST_WORD.test(text) && slots.listVerb) {
@@ -128,7 +141,7 @@ export function route(intent: string, text: string, slots: Slots): Routed {
     return { intent: 'calendar_set', why: 'you named an event, a time and who, so I book it' };
   // "book lunch w sarah fri 12:30": an event, a clock time and who are a booking, however terse.
   if (
-    /^calendar_(set|query)$/.test(intent) &&
+    (/^calendar_(set|query)$/.test(intent) || !plannable(intent)) &&
     !question &&
     !slots.reschedule &&
     !CANCEL_WORDS.test(text) &&

@@ -130,7 +130,8 @@ export function extractSlots(said: string, now: Date, timeZone?: string): Slots 
   )
     slots.reschedule = true;
   // Everything below reads the prepared text ("tmrw" is "tomorrow"): positions match within it.
-  const text = prepareText(said, slots.reschedule === true);
+  const text = prepareText(said, slots.reschedule === true, now);
+  if (!slots.reschedule && /\b(?:move|reschedule|postpone|bring forward)\b/i.test(text)) slots.reschedule = true;
   slots.text = text;
   const offsetAt = (at: Date) => (timeZone ? zoneOffsetMinutes(timeZone, at) : undefined);
   const read = readWhen(text, now, {
@@ -166,7 +167,7 @@ export function extractSlots(said: string, now: Date, timeZone?: string): Slots 
   const taggedPlace = spans.find(
     (s) =>
       (s.type === 'place_name' || s.type === 'business_name') &&
-      /\b(?:at|in|near|to)\s+(?:the\s+)?$/i.test(text.slice(Math.max(0, s.start - 12), s.start)),
+      /\b(?:at|in|near)\s+(?:the\s+)?$/i.test(text.slice(Math.max(0, s.start - 12), s.start)),
   );
   let placeSpan: [number, number] | undefined;
   if (place?.[1]) {

@@ -1,5 +1,6 @@
 import * as chrono from 'chrono-node';
 import { distance } from 'fastest-levenshtein';
+import { fixTypos } from './typos.ts';
 
 /**
  * Days, times, durations and shifts read together, as people say them: "a 45 minute meeting on
@@ -202,8 +203,10 @@ function afternoon(c: chrono.ParsedComponents, text: string): { hour: number } |
  * The request as the slot readers see it: day words as chrono reads them, and for a move a bare
  * hour after "to" as a clock time ("move my 10am to 11"). Everything else is as the user wrote it.
  */
-export function prepareText(text: string, reschedule: boolean): string {
-  const normal = normalizeTimeWords(text);
+export function prepareText(text: string, reschedule: boolean, now?: Date): string {
+  let normal = normalizeTimeWords(fixTypos(text));
+  // chrono knows "the day after tomorrow" only with its article.
+  if (now) normal = normal.replace(/\b(?<!the\s)day after tomorrow\b/gi, 'the day after tomorrow');
   if (!reschedule) return normal;
   return normal.replace(
     /\b(to|until|till|for)\s+(\d{1,2})\b(?![:.\d]|\s*(?:am|pm|a\.m|p\.m|o'?clock|minutes?|mins?|hours?|hrs?|h\b|days?|weeks?|people|%))/gi,
@@ -298,9 +301,18 @@ export function readWhen(
     if (r.end) m.end = moment(r, r.end).start;
     merged.push({ r, m });
   }
+  // "in 2 hours" is two hours of real time, also across a change of clocks (chrono counts on the wall).
+  for (const x of merged) {
+    const rel = x.r.text.match(new RegExp(`^(?:in|within)\\s+(?:about\\s+)?${AMOUNT}$|^${AMOUNT}\\s+from now$`, 'i'));
+    if (rel) {
+      const [amount, unit, half] = rel[1] ? [rel[1], rel[2], rel[3]] : [rel[4], rel[5], rel[6]];
+      x.m.start = new Date(now.getTime() + minutesOf(amount ?? '', unit ?? '', Boolean(half)) * 60_000).toISOString();
+    }
+  }
   if (!reschedule) {
-    const first = merged[0];
-    if (first) out.when = first.m;
+    // "next week, on monday at 10": the moment said most exactly (a day and a time) is the one meant.
+    const best = merged.find((x) => x.m.timeSaid && x.m.daySaid) ?? merged.find((x) => x.m.timeSaid) ?? merged[0];
+    if (best) out.when = best.m;
     return out;
   }
   // A move: the new time follows "to", "until", "for" (or is the last one said); an earlier one, or
@@ -308,7 +320,16 @@ export function readWhen(
   const before = (r: Parsed) => text.slice(Math.max(0, r.index - 12), r.index).toLowerCase();
   const isTarget = (r: Parsed) => /\b(to|until|till|til|for|into|onto|at)\s*$/.test(before(r));
   const range = merged.length === 1 && merged[0]?.r.end ? merged[0] : undefined;
-  if (range?.r.end) {
+  const split = range?.r.text.match(/^(.*?)\s+(?:to|until|till)\s+(.*)$/i);
+  if (range?.r.end && !range.r.start.isCertain('hour') && split?.[1] && split[2]) {
+    // "the standup on monday to 9:30": a day, then the time it moves to, not a range of days (chrono
+    // would read the Monday as the one before the time).
+    const part = (words: string) => chrono.parse(words, reference, { forwardDate: true })[0];
+    const a = part(split[1]);
+    const b = part(split[2]);
+    if (a) out.from = { ...moment(a, a.start), text: a.text };
+    if (b) out.when = { ...moment(b, b.start), text: b.text };
+  } else if (range?.r.end) {
     out.from = { ...range.m, text: range.r.text };
     const target = moment(range.r, range.r.end);
     out.when = { ...target, text: range.r.text };

@@ -217,7 +217,7 @@ describe('what people actually say (issue 17)', () => {
     assert.equal(text.status, 'unsupported', 'a text message is not an email');
   });
 
-  for (const file of ['requests.jsonl', 'requests-blind.jsonl'])
+  for (const file of ['requests.jsonl', 'requests-blind.jsonl', 'requests-blind-2.jsonl'])
     it(`the shipped request evaluation ${file} is at least 95% right`, async () => {
       await atLeast95(file);
     });

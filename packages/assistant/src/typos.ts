@@ -1,0 +1,49 @@
+import { distance } from 'fastest-levenshtein';
+import { COMMON_WORDS } from './nlu/common-words.ts';
+
+/**
+ * The words a request turns on, as people mistype them ("shedule", "remaind", "cancle",
+ * "whit"), and a few regional phrasings ("remember me to", "prepone"), made the words the rest
+ * of the reading knows. Only these words: a name or any other word is left as it was typed.
+ */
+const KEY_WORDS = [
+  'schedule',
+  'reschedule',
+  'remind',
+  'reminder',
+  'cancel',
+  'meeting',
+  'appointment',
+  'calendar',
+  'shopping',
+  'postpone',
+];
+// Real words one letter from a key word.
+const NOT_TYPOS = new Set(['cancer', 'camel', 'remains', 'remained', 'rewind', 'behind', 'meeting']);
+
+const PHRASES: [RegExp, string][] = [
+  [/\b(?:whit|wiht|wtih|wth|wit)\b(?=\s+\p{L})/giu, 'with'],
+  [/\bremember me (to|about|that)\b/gi, 'remind me $1'],
+  [/\bprepone\b/gi, 'bring forward'],
+  [/\b(?:e-?mail|mail) id\b/gi, 'email address'],
+];
+
+/** Within a typo of a key word: one edit (two for a long word), or two letters swapped. */
+function near(w: string, key: string): boolean {
+  if (w.startsWith(key)) return false;
+  const d = distance(w, key);
+  if (d <= (key.length >= 8 ? 2 : 1)) return true;
+  if (w.length !== key.length || d !== 2) return false;
+  const diff = [...w].flatMap((c, i) => (c === key[i] ? [] : [i]));
+  return diff.length === 2 && diff[1] === (diff[0] as number) + 1 && w[diff[0] as number] === key[diff[1] as number];
+}
+
+export function fixTypos(text: string): string {
+  let out = text;
+  for (const [re, to] of PHRASES) out = out.replace(re, to);
+  return out.replace(/\b[a-z]{5,}\b/gi, (word) => {
+    const w = word.toLowerCase();
+    if (KEY_WORDS.includes(w) || NOT_TYPOS.has(w) || COMMON_WORDS.has(w)) return word;
+    return KEY_WORDS.find((k) => near(w, k)) ?? word;
+  });
+}
