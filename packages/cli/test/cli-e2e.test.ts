@@ -169,7 +169,11 @@ it('usage errors exit 2 with a hint; an unreachable server exits 5', async () =>
       /is not a server address: give its URL with the scheme, such as http:\/\/127\.0\.0\.1:8787/,
     );
   }
-  for (const args of [['tasks', 'show', '42'], ['context', 'get', 'abc'], ['device', 'revoke', 'my-phone']]) {
+  for (const args of [
+    ['tasks', 'show', '42'],
+    ['context', 'get', 'abc'],
+    ['device', 'revoke', 'my-phone'],
+  ]) {
     const run = await aura('laptop', args);
     assert.equal(run.code, 2, args.join(' '));
     assert.match(run.stderr, /is not an? \w+ id \(ids look like [0-9a-f-]{36}\); "aura \w+ list" shows them/);
