@@ -25,6 +25,10 @@ const EXAMPLES: Record<string, string> = {
 };
 /** Where Aura itself does what was asked, another way: the command to use instead. */
 const INSTEAD: Record<string, string> = {
+  general_negate: 'So I plan nothing.',
+  general_commandstop: 'So I stop: nothing is planned.',
+  general_quirky:
+    'I plan nothing for it. To have something done, say it, for example "schedule a meeting with John tomorrow at 3pm".',
   email_addcontact:
     'I do not add people from a request yet: "aura people add NAME --email ADDRESS" does (or the People screen of the dashboard).',
   alarm_remove:

@@ -13,8 +13,26 @@ export interface Routed {
   todo?: boolean;
 }
 
+const ACTS =
+  '(?:book|schedule|set(?: up)?|add|put|remind|e-?mail|send|cancel|move|create|delete|remove|invite|tell|plan|arrange|reschedule|push|text|call|write)';
+const NEGATED = new RegExp(
+  `^\\s*(?:please\\s+)?(?:don'?t|do not|no need to|never|you don'?t (?:have|need) to|there'?s no need to)\\s+(?:\\w+\\s+){0,2}?${ACTS}\\b|^\\s*(?:please\\s+)?(?:don'?t|do not)\\s+(?:bother|worry)\\b`,
+  'i',
+);
+const RETRACTED =
+  /^\s*(?:never ?mind|forget (?:it|that|about it)|ignore (?:that|this|it)|no thanks?|nope|not now)\b|^\s*(?:cancel|scratch|stop) (?:that|it|this)\s*(?:please)?\s*[.!]*\s*$/i;
+const HYPOTHETICAL =
+  /^\s*(?:should|shall|would it be (?:ok|good|wise) (?:to|if)|do you think i should)\s+(?:i|we)\b|^\s*(?:i|we)\s+(?:might|may|could)\s+(?:need|want|have)\s+to\b|^\s*(?:maybe|perhaps)\s+(?:i|we)\s+(?:should|could|will)\b|^\s*i(?:'m| am)\s+(?:thinking|wondering)\s+(?:about|of|whether|if)\b/i;
+const REPORTED =
+  /^\s*(?:[Ii]|[Ww]e|[Hh]e|[Ss]he|[Tt]hey|\p{Lu}[\p{L}'-]+)\s+(?:already\s+|just\s+)?(?:had|met|was|were|moved|cancell?ed|booked|sent|called|went|did|emailed|rescheduled|added|bought)\b/u;
+// "i already bought bread, so take it off the list": what happened, then a request.
+const THEN_ASKED = new RegExp(
+  `(?:,|\\bso|\\band|\\bthen|\\bplease|\\bcan you|\\bcould you)\\s+(?:please\\s+)?(?:${ACTS.slice(3, -1)}|take|cross|tick|check|find|look)\\b`,
+  'i',
+);
+
 const POLITE_ASK =
-  /^\s*(?:(?:hey|hi|ok|okay|so)\b[\s,]*)?(?:aura\b[\s,]*)?(?:can|could|would|will)\s+you\s+(?:please\s+)?(?:tell me|check|see|let me know|look|find out|confirm)\b/i;
+  /(?:^\s*|[,.;!?]\s*|\b(?:and|so)\s+)(?:(?:hey|hi|ok|okay|so)\b[\s,]*)?(?:aura\b[\s,]*)?(?:can|could|would|will)\s+you\s+(?:please\s+)?(?:tell me|check|see|let me know|look|find out|confirm)\b/i;
 const REQUEST =
   /^\s*(?:(?:hey|hi|ok|okay|so)\b[\s,]*)?(?:aura\b[\s,]*)?(?:can|could|would|will|please|pls|i need|i want|i'd like|let's|lets)\b/i;
 const INTERROGATIVE =
@@ -71,6 +89,15 @@ export function route(
   plannable: (intent: string) => boolean = () => true,
 ): Routed {
   const question = asksAboutWhatExists(text);
+  // Not a request at all: "don't book anything", "never mind", "should I…?", "I had lunch with…".
+  // Nothing is planned for these, whatever the model reads in their words.
+  if (NEGATED.test(text) && !/\bdon'?t (?:let me )?forget\b/i.test(text))
+    return { intent: 'general_negate', why: 'you asked me not to do it' };
+  if (RETRACTED.test(text)) return { intent: 'general_negate', why: 'you took the request back' };
+  if (HYPOTHETICAL.test(text))
+    return { intent: 'general_quirky', why: 'that wonders about doing it, without asking me to' };
+  if (REPORTED.test(text) && !POLITE_ASK.test(text) && !THEN_ASKED.test(text))
+    return { intent: 'general_quirky', why: 'that tells me what happened, without asking me to change anything' };
   // Texts and calls: no plugin sends or makes them (an email is not what was asked for).
   if (TEXTING.test(text) && !/\b(meeting|schedule|calendar|remind)\b/i.test(text) && !slots.when)
     return { intent: 'messaging_send', why: 'that is a text message or a call, which no plugin makes' };
@@ -151,6 +178,12 @@ export function route(
     slots.names.some((n) => n.strength === 'named' || n.relation)
   )
     return { intent: 'calendar_set', why: 'you named an event, a time and who, so I book it' };
+  // Deleting needs the words for it: a model that reads "calendar_remove" into "calendar thing
+  // maybe" does not get to plan a cancellation.
+  if (intent === 'calendar_remove' && !CANCEL_WORDS.test(text))
+    return question
+      ? { intent: 'calendar_query', why: 'that is a question about your calendar, so I only read it' }
+      : { intent: 'calendar_query', why: 'nothing in it says to cancel, so I only read your calendar' };
   if (question && /^calendar_(set|remove)$/.test(intent))
     return { intent: 'calendar_query', why: 'that is a question about your calendar, so I only read it' };
   if (question && intent === 'lists_createoradd')

@@ -115,10 +115,15 @@ describe('decisions', () => {
     assert.equal(nonsense.status, 'unsupported');
     assert.deepEqual(nonsense.questions, []);
     assert.match(nonsense.reasoning.at(-1) ?? '', /I cannot do that yet/);
-    // An event to cancel or move that nothing identifies is a question, never "the first one".
+    // Without the words for it, nothing is cancelled: the calendar is only read.
     const vague = await decide('calendar thing maybe', ctx());
-    assert.deepEqual(vague.plan, []);
-    assert.match(vague.questions[0] ?? '', /Which event/);
+    assert.deepEqual(
+      vague.plan.map((s) => s.action),
+      ['calendar.list_events'],
+    );
+    // "cancel it" alone stops; it never cancels "the first" event.
+    const stop = await decide('cancel it please', ctx());
+    assert.deepEqual(stop.plan, []);
     const joke = await decide('tell me a joke', ctx());
     assert.equal(joke.status, 'unsupported');
   });
