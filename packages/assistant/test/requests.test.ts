@@ -217,6 +217,27 @@ describe('what people actually say (issue 17)', () => {
     assert.equal(text.status, 'unsupported', 'a text message is not an email');
   });
 
+  it('what is not a request plans nothing; "don\'t forget to" still is one', async () => {
+    for (const text of [
+      "don't book anything with John tomorrow",
+      'no need to email Sarah',
+      "don't remind me about the dentist",
+      'never mind',
+      'should I schedule a meeting with John?',
+      'I might need to meet Sarah next week',
+      'I had lunch with John yesterday',
+      'John moved our meeting to 4pm',
+    ]) {
+      const d = await ask(text);
+      assert.deepEqual(d.plan, [], text);
+      assert.notEqual(d.status, 'ready', text);
+    }
+    const still = await ask("don't forget to call mom at 5pm");
+    assert.deepEqual(actions(still), ['reminders.create']);
+    const both = await ask('i already bought the milk, so take it off the shopping list');
+    assert.deepEqual(actions(both), ['lists.remove_item']);
+  });
+
   for (const file of ['requests.jsonl', 'requests-blind.jsonl', 'requests-blind-2.jsonl'])
     it(`the shipped request evaluation ${file} is at least 95% right`, async () => {
       await atLeast95(file);
