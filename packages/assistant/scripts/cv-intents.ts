@@ -30,6 +30,8 @@ const epochs = quick ? 8 : 20;
 const iterations = quick ? 5 : 10;
 const logistic: ScorerSpec = { kind: 'logistic', options: { epochs, learningRate: 1.0, seed: SEED } };
 const svm: ScorerSpec = { kind: 'svm', options: { c: 1, iterations, seed: SEED } };
+// Cheap enough to train as shipped in --quick too.
+const fasttext: ScorerSpec = { kind: 'fasttext', options: { dim: 32, epochs: 10, learningRate: 0.2, seed: SEED } };
 
 /** Single scorers are built once per fold; an ensemble combines the ones it names. */
 const bases: Record<string, { bits: number; wordWeight?: number; spec: ScorerSpec }> = {
@@ -40,6 +42,7 @@ const bases: Record<string, { bits: number; wordWeight?: number; spec: ScorerSpe
   'svm-16w': { bits: 16, wordWeight: 2, spec: svm },
   'logistic-15w': { bits: 15, wordWeight: 2, spec: logistic },
   'svm-15w': { bits: 15, wordWeight: 2, spec: svm },
+  'fasttext-15w': { bits: 15, wordWeight: 2, spec: fasttext },
 };
 const candidates: { name: string; label: string; parts: string[] }[] = [
   { name: 'logistic-16', label: 'logistic regression, 16 bits (the model until now)', parts: ['logistic-16'] },
@@ -57,6 +60,21 @@ const candidates: { name: string; label: string; parts: string[] }[] = [
     name: 'logistic+svm-15w',
     label: 'ensemble of LR and SVM, 15 bits each, word n-grams weighted x2',
     parts: ['logistic-15w', 'svm-15w'],
+  },
+  {
+    name: 'fasttext-15w',
+    label: 'fastText-style softmax over 32-dim feature embeddings, 15 bits, word n-grams weighted x2',
+    parts: ['fasttext-15w'],
+  },
+  {
+    name: 'svm+fasttext-15w',
+    label: 'ensemble of SVM and fastText-style, 15 bits each, word n-grams weighted x2',
+    parts: ['svm-15w', 'fasttext-15w'],
+  },
+  {
+    name: 'logistic+svm+fasttext-15w',
+    label: 'LR, SVM and fastText-style, 15 bits each, word n-grams weighted x2 (over 5 MB)',
+    parts: ['logistic-15w', 'svm-15w', 'fasttext-15w'],
   },
 ].filter((c) => !only || only.includes(c.name));
 const needed = [...new Set(candidates.flatMap((c) => c.parts))];

@@ -90,6 +90,30 @@ describe('builtin intent model', () => {
     }
   });
 
+  it('trains a fastText-style scorer reproducibly, stored in the same format as the linear ones', () => {
+    const subset = trainCsv().filter((e) => e.intent.startsWith('alarm_') || e.intent.startsWith('calendar_'));
+    const fasttext = { kind: 'fasttext', options: { dim: 16, epochs: 3 } } as const;
+    const recipe = () => ({
+      bits: 15,
+      wordWeight: 2,
+      members: [{ kind: 'svm', options: { iterations: 3 } } as const, fasttext],
+    });
+    const trained = buildIntentModel(subset, recipe());
+    const a = serializeModel(trained);
+    assert.deepEqual(a, serializeModel(buildIntentModel(subset, recipe())), 'same data, same bytes');
+    const fasttextOnly = buildIntentModel(subset, { ...recipe(), members: [fasttext] });
+    assert.equal(predict(fasttextOnly, 'set an alarm for six').intent, 'alarm_set');
+    const model = deserializeModel(a);
+    assert.equal(model.members.length, 2);
+    for (const e of valCsv()
+      .filter((v) => v.intent.startsWith('calendar_'))
+      .slice(0, 20)) {
+      const stored = predict(model, e.text);
+      assert.equal(stored.intent, predict(trained, e.text).intent, e.text);
+      assert.ok(stored.confidence > 0 && stored.confidence <= 1);
+    }
+  });
+
   it('still reads the version 1 file (one logistic regression, intent-major)', () => {
     const subset = trainCsv().filter((e) => e.intent.startsWith('alarm_'));
     const v2 = deserializeModel(

@@ -1,3 +1,4 @@
+import { type FastTextOptions, trainFastText } from './fasttext.ts';
 import { FEATURE_BITS } from './features.ts';
 import { type LogisticOptions, trainLogistic } from './logistic.ts';
 import {
@@ -11,7 +12,10 @@ import {
 } from './model.ts';
 import { type SvmOptions, trainSvm } from './svm.ts';
 
-export type ScorerSpec = { kind: 'logistic'; options?: LogisticOptions } | { kind: 'svm'; options?: SvmOptions };
+export type ScorerSpec =
+  | { kind: 'logistic'; options?: LogisticOptions }
+  | { kind: 'svm'; options?: SvmOptions }
+  | { kind: 'fasttext'; options?: FastTextOptions };
 
 /** How a model is built: the feature space, its scorers, and the seed of the calibration split. */
 export interface IntentRecipe {
@@ -23,14 +27,22 @@ export interface IntentRecipe {
 }
 
 function trainScorer(encoded: EncodedExamples, spec: ScorerSpec): Omit<LinearScorer, 'temperature'> {
-  return spec.kind === 'svm' ? trainSvm(encoded, spec.options) : trainLogistic(encoded, spec.options);
+  switch (spec.kind) {
+    case 'svm':
+      return trainSvm(encoded, spec.options);
+    case 'fasttext':
+      return trainFastText(encoded, spec.options);
+    default:
+      return trainLogistic(encoded, spec.options);
+  }
 }
 
 /**
  * Each scorer's temperature is fitted on a seeded 10% of the examples with that scorer trained
  * on the other 90%; the scorer itself is then trained on all of them. Probabilities are only
  * averaged after calibration: an SVM's margins and a logistic regression's logits are on
- * different scales, and an uncalibrated average would be the SVM's vote alone.
+ * different scales, and an uncalibrated average would be the SVM's vote alone (a fastText
+ * scorer's logits are on the logistic regression's scale).
  */
 export function buildIntentModel(examples: IntentExample[], recipe: IntentRecipe): IntentModel {
   const { bits = FEATURE_BITS, wordWeight = 1, seed = 42, members } = recipe;

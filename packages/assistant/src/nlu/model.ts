@@ -18,7 +18,8 @@ export interface LinearScorer {
 }
 
 /**
- * The intent model: one or more calibrated linear scorers (logistic regression, linear SVM)
+ * The intent model: one or more calibrated linear scorers (logistic regression, linear SVM,
+ * fastText-style low-rank softmax)
  * over the same features; their probabilities are averaged. Small (int8 weights, see
  * artifact.ts) and fast (one sparse dot product per intent and scorer).
  */

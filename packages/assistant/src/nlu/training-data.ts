@@ -65,8 +65,8 @@ export const INTENT_RECIPE: IntentRecipe = {
   wordWeight: 2,
   seed: 42,
   members: [
-    { kind: 'logistic', options: { epochs: 20, learningRate: 1.0, seed: 42 } },
     { kind: 'svm', options: { c: 1, iterations: 10, seed: 42 } },
+    { kind: 'fasttext', options: { dim: 32, epochs: 10, learningRate: 0.2, seed: 42 } },
   ],
 };
 
