@@ -196,6 +196,8 @@ export async function decide(text: string, ctx: DecisionContext): Promise<Decisi
     ctx.calendar &&
     slots.subject &&
     !corrected &&
+    // A rule that read the words ("should I cancel…?", "do not cancel…") is not overruled here.
+    !routed.why &&
     (!Object.hasOwn(PLANNERS, prediction.intent) || prediction.confidence < threshold)
   ) {
     const act = CANCEL_WORDS.test(slots.text)

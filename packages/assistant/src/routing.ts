@@ -20,11 +20,11 @@ const NEGATED = new RegExp(
   'i',
 );
 const RETRACTED =
-  /^\s*(?:never ?mind|forget (?:it|that|about it)|ignore (?:that|this|it)|no thanks?|nope|not now)\b|^\s*(?:cancel|scratch|stop) (?:that|it|this)\s*(?:please)?\s*[.!]*\s*$/i;
+  /^\s*(?:actually[,\s]+)?(?:never ?mind|forget (?:it|that|about it)|ignore (?:that|this|it)|no thanks?|nope|not now)\b|^\s*(?:cancel|scratch|stop) (?:that|it|this)\s*(?:please)?\s*[.!]*\s*$|\b(?:leave|keep)\b.{0,40}?\b(?:where it is|as it is|as is|alone|unchanged|where they are)\b/i;
 const HYPOTHETICAL =
-  /^\s*(?:should|shall|would it be (?:ok|good|wise) (?:to|if)|do you think i should)\s+(?:i|we)\b|^\s*(?:i|we)\s+(?:might|may|could)\s+(?:need|want|have)\s+to\b|^\s*(?:maybe|perhaps)\s+(?:i|we)\s+(?:should|could|will)\b|^\s*i(?:'m| am)\s+(?:thinking|wondering)\s+(?:about|of|whether|if)\b/i;
+  /^\s*(?:should|shall)\s+(?:i|we)\b|^\s*(?:do you think|would it be|will it be|is it)\s+(?:a good idea|ok|okay|wise|better|i should|we should)\b|^\s*what if\b|^\s*(?:i|we)\s+(?:might|may)\s+\p{L}+|^\s*(?:i|we)\s+could\s+(?:maybe|possibly|perhaps)\b|^\s*(?:maybe|perhaps)\s+(?:i|we)(?:'ll|\s+will|\s+should|\s+could|\s+might|\s+can)\b|^\s*i(?:'m| am)\s+(?:thinking|wondering)\s+(?:about|of|whether|if)\b/iu;
 const REPORTED =
-  /^\s*(?:[Ii]|[Ww]e|[Hh]e|[Ss]he|[Tt]hey|\p{Lu}[\p{L}'-]+)\s+(?:already\s+|just\s+)?(?:had|met|was|were|moved|cancell?ed|booked|sent|called|went|did|emailed|rescheduled|added|bought)\b/u;
+  /^\s*(?:[Ii]|[Ww]e|[Hh]e|[Ss]he|[Tt]hey|\p{Lu}[\p{L}'-]+)\s+(?:already\s+|just\s+)?(?:had|met|was|were|moved|cancell?ed|booked|sent|called|went|did|emailed|rescheduled|added|bought|told|asked|said|wanted|reminded|suggested|mentioned)\b/u;
 // "i already bought bread, so take it off the list": what happened, then a request.
 const THEN_ASKED = new RegExp(
   `(?:,|\\bso|\\band|\\bthen|\\bplease|\\bcan you|\\bcould you)\\s+(?:please\\s+)?(?:${ACTS.slice(3, -1)}|take|cross|tick|check|find|look)\\b`,
@@ -66,8 +66,11 @@ export const CANCEL_WORDS = /\b(cancel|call off|scrap|scratch|drop|delete|remove
 const TRAVEL = /\b(flights?|plane tickets?|train tickets?|bus tickets?|hotels?|taxi|uber|lyft|cab|airbnb)\b/i;
 const BOOKING = /\b(book|reserve|buy|order|get me|find me|call me|need|want)\b/i;
 const TIMER = /\b(?:set|start)\s+(?:a\s+|an\s+)?(?:\w+\s+)?timer\b|\btimer for\b/i;
+const HAPPENING = /\b(?:happening|planned|booked|scheduled|on|free|busy|look like|have|got|anything|something)\b/i;
+const BOOK_VERB =
+  /\b(?:schedule|book|set (?:something |it |this |that )?up|arrange|organi[sz]e|pencil (?:in|me in)|squeeze in|fix up|line up|put (?:in|down))\b/i;
 const EVENT_WORD =
-  /\b(meeting|lunch|dinner|breakfast|call|coffee|drinks|sync|1:1|catch-up|catchup|appointment|interview)\b/i;
+  /\b(meeting|lunch|dinner|breakfast|call|coffee|drinks|sync|1:1|catch-up|catchup|catch up|chat|appointment|interview|session)\b/i;
 const CALENDAR_WORDS =
   /\b(calendar|meeting|meetings|appointment|call|lunch|dinner|coffee|event|events|schedule|dentist|doctor|interview|review|sync|standup|plans|booked|busy|free)\b/i;
 const LIST_WORD = /\blists?\b/i;
@@ -76,7 +79,7 @@ const EVENT_FIRST =
   /^\s*(?:a\s+|an\s+)?(?:meeting|lunch|dinner|call|coffee|breakfast|drinks|sync|1:1|catch-up|catchup)\b/i;
 
 const TEXTING =
-  /^\s*(?:please\s+)?(?:text|sms|whatsapp|imessage|call|phone|ring|dial|facetime|video call)\s+(?!me\b|off\b|back\b)|\b(?:an?\s+)?(?:sms|text message|whatsapp|imessage)\b|\bgive\s+(?:\p{L}+\s+)?an?\s+(?:call|ring|buzz)\b/iu;
+  /^\s*(?:please\s+)?(?:text|sms|whatsapp|imessage|call|phone|ring|dial|facetime|video call)\s+(?!me\b|off\b|back\b)|\b(?:an?\s+)?(?:sms|text message|whatsapp|imessage)\b|\bgive\s+(?:\p{L}+\s+)?an?\s+(?:call|ring|buzz)\b|\b(?:send|shoot|drop)\s+(?:\p{L}+\s+)?an?\s+text\b/iu;
 const MAIL_FROM = /\b(?:send|sent|e-?mail(?:ed)?|mail(?:ed)?|wr[io]te|message(?:d)?|forward(?:ed)?)\s+me\b/i;
 const DAY_ASKED = /\bwhat'?s on\b|\bwhat do i have\b|\bwhat have i got\b|\bmy (?:day|schedule|agenda)\b/i;
 const TODO = /\b(?:i\s+)?(?:need|have|got|must|should)\s+to\s+[\p{L}]+/iu;
@@ -108,6 +111,11 @@ export function route(
   // "what's on today", "what does my day look like": the calendar of that day.
   if (question && DAY_ASKED.test(text) && !LIST_WORD.test(text) && intent !== 'calendar_query')
     return { intent: 'calendar_query', why: 'you asked what is on your calendar' };
+  // "remind me what time my lunch is": a question, asked with a reminder's words.
+  if (/\bremind me (?:what|when|where|which|who|how)\b/i.test(text))
+    return CALENDAR_WORDS.test(text) || slots.when
+      ? { intent: 'calendar_query', why: 'you asked to be told what is on your calendar' }
+      : { intent, why: 'that asks a question' };
   // HWU64 files "remind me to…" under calendar_set; its planner keeps reminders and events apart.
   if (REMINDER.test(text) && !question) return { intent: 'calendar_set', why: 'you asked to be reminded' };
   if (LIST_WORD.test(text) && slots.listVerb) {
@@ -128,9 +136,9 @@ export function route(
   // "forward the report to Miguel", "send Sarah the notes": an email, whatever the topic sounds like.
   if (
     SEND.test(text) &&
-    !/^email_/.test(intent) &&
-    slots.names.some((n) => n.strength === 'named' || n.relation) &&
-    !slots.when
+    intent !== 'email_sendemail' &&
+    !/^calendar_/.test(intent) &&
+    slots.names.some((n) => n.strength === 'named' || n.relation)
   )
     return { intent: 'email_sendemail', why: 'you asked to send something to one of your people' };
   if (TIMER.test(text)) return { intent: 'alarm_set', why: 'a timer is a reminder when it runs out' };
@@ -172,12 +180,22 @@ export function route(
     !question &&
     !slots.reschedule &&
     !CANCEL_WORDS.test(text) &&
-    EVENT_WORD.test(text) &&
+    (EVENT_WORD.test(text) || BOOK_VERB.test(text)) &&
     slots.when &&
     !slots.dayOnly &&
     slots.names.some((n) => n.strength === 'named' || n.relation)
   )
     return { intent: 'calendar_set', why: 'you named an event, a time and who, so I book it' };
+  // "did I book dinner with Emily?", "whats happening tomorrow", "what does my Thursday look
+  // like": questions about the calendar, whatever else the model reads in them.
+  if (
+    question &&
+    (!plannable(intent) || /^calendar_(set|remove|query)$/.test(intent)) &&
+    !LIST_WORD.test(text) &&
+    !/\b(?:e-?mails?|mail|inbox|weather|rain|news|remind|reminders?)\b/i.test(text) &&
+    (CALENDAR_WORDS.test(text) || EVENT_WORD.test(text) || (slots.when && HAPPENING.test(text)))
+  )
+    return { intent: 'calendar_query', why: 'that is a question about your calendar, so I only read it' };
   // Deleting needs the words for it: a model that reads "calendar_remove" into "calendar thing
   // maybe" does not get to plan a cancellation.
   if (intent === 'calendar_remove' && !CANCEL_WORDS.test(text))

@@ -123,7 +123,7 @@ const WORD_EMAIL = /[\w.+-]+@[\w-]+(\.[\w-]+)+/g;
 export function extractSlots(said: string, now: Date, timeZone?: string): Slots {
   const slots: Slots = { text: said, emails: [], names: [], items: [] };
   if (
-    /\b(move|moving|reschedule|postpone|push|shift|bump|delay|bring (?:it |that |\w+ )?forward|change the time)\b/i.test(
+    /\b(move|moving|reschedule|postpone|push|shift|bump|slide|budge|delay|bring\b.{0,40}?\bforward|change the time)\b/i.test(
       said,
     ) ||
     /\b(?:change|switch)\s+(?:my|the|our|that|this)\b.*\bto\b/i.test(said)

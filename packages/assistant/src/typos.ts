@@ -19,7 +19,12 @@ const KEY_WORDS = [
   'postpone',
 ];
 // Real words one letter from a key word.
-const NOT_TYPOS = new Set(['cancer', 'camel', 'remains', 'remained', 'rewind', 'behind', 'meeting']);
+// Real words one letter from a key word, and the key words' own forms ("reminded" is not "reminder").
+const NOT_TYPOS = new Set(
+  'cancer camel remains remained rewind behind reminded reminding reminds reminders scheduled schedules scheduling rescheduled rescheduling cancelled canceled cancels canceling cancelling meetings appointments calendars postponed postpones shopper'.split(
+    ' ',
+  ),
+);
 
 const PHRASES: [RegExp, string][] = [
   [/\b(?:whit|wiht|wtih|wth|wit)\b(?=\s+\p{L})/giu, 'with'],

@@ -255,7 +255,15 @@ export function readWhen(
     const p = parts(c);
     const timeSource = hourFrom ?? c;
     const timeSaid = timeSource.isCertain('hour');
-    const daySaid = c.isCertain('day') || c.isCertain('weekday');
+    let daySaid = c.isCertain('day') || c.isCertain('weekday');
+    // "at 9 this morning" is today even once 9 has passed (chrono moves it to tomorrow).
+    if (!daySaid && /\bthis (?:morning|afternoon|evening)\b|\btonight\b/i.test(r.text)) {
+      const today = new Date(now.getTime() + (offsetAt(now) ?? -now.getTimezoneOffset()) * 60_000);
+      p.year = today.getUTCFullYear();
+      p.month = today.getUTCMonth() + 1;
+      p.day = today.getUTCDate();
+      daySaid = true;
+    }
     if (hourFrom) {
       p.hour = hourFrom.get('hour') as number;
       p.minute = hourFrom.get('minute') as number;
