@@ -255,8 +255,10 @@ export async function decide(text: string, ctx: DecisionContext): Promise<Decisi
           slots.names,
           { findPeople: ctx.findPeople, ...(ctx.listPeople ? { listPeople: ctx.listPeople } : {}) },
           me,
+          { strangersAsText: prediction.intent === 'email_query' },
         )
-      : { people: [], questions: [], reasoning: [] };
+      : { people: [], questions: [], reasoning: [], strangers: [] };
+  if (resolved.strangers.length > 0) slots.query = resolved.strangers.join(' ');
   const people = resolved.people;
   questions.push(...resolved.questions);
   reasoning.push(...resolved.reasoning);

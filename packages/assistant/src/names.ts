@@ -25,7 +25,7 @@ export interface NameMention {
 
 /** Words that are never a person, whatever their case or place. */
 export const FUNCTION_WORDS = new Set(
-  'a an the and or but nor so yet to of in on at for with about from by into onto over under up down off out me my mine myself i im ive id you your yours we our ours us it its this that these those is are was were be been being am do does did done doing have has had having please pls plz can could would will shall should may might must what whats when where who whos whom how why which there here then than just also not re fyi asap mr mrs ms miss dr prof sir madam no yes ok okay hey hi hello thanks thank some any all every each next last this tomorrow today tonight morning afternoon evening night noon midnight week weekend month year monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun january february march april june july august september october november december jan feb mar apr jun jul aug sep sept oct nov dec pm am oclock minute minutes min mins hour hours hr hrs day days time times meeting meetings call calls lunch dinner breakfast coffee appointment event events calendar list lists note notes reminder reminders email emails mail message text schedule book set make create add put remind send tell invite meet cancel delete remove move reschedule push shift need want like get let'.split(
+  'a an the and or but nor so yet to of in on at for with about from by into onto over under up down off out me my mine myself i im ive id you your yours we our ours us it its this that these those is are was were be been being am do does did done doing have has had having please pls plz can could would will shall should may might must what whats when where who whos whom how why which there here then than just also not re fyi asap mr mrs ms miss dr prof sir madam halloween christmas xmas easter thanksgiving diwali hanukkah ramadan eid no yes ok okay hey hi hello thanks thank some any all every each next last this tomorrow today tonight morning afternoon evening night noon midnight week weekend month year monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun january february march april june july august september october november december jan feb mar apr jun jul aug sep sept oct nov dec pm am oclock minute minutes min mins hour hours hr hrs day days time times meeting meetings call calls lunch dinner breakfast coffee appointment event events calendar list lists note notes reminder reminders email emails mail message text schedule book set make create add put remind send tell invite meet cancel delete remove move reschedule push shift need want like get let'.split(
     ' ',
   ),
 );
@@ -86,6 +86,11 @@ const EVENT_NOUNS = new Set(
     ' ',
   ),
 );
+const TITLE_NOUNS = new Set(
+  'review conference standup stand-up sync offsite retreat event ceremony festival concert game match wedding celebration fair dinner lunch breakfast brunch drinks night show trip'.split(
+    ' ',
+  ),
+);
 // "to John" names a person after a verb of sending ("send the notes to John"), not "to buy".
 const SENDING = /\b(send|sent|forward|email|e-mail|mail|write|give|pass|reply|respond|message|text)\b/i;
 
@@ -108,7 +113,7 @@ export function nameMentions(
   const letters = tokens.filter((t) => !FUNCTION_WORDS.has(t.lower));
   // Title Case or SHOUTING says nothing about names.
   const capitals = letters.filter((t) => /^\p{Lu}/u.test(t.raw)).length;
-  const caseTells = letters.length < 3 || capitals / letters.length < 0.6;
+  const caseTells = letters.length < 4 || capitals / letters.length < 0.6;
   const mentions: NameMention[] = [];
   // Token indices that are (part of) a mention: "and" or a comma after one leads to the next.
   const named = new Set<number>();
@@ -166,7 +171,20 @@ export function nameMentions(
         continue;
       }
     }
-    if (FUNCTION_WORDS.has(t.lower) || t.raw.length < 2) continue;
+    // "with Will", "with May": a name that is also a little word, where a person stands.
+    const nameLike =
+      cued &&
+      /^\p{Lu}/u.test(t.raw) &&
+      /^(?:will|may|june|april|august|summer|bill|mark|grace|faith|hope|joy)$/.test(t.lower);
+    if ((FUNCTION_WORDS.has(t.lower) && !nameLike) || t.raw.length < 2) continue;
+    // "the Halloween party", "our Board meeting": a word of an event's title, not a person.
+    if (
+      prev !== undefined &&
+      /^(?:the|our|a|an|this|that|my|next|annual)$/.test(prev.lower) &&
+      next !== undefined &&
+      (EVENT_NOUNS.has(next.lower) || TITLE_NOUNS.has(next.lower))
+    )
+      continue;
     const upper = /^\p{Lu}/u.test(t.raw);
     const capitalised = i > 0 && caseTells && upper && !/^\p{Lu}+$/u.test(t.raw.slice(1) || 'x');
     const byTagger = tagged.some((s) => s.start < t.end && t.start < s.end);
@@ -178,8 +196,8 @@ export function nameMentions(
       !last.relation &&
       named.has(i - 1) &&
       /^\s+$/.test(text.slice(last.end, t.start)) &&
-      // "Daniel Price": a capitalised surname joins even when it is also a word.
-      (!common || (caseTells && upper && /^\p{Lu}/u.test(last.text))) &&
+      // "Daniel Price", "Chris Park": a capitalised surname joins even when it is also a word.
+      (!common || (upper && /^\p{Lu}/u.test(last.text))) &&
       t.raw.length >= 3 &&
       /^\p{Lu}/u.test(last.text) === upper &&
       !last.text.includes(' ')
@@ -191,7 +209,11 @@ export function nameMentions(
     }
     // A common word nothing points at ("buy" in "remind me to buy milk") is not looked up at all.
     if (common && !cued && !capitalised) continue;
-    const strength = !common && (cued || capitalised || byTagger || ownsDetails(t)) ? 'named' : 'possible';
+    // "with Will": a capitalised word where a person stands is a name, even one that is also a word.
+    const strength =
+      (!common && (cued || capitalised || byTagger || ownsDetails(t))) || (common && cued && upper)
+        ? 'named'
+        : 'possible';
     mentions.push({ text: t.raw, strength, start: t.start, end: t.end });
     if (strength === 'named' || cued || capitalised) named.add(i);
   }

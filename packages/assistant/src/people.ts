@@ -89,7 +89,10 @@ export async function resolvePeople(
   mentions: NameMention[],
   lookup: PeopleLookup,
   me: Personalisation | undefined,
-): Promise<{ people: Person[]; questions: string[]; reasoning: string[] }> {
+  // Searching mail, a sender who is none of the user's people ("HMRC") is searched for as text.
+  { strangersAsText = false }: { strangersAsText?: boolean } = {},
+): Promise<{ people: Person[]; questions: string[]; reasoning: string[]; strangers: string[] }> {
+  const strangers: string[] = [];
   const questions: string[] = [];
   const reasoning: string[] = [];
   const found = new Map<string, Person>();
@@ -150,7 +153,12 @@ export async function resolvePeople(
       );
       continue;
     }
+    if (strangersAsText) {
+      strangers.push(m.text);
+      reasoning.push(`${m.text} is none of your people, so I look for the name in your mail.`);
+      continue;
+    }
     questions.push(`Who is ${m.text}? I do not have ${m.text} among your people ("aura people add ${m.text}").`);
   }
-  return { people: [...found.values()], questions, reasoning };
+  return { people: [...found.values()], questions, reasoning, strangers };
 }

@@ -24,7 +24,7 @@ const RETRACTED =
 const HYPOTHETICAL =
   /^\s*(?:should|shall)\s+(?:i|we)\b|^\s*(?:do you think|would it be|will it be|is it)\s+(?:a good idea|ok|okay|wise|better|i should|we should)\b|^\s*what if\b|^\s*(?:i|we)\s+(?:might|may)\s+\p{L}+|^\s*(?:i|we)\s+could\s+(?:maybe|possibly|perhaps)\b|^\s*(?:maybe|perhaps)\s+(?:i|we)(?:'ll|\s+will|\s+should|\s+could|\s+might|\s+can)\b|^\s*i(?:'m| am)\s+(?:thinking|wondering)\s+(?:about|of|whether|if)\b/iu;
 const REPORTED =
-  /^\s*(?:[Ii]|[Ww]e|[Hh]e|[Ss]he|[Tt]hey|\p{Lu}[\p{L}'-]+)\s+(?:already\s+|just\s+)?(?:had|met|was|were|moved|cancell?ed|booked|sent|called|went|did|emailed|rescheduled|added|bought|told|asked|said|wanted|reminded|suggested|mentioned)\b/u;
+  /^\s*(?:[Ii]|[Ww]e|[Hh]e|[Ss]he|[Tt]hey|\p{Lu}[\p{L}'-]+(?:\s+\p{Lu}[\p{L}'-]+)?)\s+(?:already\s+|just\s+)?(?:had|met|was|were|moved|cancell?ed|booked|sent|called|went|did|emailed|rescheduled|added|bought|told|asked|said|wanted|reminded|suggested|mentioned)\b/u;
 // "i already bought bread, so take it off the list": what happened, then a request.
 const THEN_ASKED = new RegExp(
   `(?:,|\\bso|\\band|\\bthen|\\bplease|\\bcan you|\\bcould you)\\s+(?:please\\s+)?(?:${ACTS.slice(3, -1)}|take|cross|tick|check|find|look)\\b`,
@@ -74,7 +74,12 @@ const EVENT_WORD =
 const CALENDAR_WORDS =
   /\b(calendar|meeting|meetings|appointment|call|lunch|dinner|coffee|event|events|schedule|dentist|doctor|interview|review|sync|standup|plans|booked|busy|free)\b/i;
 const LIST_WORD = /\blists?\b/i;
-const SEND = /^\s*(?:please\s+|pls\s+|can you\s+|could you\s+)?(?:send|forward|email|e-mail|mail|write)\b/i;
+const SEND =
+  /^\s*(?:please\s+|pls\s+|can you\s+|could you\s+)?(?:send|forward|email|e-mail|mail|write)\b|\b(?:drop|shoot|send|write|fire off)\s+(?:\p{L}+\s+){0,2}?(?:an?\s+)?(?:e-?mail|mail|note|line)\b/iu;
+const HOME_DEVICE =
+  /\b(?:turn|switch|set|dim|brighten|raise|lower)\b.{0,30}\b(?:heating|thermostat|lights?|lamps?|temperature|tv|television|volume|vacuum|roomba|blinds|aircon|air conditioning|fan|oven)\b|\b(?:heating|thermostat|lights?|temperature)\b.{0,20}\b(?:on|off|up|down|to \d+)\b/i;
+const MAIL_ASKED =
+  /^\s*(?:(?:are there|is there|do i have|have i got|got)\s+)?(?:any|anything|something)\s+(?:new\s+|unread\s+)?(?:e-?mails?\s+|mails?\s+|messages?\s+)?(?:from|by)\b/i;
 const EVENT_FIRST =
   /^\s*(?:a\s+|an\s+)?(?:meeting|lunch|dinner|call|coffee|breakfast|drinks|sync|1:1|catch-up|catchup)\b/i;
 
@@ -136,19 +141,18 @@ export function route(
   // "forward the report to Miguel", "send Sarah the notes": an email, whatever the topic sounds like.
   if (
     SEND.test(text) &&
-    intent !== 'email_sendemail' &&
-    !/^calendar_/.test(intent) &&
+    (!/^calendar_/.test(intent) || /\b(?:e-?mail|mail|note|line)\b/i.test(text)) &&
     slots.names.some((n) => n.strength === 'named' || n.relation)
   )
     return { intent: 'email_sendemail', why: 'you asked to send something to one of your people' };
   if (TIMER.test(text)) return { intent: 'alarm_set', why: 'a timer is a reminder when it runs out' };
-  if (
-    TRAVEL.test(text) &&
-    BOOKING.test(text) &&
-    !/\b(e-?mail|mail|inbox)\b/i.test(text) &&
-    /^calendar_|^email_|^lists_/.test(intent)
-  )
+  if (TRAVEL.test(text) && BOOKING.test(text) && !/\b(e-?mail|mail|inbox)\b/i.test(text))
     return { intent: 'transport_ticket', why: 'that is travel, which no plugin books' };
+  if (HOME_DEVICE.test(text) && !CALENDAR_WORDS.test(text) && !LIST_WORD.test(text))
+    return { intent: 'iot_wemo_on', why: 'that is a device in your home, which no plugin controls' };
+  // "anything from the bank?", "any new emails from HMRC": mail, from whoever sent it.
+  if (MAIL_ASKED.test(text) && !CALENDAR_WORDS.test(text) && !LIST_WORD.test(text))
+    return { intent: 'email_query', why: 'you asked what came in' };
   // Someone named, or a possessive ("helen's email"): not "search my email for the invoice".
   const someone = slots.names.some(
     (n) => n.strength === 'named' || n.relation || /^['’]s\b/.test(slots.text.slice(n.end, n.end + 2)),

@@ -43,6 +43,8 @@ export interface Slots {
    * the quarterly planning to 3", "yoga" in "cancel yoga". Matched against event titles.
    */
   subject?: string;
+  /** What to look for in mail: "about the barbecue", a sender who is none of the user's people. */
+  query?: string;
 }
 
 const TIME_LIKE = /^(?:\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)?|an? hours?|\d+ (?:min|minutes|hours?))$/i;
@@ -191,6 +193,10 @@ export function extractSlots(said: string, now: Date, timeZone?: string): Slots 
   );
   const first = slots.names.find((m) => m.strength === 'named');
   if (first) slots.mentionedPerson = first.text;
+  const about = withoutDates.match(
+    /\b(?:about|regarding|re:?|concerning|on the subject of)\s+(?:the\s+)?([^,.;!?]+?)\s*(?:[,.;!?]|$)/i,
+  );
+  if (about?.[1] && about[1].trim()) slots.query = about[1].trim();
   const subject = subjectOf(withoutDates);
   if (subject) slots.subject = subject;
   const every = text.match(

@@ -33,6 +33,20 @@ export interface When {
 }
 
 const DAY_MS = 86_400_000;
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 
 const NUMBER_WORDS: Record<string, number> = {
   a: 1,
@@ -141,22 +155,53 @@ const SHORTHAND: Record<string, string> = {
  * "half past two" made "2:30". Replacements keep what the user wrote wherever it is not a time.
  */
 export function normalizeTimeWords(text: string): string {
-  return text
-    .replace(/\b[a-z0-9]+\b/gi, (word) => {
-      const w = word.toLowerCase();
-      if (SHORTHAND[w]) return SHORTHAND[w];
-      if (w.length < 6 || DAY_WORDS.includes(w) || !/^[a-z]+$/.test(w)) return word;
-      const near = DAY_WORDS.find((d) => d.length >= 6 && distance(w, d) <= (d.length >= 8 ? 2 : 1));
-      return near ?? word;
-    })
-    .replace(/\b(half|quarter) past (\d{1,2}|\w+)\b/gi, (m, part: string, h: string) => {
-      const hour = hourOf(h);
-      return hour === undefined ? m : `${hour}:${/half/i.test(part) ? '30' : '15'}`;
-    })
-    .replace(/\bquarter to (\d{1,2}|\w+)\b/gi, (m, h: string) => {
-      const hour = hourOf(h);
-      return hour === undefined ? m : `${hour === 1 ? 12 : hour - 1}:45`;
-    });
+  return (
+    text
+      .replace(/\b[a-z0-9]+\b/gi, (word) => {
+        const w = word.toLowerCase();
+        if (SHORTHAND[w]) return SHORTHAND[w];
+        if (w.length < 6 || DAY_WORDS.includes(w) || !/^[a-z]+$/.test(w)) return word;
+        const near = DAY_WORDS.find((d) => d.length >= 6 && distance(w, d) <= (d.length >= 8 ? 2 : 1));
+        return near ?? word;
+      })
+      .replace(/\b(half|quarter) past (\d{1,2}|\w+)\b/gi, (m, part: string, h: string) => {
+        const hour = hourOf(h);
+        return hour === undefined ? m : `${hour}:${/half/i.test(part) ? '30' : '15'}`;
+      })
+      // British "half 6" is 6:30; American "a quarter after 2" is 2:15.
+      .replace(
+        /\bhalf (\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b(?!\s*(?:hours?|hrs?|minutes?|mins?|an?\b))/gi,
+        (m, h: string) => {
+          const hour = hourOf(h);
+          return hour === undefined ? m : `${hour}:30`;
+        },
+      )
+      .replace(/\b(?:a\s+)?quarter after (\d{1,2}|\w+)\b/gi, (m, h: string) => {
+        const hour = hourOf(h);
+        return hour === undefined ? m : `${hour}:15`;
+      })
+      // "an hour and a half", "two and a half hours", "1.5 hours": minutes, which chrono adds up right.
+      .replace(/\b(an?|one|two|three|\d+)\s+hours?\s+and\s+a\s+half\b/gi, (m, n: string) => {
+        const hours = /^(an?|one)$/i.test(n)
+          ? 1
+          : n.toLowerCase() === 'two'
+            ? 2
+            : n.toLowerCase() === 'three'
+              ? 3
+              : Number(n);
+        return Number.isFinite(hours) ? `${hours * 60 + 30} minutes` : m;
+      })
+      .replace(/\b(one|two|three|\d+)\s+and\s+a\s+half\s+hours?\b/gi, (m, n: string) => {
+        const hours =
+          n.toLowerCase() === 'one' ? 1 : n.toLowerCase() === 'two' ? 2 : n.toLowerCase() === 'three' ? 3 : Number(n);
+        return Number.isFinite(hours) ? `${hours * 60 + 30} minutes` : m;
+      })
+      .replace(/\b(\d+)\.5\s+hours?\b/gi, (_, n: string) => `${Number(n) * 60 + 30} minutes`)
+      .replace(/\bquarter to (\d{1,2}|\w+)\b/gi, (m, h: string) => {
+        const hour = hourOf(h);
+        return hour === undefined ? m : `${hour === 1 ? 12 : hour - 1}:45`;
+      })
+  );
 }
 
 const HOURS = ['one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve'];
@@ -207,6 +252,17 @@ export function prepareText(text: string, reschedule: boolean, now?: Date): stri
   let normal = normalizeTimeWords(fixTypos(text));
   // chrono knows "the day after tomorrow" only with its article.
   if (now) normal = normal.replace(/\b(?<!the\s)day after tomorrow\b/gi, 'the day after tomorrow');
+  // "on the 25th": that day of this month, or of the next once it has passed (chrono reads it as today).
+  if (now)
+    normal = normal.replace(
+      /\b(?:on\s+)?the\s+(\d{1,2})(?:st|nd|rd|th)\b(?!\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*)/gi,
+      (m, d: string) => {
+        const day = Number(d);
+        if (day < 1 || day > 31) return m;
+        const month = now.getUTCDate() > day ? (now.getUTCMonth() + 1) % 12 : now.getUTCMonth();
+        return `on ${MONTHS[month]} ${day}`;
+      },
+    );
   if (!reschedule) return normal;
   return normal.replace(
     /\b(to|until|till|for)\s+(\d{1,2})\b(?![:.\d]|\s*(?:am|pm|a\.m|p\.m|o'?clock|minutes?|mins?|hours?|hrs?|h\b|days?|weeks?|people|%))/gi,

@@ -238,7 +238,13 @@ describe('what people actually say (issue 17)', () => {
     assert.deepEqual(actions(both), ['lists.remove_item']);
   });
 
-  for (const file of ['requests.jsonl', 'requests-blind.jsonl', 'requests-blind-2.jsonl', 'requests-blind-3.jsonl'])
+  for (const file of [
+    'requests.jsonl',
+    'requests-blind.jsonl',
+    'requests-blind-2.jsonl',
+    'requests-blind-3.jsonl',
+    'requests-blind-4.jsonl',
+  ])
     it(`the shipped request evaluation ${file} is at least 95% right`, async () => {
       await atLeast95(file);
     });

@@ -50,11 +50,11 @@ export const sendEmail: Planner = ({ text, slots, people, openQuestions }) => {
 };
 
 /** "any mail from John?". */
-export const searchEmail: Planner = ({ people }) =>
+export const searchEmail: Planner = ({ people, slots }) =>
   steps({
     id: 's1',
     action: 'email.search',
-    params: { from: people.map((p) => p.email ?? p.name), query: null },
+    params: { from: people.map((p) => p.email ?? p.name), query: slots.query ?? null },
     dependsOn: [],
-    why: 'look through your mail',
+    why: `look through your mail${people.length ? ` from ${people.map((p) => p.name).join(', ')}` : ''}${slots.query ? ` for "${slots.query}"` : ''}`,
   });
