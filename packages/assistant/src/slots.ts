@@ -196,7 +196,7 @@ export function extractSlots(said: string, now: Date, timeZone?: string): Slots 
   const about = withoutDates.match(
     /\b(?:about|regarding|re:?|concerning|on the subject of)\s+(?:the\s+)?([^,.;!?]+?)\s*(?:[,.;!?]|$)/i,
   );
-  if (about?.[1] && about[1].trim()) slots.query = about[1].trim();
+  if (about?.[1]?.trim()) slots.query = about[1].trim();
   const subject = subjectOf(withoutDates);
   if (subject) slots.subject = subject;
   const every = text.match(
