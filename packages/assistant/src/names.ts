@@ -68,6 +68,20 @@ const RELATION_GROUPS = [
   'lawyer attorney',
   'accountant',
   'therapist',
+  'client customer',
+  'babysitter nanny sitter',
+  'pediatrician paediatrician',
+  'tutor',
+  'plumber',
+  'electrician',
+  'contractor builder',
+  'vet veterinarian',
+  'trainer',
+  'mentor',
+  'caregiver carer',
+  'driver',
+  'secretary',
+  'agent',
 ];
 const RELATIONS = synonymGroups(RELATION_GROUPS);
 
@@ -131,20 +145,34 @@ export function nameMentions(
       ((CUES.has(p.lower) && p.lower !== 'and') ||
         (p.lower === 'to' && SENDING.test(text.slice(0, p.start))) ||
         // "who is daniel", "who's daniel": whoever is asked about.
-        (p.lower === 'who' && j === 0) ||
+        (p.lower === 'who' && j === 0 && /^\s*who['’]s\b/i.test(text)) ||
         ((p.lower === 'is' || p.lower === 'was') && tokens[j - 1]?.lower === 'who'))
     );
   };
   // "Kevn's number", "helen's email": the owner of contact details is a person.
   const ownsDetails = (t: Token) =>
     /^['’]s?\s+(?:e-?mail|phone|number|address|mobile|cell|contact)/i.test(text.slice(t.end, t.end + 12));
+  // "email the teacher that our son will be absent": after "that", "saying", "about" comes the
+  // message, whose words are not recipients.
+  const sending = SENDING.test(text);
+  const contentFrom = sending
+    ? tokens.findIndex((t, i) => i > 0 && /^(?:saying|that|about|asking|telling|regarding|re)$/.test(t.lower))
+    : -1;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i] as Token;
     const prev = tokens[i - 1];
     const next = tokens[i + 1];
     if (taken(t.start, t.end)) continue;
-    const afterMy = prev !== undefined && /^(my|our)$/.test(prev.lower);
-    const cued = cueBefore(i - 1) || listed(i) || (afterMy && (cueBefore(i - 2) || listed(i - 1)));
+    if (contentFrom >= 0 && i > contentFrom) continue;
+    // "my sister", "the client", "the kids' teacher": a relationship word after a determiner.
+    const afterMy =
+      prev !== undefined &&
+      (/^(my|our)$/.test(prev.lower) ||
+        (prev.lower === 'the' && RELATIONS.has(t.lower)) ||
+        ((/['’]$/.test(prev.raw) || /^['’]s?\b/.test(text.slice(prev.end, prev.end + 2))) &&
+          /^(?:my|our|the)$/.test(tokens[i - 2]?.lower ?? '') &&
+          RELATIONS.has(t.lower)));
+    const cued = cueBefore(i - 1) || listed(i) || (afterMy && (cueBefore(i - 2) || listed(i - 1) || cueBefore(i - 3)));
     // "sisters email" is "sister's email".
     const relationWord = RELATIONS.has(t.lower)
       ? t.lower
@@ -156,7 +184,9 @@ export function nameMentions(
       // "my dentist appointment", "a doctor's appointment": the appointment, not the dentist.
       const beforeEvent = next !== undefined && EVENT_NOUNS.has(next.lower);
       if (!beforeEvent && (cued || possessive || afterMy)) {
-        mentions.push({ text: relationWord, relation: true, strength: 'named', start: t.start, end: t.end });
+        // "move my dentist to Tuesday", "cancel the dentist": maybe the person, maybe the event.
+        const strength = cued || possessive ? 'named' : 'possible';
+        mentions.push({ text: relationWord, relation: true, strength, start: t.start, end: t.end });
         named.add(i);
       }
       continue;
@@ -177,6 +207,12 @@ export function nameMentions(
       /^\p{Lu}/u.test(t.raw) &&
       /^(?:will|may|june|april|august|summer|bill|mark|grace|faith|hope|joy)$/.test(t.lower);
     if ((FUNCTION_WORDS.has(t.lower) && !nameLike) || t.raw.length < 2) continue;
+    // "the dev team", "w/ marketing": a group, not a person.
+    if (
+      next !== undefined &&
+      /^(?:team|teams|group|crew|folks|department|dept|squad|guys|people|everyone)$/.test(next.lower)
+    )
+      continue;
     // "the Halloween party", "our Board meeting": a word of an event's title, not a person.
     if (
       prev !== undefined &&

@@ -16,7 +16,7 @@ export interface Routed {
 const ACTS =
   '(?:book|schedule|set(?: up)?|add|put|remind|e-?mail|send|cancel|move|create|delete|remove|invite|tell|plan|arrange|reschedule|push|text|call|write)';
 const NEGATED = new RegExp(
-  `^\\s*(?:please\\s+)?(?:don'?t|do not|no need to|never|you don'?t (?:have|need) to|there'?s no need to)\\s+(?:\\w+\\s+){0,2}?${ACTS}\\b|^\\s*(?:please\\s+)?(?:don'?t|do not)\\s+(?:bother|worry)\\b`,
+  `^\\s*(?:please\\s+)?(?:don'?t|do not|no need to|never|you don'?t (?:have|need) to|there'?s no need to)\\s+(?:\\w+\\s+){0,2}?${ACTS}\\b|^\\s*(?:please\\s+)?(?:don'?t|do not)\\s+(?:bother|worry)\\b|^\\s*(?:i|we)\\s+(?:don'?t|do not|no longer)\\s+(?:want|need)\\b|^\\s*(?:please\\s+)?stop\\s+(?:reminding|emailing|booking|adding|sending)\\b`,
   'i',
 );
 const RETRACTED =
@@ -24,7 +24,7 @@ const RETRACTED =
 const HYPOTHETICAL =
   /^\s*(?:should|shall)\s+(?:i|we)\b|^\s*(?:do you think|would it be|will it be|is it)\s+(?:a good idea|ok|okay|wise|better|i should|we should)\b|^\s*what if\b|^\s*(?:i|we)\s+(?:might|may)\s+\p{L}+|^\s*(?:i|we)\s+could\s+(?:maybe|possibly|perhaps)\b|^\s*(?:maybe|perhaps)\s+(?:i|we)(?:'ll|\s+will|\s+should|\s+could|\s+might|\s+can)\b|^\s*i(?:'m| am)\s+(?:thinking|wondering)\s+(?:about|of|whether|if)\b/iu;
 const REPORTED =
-  /^\s*(?:[Ii]|[Ww]e|[Hh]e|[Ss]he|[Tt]hey|\p{Lu}[\p{L}'-]+(?:\s+\p{Lu}[\p{L}'-]+)?)\s+(?:already\s+|just\s+)?(?:had|met|was|were|moved|cancell?ed|booked|sent|called|went|did|emailed|rescheduled|added|bought|told|asked|said|wanted|reminded|suggested|mentioned)\b/u;
+  /^\s*(?:[Ii]|[Ww]e|[Hh]e|[Ss]he|[Tt]hey|\p{Lu}[\p{L}'-]+(?:\s+\p{Lu}[\p{L}'-]+)?|(?:[Mm]y|[Oo]ur|[Tt]he)\s+[\p{L}'-]+)\s+(?:already\s+|just\s+)?(?:had|met|was|were|moved|cancell?ed|booked|sent|called|went|did|emailed|rescheduled|added|bought|told|asked|said|wanted|reminded|suggested|mentioned|picked|dropped|finished|left|came)\b/u;
 // "i already bought bread, so take it off the list": what happened, then a request.
 const THEN_ASKED = new RegExp(
   `(?:,|\\bso|\\band|\\bthen|\\bplease|\\bcan you|\\bcould you)\\s+(?:please\\s+)?(?:${ACTS.slice(3, -1)}|take|cross|tick|check|find|look)\\b`,
@@ -34,7 +34,7 @@ const THEN_ASKED = new RegExp(
 const POLITE_ASK =
   /(?:^\s*|[,.;!?]\s*|\b(?:and|so)\s+)(?:(?:hey|hi|ok|okay|so)\b[\s,]*)?(?:aura\b[\s,]*)?(?:can|could|would|will)\s+you\s+(?:please\s+)?(?:tell me|check|see|let me know|look|find out|confirm)\b/i;
 const REQUEST =
-  /^\s*(?:(?:hey|hi|ok|okay|so)\b[\s,]*)?(?:aura\b[\s,]*)?(?:can|could|would|will|please|pls|i need|i want|i'd like|let's|lets)\b/i;
+  /^\s*(?:(?:hey|hi|ok|okay|so)\b[\s,]*)?(?:aura\b[\s,]*)?(?:can|could|would|will|please|pls|i need|i want|i'd like|i would like|i'd love|i wanna|let's|lets)\b/i;
 const INTERROGATIVE =
   /^\s*(?:(?:hey|hi|ok|okay|so|and)\b[\s,]*)?(?:aura\b[\s,]*)?(is|are|was|were|do|does|did|have|has|am|any|anything|what|what's|whats|when|when's|where|which|who|who's|whos|how many|how much|how long)\b/i;
 
@@ -70,21 +70,26 @@ const HAPPENING = /\b(?:happening|planned|booked|scheduled|on|free|busy|look lik
 const BOOK_VERB =
   /\b(?:schedule|book|set (?:something |it |this |that )?up|arrange|organi[sz]e|pencil (?:in|me in)|squeeze in|fix up|line up|put (?:in|down))\b/i;
 const EVENT_WORD =
-  /\b(meeting|lunch|dinner|breakfast|call|coffee|drinks|sync|1:1|catch-up|catchup|catch up|chat|appointment|interview|session)\b/i;
+  /\b(meeting|lunch|dinner|breakfast|call|coffee|drinks|sync|1:1|catch-up|catchup|catch up|chat|appointment|interview|session|huddle|standup|meetup|check-in|visit|recital|concert|practice|rehearsal|class|party|game)\b/i;
 const CALENDAR_WORDS =
-  /\b(calendar|meeting|meetings|appointment|call|lunch|dinner|coffee|event|events|schedule|dentist|doctor|interview|review|sync|standup|plans|booked|busy|free)\b/i;
+  /\b(calendar|1:1|standup|huddle|meeting|meetings|appointment|call|lunch|dinner|coffee|event|events|schedule|dentist|doctor|interview|review|sync|standup|plans|booked|busy|free)\b/i;
 const LIST_WORD = /\blists?\b/i;
 const SEND =
   /^\s*(?:please\s+|pls\s+|can you\s+|could you\s+)?(?:send|forward|email|e-mail|mail|write)\b|\b(?:drop|shoot|send|write|fire off)\s+(?:\p{L}+\s+){0,2}?(?:an?\s+)?(?:e-?mail|mail|note|line)\b/iu;
 const HOME_DEVICE =
   /\b(?:turn|switch|set|dim|brighten|raise|lower)\b.{0,30}\b(?:heating|thermostat|lights?|lamps?|temperature|tv|television|volume|vacuum|roomba|blinds|aircon|air conditioning|fan|oven)\b|\b(?:heating|thermostat|lights?|temperature)\b.{0,20}\b(?:on|off|up|down|to \d+)\b/i;
+const STATUS =
+  /\bOOO\b|\bout of (?:the )?office\b|\b(?:set|change|update)\s+(?:my\s+)?(?:status|away message|auto-?reply)\b/;
+const CALENDAR_ADD = /\b(?:put|add|pop|stick|get|write)\b.{0,50}\b(?:on|in|into|to)\s+(?:my|the)\s+calend[ae]r\b/i;
+const LISTISH =
+  /^(?:shopping|groceries|grocery|packing|to-?do|wish|wishlist|gift|reading|movie|christmas|costco|hardware)$/i;
 const MAIL_ASKED =
   /^\s*(?:(?:are there|is there|do i have|have i got|got)\s+)?(?:any|anything|something)\s+(?:new\s+|unread\s+)?(?:e-?mails?\s+|mails?\s+|messages?\s+)?(?:from|by)\b/i;
 const EVENT_FIRST =
   /^\s*(?:a\s+|an\s+)?(?:meeting|lunch|dinner|call|coffee|breakfast|drinks|sync|1:1|catch-up|catchup)\b/i;
 
 const TEXTING =
-  /^\s*(?:please\s+)?(?:text|sms|whatsapp|imessage|call|phone|ring|dial|facetime|video call)\s+(?!me\b|off\b|back\b)|\b(?:an?\s+)?(?:sms|text message|whatsapp|imessage)\b|\bgive\s+(?:\p{L}+\s+)?an?\s+(?:call|ring|buzz)\b|\b(?:send|shoot|drop)\s+(?:\p{L}+\s+)?an?\s+text\b/iu;
+  /^\s*(?:please\s+)?(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?)?(?:text|sms|whatsapp|imessage|call|phone|ring|dial|facetime|video call)\s+(?!me\b|off\b|back\b|with\b)|\b(?:an?\s+)?(?:sms|text message|whatsapp|imessage)\b|\bgive\s+(?:\p{L}+\s+)?an?\s+(?:call|ring|buzz)\b|\b(?:send|shoot|drop)\s+(?:\p{L}+\s+)?an?\s+text\b/iu;
 const MAIL_FROM = /\b(?:send|sent|e-?mail(?:ed)?|mail(?:ed)?|wr[io]te|message(?:d)?|forward(?:ed)?)\s+me\b/i;
 const DAY_ASKED = /\bwhat'?s on\b|\bwhat do i have\b|\bwhat have i got\b|\bmy (?:day|schedule|agenda)\b/i;
 const TODO = /\b(?:i\s+)?(?:need|have|got|must|should)\s+to\s+[\p{L}]+/iu;
@@ -135,6 +140,18 @@ export function route(
       why: `the words say to ${listIntent === 'lists_query' ? 'read' : slots.listVerb} a list`,
     };
   }
+  // "add coffee pods to shopping": a list named without the word "list".
+  if (slots.listVerb && slots.items.length > 0 && slots.listName && LISTISH.test(slots.listName) && !question)
+    return {
+      intent: slots.listVerb === 'remove' ? 'lists_remove' : 'lists_createoradd',
+      why: `the words say to ${slots.listVerb} to a list`,
+    };
+  // "add yoga today at 6": an item with a clock time is an event, not a list item.
+  if (/^lists_/.test(intent) && !LIST_WORD.test(text) && slots.when && !slots.dayOnly && !question)
+    return { intent: 'calendar_set', why: 'something with a time is for your calendar' };
+  // "put the garden center on my calendar this afternoon at 3".
+  if (CALENDAR_ADD.test(text) && !question && !slots.reschedule)
+    return { intent: 'calendar_set', why: 'you asked to put it on your calendar' };
   // "need to pick up dry cleaning": a thing to do, not a shopping item.
   if (/^lists_/.test(intent) && !LIST_WORD.test(text) && TODO.test(text) && !question)
     return { intent: 'calendar_set', why: 'that is something to do, so it goes on your to-do list', todo: true };
@@ -148,6 +165,8 @@ export function route(
   if (TIMER.test(text)) return { intent: 'alarm_set', why: 'a timer is a reminder when it runs out' };
   if (TRAVEL.test(text) && BOOKING.test(text) && !/\b(e-?mail|mail|inbox)\b/i.test(text))
     return { intent: 'transport_ticket', why: 'that is travel, which no plugin books' };
+  if (STATUS.test(text))
+    return { intent: 'general_quirky', why: 'setting a status or an auto-reply is not something a plugin does' };
   if (HOME_DEVICE.test(text) && !CALENDAR_WORDS.test(text) && !LIST_WORD.test(text))
     return { intent: 'iot_wemo_on', why: 'that is a device in your home, which no plugin controls' };
   // "anything from the bank?", "any new emails from HMRC": mail, from whoever sent it.
@@ -184,10 +203,10 @@ export function route(
     !question &&
     !slots.reschedule &&
     !CANCEL_WORDS.test(text) &&
-    (EVENT_WORD.test(text) || BOOK_VERB.test(text)) &&
     slots.when &&
-    !slots.dayOnly &&
-    slots.names.some((n) => n.strength === 'named' || n.relation)
+    ((EVENT_WORD.test(text) && !slots.dayOnly && slots.names.some((n) => n.strength === 'named' || n.relation)) ||
+      (BOOK_VERB.test(text) && (EVENT_WORD.test(text) || slots.names.some((n) => n.strength === 'named'))) ||
+      (/\b(?:put|add|pencil|pop)\b/i.test(text) && EVENT_WORD.test(text)))
   )
     return { intent: 'calendar_set', why: 'you named an event, a time and who, so I book it' };
   // "did I book dinner with Emily?", "whats happening tomorrow", "what does my Thursday look
@@ -196,7 +215,8 @@ export function route(
     question &&
     (!plannable(intent) || /^calendar_(set|remove|query)$/.test(intent)) &&
     !LIST_WORD.test(text) &&
-    !/\b(?:e-?mails?|mail|inbox|weather|rain|news|remind|reminders?)\b/i.test(text) &&
+    !/\b(?:e-?mails?|mail|inbox|weather|rain|news|remind|reminders?|won|score|scored|winning)\b/i.test(text) &&
+    !/^\s*who\b(?!\s+(?:is|am|are)\b|['’]s\b)/i.test(text) &&
     (CALENDAR_WORDS.test(text) || EVENT_WORD.test(text) || (slots.when && HAPPENING.test(text)))
   )
     return { intent: 'calendar_query', why: 'that is a question about your calendar, so I only read it' };

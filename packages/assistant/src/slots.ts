@@ -128,7 +128,10 @@ export function extractSlots(said: string, now: Date, timeZone?: string): Slots 
     /\b(move|moving|reschedule|postpone|push|shift|bump|slide|budge|delay|bring\b.{0,40}?\bforward|change the time)\b/i.test(
       said,
     ) ||
-    /\b(?:change|switch)\s+(?:my|the|our|that|this)\b.*\bto\b/i.test(said)
+    /\b(?:change|switch)\s+(?:my|the|our|that|this)\b.*\bto\b/i.test(said) ||
+    /\b(?:need|want|get|have|like)\b.{0,40}\b(?:moved|rescheduled|pushed|shifted)\s+(?:to|back|forward|by)\b/i.test(
+      said,
+    )
   )
     slots.reschedule = true;
   // Everything below reads the prepared text ("tmrw" is "tomorrow"): positions match within it.
@@ -142,6 +145,11 @@ export function extractSlots(said: string, now: Date, timeZone?: string): Slots 
     offsetAt,
   });
   if (read.durationMinutes) slots.durationMinutes = read.durationMinutes;
+  // "from 11am to noon": a range says how long, too.
+  else if (read.when?.end && !slots.reschedule) {
+    const minutes = Math.round((Date.parse(read.when.end) - Date.parse(read.when.start)) / 60_000);
+    if (minutes > 0 && minutes <= 24 * 60) slots.durationMinutes = minutes;
+  }
   if (read.shiftMinutes !== undefined) slots.shiftMinutes = read.shiftMinutes;
   if (read.when) {
     slots.when = { text: read.when.text, start: read.when.start, ...(read.when.end ? { end: read.when.end } : {}) };

@@ -305,7 +305,14 @@ export function readWhen(
   }
   out.rest = text;
   const reference = timeZone === undefined ? now : { instant: now, timezone: timeZone };
-  const found = chrono.parse(text, reference, { forwardDate: true });
+  const found = chrono
+    .parse(text, reference, { forwardDate: true })
+    // "call Lucia about next weekend": the weekend is the topic; "about 3pm" is still a time.
+    .filter(
+      (r) =>
+        r.start.isCertain('hour') ||
+        !/\b(?:about|regarding|re)\s*$/i.test(text.slice(Math.max(0, r.index - 12), r.index)),
+    );
   out.dates = found;
   const moment = (r: Parsed, c: chrono.ParsedComponents, hourFrom?: chrono.ParsedComponents): Moment => {
     const p = parts(c);
@@ -327,6 +334,14 @@ export function readWhen(
     const pm = afternoon(timeSource, text);
     if (pm) p.hour = pm.hour;
     let at = instant(p, offsetAt);
+    // "thurs from 11am to noon": a weekday alone is the next one (chrono, inside a range, can pick the last).
+    if (
+      c.isCertain('weekday') &&
+      !c.isCertain('day') &&
+      at.getTime() < now.getTime() - 12 * 3_600_000 &&
+      !/\blast\b/i.test(r.text)
+    )
+      at = new Date(at.getTime() + 7 * DAY_MS);
     // "at 5" at 2pm: chrono put 5am on tomorrow (it had passed); 5pm today has not.
     if (pm && !daySaid && at.getTime() - DAY_MS > now.getTime()) at = new Date(at.getTime() - DAY_MS);
     return { text: r.text, start: at.toISOString(), timeSaid, daySaid };
@@ -362,7 +377,11 @@ export function readWhen(
       continue;
     }
     const m = moment(r, r.start);
-    if (r.end) m.end = moment(r, r.end).start;
+    if (r.end) {
+      let end = Date.parse(moment(r, r.end).start);
+      while (end <= Date.parse(m.start) && end > Date.parse(m.start) - 8 * DAY_MS) end += DAY_MS;
+      m.end = new Date(end).toISOString();
+    }
     merged.push({ r, m });
   }
   // "in 2 hours" is two hours of real time, also across a change of clocks (chrono counts on the wall).

@@ -244,6 +244,7 @@ describe('what people actually say (issue 17)', () => {
     'requests-blind-2.jsonl',
     'requests-blind-3.jsonl',
     'requests-blind-4.jsonl',
+    'requests-blind-5.jsonl',
   ])
     it(`the shipped request evaluation ${file} is at least 95% right`, async () => {
       await atLeast95(file);

@@ -175,9 +175,10 @@ describe('npm start after kill -9', { timeout: 300_000, skip: process.platform !
   });
 
   it('a postmaster.pid naming a zombie (a postmaster killed with its Aura, never reaped by init) is cleared', async () => {
-    // The shell's `sleep 0` ends while the shell has become `sleep 30`, which never reaps it: a
-    // zombie, which PostgreSQL's kill(pid, 0) takes for a live postmaster.
-    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // The shell's `sleep 0.5` ends after the shell has become `sleep 30`, which never reaps it: a
+    // zombie, which PostgreSQL's kill(pid, 0) takes for a live postmaster. (A child that ended at
+    // once could be reaped by the shell before its exec, and the zombie never come.)
+    const parent = spawn('sh', ['-c', 'sleep 0.5 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
     const zombie = Number(
       await new Promise<string>((resolve) => parent.stdout.once('data', (d) => resolve(String(d)))),
     );
