@@ -82,6 +82,9 @@ const RELATION_GROUPS = [
   'driver',
   'secretary',
   'agent',
+  'supplier vendor',
+  'landlady',
+  'coworker',
 ];
 const RELATIONS = synonymGroups(RELATION_GROUPS);
 
@@ -191,9 +194,15 @@ export function nameMentions(
       }
       continue;
     }
-    // "with my driver": a relationship word Aura does not list is still a relationship, when it
-    // stands where a person does; the user's people say whether anyone has it.
-    if (afterMy && cued && !FUNCTION_WORDS.has(t.lower) && !/^\p{Lu}/u.test(t.raw) && t.raw.length >= 3) {
+    // "with my driver", "my supplier's number": a relationship word Aura does not list is still a
+    // relationship, where a person stands; the user's people say whether anyone has it.
+    if (
+      afterMy &&
+      (cued || ownsDetails(t)) &&
+      !FUNCTION_WORDS.has(t.lower) &&
+      !/^\p{Lu}/u.test(t.raw) &&
+      t.raw.length >= 3
+    ) {
       const beforeEvent = next !== undefined && EVENT_NOUNS.has(next.lower);
       if (!beforeEvent) {
         mentions.push({ text: t.lower, relation: true, strength: 'named', start: t.start, end: t.end });
@@ -205,7 +214,8 @@ export function nameMentions(
     const nameLike =
       cued &&
       /^\p{Lu}/u.test(t.raw) &&
-      /^(?:will|may|june|april|august|summer|bill|mark|grace|faith|hope|joy)$/.test(t.lower);
+      (/^(?:will|may|june|april|august|summer|bill|mark|grace|faith|hope|joy)$/.test(t.lower) ||
+        (caseTells && t.lower === 'an'));
     if ((FUNCTION_WORDS.has(t.lower) && !nameLike) || t.raw.length < 2) continue;
     // "the dev team", "w/ marketing": a group, not a person.
     if (

@@ -19,6 +19,7 @@ const GROUPS = [
   'david dave davey',
   'edward ed eddie ted teddy ned',
   'henry hank harry hal',
+  'harold harry hal',
   'anthony tony',
   'andrew andy drew',
   'nicholas nick nicky',

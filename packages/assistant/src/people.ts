@@ -54,7 +54,13 @@ async function exactly(m: NameMention, lookup: PeopleLookup): Promise<Person[]> 
     return [...seen.values()];
   }
   // "John Doe" is not John Appleseed: every word said must be one of the person's names.
-  return byWords(words, lookup, false);
+  const exact = await byWords(words, lookup, false);
+  if (exact.length === 0 || words.length > 1) return exact;
+  // "Sam" with Sam Lee and Samantha Cole: Samantha goes by Sam too, so it is a question.
+  const seen = new Map(exact.map((p) => [p.id, p]));
+  for (const form of nicknameForms(words[0] as string).filter((f) => f.length > (words[0] as string).length))
+    for (const p of await byWords([form], lookup, false)) seen.set(p.id, p);
+  return [...seen.values()];
 }
 
 /** Who a name may be short for: a nickname ("Bill" → William), a beginning ("Sar" → Sarah), a typo. */

@@ -86,7 +86,7 @@ const LISTISH =
 const MAIL_ASKED =
   /^\s*(?:(?:are there|is there|do i have|have i got|got)\s+)?(?:any|anything|something)\s+(?:new\s+|unread\s+)?(?:e-?mails?\s+|mails?\s+|messages?\s+)?(?:from|by)\b/i;
 const EVENT_FIRST =
-  /^\s*(?:a\s+|an\s+)?(?:meeting|lunch|dinner|call|coffee|breakfast|drinks|sync|1:1|catch-up|catchup)\b/i;
+  /^\s*(?:a\s+|an\s+|my\s+|our\s+)?(?:[\p{L}-]+\s+){0,3}?(?:meeting|lunch|dinner|call|coffee|breakfast|drinks|sync|1:1|catch-up|catchup|group|prep|practice|class|session|shift|training|workshop|seminar|lecture|exam|appointment|huddle|standup|party)\b/iu;
 
 const TEXTING =
   /^\s*(?:please\s+)?(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?)?(?:text|sms|whatsapp|imessage|call|phone|ring|dial|facetime|video call)\s+(?!me\b|off\b|back\b|with\b)|\b(?:an?\s+)?(?:sms|text message|whatsapp|imessage)\b|\bgive\s+(?:\p{L}+\s+)?an?\s+(?:call|ring|buzz)\b|\b(?:send|shoot|drop)\s+(?:\p{L}+\s+)?an?\s+text\b/iu;
@@ -114,7 +114,11 @@ export function route(
   // Texts and calls: no plugin sends or makes them (an email is not what was asked for).
   if (TEXTING.test(text) && !/\b(meeting|schedule|calendar|remind)\b/i.test(text) && !slots.when)
     return { intent: 'messaging_send', why: 'that is a text message or a call, which no plugin makes' };
-  if (READ_REMINDERS.test(text) && question) return { intent: 'alarm_query', why: 'you asked what reminders you have' };
+  if (
+    READ_REMINDERS.test(text) &&
+    (question || /^\s*(?:please\s+)?(?:show|list|see|view|read|check|tell me)\b/i.test(text))
+  )
+    return { intent: 'alarm_query', why: 'you asked what reminders you have' };
   // "did Anne-Marie send me anything": a question about mail from someone.
   if (question && MAIL_FROM.test(text) && slots.names.some((n) => n.strength === 'named'))
     return { intent: 'email_query', why: 'you asked what someone sent you' };
@@ -194,8 +198,15 @@ export function route(
     (CALENDAR_WORDS.test(text) || /^calendar_/.test(intent))
   )
     return { intent: 'calendar_set', why: 'you asked to move an event' };
-  // "meeting w/ john tmrw 3pm": an event said as a note is one to book.
-  if (intent === 'calendar_query' && !question && EVENT_FIRST.test(text) && slots.when && slots.names.length > 0)
+  // "meeting w/ john tmrw 3pm", "study group sunday from 1 to 3": an event said as a note is one to book.
+  if (
+    (intent === 'calendar_query' || !plannable(intent)) &&
+    !question &&
+    EVENT_FIRST.test(text) &&
+    slots.when &&
+    !slots.dayOnly &&
+    (slots.names.length > 0 || !plannable(intent))
+  )
     return { intent: 'calendar_set', why: 'you named an event, a time and who, so I book it' };
   // "book lunch w sarah fri 12:30": an event, a clock time and who are a booking, however terse.
   if (

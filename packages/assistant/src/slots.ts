@@ -125,7 +125,7 @@ const WORD_EMAIL = /[\w.+-]+@[\w-]+(\.[\w-]+)+/g;
 export function extractSlots(said: string, now: Date, timeZone?: string): Slots {
   const slots: Slots = { text: said, emails: [], names: [], items: [] };
   if (
-    /\b(move|moving|reschedule|postpone|push|shift|bump|slide|budge|delay|bring\b.{0,40}?\bforward|change the time)\b/i.test(
+    /\b(move|moving|reschedule|postpone|push|bump|slide|budge|delay|bring\b.{0,40}?\bforward|change the time)\b|(?<!\b(?:my|the|night|day|early|late|morning|evening|a|next|first|second)\s)\bshift\b(?!\s+(?:handover|change|swap|work|schedule|pattern|lead|report|starts?|ends?|at|on)\b)/iu.test(
       said,
     ) ||
     /\b(?:change|switch)\s+(?:my|the|our|that|this)\b.*\bto\b/i.test(said) ||

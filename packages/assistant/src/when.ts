@@ -168,6 +168,14 @@ export function normalizeTimeWords(text: string): string {
         const hour = hourOf(h);
         return hour === undefined ? m : `${hour}:${/half/i.test(part) ? '30' : '15'}`;
       })
+      // "monday 10 hour", "wednesday 11 hours" (a clock time as some say it); "9 in morning".
+      .replace(
+        /\b(today|tomorrow|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\s+(\d{1,2})\s+hours?\b/gi,
+        (_, day: string, h: string) => `${day} at ${h}:00`,
+      )
+      .replace(/\bin (morning|afternoon|evening)\b/gi, 'in the $1')
+      // chrono reads "at midnight" as noon.
+      .replace(/\b(at|by|before|until|till|around)\s+midnight\b/gi, '$1 12am')
       // British "half 6" is 6:30; American "a quarter after 2" is 2:15.
       .replace(
         /\bhalf (\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b(?!\s*(?:hours?|hrs?|minutes?|mins?|an?\b))/gi,
@@ -334,6 +342,9 @@ export function readWhen(
     const pm = afternoon(timeSource, text);
     if (pm) p.hour = pm.hour;
     let at = instant(p, offsetAt);
+    // "tonight at midnight" is the midnight that ends today, not the one that began it.
+    if (/\b12\s*am\b|\bmidnight\b/i.test(r.text) && p.hour === 0 && at.getTime() <= now.getTime())
+      at = new Date(at.getTime() + DAY_MS);
     // "thurs from 11am to noon": a weekday alone is the next one (chrono, inside a range, can pick the last).
     if (
       c.isCertain('weekday') &&
