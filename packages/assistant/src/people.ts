@@ -18,10 +18,19 @@ const parts = (p: Person) =>
     .filter(Boolean);
 
 /** Within a typo of each other: one edit for a short name, two for a long one, or two letters swapped. */
+/** How a name sounds, roughly: "Sophy" and "Sophie", "Katy" and "Katie", "Phil" and "Fil" alike. */
+const soundOf = (name: string) =>
+  name
+    .replace(/ph/g, 'f')
+    .replace(/ck/g, 'k')
+    .replace(/(?:ie|ey|y)$/, 'i')
+    .replace(/(.)\1+/g, '$1');
+
 export function nearName(typed: string, name: string): boolean {
   const a = typed.toLowerCase();
   const b = name.toLowerCase();
   if (a === b || a.length < 4 || b.length < 3) return false;
+  if (soundOf(a) === soundOf(b)) return true;
   const d = distance(a, b);
   // Two edits for a name typed with six letters or more ("Sophia" for Sofia), one below.
   if (d <= (a.length >= 6 && b.length >= 5 ? 2 : 1)) return true;

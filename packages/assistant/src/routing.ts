@@ -24,10 +24,10 @@ const RETRACTED =
 const HYPOTHETICAL =
   /^\s*(?:should|shall)\s+(?:i|we)\b|^\s*(?:do you think|would it be|will it be|is it)\s+(?:a good idea|ok|okay|wise|better|i should|we should)\b|^\s*what if\b|^\s*(?:i|we)\s+(?:might|may)\s+\p{L}+|^\s*(?:i|we)\s+could\s+(?:maybe|possibly|perhaps)\b|^\s*(?:maybe|perhaps)\s+(?:i|we)(?:'ll|\s+will|\s+should|\s+could|\s+might|\s+can)\b|^\s*i(?:'m| am)\s+(?:thinking|wondering)\s+(?:about|of|whether|if)\b/iu;
 const REPORTED =
-  /^\s*(?:[Ii]|[Ww]e|[Hh]e|[Ss]he|[Tt]hey|\p{Lu}[\p{L}'-]+(?:\s+\p{Lu}[\p{L}'-]+)?|(?:[Mm]y|[Oo]ur|[Tt]he)\s+[\p{L}'-]+)\s+(?:already\s+|just\s+)?(?:had|met|was|were|moved|cancell?ed|booked|sent|called|went|did|emailed|rescheduled|added|bought|told|asked|said|wanted|reminded|suggested|mentioned|picked|dropped|finished|left|came)\b/u;
+  /^\s*(?:[Ii]|[Ww]e|[Hh]e|[Ss]he|[Tt]hey|\p{Lu}[\p{L}'-]+(?:\s+\p{Lu}[\p{L}'-]+)?|(?:[Mm]y|[Oo]ur|[Tt]he)\s+[\p{L}'-]+(?:\s+with\s+\p{L}+(?:\s+\p{Lu}[\p{L}'-]+)?)?)\s+(?:already\s+|just\s+)?(?:had|met|was|were|moved|cancell?ed|booked|sent|called|went|did|emailed|rescheduled|added|bought|told|asked|said|wanted|reminded|suggested|mentioned|picked|dropped|finished|left|came|ran|got|went well|was great)\b/u;
 // "i already bought bread, so take it off the list": what happened, then a request.
 const THEN_ASKED = new RegExp(
-  `(?:,|\\bso|\\band|\\bthen|\\bplease|\\bcan you|\\bcould you)\\s+(?:please\\s+)?(?:${ACTS.slice(3, -1)}|take|cross|tick|check|find|look)\\b`,
+  `(?:,|\\bso|\\band|\\bthen|\\bplease|\\bcan you|\\bcould you)(?:\\s+(?:can|could|would|will)\\s+you)?\\s+(?:please\\s+)?(?:${ACTS.slice(3, -1)}|take|cross|tick|check|find|look|stick|tack|throw|pop|jot)\\b`,
   'i',
 );
 

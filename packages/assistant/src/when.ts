@@ -454,7 +454,9 @@ export function readWhen(
     };
     out.when = { ...out.when, start: instant(p, offsetAt).toISOString(), timeSaid: true, daySaid: true };
   }
-  if (!out.when && out.from && out.shiftMinutes !== undefined) {
+  // "push my 3pm back an hour": the old clock time, shifted; a day alone ("today's meeting") says
+  // nothing to shift from, so the event itself will.
+  if (!out.when && out.from?.timeSaid && out.shiftMinutes !== undefined) {
     const start = new Date(Date.parse(out.from.start) + out.shiftMinutes * 60_000).toISOString();
     out.when = {
       text: `${Math.abs(out.shiftMinutes)} minutes ${out.shiftMinutes > 0 ? 'later' : 'earlier'}`,

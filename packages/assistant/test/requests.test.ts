@@ -246,6 +246,7 @@ describe('what people actually say (issue 17)', () => {
     'requests-blind-4.jsonl',
     'requests-blind-5.jsonl',
     'requests-blind-6.jsonl',
+    'requests-blind-7.jsonl',
   ])
     it(`the shipped request evaluation ${file} is at least 95% right`, async () => {
       await atLeast95(file);
