@@ -254,7 +254,8 @@ describe('what people actually say (issue 17)', () => {
 
   async function atLeast95(file: string) {
     const cases = parseRequests(readFileSync(new URL(`../data/${file}`, import.meta.url), 'utf8'));
-    assert.ok(cases.length >= 150, `${cases.length} requests`);
+    // Aura's own file has at least 150 requests (the issue's floor); each blind file at least 100.
+    assert.ok(cases.length >= (file === 'requests.jsonl' ? 150 : 100), `${cases.length} requests`);
     const results = await evaluate(cases);
     const wrong = results.filter((r) => r.wrong.length > 0);
     const right = results.length - wrong.length;
