@@ -1,32 +1,41 @@
 // The request evaluation's reading and scoring (its format: data/requests-format.md). The script
 // eval-requests.ts prints what this finds; the test requests.test.ts holds the shipped file to it.
+
+import { z } from 'zod';
 import { ACTIONS } from '../src/actions.ts';
 import type { BusyEvent, CalendarView } from '../src/calendar.ts';
 import { type Decision, type DecisionContext, decide, type Person } from '../src/decide.ts';
 import { zoneOffsetMinutes } from '../src/slots.ts';
 
-export interface Setup {
-  now: string;
-  timeZone: string;
-  people: { name: string; email?: string; relationship?: string }[];
-  calendar: { title: string; start: string; end: string; attendees?: string[] }[];
-  plugins: string[];
-}
+// The file's two kinds of line, checked as they are read: a wrong field names its line.
+const SetupLine = z.object({
+  now: z.string(),
+  timeZone: z.string(),
+  people: z.array(
+    z.object({ name: z.string().min(1), email: z.string().optional(), relationship: z.string().optional() }),
+  ),
+  calendar: z.array(
+    z.object({ title: z.string(), start: z.string(), end: z.string(), attendees: z.array(z.string()).optional() }),
+  ),
+  plugins: z.array(z.string()),
+});
+const RequestLine = z.object({
+  text: z.string().trim().min(1),
+  status: z.enum(['ready', 'needs_input', 'not_sure', 'unsupported']).optional(),
+  family: z.string().optional(),
+  approval: z.array(z.string()).optional(),
+  people: z.array(z.string()).optional(),
+  time: z.string().nullable().optional(),
+  durationMinutes: z.number().optional(),
+  params: z.record(z.string(), z.unknown()).optional(),
+  items: z.array(z.string()).optional(),
+  asks: z.string().optional(),
+  says: z.string().optional(),
+  note: z.string().optional(),
+});
 
-export interface Expectation {
-  text: string;
-  status?: Decision['status'];
-  family?: string;
-  approval?: string[];
-  people?: string[];
-  time?: string | null;
-  durationMinutes?: number;
-  params?: Record<string, unknown>;
-  items?: string[];
-  asks?: string;
-  says?: string;
-  note?: string;
-}
+export type Setup = z.infer<typeof SetupLine>;
+export type Expectation = z.infer<typeof RequestLine>;
 
 export interface Case {
   line: number;
@@ -76,15 +85,22 @@ export function parseRequests(content: string): Case[] {
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value))
       throw new Error(`line ${n + 1}: expected an object`);
-    const o = value as Record<string, unknown>;
-    if ('setup' in o) {
-      setup = { ...DEFAULT_SETUP, ...(o.setup as Partial<Setup>) };
+    const wrong = (error: z.ZodError) => {
+      const issue = error.issues[0];
+      return new Error(`line ${n + 1}: ${issue?.path.join('.') || 'the line'}: ${issue?.message ?? 'not readable'}`);
+    };
+    if ('setup' in value) {
+      const read = SetupLine.partial().safeParse(value.setup);
+      if (!read.success) throw wrong(read.error);
+      setup = { ...DEFAULT_SETUP, ...read.data };
       instantOf(setup.now, setup.timeZone);
       continue;
     }
-    if (typeof o.text !== 'string' || o.text.trim() === '')
+    if (!('text' in value) || typeof value.text !== 'string' || value.text.trim() === '')
       throw new Error(`line ${n + 1}: a request line needs "text"`);
-    cases.push({ line: n + 1, setup, expect: o as unknown as Expectation });
+    const read = RequestLine.safeParse(value);
+    if (!read.success) throw wrong(read.error);
+    cases.push({ line: n + 1, setup, expect: read.data });
   }
   return cases;
 }

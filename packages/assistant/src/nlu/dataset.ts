@@ -5,24 +5,46 @@ export interface IntentExample {
   intent: string;
 }
 
+interface InfoRow {
+  record: string[];
+  info: { lines: number };
+}
+
+const isInfoRow = (row: unknown): row is InfoRow =>
+  typeof row === 'object' &&
+  row !== null &&
+  'record' in row &&
+  Array.isArray(row.record) &&
+  row.record.every((field) => typeof field === 'string') &&
+  'info' in row &&
+  typeof row.info === 'object' &&
+  row.info !== null &&
+  'lines' in row.info &&
+  typeof row.info.lines === 'number';
+
 /**
  * Reads a `text,category` CSV (the DialoGLUE format) as RFC 4180: any field may be quoted, and a
  * quoted field may hold commas, `""` and line breaks. Python's csv module (which wrote HWU64's
  * files) quotes only where needed; other tools quote every field, the header included.
  */
 export function parseIntentCsv(content: string): IntentExample[] {
-  let rows: { record: string[]; info: { lines: number } }[];
+  let rows: InfoRow[];
   try {
     // Column counts are checked below rather than by csv-parse, so that a wrong header gets
     // the header's error and not "record length" on line 2.
-    // With `info`, each record comes as { record, info }; csv-parse's types do not say so.
-    rows = parse(content, {
+    const parsed: unknown[] = parse(content, {
       bom: true,
       skip_empty_lines: true,
       trim: true,
       relax_column_count: true,
       info: true,
-    }) as unknown as typeof rows;
+    });
+    // With `info`, each record comes as { record, info }, which csv-parse's types do not say:
+    // checked here rather than assumed.
+    rows = parsed.map((row) => {
+      if (!isInfoRow(row)) throw new Error('csv-parse returned a record without its line number');
+      return row;
+    });
   } catch (error) {
     const { lines, message } = error as { lines?: number; message: string };
     throw new Error(lines ? `line ${lines}: ${message}` : message);
