@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { ACTIONS } from '../src/actions.ts';
 import type { BusyEvent, CalendarView } from '../src/calendar.ts';
 import { type Decision, type DecisionContext, decide, type Person } from '../src/decide.ts';
-import { zoneOffsetMinutes } from '../src/slots.ts';
+import { atWallClock, zoneOffsetMinutes } from '../src/zone.ts';
 
 // The file's two kinds of line, checked as they are read: a wrong field names its line.
 const SetupLine = z.object({
@@ -53,15 +53,12 @@ const DEFAULT_SETUP: Setup = {
 
 const LOCAL = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/;
 
-/** The instant of a wall-clock time in a zone (twice round, for a time near a change of offset). */
+/** The instant of a wall-clock time in a zone. */
 export function instantOf(local: string, timeZone: string): Date {
   const m = local.match(LOCAL);
   if (!m) throw new Error(`"${local}" is not a local time YYYY-MM-DDTHH:MM`);
-  const [, y, mo, d, h, mi] = m.map(Number) as number[];
-  const wall = Date.UTC(y as number, (mo as number) - 1, d, h, mi);
-  let at = wall;
-  for (let i = 0; i < 2; i++) at = wall - zoneOffsetMinutes(timeZone, new Date(at)) * 60_000;
-  return new Date(at);
+  const [year, month, day, hour, minute] = m.slice(1).map(Number) as [number, number, number, number, number];
+  return atWallClock({ year, month, day, hour, minute }, timeZone);
 }
 
 /** An instant as wall-clock time in a zone, in the file's form. */

@@ -4,6 +4,9 @@ import { type NameMention, nameMentions } from './names.ts';
 import { builtinSlotTagger } from './nlu/builtin-model.ts';
 import { tagText } from './nlu/tagger.ts';
 import { prepareText, readWhen } from './when.ts';
+import { zoneOffsetMinutes } from './zone.ts';
+
+export { zoneOffsetMinutes } from './zone.ts';
 
 export interface Slots {
   /** The request as the slots were read from it: day words spelt out ("tmrw" is "tomorrow"). */
@@ -64,37 +67,6 @@ function taggedSpans(text: string, dates: chrono.ParsedResult[]) {
   );
 }
 
-// A formatter costs far more to make than to use: one per zone, made once.
-const formats = new Map<string, Intl.DateTimeFormat>();
-function zoneFormat(timeZone: string): Intl.DateTimeFormat {
-  let format = formats.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formats.set(timeZone, format);
-  }
-  return format;
-}
-
-/**
- * chrono reads times in the zone whose offset from UTC (in minutes) is given; the user's time
- * zone preference decides it, so "3pm" is 3pm where the user lives, not where the agent runs.
- */
-export function zoneOffsetMinutes(timeZone: string, at: Date): number {
-  const parts = zoneFormat(timeZone).formatToParts(at);
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-  return Math.round((asUtc - Math.floor(at.getTime() / 1000) * 1000) / 60_000);
-}
-
 const ABOUT_EVENT =
   /\b(?:move|moving|reschedule|postpone|push|shift|bump|delay|change|cancel|call off|scrap|scratch|drop|delete|nix|when is|when's|whens|what time is|is|was)\s+/i;
 const SUBJECT_END =
@@ -138,11 +110,10 @@ export function extractSlots(said: string, now: Date, timeZone?: string): Slots 
   const text = prepareText(said, slots.reschedule === true, now);
   if (!slots.reschedule && /\b(?:move|reschedule|postpone|bring forward)\b/i.test(text)) slots.reschedule = true;
   slots.text = text;
-  const offsetAt = (at: Date) => (timeZone ? zoneOffsetMinutes(timeZone, at) : undefined);
   const read = readWhen(text, now, {
     reschedule: slots.reschedule === true,
     ...(timeZone ? { timeZone: zoneOffsetMinutes(timeZone, now) } : {}),
-    offsetAt,
+    ...(timeZone ? { zone: timeZone } : {}),
   });
   if (read.durationMinutes) slots.durationMinutes = read.durationMinutes;
   // "from 11am to noon": a range says how long, too.

@@ -1,6 +1,7 @@
 import * as chrono from 'chrono-node';
 import { distance } from 'fastest-levenshtein';
 import { fixTypos } from './typos.ts';
+import { atWallClock, wallClock } from './zone.ts';
 
 /**
  * Days, times, durations and shifts read together, as people say them: "a 45 minute meeting on
@@ -219,19 +220,6 @@ function hourOf(word: string): number | undefined {
   return i >= 0 ? i + 1 : undefined;
 }
 
-/** A wall-clock time in the user's zone (the runtime's when none is set) as an instant. */
-function instant(
-  p: { year: number; month: number; day: number; hour: number; minute: number },
-  offsetAt: (at: Date) => number | undefined,
-): Date {
-  const wall = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute);
-  const first = offsetAt(new Date(wall));
-  if (first === undefined) return new Date(p.year, p.month - 1, p.day, p.hour, p.minute);
-  let at = wall - first * 60_000;
-  at = wall - (offsetAt(new Date(at)) ?? first) * 60_000;
-  return new Date(at);
-}
-
 type Parsed = chrono.ParsedResult;
 const parts = (c: chrono.ParsedComponents) => ({
   year: c.get('year') as number,
@@ -282,11 +270,7 @@ export function prepareText(text: string, reschedule: boolean, now?: Date): stri
 export function readWhen(
   original: string,
   now: Date,
-  {
-    reschedule,
-    timeZone,
-    offsetAt,
-  }: { reschedule: boolean; timeZone?: number; offsetAt: (at: Date) => number | undefined },
+  { reschedule, timeZone, zone }: { reschedule: boolean; timeZone?: number; zone?: string },
 ): When {
   let text = original;
   const out: When = { rest: text, dates: [] };
@@ -329,10 +313,10 @@ export function readWhen(
     let daySaid = c.isCertain('day') || c.isCertain('weekday');
     // "at 9 this morning" is today even once 9 has passed (chrono moves it to tomorrow).
     if (!daySaid && /\bthis (?:morning|afternoon|evening)\b|\btonight\b/i.test(r.text)) {
-      const today = new Date(now.getTime() + (offsetAt(now) ?? -now.getTimezoneOffset()) * 60_000);
-      p.year = today.getUTCFullYear();
-      p.month = today.getUTCMonth() + 1;
-      p.day = today.getUTCDate();
+      const today = wallClock(now, zone);
+      p.year = today.year;
+      p.month = today.month;
+      p.day = today.day;
       daySaid = true;
     }
     if (hourFrom) {
@@ -341,7 +325,7 @@ export function readWhen(
     }
     const pm = afternoon(timeSource, text);
     if (pm) p.hour = pm.hour;
-    let at = instant(p, offsetAt);
+    let at = atWallClock(p, zone);
     // "tonight at midnight" is the midnight that ends today, not the one that began it.
     if (/\b12\s*am\b|\bmidnight\b/i.test(r.text) && p.hour === 0 && at.getTime() <= now.getTime())
       at = new Date(at.getTime() + DAY_MS);
@@ -440,19 +424,10 @@ export function readWhen(
   }
   // "to Friday": the day changes, the time of day stays what it was.
   if (out.when && !out.when.timeSaid && out.from?.timeSaid) {
-    const day = new Date(out.when.start);
-    const was = new Date(out.from.start);
-    const offset = (d: Date) => offsetAt(d) ?? -d.getTimezoneOffset();
-    const dayLocal = new Date(day.getTime() + offset(day) * 60_000);
-    const wasLocal = new Date(was.getTime() + offset(was) * 60_000);
-    const p = {
-      year: dayLocal.getUTCFullYear(),
-      month: dayLocal.getUTCMonth() + 1,
-      day: dayLocal.getUTCDate(),
-      hour: wasLocal.getUTCHours(),
-      minute: wasLocal.getUTCMinutes(),
-    };
-    out.when = { ...out.when, start: instant(p, offsetAt).toISOString(), timeSaid: true, daySaid: true };
+    const { year, month, day } = wallClock(out.when.start, zone);
+    const { hour, minute } = wallClock(out.from.start, zone);
+    const p = { year, month, day, hour, minute };
+    out.when = { ...out.when, start: atWallClock(p, zone).toISOString(), timeSaid: true, daySaid: true };
   }
   // "push my 3pm back an hour": the old clock time, shifted; a day alone ("today's meeting") says
   // nothing to shift from, so the event itself will.

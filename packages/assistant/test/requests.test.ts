@@ -269,7 +269,13 @@ describe('what people actually say (issue 17)', () => {
     assert.throws(() => parseRequests('{"text": "ok"}\n{"text": oops}\n'), /^Error: line 2: not JSON/);
     assert.throws(() => parseRequests('{"status": "ready"}\n'), /line 1: a request line needs "text"/);
     assert.throws(() => parseRequests('{"setup": {"now": "tomorrow"}}\n'), /not a local time/);
-    assert.throws(() => parseRequests('{"text": "x", "approval": "a"}\n'), /^Error: line 1: approval: .*expected array/);
-    assert.throws(() => parseRequests('{"setup": {"people": [{"email": "a@b.c"}]}}\n'), /^Error: line 1: people\.0\.name:/);
+    assert.throws(
+      () => parseRequests('{"text": "x", "approval": "a"}\n'),
+      /^Error: line 1: approval: .*expected array/,
+    );
+    assert.throws(
+      () => parseRequests('{"setup": {"people": [{"email": "a@b.c"}]}}\n'),
+      /^Error: line 1: people\.0\.name:/,
+    );
   });
 });

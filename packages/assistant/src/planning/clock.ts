@@ -1,12 +1,9 @@
-import { zoneOffsetMinutes } from '../slots.ts';
+import { wallClock } from '../zone.ts';
 
-/** Wall-clock parts of an instant in the user's zone (the runtime's own zone when none is set). */
+/** Wall-clock hour and minute of an instant in the user's zone (the runtime's when none is set). */
 export function local(iso: string | Date, timeZone?: string) {
-  const at = new Date(iso);
-  if (!timeZone) return { hour: at.getHours(), minute: at.getMinutes(), offset: -at.getTimezoneOffset() };
-  const offset = zoneOffsetMinutes(timeZone, at);
-  const shifted = new Date(at.getTime() + offset * 60_000);
-  return { hour: shifted.getUTCHours(), minute: shifted.getUTCMinutes(), offset };
+  const { hour, minute, offset } = wallClock(iso, timeZone);
+  return { hour, minute, offset };
 }
 
 /** "15:00", in the user's zone. */

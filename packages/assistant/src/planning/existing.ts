@@ -1,5 +1,6 @@
 import type { BusyEvent, CalendarView } from '../calendar.ts';
 import type { Slots } from '../slots.ts';
+import { atWallClock, wallClock } from '../zone.ts';
 import { clock, dayRange, local } from './clock.ts';
 import type { Person } from './plan.ts';
 
@@ -68,14 +69,11 @@ export function completeMove(slots: Slots, event: BusyEvent, timeZone?: string):
   };
   const length = Math.round((Date.parse(event.end) - Date.parse(event.start)) / 60_000);
   out.durationMinutes ??= length;
+  // The wall-clock time of `base` on the local day of `dayFrom`.
   const shiftTo = (base: string, dayFrom: string) => {
-    // The wall-clock time of `base` on the local day of `dayFrom`.
-    const b = local(base, timeZone);
-    const d = local(dayFrom, timeZone);
-    const dayStart = Date.parse(dayFrom) - ((d.hour * 60 + d.minute) * 60_000 + (Date.parse(dayFrom) % 60_000));
-    const guess = dayStart + (b.hour * 60 + b.minute) * 60_000;
-    // Across a change of offset the same wall clock sits an hour away.
-    return new Date(guess - (local(new Date(guess), timeZone).offset - d.offset) * 60_000).toISOString();
+    const { year, month, day } = wallClock(dayFrom, timeZone);
+    const { hour, minute } = wallClock(base, timeZone);
+    return atWallClock({ year, month, day, hour, minute }, timeZone).toISOString();
   };
   if (out.when && out.timeOnly) {
     out.when = { ...out.when, start: shiftTo(out.when.start, event.start) };

@@ -1,5 +1,6 @@
 import type { Slots } from '../slots.ts';
-import { clock, dayRange, local } from './clock.ts';
+import { atWallClock, wallClock } from '../zone.ts';
+import { clock } from './clock.ts';
 import { type Planner, question, steps } from './plan.ts';
 
 const LEAD =
@@ -32,11 +33,11 @@ export function reminderText(text: string, slots: Slots): string {
 }
 
 /** "remind me to call mom at 5", or untimed: "remind me to buy milk" is a to-do. */
-export const remind: Planner = ({ text, slots, now, prefs }) => {
+export const remind: Planner = ({ text, slots, prefs }) => {
   const what = reminderText(text, slots);
   if (slots.when) {
     // "tomorrow morning", "on friday": a day without a clock time gets the hour of its part of the day.
-    const at = slots.dayOnly ? atPartOfDay(slots.when.start, slots.when.text, now, prefs.timeZone) : slots.when.start;
+    const at = slots.dayOnly ? atPartOfDay(slots.when.start, slots.when.text, prefs.timeZone) : slots.when.start;
     const reasoning = [
       ...(slots.dayOnly ? [`You gave no time of day, so I remind you at ${clock(at, prefs.timeZone)}.`] : []),
       ...(slots.recurrence ? ['Reminders do not repeat yet: this one is for the first time only.'] : []),
@@ -73,14 +74,10 @@ const PART_OF_DAY: [RegExp, number][] = [
 ];
 
 /** The hour people mean by a day alone (9:00) or a part of it ("this evening" is 18:00). */
-function atPartOfDay(start: string, said: string, now: Date, timeZone?: string): string {
+function atPartOfDay(start: string, said: string, timeZone?: string): string {
   const hour = PART_OF_DAY.find(([re]) => re.test(said))?.[1] ?? 9;
-  const day = dayRange(start, now, timeZone);
-  const at = new Date(Date.parse(day.start) + hour * 3_600_000);
-  // Across a change of offset that morning, the wall clock moved by it.
-  return new Date(
-    at.getTime() - (local(at, timeZone).offset - local(day.start, timeZone).offset) * 60_000,
-  ).toISOString();
+  const { year, month, day } = wallClock(start, timeZone);
+  return atWallClock({ year, month, day, hour, minute: 0 }, timeZone).toISOString();
 }
 
 /** "wake me up at 6"; "set a timer for 10 minutes" is a reminder when it runs out. */
