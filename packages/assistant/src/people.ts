@@ -3,6 +3,7 @@ import type { Personalisation } from './learning.ts';
 import { type NameMention, relationForms } from './names.ts';
 import { nicknameForms } from './nicknames.ts';
 import type { Person } from './planning/plan.ts';
+import { swapsTwoLetters } from './typos.ts';
 
 export interface PeopleLookup {
   /** People whose name, relationship or email holds this word (the vault's blind-index search). */
@@ -34,9 +35,7 @@ export function nearName(typed: string, name: string): boolean {
   const d = distance(a, b);
   // Two edits for a name typed with six letters or more ("Sophia" for Sofia), one below.
   if (d <= (a.length >= 6 && b.length >= 5 ? 2 : 1)) return true;
-  if (a.length !== b.length || d !== 2) return false;
-  const diff = [...a].flatMap((c, i) => (c === b[i] ? [] : [i]));
-  return diff.length === 2 && diff[1] === (diff[0] as number) + 1 && a[diff[0] as number] === b[diff[1] as number];
+  return d === 2 && swapsTwoLetters(a, b);
 }
 
 async function byWords(words: string[], lookup: PeopleLookup, prefix: boolean): Promise<Person[]> {

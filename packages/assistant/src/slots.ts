@@ -37,8 +37,6 @@ export interface Slots {
   /** What a list request adds or removes ("bread and butter" is two items). */
   items: string[];
   listVerb?: ListRequest['verb'];
-  /** The first item (kept for the decision trace). */
-  item?: string;
   /** A thing to do, said without a reminder's words: it goes on the to-do list. */
   todo?: boolean;
   /**
@@ -141,7 +139,6 @@ export function extractSlots(said: string, now: Date, timeZone?: string): Slots 
   if (list.list) slots.listName = list.list;
   else if (span('list_name')) slots.listName = span('list_name');
   slots.items = list.items;
-  if (list.items[0]) slots.item = list.items[0];
   if (list.verb) slots.listVerb = list.verb;
   const place = withoutDates.match(/\b(?:at|in)\s+(?:the\s+)?([A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)/);
   // A tagged place counts where a place stands ("at the office"), not "with Bill".

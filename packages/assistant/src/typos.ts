@@ -33,14 +33,19 @@ const PHRASES: [RegExp, string][] = [
   [/\b(?:e-?mail|mail) id\b/gi, 'email address'],
 ];
 
+/** "Jonh" for "John": the same letters, two neighbours swapped (an edit distance of two). */
+export function swapsTwoLetters(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  const diff = [...a].flatMap((c, i) => (c === b[i] ? [] : [i]));
+  return diff.length === 2 && diff[1] === (diff[0] as number) + 1 && a[diff[0] as number] === b[diff[1] as number];
+}
+
 /** Within a typo of a key word: one edit (two for a long word), or two letters swapped. */
 function near(w: string, key: string): boolean {
   if (w.startsWith(key)) return false;
   const d = distance(w, key);
   if (d <= (key.length >= 8 ? 2 : 1)) return true;
-  if (w.length !== key.length || d !== 2) return false;
-  const diff = [...w].flatMap((c, i) => (c === key[i] ? [] : [i]));
-  return diff.length === 2 && diff[1] === (diff[0] as number) + 1 && w[diff[0] as number] === key[diff[1] as number];
+  return d === 2 && swapsTwoLetters(w, key);
 }
 
 export function fixTypos(text: string): string {

@@ -179,8 +179,7 @@ export class CalDavPlugin implements IntegrationPlugin {
     },
     'calendar.find_event': async (params) => {
       const from = typeof params.start === 'string' ? Date.parse(params.start) : Date.now();
-      const title = typeof params.title === 'string' ? params.title.toLowerCase() : undefined;
-      const found = matching(await this.events(from, from + 90 * 86_400_000), { ...params, title })[0];
+      const found = matching(await this.events(from, from + 90 * 86_400_000), params)[0];
       if (!found) throw new PluginError('no matching event in your calendar', false);
       return { id: found.id, title: found.title, start: found.start, end: found.end };
     },
