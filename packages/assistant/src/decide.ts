@@ -1,5 +1,5 @@
 import { ACTIONS, type ActionSpec } from './actions.ts';
-import type { CalendarView } from './calendar.ts';
+import type { BusyEvent, CalendarView } from './calendar.ts';
 import type { Personalisation, SlotCorrection } from './learning.ts';
 import { builtinIntentModel } from './nlu/builtin-model.ts';
 import { type IntentModel, predict } from './nlu/model.ts';
@@ -51,6 +51,21 @@ const INTENT_PLUGIN: Record<string, string> = {
   email_query: 'email',
   email_querycontact: 'contacts',
 };
+
+function readOnce(calendar: CalendarView): CalendarView {
+  const reads = new Map<string, Promise<BusyEvent[]>>();
+  return {
+    eventsBetween: (start, end) => {
+      const key = `${start}|${end}`;
+      let read = reads.get(key);
+      if (!read) {
+        read = calendar.eventsBetween(start, end);
+        reads.set(key, read);
+      }
+      return read;
+    },
+  };
+}
 
 /** How sure a reading is that the request's own words decided (a question, a list verb). */
 const RULE_CONFIDENCE = 0.9;
@@ -192,8 +207,11 @@ export async function decide(text: string, ctx: DecisionContext): Promise<Decisi
   // "cancel yoga", "when is the parent-teacher conference": read by the model as something it
   // cannot do, or not read at all, but the words name an event in the calendar: about that event.
   const threshold = ctx.confidenceThreshold ?? 0.35;
+  // One read of each range per decision: naming an event and then planning for it look at the
+  // same days, and a calendar read decrypts the vault's events (or asks a CalDAV server).
+  const calendar = ctx.calendar ? readOnce(ctx.calendar) : undefined;
   if (
-    ctx.calendar &&
+    calendar &&
     slots.subject &&
     !corrected &&
     // A rule that read the words ("should I cancel…?", "do not cancel…") is not overruled here.
@@ -207,7 +225,7 @@ export async function decide(text: string, ctx: DecisionContext): Promise<Decisi
         : asksAboutWhatExists(slots.text)
           ? 'calendar_query'
           : undefined;
-    if (act && (await findExisting(ctx.calendar, slots, [], now, prefs.timeZone)).event) {
+    if (act && (await findExisting(calendar, slots, [], now, prefs.timeZone)).event) {
       reasoning[0] = `I read this as ${act.replace('_', ': ')}: "${slots.subject}" is in your calendar (the model read ${predicted.intent.replace('_', ': ')}).`;
       prediction.intent = act;
       prediction.confidence = Math.max(prediction.confidence, RULE_CONFIDENCE);
@@ -267,8 +285,8 @@ export async function decide(text: string, ctx: DecisionContext): Promise<Decisi
   const aboutExisting =
     (prediction.intent === 'calendar_set' && slots.reschedule && !isReminder) ||
     prediction.intent === 'calendar_remove';
-  if (aboutExisting && ctx.calendar && questions.length === 0) {
-    const { event, matches } = await findExisting(ctx.calendar, slots, people, now, prefs.timeZone);
+  if (aboutExisting && calendar && questions.length === 0) {
+    const { event, matches } = await findExisting(calendar, slots, people, now, prefs.timeZone);
     const candidates = matches.length;
     // Changing one of several is a question: "cancel my meeting tomorrow" with two meetings.
     if (candidates > 1 && matches.length <= 5 && !slots.from && prediction.intent !== 'calendar_query')
@@ -352,7 +370,7 @@ export async function decide(text: string, ctx: DecisionContext): Promise<Decisi
   const validated = validate(steps, new Set(ctx.autoApprove ?? []), specs);
   const plan = validated.plan;
   reasoning.push(...validated.reasoning);
-  const checked = await checkConstraints(plan, { now, prefs, ...(ctx.calendar ? { calendar: ctx.calendar } : {}) });
+  const checked = await checkConstraints(plan, { now, prefs, ...(calendar ? { calendar } : {}) });
   questions.push(...checked.questions);
   reasoning.push(...checked.reasoning);
   const approvals = plan.filter((s) => s.requiresApproval).length;
