@@ -30,6 +30,7 @@ export {
   type StepOutcome,
   type StepStatus,
   type TaskDetail,
+  type TaskListed,
   type TaskStatus,
   type TaskSummary,
   Tasks,

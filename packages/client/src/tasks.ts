@@ -69,6 +69,9 @@ export interface TaskDetail {
   })[];
 }
 
+/** A task as a list shows it: counts of its steps, and its request as this device opened it. */
+export type TaskListed = Omit<TaskList['tasks'][number], 'request'> & { request: TaskDetail['request'] };
+
 const COLLECTION = 'tasks';
 const DEFAULT_APPROVAL_HOURS = 24;
 
@@ -127,8 +130,10 @@ export class Tasks {
     return this.#detail(wire);
   }
 
-  async list(limit = 50): Promise<TaskList['tasks']> {
-    return (await this.api.get(`/api/v1/tasks?limit=${limit}`, TaskList)).tasks;
+  /** The newest tasks, each with its request opened here (the server holds it sealed). */
+  async list(limit = 50): Promise<TaskListed[]> {
+    const { tasks } = await this.api.get(`/api/v1/tasks?limit=${limit}`, TaskList);
+    return tasks.map((t) => ({ ...t, request: this.#open<TaskDetail['request']>(t.id, t.request) }));
   }
 
   async show(id: string): Promise<TaskDetail> {

@@ -83,7 +83,8 @@ export const TaskView = z.strictObject({
 });
 export type TaskView = z.infer<typeof TaskView>;
 
-export const TaskSummary = TaskView.omit({ steps: true, request: true }).extend({
+/** A task in a list: its sealed request rides along, so a device can say which task is which. */
+export const TaskSummary = TaskView.omit({ steps: true }).extend({
   steps: z.number().int(),
   waitingApproval: z.number().int(),
 });

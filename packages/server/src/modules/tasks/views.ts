@@ -80,6 +80,7 @@ export function summaryView(t: TaskRow & { step_count: number; waiting: number }
   return {
     id: t.id,
     status: t.status as TaskStatus,
+    request: toBase64(t.request_ciphertext),
     reason: optional(t.reason_sealed),
     createdAt: t.created_at.toISOString(),
     updatedAt: t.updated_at.toISOString(),
