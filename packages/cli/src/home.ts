@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 
 /** Where this install keeps its config and state: AURA_HOME, else ~/.config/aura. */
@@ -11,9 +11,14 @@ export interface CliConfig {
   server?: string;
   /** The support operator's Ed25519 public key (base64): agents' keys must carry its signature. */
   supportOperatorKey?: string;
+  /** An OpenAI-compatible endpoint that `aura setup` connected; AURA_LLM_URL overrides it. */
+  llm?: { url: string; model: string };
 }
 
 export const DEFAULT_SERVER = 'http://127.0.0.1:8787';
+
+/** What a new device is called unless --name says: the machine's name, which a person recognises in a list. */
+export const defaultDeviceName = () => hostname() || 'aura cli';
 
 export function readConfig(home = auraHome()): CliConfig {
   const path = join(home, 'config.json');

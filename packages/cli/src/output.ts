@@ -25,6 +25,16 @@ const exitFor: Partial<Record<ErrorCode, number>> = {
 
 export class UsageError extends Error {}
 
+/** A command given words it has no form for: main answers with the command's forms from the table. */
+export class UsageHelp extends UsageError {
+  constructor(
+    readonly noun: string,
+    detail = '',
+  ) {
+    super(detail);
+  }
+}
+
 export function fail(error: unknown, json: boolean): number {
   if (error instanceof UsageError) {
     process.stderr.write(`aura: ${error.message}\nRun "aura help" for the commands.\n`);
@@ -81,3 +91,41 @@ function printTable(rows: Row[], columns: string[]): void {
 }
 
 export const progress = (line: string) => process.stderr.write(`${line}\n`);
+
+const MINUTE = 60_000;
+const clock = new Intl.DateTimeFormat('en-GB', {
+  weekday: 'short',
+  day: 'numeric',
+  month: 'short',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
+const clockWithYear = new Intl.DateTimeFormat('en-GB', {
+  weekday: 'short',
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
+
+/**
+ * The one way the command line shows a moment: "Wed 2 Dec 15:00" in this machine's zone (the
+ * year only when it is not this one), or "in 5 min" / "12 min ago" when it is within the hour.
+ * `relative: false` for a time a person plans by (a meeting), where "in 40 min" hides the clock.
+ */
+export function when(at: string | number | Date, { relative = true, now = Date.now() } = {}): string {
+  const date = new Date(at);
+  const ms = date.getTime();
+  if (Number.isNaN(ms)) return String(at);
+  const minutes = Math.round((ms - now) / MINUTE);
+  if (relative && Math.abs(minutes) < 60) {
+    if (minutes === 0) return 'just now';
+    return minutes > 0 ? `in ${minutes} min` : `${-minutes} min ago`;
+  }
+  const format = date.getFullYear() === new Date(now).getFullYear() ? clock : clockWithYear;
+  const part = Object.fromEntries(format.formatToParts(date).map((p) => [p.type, p.value]));
+  return `${part.weekday} ${part.day} ${part.month}${part.year ? ` ${part.year}` : ''} ${part.hour}:${part.minute}`;
+}

@@ -56,17 +56,31 @@ export async function password(label: string, fromStdin: boolean, confirm = fals
   return value;
 }
 
-/** A yes/no question at the terminal; without one, only an explicit --yes agrees. */
-export async function confirm(question: string, yes: boolean): Promise<boolean> {
-  if (yes) return true;
-  if (!process.stdin.isTTY) {
-    throw new AuraError('AURA_INVALID_INPUT', 'no terminal to confirm on: check the fingerprint, then pass --yes');
-  }
+/** Whether a person is there to answer: a terminal on both ends. */
+export const interactive = () => Boolean(process.stdin.isTTY && process.stderr.isTTY);
+
+/** One line typed at the terminal, the question on stderr (stdout stays the command's answer). */
+export function question(text: string): Promise<string> {
   return new Promise((resolve) => {
     const rl = createInterface({ input: process.stdin, output: process.stderr });
-    rl.question(`${question} [y/N] `, (answer) => {
+    rl.question(text, (answer) => {
       rl.close();
-      resolve(/^y(es)?$/i.test(answer.trim()));
+      resolve(answer.trim());
     });
   });
+}
+
+/**
+ * A yes/no question at the terminal; without one, only an explicit --yes agrees. `orElse` says
+ * what a person without a terminal should do instead. An empty answer takes the default.
+ */
+export async function confirm(
+  text: string,
+  yes: boolean,
+  { defaultYes = false, orElse = 'check the fingerprint, then pass --yes' } = {},
+): Promise<boolean> {
+  if (yes) return true;
+  if (!process.stdin.isTTY) throw new AuraError('AURA_INVALID_INPUT', `no terminal to confirm on: ${orElse}`);
+  const answer = await question(`${text} ${defaultYes ? '[Y/n]' : '[y/N]'} `);
+  return answer === '' ? defaultYes : /^y(es)?$/i.test(answer);
 }

@@ -85,7 +85,14 @@ it('end to end through the aura command: two devices, search, password change, r
       }
     }, 50);
   });
-  await ok('laptop', ['device', 'approve', code]);
+  // Without a terminal to confirm the fingerprint on, nothing is approved; --yes is the confirmation.
+  const unconfirmed = await aura('laptop', ['device', 'approve', code]);
+  assert.equal(unconfirmed.code, 1, unconfirmed.stderr);
+  assert.match(unconfirmed.stderr, /Its fingerprint: [0-9a-f ]+\n[\s\S]*no terminal to confirm on/);
+  assert.equal(enroll.child.exitCode, null, 'the new device still waits');
+  const approved = await ok('laptop', ['device', 'approve', code, '--yes']);
+  const shown = /"fingerprint": "([0-9a-f ]+)"/.exec(enroll.output())?.[1];
+  assert.ok(shown && approved.stderr.includes(shown), 'approve shows the fingerprint the new device shows');
   const enrolled = await enroll.done;
   assert.equal(enrolled.code, 0, enrolled.stderr);
   assert.equal(
@@ -150,7 +157,10 @@ it('end to end through the aura command: two devices, search, password change, r
 it('usage errors exit 2 with a hint; an unreachable server exits 5', async () => {
   const usage = await aura('laptop', ['context', 'frobnicate']);
   assert.equal(usage.code, 2);
-  assert.match(usage.stderr, /usage: aura context/);
+  assert.match(usage.stderr, /"aura context" has no "frobnicate"\nusage:\n {2}aura context add TEXT/);
+  const help = await aura('laptop', ['help', 'context']);
+  assert.ok(usage.stderr.includes(help.stdout.trim()), 'the usage error shows what "aura help context" shows');
+
   const unreachable = await startAura(
     'http://127.0.0.1:9',
     join(homes, 'nowhere'),
@@ -180,5 +190,5 @@ it('usage errors exit 2 with a hint; an unreachable server exits 5', async () =>
   }
   const typo = await aura('laptop', ['plugns', 'list']);
   assert.equal(typo.code, 2);
-  assert.match(typo.stderr, /unknown command "plugns"; did you mean "aura plugins"\?/);
+  assert.match(typo.stderr, /unknown command "plugns". Did you mean "aura plugins"\?/);
 });

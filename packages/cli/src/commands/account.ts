@@ -1,6 +1,6 @@
 import { command, need } from '../command.ts';
-import { rememberServer } from '../home.ts';
-import { progress, render, UsageError } from '../output.ts';
+import { defaultDeviceName, rememberServer } from '../home.ts';
+import { progress, render, UsageHelp, when } from '../output.ts';
 import { password } from '../prompt.ts';
 
 /** register, login, logout, status, password change: the account on this install. */
@@ -12,7 +12,7 @@ export const account = command(
     switch (verb) {
       case 'register': {
         const email = need(flags.email, '--email');
-        await client.register(email, await password('Password', fromStdin, true), flags.name ?? 'aura cli');
+        await client.register(email, await password('Password', fromStdin, true), flags.name ?? defaultDeviceName());
         rememberServer(client.api.baseUrl);
         return render(() => client.status(), { json, sentence: `Registered and logged in as ${email}.` });
       }
@@ -30,18 +30,18 @@ export const account = command(
         return render(status, {
           json,
           text: status.loggedIn
-            ? `Logged in as ${status.email} on ${status.server}\n  user    ${status.userId}\n  device  ${status.deviceId ?? '(not enrolled)'}\n  session ${status.sessionId}, until ${status.expiresAt}\n`
+            ? `Logged in as ${status.email} on ${status.server}\n  user    ${status.userId}\n  device  ${status.deviceId ?? '(not enrolled)'}\n  session ${status.sessionId}, until ${when(status.expiresAt)}\n`
             : `Not logged in (server ${status.server}).\n`,
         });
       }
       case 'password': {
-        if (sub !== 'change') throw new UsageError('usage: aura password change');
+        if (sub !== 'change') throw new UsageHelp('password');
         const current = await password('Current password', fromStdin);
         const next = await password('New password', fromStdin, true);
         await client.changePassword(current, next);
         return progress('Password changed. Other sessions were logged out; your data is unchanged.');
       }
     }
-    throw new UsageError(`unknown command "${verb}"`);
+    throw new UsageHelp(verb ?? '');
   },
 );

@@ -1,15 +1,18 @@
+import type { AuraClient } from '@aura/client';
 import { command, need, needId } from '../command.ts';
 import { pluginsPath } from '../home.ts';
-import { render, UsageError } from '../output.ts';
+import { progress, render, UsageError, when } from '../output.ts';
+import { confirm, interactive } from '../prompt.ts';
+import { watchTask } from './notifications.ts';
 import { configuredProvider } from './provider.ts';
 
-type Understood = Awaited<ReturnType<typeof import('@aura/assistant')['understand']>>;
+export type Understood = Awaited<ReturnType<typeof import('@aura/assistant')['understand']>>;
 
-/** What `aura ask` tells a person: the intent, the plan, the questions, and how to go on. */
-function describe({ decision, decisionId }: Understood, taskId: string | undefined): string {
+/** What Aura made of a request: the intent, the plan, its questions. */
+export function describePlan({ decision }: Understood): string {
   const lines = [`Intent: ${decision.intent} (${Math.round(decision.confidence * 100)}%)`];
   if (decision.slots.when)
-    lines.push(`When:   ${decision.slots.when.text} -> ${new Date(decision.slots.when.start).toString()}`);
+    lines.push(`When:   ${decision.slots.when.text} -> ${when(decision.slots.when.start, { relative: false })}`);
   if (decision.people.length) lines.push(`Who:    ${decision.people.map((p) => p.name).join(', ')}`);
   if (decision.plan.length) {
     lines.push('Plan:');
@@ -18,10 +21,17 @@ function describe({ decision, decisionId }: Understood, taskId: string | undefin
   }
   for (const q of decision.questions) lines.push(`? ${q}`);
   for (const r of decision.reasoning) lines.push(`  ${r}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** How to go on after the plan: the task to approve and follow, and how to teach. */
+function nextSteps({ decision, decisionId }: Understood, taskId: string | undefined, wait: boolean): string {
+  const lines: string[] = [];
   if (taskId) {
     const approvals = decision.plan.filter((s) => s.requiresApproval).length;
     lines.push(
-      `Task ${taskId} submitted${approvals ? `; approve it with: aura approve ${taskId}` : ''} (follow it with: aura tasks show ${taskId})`,
+      `Task ${taskId} submitted.${approvals ? ` Approve it with: aura approve ${taskId}` : ''}` +
+        (wait ? '' : `\n(follow it with: aura tasks watch ${taskId})`),
     );
   }
   lines.push(
@@ -30,9 +40,35 @@ function describe({ decision, decisionId }: Understood, taskId: string | undefin
   return `${lines.join('\n')}\n`;
 }
 
-/** aura ask TEXT: understood and planned here (or by the agent with --via-agent), submitted as a task. */
+/** The request understood and planned on this device, with the plugins of this Aura home. */
+export async function understandHere(client: AuraClient, text: string): Promise<Understood> {
+  const [assistant, { loadPluginHost }] = await Promise.all([import('@aura/assistant'), import('@aura/agent')]);
+  const provider = configuredProvider(assistant);
+  const host = await loadPluginHost(pluginsPath(), client.vault);
+  // Plugins may run processes (an MCP server): closed as soon as the plan is made.
+  return assistant
+    .understand(client.vault, text, { host, ...(provider ? { provider } : {}) })
+    .finally(() => host.close());
+}
+
+export const submitPlan = (client: AuraClient, text: string, { decision }: Understood) =>
+  client.tasks.submit({
+    request: { text, intent: decision.intent, reasoning: decision.reasoning },
+    steps: decision.plan,
+  });
+
+/**
+ * aura ask TEXT: understood and planned here (or by the agent with --via-agent), then submitted as
+ * a task. On a terminal it shows the plan and asks first; a script says --yes (or --dry-run), and
+ * --json keeps submitting a ready plan as it always has, printing the result.
+ */
 export const ask = command(
-  { 'dry-run': { type: 'boolean', default: false }, 'via-agent': { type: 'boolean', default: false } },
+  {
+    'dry-run': { type: 'boolean', default: false },
+    'via-agent': { type: 'boolean', default: false },
+    yes: { type: 'boolean', default: false },
+    wait: { type: 'boolean', default: false },
+  },
   async (client, [, ...words], flags) => {
     const { json } = flags;
     const text = need(words.join(' ').trim() || undefined, 'TEXT');
@@ -47,23 +83,18 @@ export const ask = command(
         },
       );
     }
-    const [assistant, { loadPluginHost }] = await Promise.all([import('@aura/assistant'), import('@aura/agent')]);
-    const provider = configuredProvider(assistant);
-    const host = await loadPluginHost(pluginsPath(), client.vault);
-    // Plugins may run processes (an MCP server): closed as soon as the plan is made.
-    const understood = await assistant
-      .understand(client.vault, text, { host, ...(provider ? { provider } : {}) })
-      .finally(() => host.close());
+    const understood = await understandHere(client, text);
     const { decision, decisionId } = understood;
-    // A ready plan becomes a task the server runs; --dry-run only shows it.
-    const task =
-      decision.status === 'ready' && decision.plan.length > 0 && !flags['dry-run']
-        ? await client.tasks.submit({
-            request: { text, intent: decision.intent, reasoning: decision.reasoning },
-            steps: decision.plan,
-          })
-        : undefined;
-    return render(
+    const submittable = decision.status === 'ready' && decision.plan.length > 0 && !flags['dry-run'];
+    if (!json) process.stdout.write(describePlan(understood));
+    let submit = submittable && (json || flags.yes);
+    if (submittable && !submit) {
+      if (interactive()) submit = await confirm('Submit?', false, { defaultYes: true });
+      else progress('Not submitted: there is no terminal to ask on. Run it again with --yes to submit it.');
+      if (!submit && interactive()) progress('Not submitted.');
+    }
+    const task = submit ? await submitPlan(client, text, understood) : undefined;
+    await render(
       {
         taskId: task?.id ?? null,
         decisionId,
@@ -73,8 +104,9 @@ export const ask = command(
           status: task?.steps.find((t) => t.id === s.id)?.status ?? 'planned',
         })),
       },
-      { json, text: describe(understood, task?.id) },
+      { json, text: nextSteps(understood, task?.id, flags.wait) },
     );
+    if (task && flags.wait) await watchTask(client, task.id, json);
   },
 );
 

@@ -1,6 +1,6 @@
 import { AuraError } from '@aura/errors';
 import { command } from '../command.ts';
-import { render, UsageError } from '../output.ts';
+import { render, UsageHelp, when } from '../output.ts';
 
 /** aura audit log | verify: everything that happened to the account, checked on this device. */
 export const audit = command({}, async (client, [, verb], { json }) => {
@@ -19,7 +19,7 @@ export const audit = command({}, async (client, [, verb], { json }) => {
       );
     return;
   }
-  if (verb !== 'log') throw new UsageError('usage: aura audit log|verify');
+  if (verb !== 'log') throw new UsageHelp('audit');
   const { entries } = await client.audit.entries();
   return render(entries, {
     json,
@@ -27,7 +27,7 @@ export const audit = command({}, async (client, [, verb], { json }) => {
       {
         table: entries.map((e) => ({
           '#': String(e.index),
-          time: new Date(e.timestamp).toISOString().slice(0, 19).replace('T', ' '),
+          time: when(e.timestamp),
           event: e.eventType,
           action: e.action,
           result: e.result,

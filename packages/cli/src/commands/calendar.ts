@@ -1,5 +1,5 @@
 import { command, need } from '../command.ts';
-import { progress, render, UsageError } from '../output.ts';
+import { progress, render, UsageError, UsageHelp, when } from '../output.ts';
 
 /** aura calendar …: the built-in local calendar (events encrypted in the vault). */
 export const calendar = command(
@@ -13,9 +13,9 @@ export const calendar = command(
     switch (verb) {
       case 'add': {
         const title = need(args[0], 'TITLE');
-        const when = need(flags.at, '--at WHEN (e.g. "tomorrow at 3pm" or an ISO time)');
-        const parsed = Number.isNaN(Date.parse(when)) ? extractSlots(when, new Date(), zone).when?.start : when;
-        if (!parsed) throw new UsageError(`cannot read "${when}" as a time; try "friday at 10am" or 2026-12-01T10:00`);
+        const at = need(flags.at, '--at WHEN (e.g. "tomorrow at 3pm" or an ISO time)');
+        const parsed = Number.isNaN(Date.parse(at)) ? extractSlots(at, new Date(), zone).when?.start : at;
+        if (!parsed) throw new UsageError(`cannot read "${at}" as a time; try "friday at 10am" or 2026-12-01T10:00`);
         const minutes = Number(flags.minutes ?? applied.preferences.defaultMeetingMinutes ?? 30);
         if (!Number.isInteger(minutes) || minutes <= 0 || minutes > 24 * 60)
           throw new UsageError('--minutes wants a whole number of minutes between 1 and 1440');
@@ -26,7 +26,10 @@ export const calendar = command(
           end: new Date(start.getTime() + minutes * 60_000).toISOString(),
           attendees: [],
         });
-        return render(event, { json, sentence: `Added "${title}" on ${start.toString()} (${event.id}).` });
+        return render(event, {
+          json,
+          sentence: `Added "${title}" on ${when(start, { relative: false })} (${event.id}).`,
+        });
       }
       case 'list': {
         const from = flags.from ? new Date(flags.from) : new Date(Date.now() - 24 * 3_600_000);
@@ -36,7 +39,12 @@ export const calendar = command(
         const events = await cal.eventsBetween(from.toISOString(), to.toISOString());
         return render(events, {
           json,
-          table: events.map((e) => ({ id: e.id, start: e.start, end: e.end, title: e.title })),
+          table: events.map((e) => ({
+            id: e.id,
+            start: when(e.start, { relative: false }),
+            end: when(e.end, { relative: false }),
+            title: e.title,
+          })),
           columns: ['id', 'start', 'end', 'title'],
         });
       }
@@ -47,8 +55,6 @@ export const calendar = command(
         process.stdout.write(await cal.exportIcs());
         return;
     }
-    throw new UsageError(
-      'usage: aura calendar add TITLE --at WHEN [--minutes N] | list [--from D --to D] | rm ID | export',
-    );
+    throw new UsageHelp('calendar');
   },
 );

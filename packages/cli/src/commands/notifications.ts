@@ -1,6 +1,6 @@
 import type { AuraClient, LoggedEvent } from '@aura/client';
 import { command, needId } from '../command.ts';
-import { render, UsageError } from '../output.ts';
+import { render, UsageError, UsageHelp, when } from '../output.ts';
 
 /** One event in words: what happened, and to which task, step, device or grant. */
 export function describeEvent(client: AuraClient, event: LoggedEvent): string {
@@ -33,7 +33,8 @@ export function describeEvent(client: AuraClient, event: LoggedEvent): string {
   }
 }
 
-const line = (client: AuraClient, event: LoggedEvent) => `${event.at}  #${event.seq}  ${describeEvent(client, event)}`;
+const line = (client: AuraClient, event: LoggedEvent) =>
+  `${when(event.at)}  #${event.seq}  ${describeEvent(client, event)}`;
 
 /** Stops following on Ctrl-C (the command then ends normally). */
 function untilInterrupted(): AbortSignal {
@@ -93,11 +94,11 @@ export const notifications = command(
         );
       }
     }
-    throw new UsageError('usage: aura notifications list [--after SEQ] | follow [--after SEQ] | email on|off');
+    throw new UsageHelp('notifications');
   },
 );
 
-const ENDED = new Set(['completed', 'cancelled', 'failed']);
+export const ENDED = new Set(['completed', 'cancelled', 'failed']);
 
 /** aura tasks watch TASK: the task's status now, then each change as it happens, until it ends. */
 export async function watchTask(client: AuraClient, taskId: string, json: boolean): Promise<void> {

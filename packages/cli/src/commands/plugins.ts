@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { AuraError } from '@aura/errors';
 import { command, need } from '../command.ts';
 import { auraHome, pluginsPath } from '../home.ts';
-import { progress, render, UsageError } from '../output.ts';
+import { progress, render, UsageError, UsageHelp } from '../output.ts';
 import { addPlugin, INTEGRATION_OPTIONS } from './plugin-add.ts';
 
 /** aura plugins …: plugins.yaml in the Aura home, and the integrations' credentials in the vault. */
@@ -72,7 +72,5 @@ export const plugins = command(INTEGRATION_OPTIONS, async (client, [, verb, name
       return;
     }
   }
-  throw new UsageError(
-    'usage: aura plugins list | enable NAME | disable NAME | add caldav|email|google|mcp [NAME] ... | test NAME',
-  );
+  throw new UsageHelp('plugins');
 });

@@ -1,6 +1,6 @@
 import type { CollectionName, ContextData, LearningEventData, PersonData, VaultRecord } from '@aura/client';
 import { command, need, needId } from '../command.ts';
-import { render, UsageError } from '../output.ts';
+import { render, UsageError, UsageHelp, when } from '../output.ts';
 
 /** The nouns a person types for the vault's collections. */
 export const COLLECTION: Record<string, CollectionName> = { context: 'contexts', people: 'relationships' };
@@ -24,7 +24,7 @@ function summary(record: VaultRecord): Record<string, string> {
   const text = String(d.text ?? d.name ?? '');
   return {
     id: record.id,
-    updated: record.updatedAt.slice(0, 16).replace('T', ' '),
+    updated: when(record.updatedAt),
     ...(record.collection === 'relationships'
       ? { name: text, relationship: String(d.relationship ?? ''), email: String(d.email ?? '') }
       : { type: String(d.type ?? ''), text: text.length > 60 ? `${text.slice(0, 57)}...` : text }),
@@ -69,7 +69,13 @@ export const records = command(
                 options,
               )
             : await vault.put('contexts', { text, ...(flags.type ? { type: flags.type } : {}) }, options);
-        return render(record, { json, text: `${record.id}\n` });
+        return render(record, {
+          json,
+          sentence:
+            collection === 'relationships'
+              ? `Added ${text} to your people (${record.id}).`
+              : `Remembered, encrypted (${record.id}).`,
+        });
       }
       case 'get': {
         const record = await vault.get(
@@ -80,8 +86,8 @@ export const records = command(
         return render(record, {
           json,
           text:
-            `${fields.join('')}id: ${record.id}\nversion: ${record.version}\nupdated: ${record.updatedAt}\n` +
-            (record.expiresAt ? `expires: ${record.expiresAt}\n` : ''),
+            `${fields.join('')}id: ${record.id}\nversion: ${record.version}\nupdated: ${when(record.updatedAt)}\n` +
+            (record.expiresAt ? `expires: ${when(record.expiresAt)}\n` : ''),
         });
       }
       case 'list':
@@ -92,14 +98,14 @@ export const records = command(
         await vault.delete(collection, needId(args[0], noun === 'people' ? 'Person' : 'Record', `aura ${noun} list`));
         return render({ deleted: args[0] }, { json, sentence: `Deleted ${args[0]}.` });
     }
-    throw new UsageError(`usage: aura ${noun} add|get|list|search|rm`);
+    throw new UsageHelp(noun);
   },
 );
 
 /** aura keys rotate context|people: a collection re-encrypted under a new key. */
 export const keys = command({}, async (client, [, verb, noun], { json }) => {
   const collection = COLLECTION[noun ?? ''];
-  if (verb !== 'rotate' || !collection) throw new UsageError('usage: aura keys rotate context|people');
+  if (verb !== 'rotate' || !collection) throw new UsageHelp('keys');
   const result = await client.vault.rotate(collection, (done, total) => {
     if (!json) process.stderr.write(`\rRe-encrypting ${done}/${total}`);
   });

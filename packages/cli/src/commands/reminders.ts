@@ -1,5 +1,5 @@
 import { command, need, needId } from '../command.ts';
-import { progress, render, UsageError } from '../output.ts';
+import { progress, render, UsageError, UsageHelp, when } from '../output.ts';
 
 /** aura reminders …: reminders and to-dos (a reminder without a time), encrypted in the vault. */
 export const reminders = command(
@@ -19,7 +19,7 @@ export const reminders = command(
           json,
           table: all.map((r) => ({
             id: r.id,
-            when: r.at ? new Date(r.at).toLocaleString() : 'to-do',
+            when: r.at ? when(r.at, { relative: false }) : 'to-do',
             done: r.done ? 'yes' : '',
             text: r.text,
           })),
@@ -43,9 +43,12 @@ export const reminders = command(
           { text, at },
           { taskId: id, stepId: 'cli', idempotencyKey: id },
         );
+        const madeId = typeof made === 'object' && made !== null && 'id' in made ? String(made.id) : id;
         return render(made, {
           json,
-          sentence: at ? `Reminder set for ${new Date(at).toLocaleString()}: ${text}` : `Added to your to-dos: ${text}`,
+          sentence: at
+            ? `Reminder set for ${when(at, { relative: false })}: ${text} (${madeId}).`
+            : `Added to your to-dos: ${text} (${madeId}).`,
         });
       }
       case 'done': {
@@ -53,6 +56,6 @@ export const reminders = command(
         return progress('Done.');
       }
     }
-    throw new UsageError('usage: aura reminders [list [--all]] | add TEXT [--at WHEN] | done ID');
+    throw new UsageHelp('reminders');
   },
 );

@@ -1,6 +1,6 @@
 import type { CollectionName } from '@aura/client';
 import { command, need } from '../command.ts';
-import { jsonText, progress, render, UsageError } from '../output.ts';
+import { jsonText, progress, render, UsageError, UsageHelp, when } from '../output.ts';
 import { confirm } from '../prompt.ts';
 
 const CATEGORY: Record<string, CollectionName> = {
@@ -54,7 +54,7 @@ export const support = command(
           json,
           sentence:
             `Granted "${granted.agent}" (fingerprint ${granted.agentFingerprint}) read access to ${categories.join(', ')}: ` +
-            `${granted.records} records until ${granted.validUntil}. Revoke with: aura support revoke ${granted.grantId}`,
+            `${granted.records} records until ${when(granted.validUntil, { relative: false })}. Revoke with: aura support revoke ${granted.grantId}`,
         });
       }
       case 'list': {
@@ -80,7 +80,7 @@ export const support = command(
                   id: g.id,
                   agent: g.agentId,
                   categories: g.categories.join(','),
-                  until: g.validUntil,
+                  until: when(g.validUntil, { relative: false }),
                   state: g.revokedAt ? 'revoked' : 'active',
                 })),
                 columns: ['id', 'agent', 'categories', 'until', 'state'],
@@ -108,8 +108,6 @@ export const support = command(
         return render(info, { json, sentence: `This account is now support agent ${info.id}.` });
       }
     }
-    throw new UsageError(
-      'usage: aura support request USER --ticket T | grant AGENT --categories C,... [--hours H] | list | revoke ID | read ID [--user USER_ID]',
-    );
+    throw new UsageHelp('support');
   },
 );

@@ -1,6 +1,8 @@
+import type { AuraClient } from '@aura/client';
+import { isAuraError } from '@aura/errors';
 import { command, needId } from '../command.ts';
-import { render, UsageError } from '../output.ts';
-import { watchTask } from './notifications.ts';
+import { progress, render, UsageHelp, when } from '../output.ts';
+import { ENDED, watchTask } from './notifications.ts';
 
 const STEP_MARK: Record<string, string> = {
   succeeded: 'done',
@@ -19,12 +21,11 @@ export const tasks = command({}, async (client, [, verb, id], { json }) => {
           json,
           table: list.map((t) => ({
             id: t.id,
-            status: t.status,
-            steps: String(t.steps),
-            waiting: t.waitingApproval ? String(t.waitingApproval) : '',
-            updated: t.updatedAt,
+            status: t.waitingApproval ? `waiting for you (${t.waitingApproval})` : t.status,
+            updated: when(t.updatedAt),
+            request: t.request.text.length > 50 ? `${t.request.text.slice(0, 47)}...` : t.request.text,
           })),
-          columns: ['id', 'status', 'steps', 'waiting', 'updated'],
+          columns: ['id', 'status', 'updated', 'request'],
         },
       );
     }
@@ -32,7 +33,7 @@ export const tasks = command({}, async (client, [, verb, id], { json }) => {
       return watchTask(client, needId(id, 'Task', 'aura tasks list'), json);
     case 'show': {
       const task = await client.tasks.show(needId(id, 'Task', 'aura tasks list'));
-      let text = `Task ${task.id}: ${task.status}\n  "${task.request.text}"\n`;
+      let text = `Task ${task.id}: ${task.status}, updated ${when(task.updatedAt)}\n  "${task.request.text}"\n`;
       if (task.reason)
         text += `  why: ${task.reason.why}${task.reason.stepId ? ` (step ${task.reason.stepId})` : ''}\n`;
       for (const s of task.steps) {
@@ -47,22 +48,67 @@ export const tasks = command({}, async (client, [, verb, id], { json }) => {
       );
     }
   }
-  throw new UsageError('usage: aura tasks list | show TASK | watch TASK');
+  throw new UsageHelp('tasks');
 });
 
-/** aura approve|reject TASK [STEP]: this device signs the user's decision on the steps waiting for it. */
-export const decide = command({}, async (client, [noun, taskId, stepId], { json }) => {
+/** How long `aura approve` waits for the agent to reach the step that needs the decision. */
+const REACH_STEP_MS = Number(process.env.AURA_APPROVE_WAIT_MS ?? 120_000);
+
+/**
+ * aura approve|reject TASK [STEP]: this device signs the user's decision on the steps waiting for
+ * it. A task still on its way to such a step (the agent is running the ones before it) is waited
+ * for, so "ask, then approve" works however fast the agent is.
+ */
+export const decide = command({}, async (client, [noun, taskArg, stepId], { json }) => {
   const decision = noun === 'reject' ? 'reject' : 'approve';
-  const decided = await client.tasks.decide(
-    needId(taskId, 'Task', 'aura tasks list'),
-    decision,
-    stepId ? { stepId } : {},
-  );
+  const taskId = needId(taskArg, 'Task', 'aura tasks list');
+  const options = stepId ? { stepId } : {};
+  let decided: string[];
+  try {
+    decided = await client.tasks.decide(taskId, decision, options);
+  } catch (error) {
+    if (!isAuraError(error) || error.code !== 'AURA_TASK_NOT_WAITING') throw error;
+    if (!(await reachesApproval(client, taskId, json))) throw error;
+    decided = await client.tasks.decide(taskId, decision, options);
+  }
+  const task = await client.tasks.show(taskId);
+  const what = task.steps
+    .filter((s) => decided.includes(s.id))
+    .map((s) => `${s.action} - ${s.why}`)
+    .join('; ');
   return render(
     { taskId, decision, steps: decided },
     {
       json,
-      sentence: `${decision === 'approve' ? 'Approved' : 'Rejected'} step${decided.length > 1 ? 's' : ''} ${decided.join(', ')} of task ${taskId} (signed by this device).`,
+      sentence: `${decision === 'approve' ? 'Approved' : 'Rejected'} step${decided.length > 1 ? 's' : ''} ${decided.join(', ')} of task ${taskId} (${what}), signed by this device.`,
     },
   );
 });
+
+/** Waits, on the notification stream, until a step of the task asks for a decision; false if it ends first. */
+async function reachesApproval(client: AuraClient, taskId: string, json: boolean): Promise<boolean> {
+  const { latest } = await client.notifications.log({ after: Number.MAX_SAFE_INTEGER, limit: 1 });
+  const task = await client.tasks.show(taskId);
+  if (task.steps.some((s) => s.status === 'waiting_approval')) return true;
+  if (ENDED.has(task.status) || !task.steps.some((s) => s.requiresApproval && s.status === 'pending')) return false;
+  if (!json)
+    progress(`No step of task ${taskId} waits for you yet; waiting for your agent to reach it (Ctrl-C stops)…`);
+  const stop = new AbortController();
+  const timer = setTimeout(() => stop.abort(), REACH_STEP_MS);
+  process.once('SIGINT', () => stop.abort());
+  let reached = false;
+  try {
+    await client.notifications.follow(
+      (e) => {
+        const n = e.notice;
+        if (n.type !== 'task' || n.taskId !== taskId) return;
+        if (n.event === 'approval_requested') reached = true;
+        if (reached || ENDED.has(n.event)) stop.abort();
+      },
+      { after: latest, signal: stop.signal },
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+  return reached;
+}

@@ -69,8 +69,12 @@ export async function enrollDevice(serverUrl: string, home: string, approverHome
     30_000,
     () => enroll.output(),
   );
-  const approved = await runAura(serverUrl, approverHome, ['device', 'approve', code]);
+  const fingerprint = /"fingerprint": "([0-9a-f ]+)"/.exec(enroll.output())?.[1];
+  // As a person would: the fingerprint the approving device shows is the one the new device shows.
+  const approved = await runAura(serverUrl, approverHome, ['device', 'approve', code, '--yes']);
   if (approved.code !== 0) throw new Error(`device approve failed: ${approved.stderr}`);
+  if (!fingerprint || !approved.stderr.includes(fingerprint))
+    throw new Error(`device approve showed another fingerprint than ${fingerprint}: ${approved.stderr}`);
   const done = await enroll.done;
   if (done.code !== 0) throw new Error(`enroll failed: ${done.stderr}`);
 }

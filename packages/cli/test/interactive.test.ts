@@ -1,0 +1,163 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { skipUnless, waitFor } from '@aura/testing';
+import { refine } from '../src/commands/chat.ts';
+import { enrollDevice, runAura, serverForCli, startAura } from './support/harness.ts';
+
+const AURA = fileURLToPath(new URL('../bin/aura.mjs', import.meta.url));
+const root = mkdtempSync(join(tmpdir(), 'aura-interactive-'));
+const completionScript = (shell: string) => {
+  const run = spawnSync(process.execPath, [AURA, 'completion', shell], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  const path = join(root, `aura.${shell}`);
+  writeFileSync(path, run.stdout);
+  return path;
+};
+after(() => rmSync(root, { recursive: true, force: true }));
+
+describe('shell completion, from the command table', () => {
+  /** What bash offers for the words typed so far (the last one is being completed). */
+  const bash = (...typed: string[]) => {
+    const words = ['aura', ...typed].map((w) => `'${w}'`).join(' ');
+    const run = spawnSync(
+      'bash',
+      [
+        '-c',
+        `source ${completionScript('bash')}; COMP_WORDS=(${words}); COMP_CWORD=${typed.length}; _aura; echo "\${COMPREPLY[*]}"`,
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.equal(run.status, 0, run.stderr);
+    return run.stdout.trim().split(' ');
+  };
+
+  it('bash completes commands, their verbs and their flags', () => {
+    assert.deepEqual(bash('con'), ['context']);
+    assert.deepEqual(bash('context', '').sort(), ['add', 'get', 'list', 'rm', 'search']);
+    assert.deepEqual(bash('device', 'ap'), ['approve']);
+    assert.ok(bash('ask', '--d').includes('--dry-run'));
+    assert.ok(bash('device', 'approve', 'X', '--y').includes('--yes'));
+    assert.deepEqual(bash('completion', '').sort(), ['bash', 'fish', 'zsh']);
+  });
+
+  it('fish completes commands and verbs', { skip: skipUnless('fish') }, () => {
+    const complete = (line: string) =>
+      spawnSync('fish', ['--no-config', '-c', `source ${completionScript('fish')}; complete -C '${line}'`], {
+        encoding: 'utf8',
+      }).stdout;
+    assert.match(complete('aura con'), /^context\t/m);
+    assert.match(complete('aura tasks '), /^watch$/m);
+    assert.match(complete('aura ask --'), /^--dry-run$/m);
+  });
+
+  it('the zsh script is valid zsh and defines its completion', { skip: skipUnless('zsh') }, () => {
+    const run = spawnSync(
+      'zsh',
+      ['-f', '-c', `autoload -U compinit && compinit -u -D; source ${completionScript('zsh')}; echo $_comps[aura]`],
+      { encoding: 'utf8' },
+    );
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.stdout.trim(), '_aura');
+  });
+});
+
+it('a question is answered by naming the person, or by adding what was missing', () => {
+  assert.equal(
+    refine(
+      'meet Jhon at 3pm',
+      'Did you mean John Appleseed? I do not have anyone called Jhon among your people.',
+      'yes',
+    ),
+    'meet John Appleseed at 3pm',
+  );
+  assert.equal(
+    refine('lunch with John', 'Which John do you mean: John Appleseed or John Smith?', 'John Smith'),
+    'lunch with John Smith',
+  );
+  assert.equal(
+    refine('Schedule a meeting with Sarah', 'When?', 'friday at 10am'),
+    'Schedule a meeting with Sarah friday at 10am',
+  );
+});
+
+describe('asking, chatting and approving against a real server and agent', () => {
+  let cli: Awaited<ReturnType<typeof serverForCli>>;
+  let agent: ReturnType<typeof startAura> | undefined;
+  const me = join(root, 'me');
+  const agentHome = join(root, 'agent');
+  const aura = (args: string[], stdin = '') => runAura(cli.server.url, me, args, { stdin });
+
+  before(async () => {
+    cli = await serverForCli();
+    const email = 'chat@example.com';
+    assert.equal((await aura(['register', '--email', email, '--password-stdin'], 'chat pw 1\nchat pw 1\n')).code, 0);
+    assert.equal((await aura(['people', 'add', 'John Appleseed', '--email', 'john@example.com'])).code, 0);
+    await enrollDevice(cli.server.url, agentHome, me, email, 'agent');
+  });
+  after(async () => {
+    agent?.child.kill('SIGTERM');
+    await agent?.done;
+    await cli?.stop();
+  });
+
+  it('without a terminal, aura ask shows the plan and submits only with --yes', { timeout: 60_000 }, async () => {
+    const shown = await aura(['ask', 'Schedule a meeting with John tomorrow at 3pm']);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /calendar\.create_event {2}\[needs your approval\]/);
+    assert.match(shown.stderr, /Not submitted: there is no terminal to ask on\. Run it again with --yes/);
+    const none = JSON.parse((await aura(['--json', 'tasks', 'list'])).stdout);
+    assert.equal(none.tasks.length, 0, 'nothing was submitted');
+    const added = await aura(['people', 'add', 'Mary Major']);
+    assert.match(added.stderr, /^Added Mary Major to your people \([0-9a-f-]{36}\)\.$/m);
+  });
+
+  it('aura chat: a misspelt name asked about, the plan submitted, the step approved inline, the task followed to its end', {
+    timeout: 120_000,
+  }, async () => {
+    agent = startAura(cli.server.url, agentHome, ['agent']);
+    await waitFor(
+      () => (agent?.errors().includes('Agent connected') ? true : undefined),
+      60_000,
+      () => agent?.errors() ?? '',
+    );
+    // The conversation as a person types it: the request, "yes" to "Did you mean…", Enter to
+    // submit, Enter to approve; then the end of the input leaves.
+    const chat = await aura(['chat'], 'Schedule a meeting with Jhon tomorrow at 3pm\nyes\n\n\n');
+    assert.equal(chat.code, 0, `${chat.stdout}\n${chat.stderr}`);
+    assert.match(chat.stderr, /Did you mean John Appleseed\?/);
+    assert.match(chat.stdout, /Task [0-9a-f-]{36} submitted\./);
+    assert.match(chat.stderr, /Step \S+: calendar\.create_event - .*Approve\? \[Y\/n\]/);
+    assert.match(chat.stdout, /Approved step \S+ \(signed by this device\)\.[\s\S]*Task completed\./);
+    const tasks = JSON.parse((await aura(['--json', 'tasks', 'list'])).stdout);
+    assert.equal(tasks.tasks.length, 1);
+    assert.equal(tasks.tasks[0].status, 'completed');
+    assert.match(tasks.tasks[0].request.text, /John Appleseed/, 'the task list says what was asked');
+    const listed = await aura(['tasks', 'list']);
+    assert.match(listed.stdout, /completed\s+.*Schedule a meeting with John Appleseed/);
+  });
+
+  it('aura ask --yes --wait submits and follows the task until it ends', { timeout: 120_000 }, async () => {
+    const asked = startAura(cli.server.url, me, [
+      'ask',
+      '--yes',
+      '--wait',
+      'Schedule a meeting with John friday at 10am',
+    ]);
+    const task = await waitFor(
+      () => /Task ([0-9a-f-]{36}) submitted/.exec(asked.output())?.[1],
+      60_000,
+      () => asked.errors(),
+    );
+    // Approved from here while the first command is still following the task.
+    const approved = await aura(['approve', task]);
+    assert.equal(approved.code, 0, approved.stderr);
+    const done = await asked.done;
+    assert.equal(done.code, 0, done.stderr);
+    assert.match(done.stdout, /approval requested[\s\S]*approved[\s\S]*completed/);
+  });
+});
