@@ -6,7 +6,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { ServerConfig } from '../config.ts';
-import { openApiCompletion } from './openapi.ts';
+import { DOCUMENT_INFO, DOCUMENT_TAGS, openApiCompletion } from './openapi.ts';
 
 /** Per-route rate-limit classes of the spec; the default class applies to every other route. */
 export const rateLimitClass = (config: ServerConfig, name: 'ai_inference' | 'integrations') => ({
@@ -51,11 +51,8 @@ export async function registerGateway(
   const completion = openApiCompletion();
   await app.register(swagger, {
     openapi: {
-      info: {
-        title: 'Aura API',
-        version: '1.0.0',
-        description: 'The zero-knowledge server: it stores ciphertext only.',
-      },
+      info: DOCUMENT_INFO,
+      tags: DOCUMENT_TAGS,
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     },
     transform: completion.transform,

@@ -66,12 +66,28 @@ export function registerMetrics(
     duration.observe(labels, reply.elapsedTime / 1000);
   });
   const expected = options.token === undefined ? undefined : digest(options.token);
-  app.get('/metrics', { config: { rateLimit: false } }, async (request, reply) => {
-    if (expected && !bearerMatches(request, expected)) {
-      return sendError(reply, 'AURA_UNAUTHENTICATED', 'the metrics need "Authorization: Bearer <AURA_METRICS_TOKEN>"');
-    }
-    return reply.type(registry.contentType).send(await registry.metrics());
-  });
+  app.get(
+    '/metrics',
+    {
+      config: { rateLimit: false },
+      schema: {
+        tags: ['health'],
+        summary: 'Get the Prometheus metrics',
+        description:
+          "Request counts and durations by route pattern (never a raw URL, so no id reaches a label), active users and the process's own metrics, in Prometheus' text format. With AURA_METRICS_TOKEN set it needs `Authorization: Bearer <that token>` (not a user's token); without it, it is open. Not rate-limited.",
+      },
+    },
+    async (request, reply) => {
+      if (expected && !bearerMatches(request, expected)) {
+        return sendError(
+          reply,
+          'AURA_UNAUTHENTICATED',
+          'the metrics need "Authorization: Bearer <AURA_METRICS_TOKEN>"',
+        );
+      }
+      return reply.type(registry.contentType).send(await registry.metrics());
+    },
+  );
   return registry;
 }
 

@@ -96,25 +96,86 @@ const SUCCESS: Readonly<Record<string, Record<number, unknown>>> = {
 };
 const EVENT_STREAMS: Readonly<Record<string, z.ZodType>> = { 'GET /api/v1/notifications': Notification };
 
-/** The WebSocket routes: what their frames are, and what opening one means. */
-const WEBSOCKETS: Readonly<Record<string, { name: string; frames: z.ZodType; opened: string; description: string }>> = {
+/** The WebSocket routes: what their frames are, and what opening one means (the routes describe themselves). */
+const WEBSOCKETS: Readonly<Record<string, { name: string; frames: z.ZodType; opened: string }>> = {
   'GET /api/v1/agent/connect': {
     name: 'AgentFrame',
     frames: AgentFrame,
     opened:
       'Switching Protocols: the agent channel is open. The server sends JSON text frames (AgentFrame); the agent sends none and answers over HTTP.',
-    description:
-      'The agent channel, a WebSocket (send `Connection: Upgrade`, `Upgrade: websocket`). Each server frame is a nudge: what it carries is in the database and handed out again over HTTP.',
   },
   'GET /api/v1/notifications/connect': {
     name: 'NotificationFrame',
     frames: NotificationFrame,
     opened:
-      'Switching Protocols: the notification stream is open. The server sends JSON text frames (NotificationFrame): a hello, then every event after `after`, then each new one; the client sends none.',
-    description:
-      'The notification WebSocket of this device (send `Connection: Upgrade`, `Upgrade: websocket`). `after` is the seq of the last event the device saw; without it, the stream starts now.',
+      'Switching Protocols: the notification stream is open. The server sends JSON text frames (NotificationFrame): every event after `after`, then a hello, then each new one; the client sends none.',
   },
 };
+
+/**
+ * The document's front matter: what a reader needs before the operations, and one tag per module
+ * (a test fails when an operation names a tag that is not described here).
+ */
+export const DOCUMENT_INFO = {
+  title: 'Aura API',
+  version: '1.0.0',
+  description: [
+    'The zero-knowledge server of Aura: it stores ciphertext, blind search tokens and signed statements that clients made, and cannot read what they hold.',
+    '',
+    'Authenticate with `Authorization: Bearer <accessToken>` from the SRP login (POST /api/v1/auth/srp/init, then /verify) and renew it with POST /api/v1/auth/refresh. Every error answer is `{"error": {"code", "message", "fields"?}}` with a stable code (docs/errors.md); each operation lists its codes by status under `x-aura-codes`.',
+    '',
+    'Two WebSockets push to clients: the agent channel (GET /api/v1/agent/connect) and the notification stream (GET /api/v1/notifications/connect). Their frames, close codes and a typical exchange are in docs/agent-websocket.md; docs/api.md is a short guide to this API.',
+  ].join('\n'),
+};
+
+export const DOCUMENT_TAGS = [
+  { name: 'health', description: 'Liveness, readiness and metrics, for operators and probes.' },
+  {
+    name: 'auth',
+    description:
+      'Registration, the SRP login, sessions and tokens, and password change. The password never reaches the server.',
+  },
+  {
+    name: 'devices',
+    description:
+      "The account's devices: listing, enrollment of a new one by an enrolled one, certificates and revocation.",
+  },
+  {
+    name: 'audit',
+    description: "The account's append-only audit log: signed checkpoints, Merkle proofs, entries and leaves.",
+  },
+  {
+    name: 'support',
+    description:
+      'Support access: agents ask, users grant a window onto chosen records re-encrypted for the agent, agents read.',
+  },
+  {
+    name: 'contexts',
+    description:
+      'Vault: encrypted context records (the notes and facts the assistant works from), versioned, each write signed by a device, searchable by blind tokens.',
+  },
+  {
+    name: 'relationships',
+    description: 'Vault: encrypted relationship records (the people the user knows), as contexts.',
+  },
+  {
+    name: 'learning-events',
+    description: "Vault: encrypted learning events (the assistant's decisions and the feedback on them), as contexts.",
+  },
+  {
+    name: 'notifications',
+    description:
+      "The account's notices: the event log, a WebSocket and server-sent events, Web Push, email and sealed preferences.",
+  },
+  {
+    name: 'tasks',
+    description: 'Encrypted plans run by the durable workflow: submission, approvals and step results.',
+  },
+  {
+    name: 'agent',
+    description: "The user's agent: requests queued for it, the work it claims, and its WebSocket.",
+  },
+];
 
 const REASONS: Readonly<Record<number, string>> = {
   400: 'Bad request',
@@ -291,7 +352,6 @@ export function openApiCompletion() {
             },
             clientMessages: null,
           };
-          operation.description = socket.description;
         }
         const stream = operation['x-server-sent-events'];
         if (typeof stream === 'string' && EVENT_STREAMS[stream]) {

@@ -52,7 +52,14 @@ export async function notificationRoutes(fastify: FastifyInstance) {
     '/api/v1/notifications/log',
     {
       preValidation: app.requireAuth,
-      schema: { tags, querystring: NotificationLogQuery, response: { 200: NotificationLog } },
+      schema: {
+        tags,
+        summary: "Read the account's notification log",
+        description:
+          "The account's logged events after the seq `after` (0: from the oldest kept), oldest first, at most `limit` (up to 1000), and `latest`, the newest seq. Page by asking again with the last seq seen. Each notice carries only metadata the server has anyway; what a device shows beyond it travels in `sealed`, which the server cannot open.",
+        querystring: NotificationLogQuery,
+        response: { 200: NotificationLog },
+      },
     },
     async (request) => {
       const { after, limit } = request.query;
@@ -64,6 +71,12 @@ export async function notificationRoutes(fastify: FastifyInstance) {
     method: 'GET',
     url: '/api/v1/notifications/connect',
     preValidation: app.requireAuth,
+    schema: {
+      tags,
+      summary: 'Open the notification WebSocket',
+      description:
+        "A device's live notices: a WebSocket (GET with `Upgrade: websocket`) over which the server sends JSON frames (NotificationFrame): with `after` (the seq of the last event seen), every logged event after it, then a `hello` with the newest seq, then each new event as it happens; without `after`, the `hello` and new events only. The client sends nothing. The token goes in `Authorization: Bearer`, or in a browser as the subprotocol `aura.bearer.<token>` beside `aura.v1`; docs/agent-websocket.md lists the frames and close codes.",
+    },
     preHandler: async (request) => {
       checkUpgrade(request.headers);
       const after = (request.query as Record<string, unknown>).after;
@@ -110,40 +123,52 @@ export async function notificationRoutes(fastify: FastifyInstance) {
     },
   });
 
-  app.get('/api/v1/notifications', { preValidation: app.requireAuth, schema: { tags } }, async (request, reply) => {
-    const { userId } = authOf(request);
-    const after = seqOf(request.headers['last-event-id']);
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream',
-      'cache-control': 'no-store',
-      connection: 'keep-alive',
-    });
-    res.write(': connected\n\n');
-    let open = true;
-    let stop: (() => void) | undefined;
-    // The timer must not keep a process alive on its own (a server closing, a test ending).
-    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000).unref();
-    const leave = () => {
-      if (!open) return;
-      open = false;
-      clearInterval(keepAlive);
-      stop?.();
-    };
-    // Whichever side ends first: the client leaving closes the request, a destroyed answer the response.
-    request.raw.once('close', leave);
-    res.once('close', leave);
-    const send = (e: LoggedEvent) => {
-      if (open) res.write(`id: ${e.seq}\nevent: ${e.notice.type}\ndata: ${JSON.stringify(e.notice)}\n\n`);
-    };
-    try {
-      const stream = await streamEvents(app.pool, app.notifier, userId, after ?? Number.MAX_SAFE_INTEGER, send);
-      if (open) stop = stream.stop;
-      else stream.stop();
-    } catch (error) {
-      request.log.warn({ err: { message: (error as Error).message } }, 'the notification log could not be read');
-      res.end();
-    }
-  });
+  app.get(
+    '/api/v1/notifications',
+    {
+      preValidation: app.requireAuth,
+      schema: {
+        tags,
+        summary: 'Stream notices as server-sent events',
+        description:
+          'The same notices as the notification WebSocket, as a `text/event-stream` that stays open (a comment every 15 s keeps it alive). Each event has `id: <seq>`, `event: <notice type>` and the notice as `data`; send `Last-Event-ID` to resume after that seq, as EventSource does by itself. Kept for clients that cannot open a WebSocket.',
+      },
+    },
+    async (request, reply) => {
+      const { userId } = authOf(request);
+      const after = seqOf(request.headers['last-event-id']);
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+      });
+      res.write(': connected\n\n');
+      let open = true;
+      let stop: (() => void) | undefined;
+      // The timer must not keep a process alive on its own (a server closing, a test ending).
+      const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000).unref();
+      const leave = () => {
+        if (!open) return;
+        open = false;
+        clearInterval(keepAlive);
+        stop?.();
+      };
+      // Whichever side ends first: the client leaving closes the request, a destroyed answer the response.
+      request.raw.once('close', leave);
+      res.once('close', leave);
+      const send = (e: LoggedEvent) => {
+        if (open) res.write(`id: ${e.seq}\nevent: ${e.notice.type}\ndata: ${JSON.stringify(e.notice)}\n\n`);
+      };
+      try {
+        const stream = await streamEvents(app.pool, app.notifier, userId, after ?? Number.MAX_SAFE_INTEGER, send);
+        if (open) stop = stream.stop;
+        else stream.stop();
+      } catch (error) {
+        request.log.warn({ err: { message: (error as Error).message } }, 'the notification log could not be read');
+        res.end();
+      }
+    },
+  );
 }

@@ -19,13 +19,35 @@ export async function notificationSettingsRoutes(fastify: FastifyInstance) {
     return { userId, deviceId };
   };
 
-  app.get('/api/v1/push/key', { schema: { tags, response: { 200: VapidKey } } }, async () => ({
-    publicKey: app.vapidKeys.publicKey,
-  }));
+  app.get(
+    '/api/v1/push/key',
+    {
+      schema: {
+        tags,
+        summary: "Get the server's Web Push key",
+        description:
+          "The server's VAPID public key, which a browser passes as `applicationServerKey` when it subscribes to Web Push. It is public and needs no token.",
+        response: { 200: VapidKey },
+      },
+    },
+    async () => ({
+      publicKey: app.vapidKeys.publicKey,
+    }),
+  );
 
   app.put(
     '/api/v1/push/subscription',
-    { preValidation: app.requireAuth, schema: { tags, body: PushSubscriptionIn, response: { 200: OkResponse } } },
+    {
+      preValidation: app.requireAuth,
+      schema: {
+        tags,
+        summary: "Save this device's Web Push subscription",
+        description:
+          "Stores the browser's PushSubscription for the device of this session, replacing the one it had; a session without a device gets AURA_DEVICE_REQUIRED. Push messages are encrypted to the subscription's keys and carry only a log entry's seq, type and ids and its sealed part, so the push service learns nothing more.",
+        body: PushSubscriptionIn,
+        response: { 200: OkResponse },
+      },
+    },
     async (request) => {
       await savePushSubscription(app.pool, { ...deviceOf(request), ...subscriptionRow(request.body) });
       return { ok: true as const };
@@ -34,7 +56,16 @@ export async function notificationSettingsRoutes(fastify: FastifyInstance) {
 
   app.delete(
     '/api/v1/push/subscription',
-    { preValidation: app.requireAuth, schema: { tags, response: { 200: OkResponse } } },
+    {
+      preValidation: app.requireAuth,
+      schema: {
+        tags,
+        summary: "Remove this device's Web Push subscription",
+        description:
+          'Stops Web Push to the device of this session. AURA_NOT_FOUND when it has no subscription, AURA_DEVICE_REQUIRED from a session without a device.',
+        response: { 200: OkResponse },
+      },
+    },
     async (request) => {
       const { userId, deviceId } = deviceOf(request);
       if (!(await deletePushSubscription(app.pool, userId, deviceId)))
@@ -45,7 +76,17 @@ export async function notificationSettingsRoutes(fastify: FastifyInstance) {
 
   app.put(
     '/api/v1/notifications/email',
-    { preValidation: app.requireAuth, schema: { tags, body: EmailNotices, response: { 200: EmailNotices } } },
+    {
+      preValidation: app.requireAuth,
+      schema: {
+        tags,
+        summary: 'Turn email notices on or off',
+        description:
+          "Sets whether the account's email address gets notices; they are off until turned on. An email notice holds a link and no content: what waits is read in Aura, on a device that has the keys. The answer repeats the setting.",
+        body: EmailNotices,
+        response: { 200: EmailNotices },
+      },
+    },
     async (request) => {
       await app.pool.query('UPDATE users SET email_notices = $2 WHERE id = $1', [
         authOf(request).userId,
@@ -57,7 +98,16 @@ export async function notificationSettingsRoutes(fastify: FastifyInstance) {
 
   app.get(
     '/api/v1/notifications/settings',
-    { preValidation: app.requireAuth, schema: { tags, response: { 200: SealedSettings } } },
+    {
+      preValidation: app.requireAuth,
+      schema: {
+        tags,
+        summary: 'Get the sealed notification preferences',
+        description:
+          "The user's notification preferences (what to show, quiet hours) as the ciphertext a device sealed under the account's key; the server keeps it for the user's devices and cannot read it. AURA_NOT_FOUND until a device saved some: the defaults apply then.",
+        response: { 200: SealedSettings },
+      },
+    },
     async (request) => {
       const { rows } = await app.pool.query<{ ciphertext: Buffer }>(
         'SELECT ciphertext FROM notification_settings WHERE user_id = $1',
@@ -70,7 +120,17 @@ export async function notificationSettingsRoutes(fastify: FastifyInstance) {
 
   app.put(
     '/api/v1/notifications/settings',
-    { preValidation: app.requireAuth, schema: { tags, body: SealedSettings, response: { 200: OkResponse } } },
+    {
+      preValidation: app.requireAuth,
+      schema: {
+        tags,
+        summary: 'Save the sealed notification preferences',
+        description:
+          "Stores the user's notification preferences, sealed by the client under the account's key, replacing what was saved (the last write wins). The server cannot read them; each device applies them to what it shows.",
+        body: SealedSettings,
+        response: { 200: OkResponse },
+      },
+    },
     async (request) => {
       await app.pool.query(
         `INSERT INTO notification_settings (user_id, ciphertext) VALUES ($1, $2)
@@ -83,7 +143,16 @@ export async function notificationSettingsRoutes(fastify: FastifyInstance) {
 
   app.get(
     '/api/v1/notifications/deliveries',
-    { preValidation: app.requireAuth, schema: { tags, response: { 200: DeliveryList } } },
+    {
+      preValidation: app.requireAuth,
+      schema: {
+        tags,
+        summary: 'List recent push and email deliveries',
+        description:
+          "The account's 200 latest delivery attempts, newest first: which logged event, by push (to which device) or email, and whether it was sent, failed or found expired. For a user who wonders why a notice did not arrive; no content of the notice is kept.",
+        response: { 200: DeliveryList },
+      },
+    },
     async (request) => {
       const { rows } = await app.pool.query<{
         event_id: string;

@@ -28,7 +28,16 @@ export async function auditRoutes(fastify: FastifyInstance) {
 
   app.get(
     '/api/v1/audit/log-key',
-    { preValidation: app.requireAuth, schema: { tags, response: { 200: AuditLogKey } } },
+    {
+      preValidation: app.requireAuth,
+      schema: {
+        tags,
+        summary: "Get the key that signs this account's log checkpoints",
+        description:
+          "The name and Ed25519 public key of the server's log signer and this account's log origin: what a client needs to check the signed checkpoints of its audit log. A client pins them at first use, so a key that changes later is noticed.",
+        response: { 200: AuditLogKey },
+      },
+    },
     async (request) => ({
       name: signer.name,
       publicKey: toBase64(signer.publicKey),
@@ -42,6 +51,9 @@ export async function auditRoutes(fastify: FastifyInstance) {
       preValidation: app.requireAuth,
       schema: {
         tags,
+        summary: 'Get a signed checkpoint of the audit log',
+        description:
+          "The account's audit log is an append-only Merkle tree; a checkpoint is the server's signed note of its size and root hash. Without `size` the answer is the newest checkpoint; with it, the one signed at that size. AURA_NOT_FOUND when the log is empty or no checkpoint of that size exists.",
         querystring: CheckpointQuery,
         response: { 200: AuditCheckpoint },
       },
@@ -53,7 +65,14 @@ export async function auditRoutes(fastify: FastifyInstance) {
     '/api/v1/audit/consistency',
     {
       preValidation: app.requireAuth,
-      schema: { tags, querystring: ConsistencyQuery, response: { 200: ConsistencyProofOut } },
+      schema: {
+        tags,
+        summary: 'Prove that the log only grew between two sizes',
+        description:
+          'A Merkle consistency proof from the tree of `from` entries to the tree of `to` entries. A client that verified a checkpoint before checks it against a newer one with this proof: a server that rewrote, removed or forked history cannot make one that verifies.',
+        querystring: ConsistencyQuery,
+        response: { 200: ConsistencyProofOut },
+      },
     },
     async (request) => ({
       from: request.query.from,
@@ -66,7 +85,14 @@ export async function auditRoutes(fastify: FastifyInstance) {
     '/api/v1/audit/entries',
     {
       preValidation: app.requireAuth,
-      schema: { tags, querystring: AuditEntriesQuery, response: { 200: AuditEntriesPage } },
+      schema: {
+        tags,
+        summary: 'Read audit entries with their inclusion proofs',
+        description:
+          "A page of the account's audit entries from index `start` (at most `limit`, up to 500), each with its inclusion proof in the tree of `treeSize` entries (the newest checkpoint's size by default). Page by asking again from the last index plus one. Sensitive details in an entry are sealed to the account's audit key, which the server cannot open.",
+        querystring: AuditEntriesQuery,
+        response: { 200: AuditEntriesPage },
+      },
     },
     async (request) =>
       log.entries(authOf(request).userId, request.query.start, request.query.limit, request.query.treeSize),
@@ -74,7 +100,17 @@ export async function auditRoutes(fastify: FastifyInstance) {
 
   app.get(
     '/api/v1/audit/leaves',
-    { preValidation: app.requireAuth, schema: { tags, querystring: LogLeavesQuery, response: { 200: LogLeaves } } },
+    {
+      preValidation: app.requireAuth,
+      schema: {
+        tags,
+        summary: 'Read raw log leaves from an index',
+        description:
+          "The log's leaves from index `start` (at most `limit`, up to 2000) up to the newest checkpoint, with that checkpoint. A client extends its own copy of the tree with them and replays the signed vault and device changes they hold. Page by asking again from the last index plus one.",
+        querystring: LogLeavesQuery,
+        response: { 200: LogLeaves },
+      },
+    },
     async (request) => {
       return log.leaves(authOf(request).userId, request.query.start, request.query.limit);
     },
@@ -83,7 +119,17 @@ export async function auditRoutes(fastify: FastifyInstance) {
   // Events only a client sees (a key rotation), appended like any other.
   app.post(
     '/api/v1/audit/entries',
-    { preValidation: app.requireAuth, schema: { tags, body: ClientAuditEvent, response: { 201: AuditReceipt } } },
+    {
+      preValidation: app.requireAuth,
+      schema: {
+        tags,
+        summary: 'Append an event that only a client sees',
+        description:
+          "Appends an event that happens on a device (a key rotation) to the account's audit log, in the caller's name. Details go in `sealedMetadata`, sealed by the client; the server stores them as they are. The answer is a receipt: the entry's index, the new signed checkpoint and the inclusion proof.",
+        body: ClientAuditEvent,
+        response: { 201: AuditReceipt },
+      },
+    },
     async (request, reply) => {
       const auth = authOf(request);
       const receipt = await log.append(auth.userId, {
@@ -106,6 +152,9 @@ export async function auditRoutes(fastify: FastifyInstance) {
       preValidation: app.requireAuth,
       schema: {
         tags,
+        summary: "Run the server's own integrity check of the log",
+        description:
+          'The server checks its stored audit rows (indexes without gaps, canonical entries, the hash chain, the Merkle root) and reports what it finds. It grades itself, so a client must not rely on it: clients verify checkpoints and proofs themselves. `start` and `end` bound the range reported as checked.',
         querystring: IntegrityQuery,
         response: { 200: IntegrityReport },
       },

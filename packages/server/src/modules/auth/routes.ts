@@ -40,37 +40,100 @@ export async function authRoutes(fastify: FastifyInstance) {
 
   app.post(
     '/api/v1/auth/register',
-    { schema: { tags, body: RegisterRequest, response: { 201: RegisterResponse } } },
+    {
+      schema: {
+        tags,
+        summary: 'Create an account and its first device',
+        description:
+          'Called once by the first device of a new user. The client sends what it derived from the password (the Argon2id seed and parameters, the SRP verifier and the wrapped account key) and its device keys with a self-signed "device add" statement; the server never sees the password or the account key. The account, the device and their audit entries are stored in one transaction. An email that already has an account is refused with AURA_ACCOUNT_EXISTS, a device id already taken with AURA_CONFLICT.',
+        body: RegisterRequest,
+        response: { 201: RegisterResponse },
+      },
+    },
     async (request, reply) => reply.code(201).send(await register(app, request.body, request.ip)),
   );
   app.post(
     '/api/v1/auth/srp/init',
-    { schema: { tags, body: SrpInitRequest, response: { 200: SrpInitResponse } } },
+    {
+      schema: {
+        tags,
+        summary: 'Start an SRP login',
+        description:
+          "The first half of the SRP-6a login: the server answers with the account's KDF seed and parameters, as stored, and its ephemeral value B under a challenge id valid for two minutes. An email without an account gets an answer of the same shape and cost, so this route does not tell who has an account. Repeated failures for an account or an address are slowed down with AURA_RATE_LIMITED.",
+        body: SrpInitRequest,
+        response: { 200: SrpInitResponse },
+      },
+    },
     async (request) => loginChallenge(app, attempts, request, request.body.email),
   );
   app.post(
     '/api/v1/auth/srp/verify',
-    { schema: { tags, body: SrpVerifyRequest, response: { 200: SrpVerifyResponse } } },
+    {
+      schema: {
+        tags,
+        summary: 'Finish an SRP login and open a session',
+        description:
+          'The second half of the SRP-6a login: the client sends its value A and its proof M1; the server answers with its own proof M2 (which the client must check), the wrapped account key and a new access and refresh token. The password never crosses the wire and the server cannot unwrap the account key. A challenge is used once; with `deviceId`, the session belongs to that enrolled device, which signed writes need.',
+        body: SrpVerifyRequest,
+        response: { 200: SrpVerifyResponse },
+      },
+    },
     async (request) => loginProof(app, attempts, request, request.body),
   );
   app.post(
     '/api/v1/auth/refresh',
-    { schema: { tags, body: RefreshRequest, response: { 200: TokenPair } } },
+    {
+      schema: {
+        tags,
+        summary: 'Exchange a refresh token for new tokens',
+        description:
+          "Rotates the session's tokens: the refresh token sent is spent and a new access and refresh token pair is answered. A refresh token presented a second time means two parties hold it, so the whole session is revoked (AURA_REFRESH_TOKEN_REUSED) and both must log in again. An unknown or expired token is AURA_REFRESH_TOKEN_INVALID.",
+        body: RefreshRequest,
+        response: { 200: TokenPair },
+      },
+    },
     async (request) => refresh(app, request, request.body.refreshToken),
   );
   app.post(
     '/api/v1/auth/logout',
-    { preValidation: app.requireAuth, schema: { tags, response: { 200: OkResponse } } },
+    {
+      preValidation: app.requireAuth,
+      schema: {
+        tags,
+        summary: 'End this session',
+        description:
+          'Revokes the session of the access token sent and records the logout in the audit log. Its access and refresh tokens stop working at once (AURA_SESSION_REVOKED); other sessions of the account, on other devices, stay open.',
+        response: { 200: OkResponse },
+      },
+    },
     async (request) => logout(app, request),
   );
   app.post(
     '/api/v1/auth/revoke-all',
-    { preValidation: app.requireAuth, schema: { tags, response: { 200: RevokedSessions } } },
+    {
+      preValidation: app.requireAuth,
+      schema: {
+        tags,
+        summary: 'End every session of the account',
+        description:
+          'Revokes all sessions of the account, this one included, on every device, and answers how many ended. Used when a device or a token may be in the wrong hands; every device must log in again. The revocation is recorded in the audit log.',
+        response: { 200: RevokedSessions },
+      },
+    },
     async (request) => revokeAll(app, request),
   );
   app.get(
     '/api/v1/auth/session',
-    { preValidation: app.requireAuth, schema: { tags, response: { 200: SessionInfo } } },
+    {
+      preValidation: app.requireAuth,
+      schema: {
+        tags,
+        summary: 'Describe the current session',
+        description:
+          "Answers who the access token belongs to: the user, the session, the session's device (null for a session without one) and when the session ends. A client calls it to check a token it holds; it changes nothing.",
+        response: { 200: SessionInfo },
+      },
+    },
     async (request) => {
       const auth = authOf(request);
       return { ...auth, expiresAt: auth.expiresAt.toISOString() };
@@ -78,10 +141,31 @@ export async function authRoutes(fastify: FastifyInstance) {
   );
   app.put(
     '/api/v1/auth/password',
-    { preValidation: app.requireAuth, schema: { tags, body: PasswordChangeRequest, response: { 200: OkResponse } } },
+    {
+      preValidation: app.requireAuth,
+      schema: {
+        tags,
+        summary: 'Change the password',
+        description:
+          "Replaces the KDF seed and parameters, the SRP verifier and the wrapping of the account key, all computed by the client from the new password; the account key itself, and so every stored record, stays the same. The key id must match the account's (else AURA_CONFLICT and nothing changes). Every other session of the account is revoked.",
+        body: PasswordChangeRequest,
+        response: { 200: OkResponse },
+      },
+    },
     async (request) => changePassword(app, request, request.body),
   );
-  app.get('/.well-known/jwks.json', { schema: { tags } }, async () => ({ keys: [app.serverKeys.publicJwk] }));
+  app.get(
+    '/.well-known/jwks.json',
+    {
+      schema: {
+        tags,
+        summary: "Get the server's token-signing public key",
+        description:
+          'The JSON Web Key Set of the Ed25519 key that signs access tokens, for a service that wants to check a token itself. It is public and needs no token; it does not touch the database.',
+      },
+    },
+    async () => ({ keys: [app.serverKeys.publicJwk] }),
+  );
 }
 
 async function loginChallenge(app: FastifyInstance, attempts: LoginAttempts, request: FastifyRequest, raw: string) {

@@ -29,7 +29,16 @@ export async function deviceRoutes(fastify: FastifyInstance) {
 
   app.get(
     '/api/v1/devices',
-    { preValidation: app.requireAuth, schema: { tags, response: { 200: DeviceList } } },
+    {
+      preValidation: app.requireAuth,
+      schema: {
+        tags,
+        summary: "List the account's devices",
+        description:
+          "Every device of the account, revoked ones included, with its public keys and the certificate the account's devices made for it (the server cannot make one). Clients check this list against the device history signed into the audit log; the `aura-log-size` header gives the log's size in the same snapshot, so a client knows how far to check.",
+        response: { 200: DeviceList },
+      },
+    },
     async (request, reply) => {
       const { devices, logSize } = await listDevices(app.pool, authOf(request).userId);
       reply.header(LOG_SIZE_HEADER, logSize);
@@ -50,31 +59,75 @@ export async function deviceRoutes(fastify: FastifyInstance) {
     '/api/v1/devices/:id',
     {
       preValidation: app.requireAuth,
-      schema: { tags, params: RecordId, body: DeviceRevocation, response: { 200: OkResponse } },
+      schema: {
+        tags,
+        summary: 'Revoke a device',
+        description:
+          'Revokes a device of the account with a "device revoke" statement signed by an active enrolled device (AURA_DEVICE_REQUIRED from a session without one). The device\'s sessions end, its agent socket and notification socket are closed at once and the work it had claimed is released to other agents. The last active device cannot be revoked (AURA_LAST_DEVICE), so the account always keeps a device that can approve new ones.',
+        params: RecordId,
+        body: DeviceRevocation,
+        response: { 200: OkResponse },
+      },
     },
     async (request) => revokeDevice(app, authOf(request), request.params.id, request.body),
   );
   app.post(
     '/api/v1/devices/enrollments',
-    { schema: { tags, body: EnrollmentRequest, response: { 201: EnrollmentCreated } } },
+    {
+      schema: {
+        tags,
+        summary: 'Ask to enroll a new device',
+        description:
+          "Called without a token by a new device: it names the account's email, its public keys and the hash of a claim secret only it holds, and gets an enrollment id valid for ten minutes. The answer is the same whether or not the email has an account; when it has, the account's devices are notified so one of them can approve. The new device then polls the claim route.",
+        body: EnrollmentRequest,
+        response: { 201: EnrollmentCreated },
+      },
+    },
     async (request, reply) => reply.code(201).send(await requestEnrollment(app, request.body)),
   );
   app.get(
     '/api/v1/devices/enrollments',
-    { preValidation: app.requireAuth, schema: { tags, response: { 200: PendingEnrollments } } },
+    {
+      preValidation: app.requireAuth,
+      schema: {
+        tags,
+        summary: 'List enrollments waiting for approval',
+        description:
+          "The enrollment requests made for this account's email that are not approved or expired yet, with the new devices' public keys. An enrolled device shows them so the user can compare the codes on both screens before approving one.",
+        response: { 200: PendingEnrollments },
+      },
+    },
     async (request) => listEnrollments(app, authOf(request).userId),
   );
   app.post(
     '/api/v1/devices/enrollments/:id/approve',
     {
       preValidation: app.requireAuth,
-      schema: { tags, params: RecordId, body: EnrollmentApproval, response: { 200: OkResponse } },
+      schema: {
+        tags,
+        summary: 'Approve a new device',
+        description:
+          'Called by an enrolled device: it sends the account key sealed to the new device\'s public key, its signature over the enrollment and a signed "device add" statement. The server checks the statement against the approver\'s key and adds the device; it relays the sealed key and cannot open it. A session without a device cannot approve (AURA_UNAUTHENTICATED).',
+        params: RecordId,
+        body: EnrollmentApproval,
+        response: { 200: OkResponse },
+      },
     },
     async (request) => approveEnrollment(app, authOf(request), request.params.id, request.body),
   );
   app.post(
     '/api/v1/devices/enrollments/:id/claim',
-    { schema: { tags, params: RecordId, body: EnrollmentClaim, response: { 200: EnrollmentClaimResponse } } },
+    {
+      schema: {
+        tags,
+        summary: 'Collect an approved enrollment',
+        description:
+          "Polled without a token by the new device, which proves it asked by sending the claim secret. Until a device approves, the answer is `pending`; once approved, it carries the account key sealed to the new device, the approver's signature to check and a first session's tokens. An approval is collected once; a wrong secret answers AURA_NOT_FOUND, as an unknown id does.",
+        params: RecordId,
+        body: EnrollmentClaim,
+        response: { 200: EnrollmentClaimResponse },
+      },
+    },
     async (request) => claimEnrollment(app, request.params.id, request.body),
   );
   // The certificate a device stores for itself (clients check it against the account key).
@@ -84,6 +137,9 @@ export async function deviceRoutes(fastify: FastifyInstance) {
       preValidation: app.requireAuth,
       schema: {
         tags,
+        summary: "Store a device's certificate",
+        description:
+          "Stores the certificate of an active device of the account: an HMAC made by a device with the account's device-certificate key, which the server cannot make or check. Clients compare it with the device list to notice a device the server inserted.",
         params: RecordId,
         body: DeviceCertificate,
         response: { 200: OkResponse },

@@ -37,7 +37,17 @@ export async function taskRoutes(fastify: FastifyInstance) {
 
   app.post(
     '/api/v1/tasks',
-    { preValidation: app.requireAuth, schema: { tags, body: CreateTask, response: { 201: TaskView } } },
+    {
+      preValidation: app.requireAuth,
+      schema: {
+        tags,
+        summary: 'Submit a task for the workflow to run',
+        description:
+          "Submits a plan the client (or the user's agent) made and encrypted: the request and each step are ciphertext; the server sees only step ids, their order and which need approval. The durable workflow then asks for approvals and dispatches steps to the agent. Idempotent by task id: submitting the same id again answers the task as it is and starts nothing twice. AURA_ORCHESTRATION_DISABLED when the server runs without its workflow engine.",
+        body: CreateTask,
+        response: { 201: TaskView },
+      },
+    },
     async (request, reply) => {
       const engine = running();
       const auth = authOf(request);
@@ -74,6 +84,9 @@ export async function taskRoutes(fastify: FastifyInstance) {
       preValidation: app.requireAuth,
       schema: {
         tags,
+        summary: "List the account's tasks",
+        description:
+          "The account's newest tasks first, at most `limit` (up to 200; there is no cursor), each with its status, its number of steps and how many wait for approval. The steps themselves are left out (read a task for them), and what the task does stays ciphertext the server cannot read.",
         querystring: TaskListQuery,
         response: { 200: TaskList },
       },
@@ -83,7 +96,17 @@ export async function taskRoutes(fastify: FastifyInstance) {
 
   app.get(
     '/api/v1/tasks/:id',
-    { preValidation: app.requireAuth, schema: { tags, params: TaskParams, response: { 200: TaskView } } },
+    {
+      preValidation: app.requireAuth,
+      schema: {
+        tags,
+        summary: 'Read a task and its steps',
+        description:
+          "One task of the account with every step: status, attempts, the step's ciphertext and its SHA-256 (what an approval signs), the encrypted result and the signed approval, if any. The server can show statuses but cannot read what a step does or returned.",
+        params: TaskParams,
+        response: { 200: TaskView },
+      },
+    },
     async (request) => detail(repo, request, request.params.id),
   );
 
@@ -91,7 +114,15 @@ export async function taskRoutes(fastify: FastifyInstance) {
     '/api/v1/tasks/:id/steps/:stepId/decision',
     {
       preValidation: app.requireAuth,
-      schema: { tags, params: StepParams, body: StepDecision, response: { 200: StepView } },
+      schema: {
+        tags,
+        summary: 'Approve or reject a step',
+        description:
+          "A device's signed decision on a step that waits for approval. The server checks what it can without a key: an enrolled, unrevoked device of the account signed this exact step's hash, and the approval expires within a week (AURA_APPROVAL_INVALID otherwise); the agent checks it all again before it acts. A step decided already, or not waiting, is AURA_TASK_NOT_WAITING. The user's other devices are told, so they clear their prompt.",
+        params: StepParams,
+        body: StepDecision,
+        response: { 200: StepView },
+      },
     },
     async (request, reply) => {
       const engine = running();
@@ -117,7 +148,15 @@ export async function taskRoutes(fastify: FastifyInstance) {
     '/api/v1/tasks/:id/steps/:stepId/result',
     {
       preValidation: app.requireAuth,
-      schema: { tags, params: StepParams, body: StepResult, response: { 200: OkResponse } },
+      schema: {
+        tags,
+        summary: "Report a step attempt's result",
+        description:
+          "Called by the agent after it ran, or failed to run, one attempt of a dispatched step: `ok`, whether a failure is worth a retry, and the result or error encrypted for the user's devices. The workflow then moves the task on. A late or repeated report of an attempt that is no longer current is accepted and ignored; an unknown task or step is AURA_NOT_FOUND.",
+        params: StepParams,
+        body: StepResult,
+        response: { 200: OkResponse },
+      },
     },
     async (request, reply) => {
       const engine = running();
