@@ -2,10 +2,10 @@
 // Bundles the aura command into dist/ so the bin starts as plain JavaScript, without tsx.
 // Run by the root `prepare` (npm ci) and by scripts/test.mjs, so the bin never lags the sources.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { common, externals, ownUrl } from './esbuild-plugins.mjs';
 
 const cli = fileURLToPath(new URL('..', import.meta.url));
 const outdir = fileURLToPath(new URL('../dist', import.meta.url));
@@ -19,51 +19,14 @@ const outdir = fileURLToPath(new URL('../dist', import.meta.url));
  * that import() them.
  */
 const BUNDLED = /^(@aura\/|zod(\/|$)|@noble\/|hash-wasm(\/|$))/;
-const externals = {
-  name: 'node-modules-external',
-  setup(b) {
-    b.onResolve({ filter: /^[^./#]/ }, (args) =>
-      BUNDLED.test(args.path) || args.path.startsWith('node:') ? undefined : { path: args.path, external: true },
-    );
-  },
-};
-
-/**
- * Workspace files that find their data next to themselves (the assistant's model files, read via
- * `new URL('../../model/…', import.meta.url)`) keep finding it: in each such file import.meta.url
- * becomes the file's own place, computed from the bundle's, so the repository can still be moved.
- */
-const ownUrl = {
-  name: 'own-import-meta-url',
-  setup(b) {
-    b.onLoad({ filter: /\/packages\/[^/]+\/src\/.*\.ts$/ }, async (args) => {
-      const source = await readFile(args.path, 'utf8');
-      if (!source.includes('import.meta.url')) return undefined;
-      const fromDist = relative(outdir, args.path).split('\\').join('/');
-      return {
-        contents: source.replaceAll('import.meta.url', `new URL(${JSON.stringify(fromDist)}, import.meta.url).href`),
-        loader: 'ts',
-      };
-    });
-  },
-};
 
 const started = performance.now();
 const { outputFiles } = await build({
+  ...common,
   entryPoints: { aura: `${cli}/src/main.ts` },
   outdir,
-  outExtension: { '.js': '.mjs' },
-  bundle: true,
-  // The assistant, the agent and the plugins are import()ed by the commands that use them, so
-  // `aura status` loads none of them.
-  splitting: true,
-  chunkNames: 'chunk-[hash]',
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  logLevel: 'warning',
   write: false,
-  plugins: [externals, ownUrl],
+  plugins: [externals(BUNDLED), ownUrl(outdir)],
 });
 
 /**

@@ -71,7 +71,7 @@ export async function main(argv: string[]): Promise<number> {
     const verbs = verbsOf(entry);
     if (verbs.length && topic !== undefined && !verbs.includes(topic))
       throw new UsageHelp(noun, `"aura ${noun}" has no "${topic}"`);
-    if (noun === 'up') return (await import('./commands/up.ts')).up();
+    if (noun === 'up') return await (await import('./commands/up.ts')).up();
     if (noun === 'completion') return completion(topic);
     const command = entry.command;
     if (!command) throw new UsageError(`"${noun}" cannot run here`);

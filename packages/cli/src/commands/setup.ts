@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, openSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { homedir, hostname, platform } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { AuraClient } from '@aura/client';
 import { FileStateStore, nodeSocket } from '@aura/client/node';
 import { AuraError } from '@aura/errors';
@@ -19,6 +18,7 @@ import {
 import { progress, UsageError } from '../output.ts';
 import { confirm, interactive, password, question } from '../prompt.ts';
 import { addPlugin } from './plugin-add.ts';
+import { serverCommand } from './up.ts';
 
 const HEALTH_TIMEOUT_MS = 3_000;
 const START_TIMEOUT_MS = 180_000;
@@ -44,10 +44,9 @@ async function startServer(server: string, home: string): Promise<void> {
   const log = join(home, 'server.log');
   mkdirSync(home, { recursive: true, mode: 0o700 });
   const out = openSync(log, 'a');
-  const main = fileURLToPath(import.meta.resolve('@aura/server/main'));
   const port = new URL(server).port || '80';
   const dataDir = process.env.AURA_DATA_DIR ?? join(home, 'server');
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), main], {
+  const child = spawn(process.execPath, serverCommand(), {
     detached: true,
     stdio: ['ignore', out, out],
     env: { ...process.env, PORT: process.env.PORT ?? port, AURA_DATA_DIR: dataDir },
@@ -71,7 +70,8 @@ async function startServer(server: string, home: string): Promise<void> {
 
 /** A user service that runs the agent: a systemd user unit on Linux, a launchd agent on macOS. */
 export function serviceFile(agentHomeDir: string): { path: string; text: string; start: string } {
-  const aura = fileURLToPath(new URL('../../bin/aura.mjs', import.meta.url));
+  // The command running now, wherever it is installed (a checkout, npm link, a package).
+  const aura = realpathSync(process.argv[1] ?? 'aura');
   if (platform() === 'darwin') {
     const path = join(homedir(), 'Library/LaunchAgents/org.aura.agent.plist');
     return {

@@ -2,8 +2,25 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { UsageError } from '../output.ts';
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * How to run the server's own entry point through tsx (the CLI may not import the server). A
+ * packed install (npm run pack:cli) has the command line only, and says where the server is.
+ */
+export function serverCommand(): string[] {
+  try {
+    // Resolved from this package, not the working directory, so `aura up` works from anywhere.
+    const main = fileURLToPath(import.meta.resolve('@aura/server/main'));
+    return ['--import', import.meta.resolve('tsx'), main];
+  } catch {
+    throw new UsageError(
+      'this install has the command line only; run the server from an Aura checkout (npm start) and point --server at it',
+    );
+  }
+}
 
 /**
  * `aura up` is `npm start`: the server's own entry point, run through tsx in a child process (the
@@ -11,9 +28,7 @@ const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
  * signal sent to us goes on to it, and its exit code becomes ours.
  */
 export async function up(): Promise<number> {
-  // Resolved from this package, not the working directory, so `aura up` works from anywhere.
-  const main = fileURLToPath(import.meta.resolve('@aura/server/main'));
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), main], { stdio: 'inherit' });
+  const child = spawn(process.execPath, serverCommand(), { stdio: 'inherit' });
   const forward = (signal: NodeJS.Signals) => child.kill(signal);
   for (const signal of FORWARDED) process.on(signal, forward);
   try {

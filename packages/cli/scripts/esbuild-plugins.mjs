@@ -1,0 +1,48 @@
+// The esbuild plugins both bundles of the aura command use: the one the checkout runs
+// (build.mjs) and the self-contained package (pack.mjs).
+import { readFile } from 'node:fs/promises';
+import { relative } from 'node:path';
+
+/** Everything matching `bundled` (and the workspace's #imports) goes in; the rest stays an import. */
+export const externals = (bundled) => ({
+  name: 'node-modules-external',
+  setup(b) {
+    b.onResolve({ filter: /^[^./#]/ }, (args) =>
+      bundled.test(args.path) || args.path.startsWith('node:') ? undefined : { path: args.path, external: true },
+    );
+  },
+});
+
+/**
+ * Workspace files that find their data next to themselves (the assistant's model files, read via
+ * `new URL('../../model/…', import.meta.url)`) keep finding it: in each such file import.meta.url
+ * becomes the place `placeOf` gives the file, computed from the bundle's, so the bundle can move.
+ */
+export const ownUrl = (outdir, placeOf = (path) => path) => ({
+  name: 'own-import-meta-url',
+  setup(b) {
+    b.onLoad({ filter: /\/packages\/[^/]+\/src\/.*\.ts$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      if (!source.includes('import.meta.url')) return undefined;
+      const fromDist = relative(outdir, placeOf(args.path)).split('\\').join('/');
+      return {
+        contents: source.replaceAll('import.meta.url', `new URL(${JSON.stringify(fromDist)}, import.meta.url).href`),
+        loader: 'ts',
+      };
+    });
+  },
+});
+
+/** The options both bundles share: ESM for Node 20, the commands' own imports split into chunks. */
+export const common = {
+  bundle: true,
+  // The assistant, the agent and the plugins are import()ed by the commands that use them, so
+  // `aura status` loads none of them.
+  splitting: true,
+  chunkNames: 'chunk-[hash]',
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  logLevel: 'warning',
+  outExtension: { '.js': '.mjs' },
+};
