@@ -17,6 +17,7 @@ import { healthRoutes } from './http/health.ts';
 import { registerTrustedHosts } from './http/hosts.ts';
 import { registerMetrics } from './http/metrics.ts';
 import { registerWebApp } from './http/web.ts';
+import { consoleLogStream, RequestLogs } from './log.ts';
 import { auditModule } from './modules/audit/plugin.ts';
 import { authenticationPlugin } from './modules/auth/authenticate.ts';
 import { authModule } from './modules/auth/plugin.ts';
@@ -35,7 +36,7 @@ export { rateLimitClass } from './http/gateway.ts';
 
 export interface AppDependencies {
   pool: pg.Pool;
-  /** Where JSON logs go (stdout by default); tests pass a stream to read them back. */
+  /** Where JSON logs go (the console by default, see log.ts); tests pass a stream to read them back. */
   logStream?: Writable;
   /**
    * Runs tasks with DBOS on this database (its system tables in the `dbos` schema). Off when
@@ -78,12 +79,14 @@ const REDACT = [
  * works; it is also the order of the paths in the OpenAPI document.
  */
 export async function buildApp(config: ServerConfig, deps: AppDependencies): Promise<FastifyInstance> {
+  const stream = deps.logStream ?? (await consoleLogStream(config.logFormat));
   const app = Fastify({
     logger: {
       level: config.logLevel,
       redact: { paths: REDACT, censor: '[redacted]' },
-      ...(deps.logStream ? { stream: deps.logStream } : {}),
+      ...(stream ? { stream } : {}),
     },
+    logController: new RequestLogs(),
     bodyLimit: config.bodyLimitBytes,
     trustProxy: false,
     frameworkErrors,

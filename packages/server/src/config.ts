@@ -30,7 +30,9 @@ export interface ServerConfig {
   rateLimits: { default: number; ai_inference: number; integrations: number };
   /** Failed logins per account or address before backoff starts. */
   loginFailuresBeforeBackoff: number;
-  logLevel: string;
+  logLevel: LogLevel;
+  /** How log lines are written; unset, pretty on a terminal and JSON lines otherwise (a file, a collector). */
+  logFormat: LogFormat | undefined;
   /** The audit log's key name and the origin prefix of each user's checkpoints. */
   auditLogName: string;
   auditOrigin: string;
@@ -67,6 +69,22 @@ export interface ServerConfig {
     retryMaxMs: number;
     attempts: number;
   };
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** One of a few words; unset or empty is undefined. */
+function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[]): T | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = allowed.find((word) => word === raw);
+  if (value === undefined) {
+    throw new AuraError('AURA_INVALID_INPUT', `${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  }
+  return value;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -123,7 +141,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       integrations: integer(env, 'AURA_RATE_LIMIT_INTEGRATIONS', 50, 1),
     },
     loginFailuresBeforeBackoff: integer(env, 'AURA_LOGIN_FAILURES_BEFORE_BACKOFF', 5, 1),
-    logLevel: env.AURA_LOG_LEVEL ?? 'info',
+    logLevel: oneOf(env, 'AURA_LOG_LEVEL', LOG_LEVELS) ?? 'info',
+    logFormat: oneOf(env, 'AURA_LOG_FORMAT', LOG_FORMATS),
     auditLogName: env.AURA_AUDIT_LOG_NAME ?? 'aura-audit-log',
     auditOrigin: env.AURA_AUDIT_ORIGIN ?? 'aura.local/audit',
     supportOperatorKey: env.AURA_SUPPORT_OPERATOR_KEY || undefined,

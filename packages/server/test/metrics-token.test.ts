@@ -8,7 +8,11 @@ const TOKEN = 'metrics-token-0123456789abcdef';
 let guarded: TestServer;
 let open: TestServer;
 before(async () => {
-  [guarded, open] = await Promise.all([startTestServer({ AURA_METRICS_TOKEN: TOKEN }), startTestServer()]);
+  [guarded, open] = await Promise.all([
+    // At debug, so the per-request lines are among those searched for the token.
+    startTestServer({ AURA_METRICS_TOKEN: TOKEN, AURA_LOG_LEVEL: 'debug' }),
+    startTestServer(),
+  ]);
 });
 after(async () => {
   await guarded?.close();

@@ -5,7 +5,8 @@ import { dumpDatabase, forms, startTestServer, type TestServer, TestUser } from 
 
 let server: TestServer;
 before(async () => {
-  server = await startTestServer();
+  // At debug: the per-request lines too, which an operator may turn on, must hold no secret.
+  server = await startTestServer({ AURA_LOG_LEVEL: 'debug' });
 });
 after(() => server?.close());
 
