@@ -39,8 +39,8 @@ export const TABLE: Readonly<Record<string, Entry>> = {
     section: 'Start',
     forms: [
       form(
-        'setup [--email E] [--agent|--no-agent] [--service|--no-service] [--llm-url URL] [--yes]',
-        'guided first run: server, account, agent, LLM (safe to run again)',
+        'setup [--email E] [--login] [--no-agent] [--no-service] [--start] [--llm-url URL [--llm-model M]] [--caldav-url URL --username U] [--yes]',
+        'guided first run: server, account, agent and its service, LLM, calendar (safe to run again)',
       ),
     ],
   },
@@ -214,8 +214,8 @@ Usage: aura [--server URL] [--json] [--password-stdin] COMMAND ...
 ${[...sections].map(([name, lines]) => `${name}:\n${lines.join('\n')}`).join('\n\n')}
 
 "aura help COMMAND" shows one command. Passwords come from a prompt, or one per line on stdin
-with --password-stdin. The server is --server URL, else "server" in the config file, else
-AURA_SERVER, else ${server}; the config file is ${home}/config.json.
+with --password-stdin. The server is --server URL, else AURA_SERVER, else "server" in
+${home}/config.json (remembered at login), else ${server}.
 Exit codes: 0 ok, 1 failed, 2 usage, 3 not logged in, 4 wrong password, 5 server unreachable,
 6 server tampering detected.
 `;

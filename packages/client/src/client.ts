@@ -152,40 +152,50 @@ export class AuraClient {
     const accountKey = generateAccountKey();
     const x = deriveSrpPrivateKey(master);
     const wrapped = wrapAccountKey(deriveKeyEncryptionKey(master), accountKey, { owner: email, params: master.params });
-    wipe(master.bytes);
     // This device names itself and signs its own addition: the first entry of the device list's history.
     const newId = crypto.randomUUID();
     const newUserId = crypto.randomUUID();
     const keys = { id: newId, signingPublicKey: device.signing.publicKey, sealingPublicKey: device.sealing.publicKey };
-    const { deviceId } = await this.api.post(
-      '/api/v1/auth/register',
-      RegisterResponse,
-      {
-        userId: newUserId,
-        email,
-        kdf: { seed: toBase64(seed), params: DEFAULT_KDF_PARAMS },
-        srpVerifier: toBase64(bigIntToBytes(srpVerifier(group, x), group.byteLength)),
-        accountKey: { wrapped: toBase64(wrapped), id: toBase64(accountKey.id) },
-        device: {
-          name: deviceName,
-          sealingPublicKey: device.sealing.publicKey,
-          signingPublicKey: device.signing.publicKey,
-          id: newId,
-          change: signDeviceChange({ ...device, deviceId: newId }, 'add', keys, { userId: newUserId, accountKey }),
+    const { deviceId } = await this.api
+      .post(
+        '/api/v1/auth/register',
+        RegisterResponse,
+        {
+          userId: newUserId,
+          email,
+          kdf: { seed: toBase64(seed), params: DEFAULT_KDF_PARAMS },
+          srpVerifier: toBase64(bigIntToBytes(srpVerifier(group, x), group.byteLength)),
+          accountKey: { wrapped: toBase64(wrapped), id: toBase64(accountKey.id) },
+          device: {
+            name: deviceName,
+            sealingPublicKey: device.sealing.publicKey,
+            signingPublicKey: device.signing.publicKey,
+            id: newId,
+            change: signDeviceChange({ ...device, deviceId: newId }, 'add', keys, { userId: newUserId, accountKey }),
+          },
+          auditPublicKey: toBase64(deriveAuditKeyPair(accountKey).publicKey),
         },
-        auditPublicKey: toBase64(deriveAuditKeyPair(accountKey).publicKey),
-      },
-      { auth: false },
-    );
+        { auth: false },
+      )
+      .catch((error: unknown) => {
+        wipe(master.bytes);
+        throw error;
+      });
     device.deviceId = deviceId;
     device.email = normalizeIdentifier(email);
     await this.#save();
     wipe(accountKey.bytes);
-    await this.login(email, password);
+    // The key just derived logs in too (the login wipes it): Argon2id once, not twice.
+    await this.#login(email, password, { seed, master });
   }
 
   /** SRP-6a login; the server's M2 is checked before the wrapped key it sent is touched (M3). */
-  async login(email: string, password: string): Promise<void> {
+  login(email: string, password: string): Promise<void> {
+    return this.#login(email, password);
+  }
+
+  /** `derived`: a master key already derived here from this password, used if the server offers its seed and parameters. */
+  async #login(email: string, password: string, derived?: { seed: Uint8Array; master: MasterKey }): Promise<void> {
     const device = await this.device();
     const identity = normalizeIdentifier(email);
     const init = await this.api.post('/api/v1/auth/srp/init', SrpInitResponse, { email }, { auth: false });
@@ -194,7 +204,12 @@ export class AuraClient {
     const offered = readOfferedKdf(init.kdf);
     const pin = device.kdfPins?.[identity];
     assertNotTampered(pin, offered);
-    const master = await this.#derive(password, email, offered.seed, offered.params);
+    const reuse =
+      derived &&
+      toBase64(derived.seed) === toBase64(offered.seed) &&
+      JSON.stringify(derived.master.params) === JSON.stringify(offered.params);
+    if (derived && !reuse) wipe(derived.master.bytes);
+    const master = reuse ? derived.master : await this.#derive(password, email, offered.seed, offered.params);
     const { verified, accountKey } = await this.#prove(identity, email, init, offered, pin, master).finally(() =>
       wipe(master.bytes),
     );

@@ -131,6 +131,7 @@ const cases: Case[] = [
         {
           id: id(),
           status: 'running',
+          request: bytes(60),
           reason: null,
           createdAt: now,
           updatedAt: now,
@@ -314,6 +315,13 @@ describe('a server that answers what the protocol does not allow', () => {
         `/api/v1/tasks/${taskId}`,
         (text) => ({ ...task, request: text }),
         () => sdk().tasks.show(taskId),
+      ],
+      [
+        "a listed task's request",
+        'GET',
+        '/api/v1/tasks',
+        (text) => ({ tasks: [{ ...task, steps: 0, waitingApproval: 0, request: text }] }),
+        () => sdk().tasks.list(),
       ],
       [
         "a device's signing key",
