@@ -1,4 +1,4 @@
-import { command, need } from '../command.ts';
+import { command, need, needId } from '../command.ts';
 import { progress, render, UsageError, UsageHelp, when } from '../output.ts';
 
 /** aura calendar …: the built-in local calendar (events encrypted in the vault). */
@@ -49,7 +49,7 @@ export const calendar = command(
         });
       }
       case 'rm':
-        await cal.remove(need(args[0], 'ID'));
+        await cal.remove(needId(args[0], 'Event', 'aura calendar list'));
         return progress('Removed.');
       case 'export':
         process.stdout.write(await cal.exportIcs());

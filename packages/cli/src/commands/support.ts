@@ -1,5 +1,5 @@
 import type { CollectionName } from '@aura/client';
-import { command, need } from '../command.ts';
+import { command, need, needId } from '../command.ts';
 import { jsonText, progress, render, UsageError, UsageHelp, when } from '../output.ts';
 import { confirm } from '../prompt.ts';
 
@@ -90,13 +90,16 @@ export const support = command(
         );
       }
       case 'revoke':
-        await support.revoke(need(arg, 'GRANT (id)'));
+        await support.revoke(needId(arg, 'Grant', 'aura support list'));
         return progress(
           `Revoked ${arg}: the copies are deleted and the agent can no longer read them. What was read stays read.`,
         );
       case 'read': {
         // Grant ids are unique per user: --user names the grant's user if two chose the same id.
-        const result = await support.read(need(arg, 'GRANT (id)'), flags.user ? { userId: flags.user } : {});
+        const result = await support.read(
+          needId(arg, 'Grant', 'aura support list'),
+          flags.user ? { userId: flags.user } : {},
+        );
         // The records are the answer either way; --json adds what the grant is.
         return render(result, { json, text: jsonText(result.records) });
       }

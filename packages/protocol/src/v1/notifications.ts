@@ -91,9 +91,10 @@ export const NotificationLog = z.strictObject({
 export type NotificationLog = z.infer<typeof NotificationLog>;
 
 /**
- * Frames of the notification WebSocket (GET /api/v1/notifications/connect?after=SEQ): first a
- * `hello` with the newest seq, then every entry after `after` from the log, in order, then each
- * new one as it happens. The client only listens; a frame from it is ignored.
+ * Frames of the notification WebSocket (GET /api/v1/notifications/connect?after=SEQ): every entry
+ * after `after` from the log, in order (the replay is read before the socket says hello), then a
+ * `hello` with the newest seq, then each new one as it happens. The client only listens; a frame
+ * from it is ignored.
  */
 export const NotificationFrame = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('hello'), deviceId: z.uuid().nullable(), latest: z.int().min(0) }),
