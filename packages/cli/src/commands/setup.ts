@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, openSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { homedir, hostname, platform } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -69,14 +69,14 @@ async function startServer(server: string, home: string): Promise<void> {
 }
 
 /** A user service that runs the agent: a systemd user unit on Linux, a launchd agent on macOS. */
-export function serviceFile(agentHomeDir: string): { path: string; text: string; start: string } {
+export function serviceFile(agentHomeDir: string): { path: string; text: string; start: string[][] } {
   // The command running now, wherever it is installed (a checkout, npm link, a package).
   const aura = realpathSync(process.argv[1] ?? 'aura');
   if (platform() === 'darwin') {
     const path = join(homedir(), 'Library/LaunchAgents/org.aura.agent.plist');
     return {
       path,
-      start: `launchctl load -w ${path}`,
+      start: [['launchctl', 'load', '-w', path]],
       text: `<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
 <plist version="1.0">
@@ -97,7 +97,10 @@ export function serviceFile(agentHomeDir: string): { path: string; text: string;
   const units = join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'systemd/user');
   return {
     path: join(units, 'aura-agent.service'),
-    start: 'systemctl --user daemon-reload && systemctl --user enable --now aura-agent',
+    start: [
+      ['systemctl', '--user', 'daemon-reload'],
+      ['systemctl', '--user', 'enable', '--now', 'aura-agent'],
+    ],
     text: `[Unit]
 Description=Aura agent: plans your requests and runs the steps you approve
 After=network-online.target
@@ -213,11 +216,18 @@ export const setup = command(
       } else progress(`4. Service: skipped; run the agent yourself with: AURA_HOME=${agentDir} aura agent`);
       if (existsSync(unit.path)) {
         const start = flags.start || (asking && (await confirm('   Start it now?', false, { defaultYes: false })));
+        const shown = unit.start.map((c) => c.join(' ')).join(' && ');
         if (start) {
-          const [cmd = '', ...args] = unit.start.split(' && ')[0]?.split(' ') ?? [];
-          spawn(cmd, args, { stdio: 'inherit' });
-          progress(`   started with: ${unit.start}`);
-        } else progress(`   not started; start it with: ${unit.start}`);
+          for (const [cmd = '', ...args] of unit.start) {
+            const ran = spawnSync(cmd, args, { stdio: 'inherit' });
+            if (ran.status !== 0)
+              throw new AuraError(
+                'AURA_NOT_READY',
+                `"${cmd} ${args.join(' ')}" failed; the service file is in place, start it yourself`,
+              );
+          }
+          progress(`   started with: ${shown}`);
+        } else progress(`   not started; start it with: ${shown}`);
       }
     }
 
