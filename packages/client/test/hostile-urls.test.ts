@@ -44,6 +44,8 @@ before(async () => {
     {
       AURA_SUPPORT_OPERATOR_KEY: Buffer.from(operator.publicKey).toString('base64'),
       AURA_STEP_RETRY_INITIAL_MS: '100',
+      // The request lines, which this suite searches for secrets, are logged at debug.
+      AURA_LOG_LEVEL: 'debug',
     },
     { orchestration: true },
   );
