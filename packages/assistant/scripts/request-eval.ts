@@ -1,7 +1,7 @@
 // The request evaluation's reading and scoring (its format: data/requests-format.md). The script
 // eval-requests.ts prints what this finds; the test requests.test.ts holds the shipped file to it.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { ACTIONS } from '../src/actions.ts';
 import type { BusyEvent, CalendarView } from '../src/calendar.ts';
 import { type Decision, type DecisionContext, decide, type Person } from '../src/decide.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * What running an action can change. Only `external` needs the user's approval: it changes

@@ -5,20 +5,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { common, externals, ownUrl } from './esbuild-plugins.mjs';
+import { BUNDLED, common, externals, ownUrl } from './esbuild-plugins.mjs';
 
 const cli = fileURLToPath(new URL('..', import.meta.url));
 const outdir = fileURLToPath(new URL('../dist', import.meta.url));
-
-/**
- * Bundled: the workspace's own packages (@aura/*, and a package's #imports), and the libraries
- * every command loads at start (through the client: zod, the noble primitives, hash-wasm), which
- * Node would otherwise resolve and compile file by file (some 120 files, about 100 ms of CPU for
- * every `aura status`). Everything else from node_modules stays an import, resolved at run time from
- * dist/ as it was from src/; the agent's and the integrations' libraries load only in the commands
- * that import() them.
- */
-const BUNDLED = /^(@aura\/|zod(\/|$)|@noble\/|hash-wasm(\/|$))/;
 
 const started = performance.now();
 const { outputFiles } = await build({

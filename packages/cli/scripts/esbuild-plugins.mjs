@@ -3,6 +3,16 @@
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 
+/**
+ * Bundled: the workspace's own packages (@aura/*, and a package's #imports), and the libraries
+ * the common commands load (through the client: zod, the noble primitives, hash-wasm; through
+ * the assistant: chrono-node and yaml), which Node would otherwise resolve and compile file by file
+ * (chrono-node alone is some 270 files, 60 ms of every `aura ask`). Everything else from
+ * node_modules stays an import, resolved at run time from where the bundle is; the integrations'
+ * libraries load only in the commands that import() them.
+ */
+export const BUNDLED = /^(@aura\/|zod(\/|$)|@noble\/|hash-wasm(\/|$)|fastest-levenshtein$|chrono-node(\/|$)|yaml$)/;
+
 /** Everything matching `bundled` (and the workspace's #imports) goes in; the rest stays an import. */
 export const externals = (bundled) => ({
   name: 'node-modules-external',
@@ -45,4 +55,11 @@ export const common = {
   target: 'node20',
   logLevel: 'warning',
   outExtension: { '.js': '.mjs' },
+  // A package's ES module build before its CommonJS one (hash-wasm has both): only it can be
+  // tree-shaken, and only its named exports survive a dynamic import() in the bundle.
+  mainFields: ['module', 'main'],
+  // CommonJS bundled into ES modules (yaml's Node build) still calls require() for Node's own modules.
+  banner: {
+    js: "import { createRequire as __auraRequire } from 'node:module'; const require = __auraRequire(import.meta.url);",
+  },
 };

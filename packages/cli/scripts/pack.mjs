@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { common, externals, ownUrl } from './esbuild-plugins.mjs';
+import { BUNDLED, common, externals, ownUrl } from './esbuild-plugins.mjs';
 
 const cli = fileURLToPath(new URL('..', import.meta.url));
 const repo = resolve(cli, '../..');
@@ -29,8 +29,7 @@ try {
     entryPoints: { aura: join(cli, 'src/main.ts') },
     outdir: dist,
     metafile: true,
-    // Bundled: every workspace package and the libraries the command line loads at start.
-    plugins: [externals(/^(@aura\/|zod(\/|$)|@noble\/|hash-wasm(\/|$)|fastest-levenshtein$)/), ownUrl(dist, placeOf)],
+    plugins: [externals(BUNDLED), ownUrl(dist, placeOf)],
   });
   cpSync(join(repo, 'packages/assistant/model'), join(stage, 'packages/assistant/model'), { recursive: true });
   cpSync(join(cli, 'bin'), join(stage, 'bin'), { recursive: true });

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { AuraClient } from '@aura/client';
-import { FileStateStore, nodeSocket } from '@aura/client/node';
+import { FileStateStore, nodeSocket, nodeTransport } from '@aura/client/node';
 import { distance } from 'fastest-levenshtein';
 import { GLOBAL_OPTIONS, type OptionsConfig } from './command.ts';
 import { completion, verbsOf } from './completion.ts';
@@ -83,6 +83,7 @@ export async function main(argv: string[]): Promise<number> {
       server,
       store: new FileStateStore(statePath()),
       openSocket: nodeSocket,
+      transport: nodeTransport,
       ...(supportOperatorKey ? { supportOperatorKey } : {}),
       onProgress: (step) => {
         if (!json) process.stderr.write(`${step}\n`);

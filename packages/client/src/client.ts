@@ -51,7 +51,7 @@ import {
   signDeviceChange,
 } from './devices.ts';
 import { bigIntToBytes } from './encoding.ts';
-import { Api } from './http.ts';
+import { Api, type Transport } from './http.ts';
 import {
   assertNotTampered,
   explainBadProof,
@@ -77,6 +77,8 @@ export interface ClientOptions {
   supportOperatorKey?: string;
   /** How to open a WebSocket with a bearer token (Node: `nodeSocket` from @aura/client/node). */
   openSocket?: OpenSocket;
+  /** How HTTP requests go out; fetch unless given (Node: `nodeTransport` from @aura/client/node). */
+  transport?: Transport;
 }
 
 const LOCAL_CONTEXT = 'local-account-key';
@@ -93,7 +95,7 @@ export class AuraClient {
   #vault: Vault | undefined;
 
   private constructor(private readonly options: ClientOptions) {
-    this.api = new Api(options.server.replace(/\/+$/, ''));
+    this.api = new Api(options.server.replace(/\/+$/, ''), options.transport);
     this.api.onTokens = async (tokens) => {
       if (!this.#state.session) return;
       if (tokens) Object.assign(this.#state.session, tokens);

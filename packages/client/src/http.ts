@@ -12,10 +12,31 @@ interface CallOptions {
   auth?: boolean;
 }
 
-const errorHeaders = new WeakMap<object, Headers>();
+/** What the client reads of an answer's headers: fetch's Headers, or the Node transport's. */
+export interface AnswerHeaders {
+  get(name: string): string | null;
+}
+
+/** An HTTP answer as the client reads it: fetch's Response has this, and so does the Node transport's. */
+export interface Answer {
+  readonly status: number;
+  readonly ok: boolean;
+  readonly headers: AnswerHeaders;
+  text(): Promise<string>;
+}
+
+/** How requests go out: fetch by default; a Node process may pass node:http instead (src/node.ts). */
+export type Transport = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string },
+) => Promise<Answer>;
+
+export const fetchTransport: Transport = (url, init) => fetch(url, init);
+
+const errorHeaders = new WeakMap<object, AnswerHeaders>();
 
 /** The headers of the answer an error came from (the vault's log size rides on a 404 too). */
-export const headersOf = (error: unknown): Headers | undefined =>
+export const headersOf = (error: unknown): AnswerHeaders | undefined =>
   typeof error === 'object' && error !== null ? errorHeaders.get(error) : undefined;
 
 /** The route an answer belongs to, for messages: the query (cursors, sizes) says nothing more. */
@@ -33,7 +54,10 @@ export class Api {
   tokens: Tokens | undefined;
   onTokens: (tokens: Tokens | undefined) => Promise<void> = async () => {};
 
-  constructor(readonly baseUrl: string) {}
+  constructor(
+    readonly baseUrl: string,
+    private readonly transport: Transport = fetchTransport,
+  ) {}
 
   get<T>(path: string, schema: WireSchema<T>, options?: CallOptions): Promise<T> {
     return this.#body('GET', path, schema, undefined, options);
@@ -58,7 +82,7 @@ export class Api {
     schema: WireSchema<T>,
     body?: unknown,
     options: CallOptions = {},
-  ): Promise<{ body: T; headers: Headers }> {
+  ): Promise<{ body: T; headers: AnswerHeaders }> {
     return this.#call(method, path, schema, body, options);
   }
 
@@ -80,32 +104,30 @@ export class Api {
     schema: WireSchema<T> | null,
     body: unknown,
     options: CallOptions,
-  ): Promise<{ body: T; headers: Headers }> {
+  ): Promise<{ body: T; headers: AnswerHeaders }> {
     const auth = options.auth ?? true;
+    const route = routeOf(method, path);
     let response = await this.#send(method, path, body, auth);
+    let text = await textOf(route, response);
     if (response.status === 401 && auth && this.tokens) {
-      const error = ErrorBody.safeParse(
-        await response
-          .clone()
-          .json()
-          .catch(() => undefined),
-      );
+      const error = ErrorBody.safeParse(parseOrUndefined(text));
       if (error.success && error.data.error.code === 'AURA_UNAUTHENTICATED' && (await this.#refresh())) {
         response = await this.#send(method, path, body, auth);
+        text = await textOf(route, response);
       }
     }
     // A server that says "not now, in N seconds" (429 rate limited, 503 busy or starting) did
     // nothing with the request: it is sent once more after that wait, if the wait is short.
     const wait = retryAfterSeconds(response);
     if (wait !== undefined) {
-      await response.body?.cancel();
       await new Promise((resolve) => setTimeout(resolve, wait * 1000));
       response = await this.#send(method, path, body, auth);
+      text = await textOf(route, response);
     }
-    return { body: await this.#read(routeOf(method, path), response, schema), headers: response.headers };
+    return { body: this.#read(route, response, text, schema), headers: response.headers };
   }
 
-  async #send(method: Method, path: string, body: unknown, auth: boolean): Promise<Response> {
+  async #send(method: Method, path: string, body: unknown, auth: boolean): Promise<Answer> {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (auth) {
@@ -114,7 +136,7 @@ export class Api {
       headers.authorization = `Bearer ${this.tokens.accessToken}`;
     }
     try {
-      return await fetch(`${this.baseUrl}${path}`, {
+      return await this.transport(`${this.baseUrl}${path}`, {
         method,
         headers,
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -129,13 +151,7 @@ export class Api {
   }
 
   /** The answer's body parsed with `schema` (null: any JSON), or the error it carries. */
-  async #read<T>(route: string, response: Response, schema: WireSchema<T> | null): Promise<T> {
-    let text: string;
-    try {
-      text = await response.text();
-    } catch (cause) {
-      throw new AuraError('AURA_SERVER_UNREACHABLE', `the connection broke during the answer to ${route}`, { cause });
-    }
+  #read<T>(route: string, response: Answer, text: string, schema: WireSchema<T> | null): T {
     let json: unknown;
     // A 204 has no body, whatever came with it.
     if (response.status !== 204 && text) {
@@ -159,7 +175,7 @@ export class Api {
     return parsed.data;
   }
 
-  #error(route: string, response: Response, json: unknown): AuraError {
+  #error(route: string, response: Answer, json: unknown): AuraError {
     const parsed = ErrorBody.safeParse(json);
     if (!parsed.success) return misbehaved(`the server answered ${response.status} to ${route} without an Aura error`);
     const error = new AuraError(parsed.data.error.code, parsed.data.error.message);
@@ -178,7 +194,8 @@ export class Api {
       await this.onTokens(undefined);
       return false;
     }
-    const pair = await this.#read(routeOf('POST', path), response, TokenPair);
+    const route = routeOf('POST', path);
+    const pair = this.#read(route, response, await textOf(route, response), TokenPair);
     this.tokens = { accessToken: pair.accessToken, refreshToken: pair.refreshToken };
     await this.onTokens(this.tokens);
     return true;
@@ -188,8 +205,25 @@ export class Api {
 /** The longest Retry-After the SDK waits out by itself; a longer one is the caller's to decide. */
 export const MAX_RETRY_WAIT_SECONDS = 30;
 
+/** The whole body of an answer; a connection that breaks during it is the server unreachable. */
+async function textOf(route: string, response: Answer): Promise<string> {
+  try {
+    return await response.text();
+  } catch (cause) {
+    throw new AuraError('AURA_SERVER_UNREACHABLE', `the connection broke during the answer to ${route}`, { cause });
+  }
+}
+
+function parseOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Seconds to wait before one retry, for a 429 or 503 that names a short wait in seconds. */
-function retryAfterSeconds(response: Response): number | undefined {
+function retryAfterSeconds(response: Answer): number | undefined {
   if (response.status !== 429 && response.status !== 503) return undefined;
   const header = response.headers.get('retry-after')?.trim();
   if (!header || !/^\d{1,6}$/.test(header)) return undefined;

@@ -18,7 +18,7 @@ import {
 import type { AuditPin } from './audit.ts';
 import { certificateHolds } from './devices.ts';
 import { fromUtf8, utf8 } from './encoding.ts';
-import type { Api } from './http.ts';
+import type { AnswerHeaders, Api } from './http.ts';
 import type { CollectionName } from './records.ts';
 
 /** A record as the signed history has it. */
@@ -590,7 +590,7 @@ function wellFormed(s: unknown): s is ChangeStatement {
 const statementHash = (statement: string) => toBase64(sha256(utf8(statement)));
 
 /** The log size a server answer says it was read at (the aura-log-size header); required. */
-export function logSizeOf(headers: Headers | undefined): number {
+export function logSizeOf(headers: AnswerHeaders | undefined): number {
   const text = headers?.get(LOG_SIZE_HEADER);
   const value = Number(text);
   if (!text || !Number.isSafeInteger(value) || value < 0) {

@@ -1,6 +1,8 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { dirname } from 'node:path';
-import WebSocket from 'ws';
+import type { Answer, Transport } from './http.ts';
 import type { OpenSocket, SocketLike } from './notifications.ts';
 import type { ClientState, StateStore } from './state.ts';
 
@@ -22,20 +24,74 @@ export class FileStateStore implements StateStore {
   }
 }
 
-/** A WebSocket for the SDK on Node (the `ws` package: it can send the bearer token as a header). */
+/**
+ * A WebSocket for the SDK on Node (the `ws` package: it can send the bearer token as a header).
+ * `ws` is loaded with the first socket, so the commands that never open one do not load it.
+ */
 export const nodeSocket: OpenSocket = (url, token) => {
-  const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` } });
+  let ws: import('ws').WebSocket | undefined;
+  let closing: { code?: number; reason?: string } | undefined;
   const socket: SocketLike = {
     onopen: null,
     onmessage: null,
     onclose: null,
     onerror: null,
-    close: (code, reason) => ws.close(code, reason),
+    close: (code, reason) => {
+      if (ws) ws.close(code, reason);
+      else closing = { ...(code === undefined ? {} : { code }), ...(reason === undefined ? {} : { reason }) };
+    },
   };
-  ws.on('open', () => socket.onopen?.(undefined));
-  ws.on('message', (data) => socket.onmessage?.({ data: String(data) }));
-  ws.on('close', (code, reason) => socket.onclose?.({ code, reason: String(reason) }));
-  // Heard always: an 'error' with no listener would end the process; the close that follows reports it.
-  ws.on('error', (error) => socket.onerror?.(error));
+  import('ws').then(
+    ({ WebSocket }) => {
+      // Closed before it was open: it never connects, and says so as a socket would.
+      if (closing) return socket.onclose?.({ code: closing.code ?? 1000, reason: closing.reason ?? '' });
+      ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` } });
+      ws.on('open', () => socket.onopen?.(undefined));
+      ws.on('message', (data) => socket.onmessage?.({ data: String(data) }));
+      ws.on('close', (code, reason) => socket.onclose?.({ code, reason: String(reason) }));
+      // Heard always: an 'error' with no listener would end the process; the close that follows reports it.
+      ws.on('error', (error) => socket.onerror?.(error));
+    },
+    (error: unknown) => {
+      socket.onerror?.(error);
+      socket.onclose?.({ code: 1006, reason: 'the ws package could not be loaded' });
+    },
+  );
   return socket;
 };
+
+/**
+ * Requests over node:http(s) rather than fetch: Node 20 loads fetch's implementation (undici) on
+ * first use, some 120 ms that a command line pays on every run for one request. Only what the
+ * client reads of an answer is kept (status, headers, the text).
+ */
+export const nodeTransport: Transport = (url, init) =>
+  new Promise<Answer>((resolve, reject) => {
+    const target = new URL(url);
+    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = send(target, { method: init.method, headers: init.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      const body = new Promise<string>((done, broke) => {
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => done(Buffer.concat(chunks).toString('utf8')));
+        res.on('error', broke);
+        res.on('aborted', () => broke(new Error('the answer was cut off')));
+      });
+      // Heard at once: a body that breaks before anyone reads it must not be an unhandled rejection.
+      body.catch(() => {});
+      const status = res.statusCode ?? 0;
+      resolve({
+        status,
+        ok: status >= 200 && status < 300,
+        headers: {
+          get: (name) => {
+            const value = res.headers[name.toLowerCase()];
+            return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+          },
+        },
+        text: () => body,
+      });
+    });
+    req.on('error', reject);
+    req.end(init.body);
+  });

@@ -27,7 +27,7 @@ import {
   type WireSchema,
 } from '@aura/protocol';
 import { fromUtf8, utf8 } from './encoding.ts';
-import { type Api, headersOf } from './http.ts';
+import { type AnswerHeaders, type Api, headersOf } from './http.ts';
 import { Keyring, type KeyringState, keyringKey, keyringRecordId } from './keyring.ts';
 import { envelopeHash, type Ledger, type LedgerView, logSizeOf, type RecordEntry } from './ledger.ts';
 import { API_PATHS, type CollectionName, type RecordData, searchableText, type VaultRecord } from './records.ts';
@@ -170,7 +170,7 @@ export class Vault {
   }
 
   /** The state of the vault's history as of the snapshot an answer was read at. */
-  #viewFor(headers: Headers | undefined, notBefore: number, log?: LogLeaves): Promise<LedgerView> {
+  #viewFor(headers: AnswerHeaders | undefined, notBefore: number, log?: LogLeaves): Promise<LedgerView> {
     return this.ledger.sync({ asOf: logSizeOf(headers), notBefore }, log);
   }
 
@@ -209,7 +209,7 @@ export class Vault {
   async #fetch(collection: CollectionName, id: string): Promise<StoredRecord | null> {
     const notBefore = this.ledger.floor;
     let wire: StoredRecord;
-    let headers: Headers | undefined;
+    let headers: AnswerHeaders | undefined;
     try {
       ({ body: wire, headers } = await this.api.exchange(
         'GET',

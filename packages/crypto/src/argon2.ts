@@ -1,6 +1,5 @@
 import { AuraError } from '@aura/errors';
 import { argon2id as nobleArgon2id } from '@noble/hashes/argon2.js';
-import { argon2id as wasmArgon2id } from 'hash-wasm';
 import { assertBytes } from './bytes.ts';
 
 /** Argon2id parameters as stored beside an account: t passes, m KiB of memory, p lanes. */
@@ -98,7 +97,10 @@ export async function argon2idUnchecked(input: Argon2idRawInput): Promise<Uint8A
       personalization: input.associatedData,
     });
   }
-  return wasmArgon2id({
+  // Loaded here, not with the module: its WebAssembly (some 260 KB of script) is parsed only by
+  // the commands that derive a key, not by every one that merely imports the crypto package.
+  const { argon2id } = await import('hash-wasm');
+  return argon2id({
     password: input.password,
     salt: input.salt,
     ...(input.secret ? { secret: input.secret } : {}),

@@ -14,7 +14,7 @@ import {
   SupportNotice,
   TaskNotice,
 } from '@aura/protocol';
-import { z } from 'zod';
+import * as z from 'zod';
 import { errorResponsesOf } from '../src/http/openapi.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A tool as an MCP server lists it: its input is a JSON Schema object. */
 export interface Tool {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { AuraError } from '@aura/errors';
 import { parse, stringify } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** ask: the user approves each time; allow: runs without asking; deny: never runs. */
 export const Permission = z.enum(['ask', 'allow', 'deny']);

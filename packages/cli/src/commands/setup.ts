@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, openSync, readFileSync, realpathSy
 import { homedir, hostname, platform } from 'node:os';
 import { dirname, join } from 'node:path';
 import { AuraClient } from '@aura/client';
-import { FileStateStore, nodeSocket } from '@aura/client/node';
+import { FileStateStore, nodeSocket, nodeTransport } from '@aura/client/node';
 import { AuraError } from '@aura/errors';
 import { command } from '../command.ts';
 import {
@@ -187,6 +187,7 @@ export const setup = command(
       server,
       store: new FileStateStore(statePath(agentDir)),
       openSocket: nodeSocket,
+      transport: nodeTransport,
     });
     const agentStatus = await agentClient.status();
     const wantAgent =

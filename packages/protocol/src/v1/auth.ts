@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Base64Text, base64Bytes } from './bytes.ts';
 import { SignedChange } from './changes.ts';
 import { noControlCharacters, plainText } from './text.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { base64Bytes } from './bytes.ts';
 import { plainText, queryInteger } from './text.ts';
 import type { Collection } from './vault.ts';

@@ -1,5 +1,5 @@
 import { type ErrorCode, errorCodes } from '@aura/errors';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The registry's codes, as a schema: a code no Aura build defines is not an Aura error. */
 export const ErrorCodeSchema = z.enum(Object.keys(errorCodes) as [ErrorCode, ...ErrorCode[]]);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Base64Text } from './bytes.ts';
 import { Notification } from './notifications.ts';
 import { UtcTimestamp } from './text.ts';

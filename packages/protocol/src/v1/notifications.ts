@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Base64Text } from './bytes.ts';
 import { StepId } from './tasks.ts';
 import { queryInteger, UtcTimestamp } from './text.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Email } from './auth.ts';
 import { Base64Text, base64Bytes } from './bytes.ts';
 import { plainText } from './text.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { canonicalJson } from './audit.ts';
 import { Base64Text, base64Bytes } from './bytes.ts';
 import { queryInteger, UtcTimestamp } from './text.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 // Every C0 control (tab and line breaks too: a name is one line), DEL, and the C1 controls. NUL
 // is the one PostgreSQL refuses outright (22021); the rest have no place in a name and can drive

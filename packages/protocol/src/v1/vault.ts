@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { base64Bytes } from './bytes.ts';
 import { LogLeaves, SignedChange } from './changes.ts';
 import { queryInteger, Timestamp } from './text.ts';

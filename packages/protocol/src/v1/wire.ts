@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /** A schema of one body on the wire, as a reader holds it: it parses to `T` or says why not. */
 export type WireSchema<T = unknown> = z.ZodType<T>;

@@ -3,7 +3,7 @@ import { AgentFrame, ErrorBody, Notification, NotificationFrame } from '@aura/pr
 import type { SwaggerTransform, SwaggerTransformObject } from '@fastify/swagger';
 import type { FastifyInstance, FastifySchema, RouteOptions } from 'fastify';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Completes the OpenAPI document that @fastify/swagger builds from the routes' schemas. A route
