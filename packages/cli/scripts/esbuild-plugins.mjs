@@ -1,6 +1,7 @@
 // The esbuild plugins both bundles of the aura command use: the one the checkout runs
 // (build.mjs) and the self-contained package (pack.mjs).
 import { readFile } from 'node:fs/promises';
+import { isBuiltin } from 'node:module';
 import { relative } from 'node:path';
 
 /**
@@ -18,7 +19,7 @@ export const externals = (bundled) => ({
   name: 'node-modules-external',
   setup(b) {
     b.onResolve({ filter: /^[^./#]/ }, (args) =>
-      bundled.test(args.path) || args.path.startsWith('node:') ? undefined : { path: args.path, external: true },
+      bundled.test(args.path) || isBuiltin(args.path) ? undefined : { path: args.path, external: true },
     );
   },
 });

@@ -6,7 +6,7 @@
 // files travel beside the bundle. The server is not in it: `aura up` says so.
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { createRequire, isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,7 +39,7 @@ try {
   const names = new Set();
   for (const output of Object.values(metafile.outputs))
     for (const { path, external } of output.imports)
-      if (external && !path.startsWith('node:'))
+      if (external && !isBuiltin(path))
         names.add(path.startsWith('@') ? path.split('/').slice(0, 2).join('/') : path.split('/')[0]);
   const dependencies = {};
   for (const name of [...names].sort()) {

@@ -69,7 +69,9 @@ export const nodeTransport: Transport = (url, init) =>
   new Promise<Answer>((resolve, reject) => {
     const target = new URL(url);
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = send(target, { method: init.method, headers: init.headers }, (res) => {
+    // The length is always sent: a body that comes without one (chunked) is refused on a DELETE.
+    const headers = { ...init.headers, 'content-length': String(init.body ? Buffer.byteLength(init.body) : 0) };
+    const req = send(target, { method: init.method, headers }, (res) => {
       const chunks: Buffer[] = [];
       const body = new Promise<string>((done, broke) => {
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
