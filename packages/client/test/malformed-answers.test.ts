@@ -8,9 +8,10 @@ import { HUGE, junkJson } from '@aura/testing';
 import fc from 'fast-check';
 import { AuditVerifier } from '../src/audit.ts';
 import { listDevices } from '../src/devices.ts';
-import { Api } from '../src/http.ts';
+import { Api, fetchTransport, type Transport } from '../src/http.ts';
 import { AuraClient, MemoryStateStore, readAgentFrame, Tasks } from '../src/index.ts';
 import { emptyLedger, Ledger } from '../src/ledger.ts';
+import { nodeTransport } from '../src/node.ts';
 import type { DeviceState } from '../src/state.ts';
 import { Support } from '../src/support.ts';
 import { Vault } from '../src/vault.ts';
@@ -59,9 +60,12 @@ const agent = {
   operatorSignature: bytes(64),
 };
 
+/** How the SDK under test sends its requests; each describe below picks one. */
+let transport: Transport = fetchTransport;
+
 /** The SDK's objects over one Api, with keys of their own (nothing here talks to a real server). */
 function sdk() {
-  const api = new Api(url);
+  const api = new Api(url, transport);
   api.tokens = { accessToken: 'access-token-for-the-test', refreshToken: 'refresh-token-for-the-test' };
   const userId = id();
   const accountKey = generateAccountKey();
@@ -93,7 +97,7 @@ interface Case {
   call: () => Promise<unknown>;
 }
 
-const client = () => AuraClient.open({ server: url, store: new MemoryStateStore() });
+const client = () => AuraClient.open({ server: url, store: new MemoryStateStore(), transport });
 
 const cases: Case[] = [
   {
@@ -248,185 +252,201 @@ const junk: [string, number, string][] = [
 
 const isMisbehaved = (e: unknown) => isAuraError(e, 'AURA_SERVER_MISBEHAVED');
 
-describe('a server that answers what the protocol does not allow', () => {
-  for (const c of cases) {
-    it(`${c.name}: a well-formed answer goes through, every malformed one is AURA_SERVER_MISBEHAVED`, async () => {
-      answer = { method: c.method, path: c.path, status: 200, body: JSON.stringify(c.valid) };
-      const outcome = await c.call().then(
-        () => 'resolved',
-        (e: unknown) => e,
-      );
-      assert.ok(
-        outcome === 'resolved' || (isAuraError(outcome) && !isMisbehaved(outcome)),
-        `the well-formed answer was refused: ${String(outcome)}`,
-      );
+// Both ways the SDK sends requests read answers through the same checks: fetch (browsers, the
+// default) and node:http (the command line and the agent).
+for (const [over, chosen] of [
+  ['fetch', fetchTransport],
+  ['node:http', nodeTransport],
+] as const) {
+  describe(`a server that answers what the protocol does not allow (over ${over})`, () => {
+    before(() => {
+      transport = chosen;
+    });
+    for (const c of cases) {
+      it(`${c.name}: a well-formed answer goes through, every malformed one is AURA_SERVER_MISBEHAVED`, async () => {
+        answer = { method: c.method, path: c.path, status: 200, body: JSON.stringify(c.valid) };
+        const outcome = await c.call().then(
+          () => 'resolved',
+          (e: unknown) => e,
+        );
+        assert.ok(
+          outcome === 'resolved' || (isAuraError(outcome) && !isMisbehaved(outcome)),
+          `the well-formed answer was refused: ${String(outcome)}`,
+        );
 
-      const bodies: [string, number, string][] = [
-        ...junk,
-        ...nearMisses(c.valid).map(([what, body]): [string, number, string] => [what, 200, JSON.stringify(body)]),
+        const bodies: [string, number, string][] = [
+          ...junk,
+          ...nearMisses(c.valid).map(([what, body]): [string, number, string] => [what, 200, JSON.stringify(body)]),
+          [
+            'a huge body with an unknown field',
+            200,
+            JSON.stringify({ ...(c.valid as object), padding: 'x'.repeat(HUGE) }),
+          ],
+        ];
+        for (const [what, status, body] of bodies) {
+          answer = { method: c.method, path: c.path, status, body };
+          await assert.rejects(c.call, (e: unknown) => {
+            assert.ok(isMisbehaved(e), `${what}: ${String(e)}`);
+            // The message names the route, so a person knows which answer was wrong.
+            assert.match((e as Error).message, new RegExp(c.path.replace(/[/]/g, '\\/')), what);
+            return true;
+          });
+        }
+      });
+    }
+
+    it('bytes the client decodes: an answer of the right shape whose base64 is not base64 is AURA_SERVER_MISBEHAVED', async () => {
+      const taskId = id();
+      const grantId = id();
+      const task = {
+        id: taskId,
+        status: 'running',
+        request: bytes(60),
+        reason: null,
+        createdAt: now,
+        updatedAt: now,
+        steps: [],
+      };
+      const grant = {
+        id: grantId,
+        userId: id(),
+        agentId: id(),
+        deviceId: id(),
+        deviceSigningPublicKey: bytes(32),
+        categories: ['contexts'],
+        validFrom: now,
+        validUntil: now,
+        revokedAt: null,
+        grantObject: '{}',
+        signature: bytes(64),
+        sealedKey: bytes(80),
+      };
+      const bad: [string, string, string, (text: string) => unknown, () => Promise<unknown>][] = [
         [
-          'a huge body with an unknown field',
-          200,
-          JSON.stringify({ ...(c.valid as object), padding: 'x'.repeat(HUGE) }),
+          "a task's request",
+          'GET',
+          `/api/v1/tasks/${taskId}`,
+          (text) => ({ ...task, request: text }),
+          () => sdk().tasks.show(taskId),
+        ],
+        [
+          "a listed task's request",
+          'GET',
+          '/api/v1/tasks',
+          (text) => ({ tasks: [{ ...task, steps: 0, waitingApproval: 0, request: text }] }),
+          () => sdk().tasks.list(),
+        ],
+        [
+          "a device's signing key",
+          'GET',
+          '/api/v1/devices',
+          (text) => ({ devices: [{ ...device, signingPublicKey: text }] }),
+          () => listDevices(sdk().api),
+        ],
+        [
+          "a device's certificate",
+          'GET',
+          '/api/v1/devices',
+          (text) => ({ devices: [{ ...device, certificate: text }] }),
+          () => listDevices(sdk().api),
+        ],
+        [
+          "a support agent's signing key",
+          'GET',
+          '/api/v1/support/requests',
+          (text) => ({
+            requests: [
+              {
+                id: id(),
+                ticket: 'T-1',
+                createdAt: now,
+                status: 'pending',
+                agent: { ...agent, signingPublicKey: text },
+              },
+            ],
+          }),
+          () => sdk().support.requests(),
+        ],
+        [
+          "a grant's device key",
+          'GET',
+          `/api/v1/support/grants/${grantId}/records`,
+          (text) => ({ grant: { ...grant, deviceSigningPublicKey: text }, records: [] }),
+          () => sdk().support.read(grantId),
+        ],
+        [
+          "a grant's signature",
+          'GET',
+          `/api/v1/support/grants/${grantId}/records`,
+          (text) => ({ grant: { ...grant, signature: text }, records: [] }),
+          () => sdk().support.read(grantId),
+        ],
+        [
+          "a grant's sealed key",
+          'GET',
+          '/api/v1/support/grants',
+          (text) => ({ grants: [{ ...grant, sealedKey: text }] }),
+          () => sdk().support.grants(),
         ],
       ];
-      for (const [what, status, body] of bodies) {
-        answer = { method: c.method, path: c.path, status, body };
-        await assert.rejects(c.call, (e: unknown) => {
-          assert.ok(isMisbehaved(e), `${what}: ${String(e)}`);
-          // The message names the route, so a person knows which answer was wrong.
-          assert.match((e as Error).message, new RegExp(c.path.replace(/[/]/g, '\\/')), what);
-          return true;
-        });
+      // Each would have thrown atob's DOMException (or decoded to the wrong bytes) past the parse.
+      for (const [what, method, path, body, call] of bad) {
+        for (const text of ['not base64!', 'AAA', 'AA=A', 'AAAA\n']) {
+          answer = { method, path, status: 200, body: JSON.stringify(body(text)) };
+          await assert.rejects(call, (e: unknown) => {
+            assert.ok(isMisbehaved(e), `${what} ${JSON.stringify(text)}: ${String(e)}`);
+            assert.match((e as Error).message, /must be standard base64/, what);
+            return true;
+          });
+        }
       }
     });
-  }
 
-  it('bytes the client decodes: an answer of the right shape whose base64 is not base64 is AURA_SERVER_MISBEHAVED', async () => {
-    const taskId = id();
-    const grantId = id();
-    const task = {
-      id: taskId,
-      status: 'running',
-      request: bytes(60),
-      reason: null,
-      createdAt: now,
-      updatedAt: now,
-      steps: [],
-    };
-    const grant = {
-      id: grantId,
-      userId: id(),
-      agentId: id(),
-      deviceId: id(),
-      deviceSigningPublicKey: bytes(32),
-      categories: ['contexts'],
-      validFrom: now,
-      validUntil: now,
-      revokedAt: null,
-      grantObject: '{}',
-      signature: bytes(64),
-      sealedKey: bytes(80),
-    };
-    const bad: [string, string, string, (text: string) => unknown, () => Promise<unknown>][] = [
-      [
-        "a task's request",
-        'GET',
-        `/api/v1/tasks/${taskId}`,
-        (text) => ({ ...task, request: text }),
-        () => sdk().tasks.show(taskId),
-      ],
-      [
-        "a listed task's request",
-        'GET',
-        '/api/v1/tasks',
-        (text) => ({ tasks: [{ ...task, steps: 0, waitingApproval: 0, request: text }] }),
-        () => sdk().tasks.list(),
-      ],
-      [
-        "a device's signing key",
-        'GET',
-        '/api/v1/devices',
-        (text) => ({ devices: [{ ...device, signingPublicKey: text }] }),
-        () => listDevices(sdk().api),
-      ],
-      [
-        "a device's certificate",
-        'GET',
-        '/api/v1/devices',
-        (text) => ({ devices: [{ ...device, certificate: text }] }),
-        () => listDevices(sdk().api),
-      ],
-      [
-        "a support agent's signing key",
-        'GET',
-        '/api/v1/support/requests',
-        (text) => ({
-          requests: [
-            { id: id(), ticket: 'T-1', createdAt: now, status: 'pending', agent: { ...agent, signingPublicKey: text } },
-          ],
-        }),
-        () => sdk().support.requests(),
-      ],
-      [
-        "a grant's device key",
-        'GET',
-        `/api/v1/support/grants/${grantId}/records`,
-        (text) => ({ grant: { ...grant, deviceSigningPublicKey: text }, records: [] }),
-        () => sdk().support.read(grantId),
-      ],
-      [
-        "a grant's signature",
-        'GET',
-        `/api/v1/support/grants/${grantId}/records`,
-        (text) => ({ grant: { ...grant, signature: text }, records: [] }),
-        () => sdk().support.read(grantId),
-      ],
-      [
-        "a grant's sealed key",
-        'GET',
-        '/api/v1/support/grants',
-        (text) => ({ grants: [{ ...grant, sealedKey: text }] }),
-        () => sdk().support.grants(),
-      ],
-    ];
-    // Each would have thrown atob's DOMException (or decoded to the wrong bytes) past the parse.
-    for (const [what, method, path, body, call] of bad) {
-      for (const text of ['not base64!', 'AAA', 'AA=A', 'AAAA\n']) {
-        answer = { method, path, status: 200, body: JSON.stringify(body(text)) };
-        await assert.rejects(call, (e: unknown) => {
-          assert.ok(isMisbehaved(e), `${what} ${JSON.stringify(text)}: ${String(e)}`);
-          assert.match((e as Error).message, /must be standard base64/, what);
-          return true;
-        });
-      }
-    }
-  });
+    it('a 204 has no body: an empty answer is what a delete expects, and not what anything else does', async () => {
+      const { api } = sdk();
+      answer = { method: 'DELETE', path: '/api/v1/things/1', status: 204, body: '' };
+      assert.equal(await api.delete('/api/v1/things/1', NoContent), undefined);
+      await assert.rejects(() => api.delete('/api/v1/things/1', OkResponse), isMisbehaved);
+      answer = { method: 'DELETE', path: '/api/v1/things/1', status: 200, body: '{"ok":true}' };
+      await assert.rejects(() => api.delete('/api/v1/things/1', NoContent), isMisbehaved);
+    });
 
-  it('a 204 has no body: an empty answer is what a delete expects, and not what anything else does', async () => {
-    const { api } = sdk();
-    answer = { method: 'DELETE', path: '/api/v1/things/1', status: 204, body: '' };
-    assert.equal(await api.delete('/api/v1/things/1', NoContent), undefined);
-    await assert.rejects(() => api.delete('/api/v1/things/1', OkResponse), isMisbehaved);
-    answer = { method: 'DELETE', path: '/api/v1/things/1', status: 200, body: '{"ok":true}' };
-    await assert.rejects(() => api.delete('/api/v1/things/1', NoContent), isMisbehaved);
-  });
+    it('an Aura error body keeps its code and its message', async () => {
+      const { tasks } = sdk();
+      answer = {
+        method: 'GET',
+        path: '/api/v1/tasks',
+        status: 429,
+        body: JSON.stringify({ error: { code: 'AURA_RATE_LIMITED', message: 'slow down' } }),
+      };
+      await assert.rejects(
+        () => tasks.list(),
+        (e: unknown) => isAuraError(e, 'AURA_RATE_LIMITED') && e.message === 'slow down',
+      );
+    });
 
-  it('an Aura error body keeps its code and its message', async () => {
-    const { tasks } = sdk();
-    answer = {
-      method: 'GET',
-      path: '/api/v1/tasks',
-      status: 429,
-      body: JSON.stringify({ error: { code: 'AURA_RATE_LIMITED', message: 'slow down' } }),
-    };
-    await assert.rejects(
-      () => tasks.list(),
-      (e: unknown) => isAuraError(e, 'AURA_RATE_LIMITED') && e.message === 'slow down',
-    );
-  });
-
-  it('property: whatever JSON (or not) a route answers, with whatever status, the client throws only AuraErrors', async () => {
-    const { tasks } = sdk();
-    await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom(200, 201, 204, 400, 401, 404, 409, 500, 502),
-        fc.oneof(
-          fc.json(),
-          fc.string(),
-          fc.json().map((json) => `{"tasks":[${json}]}`),
+    it('property: whatever JSON (or not) a route answers, with whatever status, the client throws only AuraErrors', async () => {
+      const { tasks } = sdk();
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom(200, 201, 204, 400, 401, 404, 409, 500, 502),
+          fc.oneof(
+            fc.json(),
+            fc.string(),
+            fc.json().map((json) => `{"tasks":[${json}]}`),
+          ),
+          async (status, body) => {
+            answer = { method: 'GET', path: '/api/v1/tasks', status, body };
+            await tasks.list().catch((e: unknown) => {
+              if (!isAuraError(e)) throw e;
+            });
+          },
         ),
-        async (status, body) => {
-          answer = { method: 'GET', path: '/api/v1/tasks', status, body };
-          await tasks.list().catch((e: unknown) => {
-            if (!isAuraError(e)) throw e;
-          });
-        },
-      ),
-      { numRuns: 200 },
-    );
+        { numRuns: 200 },
+      );
+    });
   });
-});
+}
 
 describe('the agent channel', () => {
   const dispatch = {
