@@ -116,6 +116,65 @@ describe('asking, chatting and approving against a real server and agent', () =>
     assert.match(added.stderr, /^Added Mary Major to your people \([0-9a-f-]{36}\)\.$/m);
   });
 
+  /** The command as a person at a terminal runs it: `script` gives it a pseudo-terminal, fed `typed`. */
+  const atTerminal = (args: string[], typed: string) => {
+    const line = [process.execPath, AURA, '--server', cli.server.url, ...args].map((w) => `'${w}'`).join(' ');
+    return spawnSync('script', ['-qec', line, '/dev/null'], {
+      input: typed,
+      encoding: 'utf8',
+      env: { ...process.env, AURA_HOME: me },
+      timeout: 60_000,
+    });
+  };
+
+  it('on a terminal, aura ask shows the plan and asks before it submits', { skip: skipUnless('script') }, async () => {
+    const declined = atTerminal(['ask', 'Schedule a meeting with John on monday at 9am'], 'n\r');
+    assert.match(
+      declined.stdout,
+      /calendar\.create_event {2}\[needs your approval\][\s\S]*Submit\? \[Y\/n\][\s\S]*Not submitted\./,
+    );
+    assert.equal(
+      JSON.parse((await aura(['--json', 'tasks', 'list'])).stdout).tasks.length,
+      0,
+      'no means nothing was sent',
+    );
+    // Enter takes the default, yes.
+    const accepted = atTerminal(['ask', 'Schedule a meeting with John on monday at 9am'], '\r');
+    assert.match(accepted.stdout, /Submit\? \[Y\/n\][\s\S]*Task [0-9a-f-]{36} submitted\./);
+    assert.equal(JSON.parse((await aura(['--json', 'tasks', 'list'])).stdout).tasks.length, 1, 'yes sent it, once');
+  });
+
+  it('on a terminal, device approve shows the fingerprint and gives the key only on a yes', {
+    skip: skipUnless('script'),
+    timeout: 60_000,
+  }, async () => {
+    const enroll = startAura(cli.server.url, join(root, 'tablet'), [
+      '--json',
+      'device',
+      'enroll',
+      '--email',
+      'chat@example.com',
+      '--name',
+      'tablet',
+    ]);
+    const shown = await waitFor(
+      () => /"code": "([0-9A-Z-]+)"[\s\S]*"fingerprint": "([0-9a-f ]+)"/.exec(enroll.output()) ?? undefined,
+      30_000,
+      () => enroll.output(),
+    );
+    const [, code = '', fingerprint = ''] = shown;
+    const no = atTerminal(['device', 'approve', code], 'n\r');
+    assert.ok(no.stdout.includes(`Its fingerprint: ${fingerprint}`), no.stdout);
+    assert.match(
+      no.stdout,
+      /Does the new device show the same fingerprint\? \[y\/N\][\s\S]*Not approved; nothing was sent/,
+    );
+    assert.equal(enroll.child.exitCode, null, 'the tablet still waits');
+    const yes = atTerminal(['device', 'approve', code], 'y\r');
+    assert.match(yes.stdout, /Approved "tablet"/);
+    assert.equal((await enroll.done).code, 0);
+  });
+
   it('aura chat: a misspelt name asked about, the plan submitted, the step approved inline, the task followed to its end', {
     timeout: 120_000,
   }, async () => {
@@ -133,10 +192,15 @@ describe('asking, chatting and approving against a real server and agent', () =>
     assert.match(chat.stdout, /Task [0-9a-f-]{36} submitted\./);
     assert.match(chat.stderr, /Step \S+: calendar\.create_event - .*Approve\? \[Y\/n\]/);
     assert.match(chat.stdout, /Approved step \S+ \(signed by this device\)\.[\s\S]*Task completed\./);
-    const tasks = JSON.parse((await aura(['--json', 'tasks', 'list'])).stdout);
-    assert.equal(tasks.tasks.length, 1);
-    assert.equal(tasks.tasks[0].status, 'completed');
-    assert.match(tasks.tasks[0].request.text, /John Appleseed/, 'the task list says what was asked');
+    const { tasks } = JSON.parse((await aura(['--json', 'tasks', 'list'])).stdout);
+    const chatted = tasks.filter((t: { request: { text: string } }) => /tomorrow at 3pm/.test(t.request.text));
+    assert.equal(chatted.length, 1, 'one task from the conversation');
+    assert.equal(chatted[0].status, 'completed');
+    assert.match(
+      chatted[0].request.text,
+      /John Appleseed/,
+      'the task list says what was asked, with the answer folded in',
+    );
     const listed = await aura(['tasks', 'list']);
     assert.match(listed.stdout, /completed\s+.*Schedule a meeting with John Appleseed/);
   });
