@@ -73,6 +73,7 @@ export async function main(argv: string[]): Promise<number> {
       throw new UsageHelp(noun, `"aura ${noun}" has no "${topic}"`);
     if (noun === 'up') return await (await import('./commands/up.ts')).up();
     if (noun === 'completion') return completion(topic);
+    if (noun === 'backup' || noun === 'restore') return await (await import('./commands/up.ts')).operation(noun, topic);
     const command = entry.command;
     if (!command) throw new UsageError(`"${noun}" cannot run here`);
     const server = serverUrl(

@@ -45,6 +45,14 @@ export const TABLE: Readonly<Record<string, Entry>> = {
     ],
   },
   up: { section: 'Start', forms: [form('up', 'start the server here (the same as npm start)')] },
+  backup: {
+    section: 'Server',
+    forms: [form('backup FILE', "the server's whole database to FILE, while it runs (docs/operations.md)")],
+  },
+  restore: {
+    section: 'Server',
+    forms: [form('restore FILE', 'a backup into an empty data directory or database')],
+  },
   register: {
     command: account,
     section: 'Start',

@@ -10,10 +10,10 @@ const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
  * How to run the server's own entry point through tsx (the CLI may not import the server). A
  * packed install (npm run pack:cli) has the command line only, and says where the server is.
  */
-export function serverCommand(): string[] {
+export function serverCommand(entry: 'main' | 'ops' = 'main'): string[] {
   try {
     // Resolved from this package, not the working directory, so `aura up` works from anywhere.
-    const main = fileURLToPath(import.meta.resolve('@aura/server/main'));
+    const main = fileURLToPath(import.meta.resolve(`@aura/server/${entry}`));
     return ['--import', import.meta.resolve('tsx'), main];
   } catch {
     throw new UsageError(
@@ -28,7 +28,20 @@ export function serverCommand(): string[] {
  * signal sent to us goes on to it, and its exit code becomes ours.
  */
 export async function up(): Promise<number> {
-  const child = spawn(process.execPath, serverCommand(), { stdio: 'inherit' });
+  return runServerEntry(serverCommand());
+}
+
+/**
+ * `aura backup FILE` and `aura restore FILE`: the server's own operations, run like `aura up`
+ * with this process's variables (DATABASE_URL, or AURA_DATA_DIR and AURA_PG_PORT).
+ */
+export function operation(verb: 'backup' | 'restore', file: string | undefined): Promise<number> {
+  if (!file) throw new UsageError(`name the backup file: aura ${verb} FILE`);
+  return runServerEntry([...serverCommand('ops'), verb, file]);
+}
+
+async function runServerEntry(args: string[]): Promise<number> {
+  const child = spawn(process.execPath, args, { stdio: 'inherit' });
   const forward = (signal: NodeJS.Signals) => child.kill(signal);
   for (const signal of FORWARDED) process.on(signal, forward);
   try {

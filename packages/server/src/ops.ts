@@ -1,0 +1,93 @@
+#!/usr/bin/env -S node --import tsx
+// `aura backup FILE` and `aura restore FILE` (or `node --import tsx packages/server/src/ops.ts
+// backup|restore FILE`): run where the server's data is, with the server's variables — DATABASE_URL
+// for an external PostgreSQL, else the embedded one in AURA_DATA_DIR on AURA_PG_PORT. A backup
+// works while the server runs (it reads one snapshot); a restore goes into an empty database.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { isAuraError } from '@aura/errors';
+import { DBOS } from '@dbos-inc/dbos-sdk';
+import pg from 'pg';
+import { loadConfig } from './config.ts';
+import { restoreBackup, writeBackup } from './db/backup.ts';
+import { type EmbeddedDatabase, startEmbeddedPostgres } from './db/embedded.ts';
+import { migrate } from './db/migrate.ts';
+import { createPool, describeDatabase } from './db/pool.ts';
+import { explainStartupFailure } from './db/startup-error.ts';
+import { withIdleTransactionTimeout } from './workflow/orchestrator.ts';
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+const USAGE = 'usage: aura backup FILE | aura restore FILE';
+
+/** Whether PostgreSQL answers at `url` (the embedded one of a running server does). */
+async function answers(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** The server's database: DATABASE_URL, the running server's embedded one, or the embedded one started here. */
+async function database(): Promise<{ url: string; embedded?: EmbeddedDatabase }> {
+  const config = loadConfig();
+  if (config.databaseUrl) return { url: config.databaseUrl };
+  const running = `postgres://aura:aura@127.0.0.1:${config.embeddedPgPort}/aura`;
+  if (existsSync(resolve(config.dataDir, 'postgres', 'postmaster.pid')) && (await answers(running)))
+    return { url: running };
+  say(`Starting embedded PostgreSQL (data in ${config.dataDir}/postgres, port ${config.embeddedPgPort})…`);
+  const embedded = await startEmbeddedPostgres(config.dataDir, config.embeddedPgPort, say);
+  return { url: embedded.url, embedded };
+}
+
+async function main(verb: string | undefined, file: string | undefined): Promise<number> {
+  if ((verb !== 'backup' && verb !== 'restore') || !file) {
+    say(USAGE);
+    return 2;
+  }
+  const path = resolve(file);
+  if (verb === 'restore' && !existsSync(path)) {
+    say(`aura: ${path} does not exist`);
+    return 2;
+  }
+  const { url, embedded } = await database();
+  const pool = createPool(url, 2);
+  try {
+    if (verb === 'backup') {
+      say(`Backing up ${embedded ? 'the embedded PostgreSQL' : describeDatabase(url)} to ${path}…`);
+      const done = await writeBackup(pool, path, say);
+      say(`Backed up ${done.rows} rows of ${done.tables} tables (schema ${done.migrations.at(-1)}) to ${path}.`);
+    } else {
+      say(
+        `Restoring ${path} into ${embedded ? `the embedded PostgreSQL in ${embedded.dataDir}` : describeDatabase(url)}…`,
+      );
+      const done = await restoreBackup(pool, path, {
+        prepare: async () => {
+          const applied = await migrate(pool);
+          // The workflow engine's tables, made as its own launch would make them.
+          await DBOS.migrate(withIdleTransactionTimeout(url));
+          return applied;
+        },
+        onProgress: say,
+      });
+      say(`Restored ${done.rows} rows of ${done.tables} tables. Start the server on it: npm start`);
+    }
+    return 0;
+  } finally {
+    await pool.end();
+    await embedded?.stop();
+  }
+}
+
+main(process.argv[2], process.argv[3]).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (isAuraError(error)) say(`aura: ${error.message} (${error.code})`);
+    else process.stderr.write(explainStartupFailure(error));
+    process.exit(1);
+  },
+);
