@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { type ServerProcess, spawnServer, waitFor } from '@aura/testing';
+import { freshDatabase, type ServerProcess, spawnServer, type TestDatabase, waitFor } from '@aura/testing';
 import { enrollDevice, runAura, startAura } from './support/harness.ts';
 
 const AURA = fileURLToPath(new URL('../bin/aura.mjs', import.meta.url));
@@ -93,6 +93,9 @@ it('a backup of the embedded default, made while it runs, restores into an empty
   const text = gunzipSync(readFileSync(file)).toString('utf8');
   assert.ok(!text.includes('secret note'), 'the backup holds ciphertext only');
 
+  // Bob writes once more after the backup: to his device, the restored server has rolled back.
+  await aura('bob', ['context', 'add', 'written after the backup']);
+
   // The machine is lost: the server stops and its data directory is gone.
   server.child.kill('SIGTERM');
   await server.exited;
@@ -107,11 +110,12 @@ it('a backup of the embedded default, made while it runs, restores into an empty
 
   // Each user's device reads its own data back, decrypted there, and its audit log extends the
   // checkpoint it pinned before the loss.
-  for (const who of ['alice', 'bob']) {
-    assert.match(await aura(who, ['context', 'list']), new RegExp(`${who}'s secret note about the garden`));
-    assert.match(await aura(who, ['people', 'list']), /John Appleseed/);
-    assert.match(await aura(who, ['audit', 'verify']), /^Verified: /);
-  }
+  assert.match(await aura('alice', ['context', 'list']), /alice's secret note about the garden/);
+  assert.match(await aura('alice', ['people', 'list']), /John Appleseed/);
+  assert.match(await aura('alice', ['audit', 'verify']), /^Verified: /);
+  const rolledBack = await runAura(url, home('bob'), ['context', 'list']);
+  assert.equal(rolledBack.code, 6, `${rolledBack.stdout}\n${rolledBack.stderr}`);
+  assert.match(rolledBack.stderr, /a change this device made \(AURA_AUDIT_INTEGRITY\)|AURA_ROLLBACK_DETECTED/);
   // The task still waits; approved now, the agent carries it out.
   assert.equal(await status(), 'waiting_approval');
   agent = startAura(url, home('agent'), ['agent']);
@@ -145,4 +149,41 @@ it('a backup of the embedded default, made while it runs, restores into an empty
   const junk = operation('restore', notBackup, third.dir, third.pg);
   assert.equal(junk.status, 1);
   assert.match(junk.stderr, /cannot be read as a gzipped Aura backup|is not an Aura backup/);
+});
+
+it('with your own PostgreSQL (DATABASE_URL), a backup restores into a new, empty database', {
+  timeout: 300_000,
+}, async () => {
+  const [from, into] = [await freshDatabase(), await freshDatabase()];
+  const port = await freePort();
+  const env = (db: TestDatabase) => ({ ...process.env, DATABASE_URL: db.url });
+  try {
+    let running = await spawnServer({ DATABASE_URL: from.url, PORT: String(port) });
+    const home = join(root, 'carol');
+    const ok = async (args: string[], stdin = '') => {
+      const run = await runAura(running.url, home, args, { stdin });
+      assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+      return run.stdout;
+    };
+    await ok(['register', '--email', 'carol@example.com', '--password-stdin'], 'carol pw 1\ncarol pw 1\n');
+    await ok(['context', 'add', 'carol keeps this']);
+    const file = join(root, 'external.backup');
+    const backup = spawnSync(process.execPath, [AURA, 'backup', file], { encoding: 'utf8', env: env(from) });
+    assert.equal(backup.status, 0, backup.stderr);
+    running.child.kill('SIGTERM');
+    await running.exited;
+    const restore = spawnSync(process.execPath, [AURA, 'restore', file], { encoding: 'utf8', env: env(into) });
+    assert.equal(restore.status, 0, restore.stderr);
+    running = await spawnServer({ DATABASE_URL: into.url, PORT: String(port) });
+    try {
+      assert.match(await ok(['context', 'list']), /carol keeps this/);
+      assert.match(await ok(['audit', 'verify']), /^Verified: /);
+    } finally {
+      running.child.kill('SIGTERM');
+      await running.exited;
+    }
+  } finally {
+    await from.drop();
+    await into.drop();
+  }
 });
