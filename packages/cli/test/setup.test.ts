@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
-import { freshDatabase, type TestDatabase, waitFor } from '@aura/testing';
-import { runAura } from './support/harness.ts';
+import { freshDatabase, RADICALE, skipUnless, startRadicale, type TestDatabase, waitFor } from '@aura/testing';
+import { runAura, serverForCli } from './support/harness.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'aura-setup-'));
 const home = join(root, 'aura');
@@ -84,4 +84,44 @@ it('aura setup against a remote server that does not answer says so, and starts 
   const run = await runAura('https://aura.invalid', join(root, 'remote'), ['setup', '--yes']);
   assert.equal(run.code, 5, run.stderr);
   assert.match(run.stderr, /cannot reach https:\/\/aura\.invalid\/?; check the address/);
+});
+
+it('aura setup connects a CalDAV calendar, checked first, for this install and its agent', {
+  skip: skipUnless(RADICALE),
+  timeout: 180_000,
+}, async () => {
+  const radicale = await startRadicale();
+  const cli = await serverForCli();
+  const mine = join(root, 'caldav');
+  try {
+    const run = await runAura(
+      cli.server.url,
+      mine,
+      [
+        'setup',
+        '--email',
+        'cal@example.com',
+        '--caldav-url',
+        radicale.url,
+        '--username',
+        radicale.username,
+        '--no-service',
+        '--yes',
+        '--password-stdin',
+      ],
+      // One line a password (--password-stdin asks no confirmation): the account's, then the calendar's.
+      { stdin: `cal pw 1\n${radicale.password}\n`, env: { XDG_CONFIG_HOME: join(root, 'caldav-config') } },
+    );
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /Agent: enrolled as device/);
+    assert.match(run.stderr, /connected to /);
+    for (const home of [mine, `${mine}-agent`]) {
+      const yaml = readFileSync(join(home, 'plugins.yaml'), 'utf8');
+      assert.match(yaml, /caldav:/, home);
+      assert.ok(!yaml.includes(radicale.password), 'the password is in the vault, not in plugins.yaml');
+    }
+  } finally {
+    await cli.stop();
+    await radicale.stop();
+  }
 });
