@@ -50,6 +50,7 @@ function suggest(noun: string): string {
 
 export async function main(argv: string[]): Promise<number> {
   let json = false;
+  let client: AuraClient | undefined;
   try {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -80,7 +81,7 @@ export async function main(argv: string[]): Promise<number> {
       (values.server as string | undefined) ?? process.env.AURA_SERVER ?? readConfig().server ?? DEFAULT_SERVER,
     );
     const supportOperatorKey = process.env.AURA_SUPPORT_OPERATOR_KEY ?? readConfig().supportOperatorKey;
-    const client = await AuraClient.open({
+    client = await AuraClient.open({
       server,
       store: new FileStateStore(statePath()),
       openSocket: nodeSocket,
@@ -107,6 +108,8 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof TypeError && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       return fail(new UsageError(error.message), json);
     }
+    // The refusal stands; the server's operator hears of it (by kind only).
+    await client?.reportIntegrityFailure(error);
     if (error instanceof UsageHelp)
       return fail(new UsageError(`${error.message ? `${error.message}\n` : ''}usage:\n${usageOf(error.noun)}`), json);
     return fail(error, json);

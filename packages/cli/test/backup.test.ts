@@ -116,7 +116,13 @@ it('a backup of the embedded default, made while it runs, restores into an empty
   const rolledBack = await runAura(url, home('bob'), ['context', 'list']);
   assert.equal(rolledBack.code, 6, `${rolledBack.stdout}\n${rolledBack.stderr}`);
   assert.match(rolledBack.stderr, /a change this device made \(AURA_AUDIT_INTEGRITY\)|AURA_ROLLBACK_DETECTED/);
-  // The task still waits; approved now, the agent carries it out.
+  // The operator hears of it: bob's device reported the refusal, by kind only.
+  const metrics = await (await fetch(`${url}/metrics`)).text();
+  assert.match(metrics, /^aura_client_integrity_failures_total\{[^}]*kind="audit_log"[^}]*\} 1$/m);
+  assert.ok(!metrics.includes('bob'), 'the report names no one');
+  // The task still waits (the metrics count it too); approved now, the agent carries it out.
+  assert.match(metrics, /^aura_steps_waiting_approval(\{[^}]*\})? 1$/m);
+  assert.match(metrics, /^aura_tasks\{[^}]*status="waiting_approval"[^}]*\} 1$/m);
   assert.equal(await status(), 'waiting_approval');
   agent = startAura(url, home('agent'), ['agent']);
   await waitFor(

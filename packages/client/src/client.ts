@@ -26,9 +26,11 @@ import {
   wipe,
   wrapAccountKey,
 } from '@aura/crypto';
-import { AuraError } from '@aura/errors';
+import { AuraError, type ErrorCode, isAuraError } from '@aura/errors';
 import {
   fromBase64,
+  type IntegrityFailure,
+  NoContent,
   OkResponse,
   RegisterResponse,
   RevokedSessions,
@@ -82,6 +84,20 @@ export interface ClientOptions {
 }
 
 const LOCAL_CONTEXT = 'local-account-key';
+const REPORT_WAIT_MS = 2_000;
+
+/** Which check a tampering error comes from, as the server's metrics count it. */
+const INTEGRITY_KIND: Partial<Record<ErrorCode, IntegrityFailure['kind']>> = {
+  AURA_AUDIT_INTEGRITY: 'audit_log',
+  AURA_ROLLBACK_DETECTED: 'vault',
+  AURA_VAULT_INCONSISTENT: 'vault',
+  AURA_CRYPTO_DECRYPT_FAILED: 'vault',
+  AURA_DEVICE_LIST_TAMPERED: 'device_list',
+  AURA_KDF_PARAMS_TAMPERED: 'kdf_parameters',
+  AURA_CRYPTO_KDF_TOO_WEAK: 'kdf_parameters',
+  AURA_CRYPTO_KDF_TOO_COSTLY: 'kdf_parameters',
+  AURA_SERVER_MISBEHAVED: 'server_answer',
+};
 
 /**
  * The Aura client: the only place a user's keys exist. It logs in without sending the
@@ -408,6 +424,18 @@ export class AuraClient {
       this.#vault = new Vault(this.api, session.userId, this.accountKey(), session.seenVersions, this.ledger, signer);
     }
     return this.#vault;
+  }
+
+  /**
+   * Tells the server that this device refused its answers as tampering, by kind only (the
+   * server counts it for its operator). Best effort and brief: the refusal stands whatever the
+   * server does with it, and a server that does not answer holds nothing up.
+   */
+  async reportIntegrityFailure(error: unknown): Promise<void> {
+    const kind = isAuraError(error) ? INTEGRITY_KIND[error.code] : undefined;
+    if (!kind || !this.session) return;
+    const sent = this.api.post('/api/v1/audit/integrity-failures', NoContent, { kind }).catch(() => {});
+    await Promise.race([sent, new Promise((resolve) => setTimeout(resolve, REPORT_WAIT_MS).unref())]);
   }
 
   async logout(): Promise<void> {

@@ -16,6 +16,7 @@ import { registerGateway } from './http/gateway.ts';
 import { healthRoutes } from './http/health.ts';
 import { registerTrustedHosts } from './http/hosts.ts';
 import { registerMetrics } from './http/metrics.ts';
+import { registerTaskMetrics } from './http/task-metrics.ts';
 import { registerWebApp } from './http/web.ts';
 import { consoleLogStream, RequestLogs } from './log.ts';
 import { auditModule } from './modules/audit/plugin.ts';
@@ -104,6 +105,7 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies): Pro
 
   await app.register(configPlugin, { config });
   await app.register(databasePlugin, { pool: deps.pool });
+  registerTaskMetrics(app.metricsRegistry, deps.pool);
   await app.register(cachePlugin, { redis });
   await app.register(authenticationPlugin);
   await app.register(healthRoutes);

@@ -101,6 +101,21 @@ export const ClientAuditEvent = z.strictObject({
 });
 export type ClientAuditEvent = z.infer<typeof ClientAuditEvent>;
 
+/**
+ * What a device tells the server when it refused the server's answers as tampering: the kind
+ * only, counted in the server's metrics so that an operator learns of a database someone else
+ * changed. A hostile server can ignore it; it is for the honest operator of a compromised one.
+ */
+export const INTEGRITY_FAILURE_KINDS = [
+  'audit_log',
+  'vault',
+  'device_list',
+  'kdf_parameters',
+  'server_answer',
+] as const;
+export const IntegrityFailure = z.strictObject({ kind: z.enum(INTEGRITY_FAILURE_KINDS) });
+export type IntegrityFailure = z.infer<typeof IntegrityFailure>;
+
 export const IntegrityReport = z.strictObject({
   valid: z.boolean(),
   issues: z.array(z.strictObject({ type: z.string(), entryId: z.string().nullable(), detail: z.string() })),

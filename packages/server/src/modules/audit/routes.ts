@@ -8,13 +8,17 @@ import {
   ClientAuditEvent,
   ConsistencyProofOut,
   ConsistencyQuery,
+  INTEGRITY_FAILURE_KINDS,
+  IntegrityFailure,
   IntegrityQuery,
   IntegrityReport,
   LogLeaves,
   LogLeavesQuery,
+  NoContent,
 } from '@aura/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { Counter } from 'prom-client';
 import { toBase64 } from '../../base64.ts';
 import { actorOf, authOf } from '../auth/authenticate.ts';
 import { integrityReport } from './integrity.ts';
@@ -160,5 +164,32 @@ export async function auditRoutes(fastify: FastifyInstance) {
       },
     },
     async (request) => integrityReport(app, authOf(request).userId, request.query.start, request.query.end),
+  );
+
+  // Counted, never stored: an operator's alert that someone changed what this server holds.
+  const failures = new Counter({
+    name: 'aura_client_integrity_failures_total',
+    help: 'Answers of this server that a client refused as tampering, by what it checked',
+    labelNames: ['kind'],
+    registers: [app.metricsRegistry],
+  });
+  for (const kind of INTEGRITY_FAILURE_KINDS) failures.inc({ kind }, 0);
+  app.post(
+    '/api/v1/audit/integrity-failures',
+    {
+      preValidation: app.requireAuth,
+      schema: {
+        tags,
+        summary: 'Report that a device refused this server as tampered',
+        description:
+          "A device that refused the server's answers (an audit log that does not extend its checkpoint, a vault record rolled back, a device list changed, KDF parameters edited) says so here, with the kind only. The server counts it in `aura_client_integrity_failures_total{kind}` for the operator's alerts and stores nothing. Answers 204.",
+        body: IntegrityFailure,
+        response: { 204: NoContent },
+      },
+    },
+    async (request, reply) => {
+      failures.inc({ kind: request.body.kind });
+      return reply.code(204).send();
+    },
   );
 }
