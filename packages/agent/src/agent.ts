@@ -31,6 +31,8 @@ export class Agent {
   #socket: WebSocket | undefined;
   #stopped = false;
   #queue: Promise<void> = Promise.resolve();
+  /** Whether this connection's first hello came (a later one is work waiting elsewhere). */
+  #greeted = false;
   #retryTimer: NodeJS.Timeout | undefined;
   #reminderTimer: NodeJS.Timeout | undefined;
   #backoff: number;
@@ -91,6 +93,7 @@ export class Agent {
         this.#connected?.();
         this.#connected = undefined;
         this.#enqueue(() => this.#catchUp());
+        this.#greeted = false;
       });
       socket.on('message', (data) => this.#onMessage(String(data)));
       socket.on('close', () => this.#retry('connection closed'));
@@ -120,8 +123,12 @@ export class Agent {
       this.#log(`Agent: ${(error as Error).message}`);
       return;
     }
-    // A hello needs nothing: the agent catches up on what is pending whenever it connects.
-    if (frame.type === 'dispatch') {
+    // The first hello of a connection says what opening it already did: catch up. A later one is
+    // work that another server process has for this agent: claim it now.
+    if (frame.type === 'hello') {
+      if (this.#greeted) this.#enqueue(() => this.#catchUp());
+      this.#greeted = true;
+    } else if (frame.type === 'dispatch') {
       const d = frame.dispatch;
       this.#enqueue(() => this.#execute(d));
     } else if (frame.type === 'request') {

@@ -321,14 +321,11 @@ describe("deploy/compose.yaml's topology as plain processes", { skip: rabbit || 
     assert.deepEqual(await meetings(), ['Meeting with John Appleseed']);
   });
 
-  // A known gap, found by this test: the agent channel is per process. server-2's workflow
-  // dispatches each step to an agent connected to server-2 (AgentHub.pick there finds none), and
-  // nothing tells server-1, where the agent is connected; the agent claims the step only when it
-  // next connects (POST /api/v1/agent/claim after its hello), so the task stays "running" until
-  // then. A request for the agent (`aura ask --via-agent`) posted to server-2 waits the same way.
+  // Found by this test, and mended: server-2's workflow finds no agent among its own connections
+  // and says so on PostgreSQL's NOTIFY; server-1, where the agent is connected, sends it a hello,
+  // and it claims the step (packages/server/src/agent-channel/wake.ts).
   it('carries out a meeting request asked on server-2, whose agent is connected to server-1', {
     timeout: 120_000,
-    todo: 'the agent channel does not cross server processes: a step dispatched on server-2 reaches an agent on server-1 only when it reconnects',
   }, async () => {
     // The workflow is server-2's: each of its steps must reach the agent on the other process.
     await meeting('server-2', 'on friday at 10am', 20_000);

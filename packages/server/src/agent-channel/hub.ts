@@ -2,6 +2,7 @@ import type { AgentFrame } from '@aura/protocol';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { WebSocket } from 'ws';
+import { AgentWake } from './wake.ts';
 
 /**
  * The agents connected right now, per user: each is a WebSocket from an enrolled device that
@@ -38,6 +39,20 @@ export class AgentHub {
     return Boolean(last);
   }
 
+  /**
+   * Tells every agent connection of the user to claim what is pending: work that another server
+   * process queued or dispatched while the agent was connected here (see wake.ts).
+   */
+  wake(userId: string): void {
+    for (const socket of this.#sockets.get(userId)?.keys() ?? [])
+      if (socket.readyState === socket.OPEN) socket.send(frameText({ type: 'hello', pending: true }));
+  }
+
+  /** Whether one of the user's agents is connected to this process. */
+  has(userId: string): boolean {
+    return this.#sockets.has(userId);
+  }
+
   /** A revoked device's agent is cut off at once, not at its next request. */
   closeDevice(userId: string, deviceId: string): void {
     for (const [socket, device] of this.#sockets.get(userId) ?? [])
@@ -59,13 +74,19 @@ export function frameText(frame: AgentFrame): string {
 declare module 'fastify' {
   interface FastifyInstance {
     agentHub: AgentHub;
+    agentWake: AgentWake;
   }
 }
 
 /** The hub on its own, early: revoking a device (the devices module) cuts its agent off. */
 export const agentHubPlugin = fp(
   async (app: FastifyInstance) => {
-    app.decorate('agentHub', new AgentHub());
+    const hub = new AgentHub();
+    const wake = new AgentWake(app.pool, hub, app.log);
+    app.decorate('agentHub', hub);
+    app.decorate('agentWake', wake);
+    await wake.start();
+    app.addHook('onClose', () => wake.stop());
   },
-  { name: 'aura-agent-hub', fastify: '5.x' },
+  { name: 'aura-agent-hub', fastify: '5.x', dependencies: ['aura-database'] },
 );

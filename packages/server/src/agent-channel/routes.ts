@@ -39,6 +39,7 @@ export async function agentChannelRoutes(fastify: FastifyInstance) {
       const queued = await queueRequest(app.pool, { id, userId, ciphertext: fromBase64(ciphertext), agent });
       // Planned by one agent only: two would submit the same request twice.
       if (agent && queued) hub.sendTo(userId, agent, { type: 'request', request: { id, ciphertext } });
+      else if (queued) await app.agentWake.signal(userId);
       return reply.code(201).send({ id });
     },
   );

@@ -4,6 +4,7 @@ import { DBOS, type WorkflowStatus } from '@dbos-inc/dbos-sdk';
 import type pg from 'pg';
 import { Histogram, type Registry } from 'prom-client';
 import type { AgentHub } from '../agent-channel/hub.ts';
+import type { AgentWake } from '../agent-channel/wake.ts';
 import type { AuditLog } from '../audit/log.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { dispatchView } from '../modules/tasks/views.ts';
@@ -59,6 +60,7 @@ export class Orchestrator {
     private readonly audit: AuditLog,
     private readonly notifier: Notifier,
     private readonly hub: AgentHub,
+    private readonly wake: AgentWake,
     readonly settings: OrchestrationSettings,
     registry: Registry,
   ) {
@@ -272,6 +274,8 @@ export class Orchestrator {
     // The step itself goes with the request, as the client sealed it: a phone shows what it asks
     // to approve without another round trip, and the server still cannot read it.
     if (next && 'ask' in next) this.#notify(userId, { event: 'approval_requested', taskId, stepId: next.ask }, asked);
+    // Dispatched to no one here: the user's agent may be connected to another server process.
+    if (sent && !sent.dispatched_to) await this.wake.signal(userId);
     if (sent?.dispatched_to) {
       this.hub.sendTo(userId, sent.dispatched_to, {
         type: 'dispatch',

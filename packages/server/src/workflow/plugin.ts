@@ -21,6 +21,7 @@ export const workflowPlugin = fp(
       app.audit,
       app.notifier,
       app.agentHub,
+      app.agentWake,
       app.config.orchestration,
       app.metricsRegistry,
     );
