@@ -9,7 +9,7 @@ const LOCK_ID = 0x4155_5241;
  * Applies the versioned SQL files in migrations/ that this database has not seen, each in
  * its own transaction, under an advisory lock. Returns the names applied.
  */
-export async function migrate(pool: pg.Pool): Promise<string[]> {
+export async function migrate(pool: pg.Pool, options: { through?: string } = {}): Promise<string[]> {
   const client = await pool.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [LOCK_ID]);
@@ -19,11 +19,11 @@ export async function migrate(pool: pg.Pool): Promise<string[]> {
     const done = new Set(
       (await client.query<{ name: string }>('SELECT name FROM schema_migrations')).rows.map((r) => r.name),
     );
-    const files = readdirSync(MIGRATIONS)
-      .filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f))
-      .sort();
+    const files = migrationNames();
     const applied: string[] = [];
     for (const file of files) {
+      // `through`: stop after that file, as an older release would (the upgrade tests start there).
+      if (options.through !== undefined && file > options.through) break;
       if (done.has(file)) continue;
       await client.query('BEGIN');
       try {
@@ -41,4 +41,11 @@ export async function migrate(pool: pg.Pool): Promise<string[]> {
     await client.query('SELECT pg_advisory_unlock($1)', [LOCK_ID]).catch(() => {});
     client.release();
   }
+}
+
+/** The names of the migrations this release has, in the order they apply. */
+export function migrationNames(): string[] {
+  return readdirSync(MIGRATIONS)
+    .filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f))
+    .sort();
 }
