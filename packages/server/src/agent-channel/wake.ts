@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type pg from 'pg';
+import pg from 'pg';
 import type { AgentHub } from './hub.ts';
 
 const CHANNEL = 'aura_agent_work';
@@ -14,7 +14,9 @@ const RELISTEN_MS = 1_000;
  * the work waited for the agent's next connection.
  */
 export class AgentWake {
-  #client: pg.PoolClient | undefined;
+  // Its own connection, not one of the pool's: a LISTEN holds it for the life of the process, and
+  // a pool with a client checked out for good would never end.
+  #client: pg.Client | undefined;
   #stopped = false;
   #retry: NodeJS.Timeout | undefined;
 
@@ -25,8 +27,10 @@ export class AgentWake {
   ) {}
 
   async start(): Promise<void> {
-    const client = await this.pool.connect();
+    const { max: _max, idleTimeoutMillis: _idle, ...connection } = this.pool.options;
+    const client = new pg.Client(connection);
     this.#client = client;
+    await client.connect();
     client.on('notification', (message) => {
       if (message.channel === CHANNEL && message.payload && this.hub.has(message.payload))
         this.hub.wake(message.payload);
@@ -36,9 +40,9 @@ export class AgentWake {
     await client.query(`LISTEN ${CHANNEL}`);
   }
 
-  #again(client?: pg.PoolClient): void {
+  #again(client?: pg.Client): void {
     if (client) {
-      client.release(true);
+      void client.end().catch(() => {});
       if (this.#client === client) this.#client = undefined;
     }
     if (this.#stopped || this.#retry) return;
@@ -63,7 +67,6 @@ export class AgentWake {
     const client = this.#client;
     this.#client = undefined;
     if (!client) return;
-    await client.query(`UNLISTEN ${CHANNEL}`).catch(() => {});
-    client.release();
+    await client.end().catch(() => {});
   }
 }
