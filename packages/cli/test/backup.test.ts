@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { freshDatabase, type ServerProcess, spawnServer, type TestDatabase, waitFor } from '@aura/testing';
+import { freePort, freshDatabase, type ServerProcess, spawnServer, type TestDatabase, waitFor } from '@aura/testing';
 import { enrollDevice, runAura, startAura } from './support/harness.ts';
 
 const AURA = fileURLToPath(new URL('../bin/aura.mjs', import.meta.url));
@@ -27,14 +25,6 @@ after(async () => {
   }
   rmSync(root, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 /** The server on the embedded default, in `dataDir`: as `npm start` runs it, with nothing else given. */
 const embeddedServer = (port: number, dataDir: string, pgPort: number) =>

@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
-import { databasePool, migratedDatabase, spawnServer } from '@aura/testing';
+import { databasePool, freePort, migratedDatabase, spawnServer } from '@aura/testing';
 import { runAura } from './support/harness.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'aura-server-keys-'));
@@ -15,10 +15,7 @@ it('a replaced token key (its row deleted, the servers restarted) refuses the ol
   timeout: 120_000,
 }, async () => {
   const db = await migratedDatabase();
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = String((probe.address() as AddressInfo).port);
-  await new Promise((resolve) => probe.close(resolve));
+  const port = String(await freePort());
   let server = await spawnServer({ DATABASE_URL: db.url, PORT: port });
   try {
     const register = await runAura(server.url, home, ['register', '--email', 'keys@example.com', '--password-stdin'], {

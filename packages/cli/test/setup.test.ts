@@ -5,7 +5,15 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
-import { freshDatabase, RADICALE, skipUnless, startRadicale, type TestDatabase, waitFor } from '@aura/testing';
+import {
+  freePort,
+  freshDatabase,
+  RADICALE,
+  skipUnless,
+  startRadicale,
+  type TestDatabase,
+  waitFor,
+} from '@aura/testing';
 import { runAura, serverForCli } from './support/harness.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'aura-setup-'));
@@ -30,15 +38,6 @@ after(async () => {
   await db?.drop();
   rmSync(root, { recursive: true, force: true });
 });
-
-/** A port nothing listens on, for the server setup is to start. */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 it('aura setup starts a local server that is not running, registers, and saves an LLM endpoint', {
   timeout: 240_000,
