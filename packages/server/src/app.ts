@@ -89,7 +89,7 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies): Pro
     },
     logController: new RequestLogs(),
     bodyLimit: config.bodyLimitBytes,
-    trustProxy: false,
+    trustProxy: config.trustProxy,
     frameworkErrors,
     clientErrorHandler,
   });

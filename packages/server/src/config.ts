@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AuraError } from '@aura/errors';
@@ -8,6 +9,12 @@ import fp from 'fastify-plugin';
 export interface ServerConfig {
   /** postgres://… ; when absent, `npm start` runs embedded PostgreSQL under dataDir. */
   databaseUrl: string | undefined;
+  /**
+   * The proxies in front (AURA_TRUST_PROXY): their addresses or CIDRs. Only
+   * then is X-Forwarded-For believed for the client's address, which rate limits and the login
+   * backoff count by; behind an ingress without it, every client is the ingress.
+   */
+  trustProxy: false | string[];
   /** amqp://… : the event bus on RabbitMQ, shared by every server process; in process when absent. */
   amqpUrl: string | undefined;
   /** redis://… : rate-limit counters and the blob cache, shared by every server process; in process when absent. */
@@ -87,6 +94,25 @@ function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: 
   return value;
 }
 
+/** AURA_TRUST_PROXY: a comma list of addresses and CIDRs; never "trust anyone". */
+function trustProxy(env: NodeJS.ProcessEnv): false | string[] {
+  const raw = env.AURA_TRUST_PROXY?.trim();
+  if (!raw) return false;
+  const entries = raw.split(',').map((e) => e.trim());
+  for (const entry of entries) {
+    const [address = '', bits, extra] = entry.split('/');
+    const family = isIP(address);
+    const maxBits = family === 6 ? 128 : 32;
+    const bitsOk = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= maxBits);
+    if (!family || !bitsOk || extra !== undefined)
+      throw new AuraError(
+        'AURA_INVALID_INPUT',
+        `AURA_TRUST_PROXY must be the proxies' addresses or CIDRs, separated by commas (such as 10.0.0.0/8,127.0.0.1); "${entry}" is not one`,
+      );
+  }
+  return entries;
+}
+
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -119,6 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const port = integer(env, 'PORT', 8787);
   return {
     databaseUrl: env.DATABASE_URL || undefined,
+    trustProxy: trustProxy(env),
     amqpUrl: env.AMQP_URL || undefined,
     redisUrl: env.REDIS_URL || undefined,
     cacheBytes: integer(env, 'AURA_CACHE_MB', 64, 0) * 1024 * 1024,

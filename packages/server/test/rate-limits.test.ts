@@ -51,6 +51,52 @@ describe('rate limits per account, in process', () => {
   });
 });
 
+describe('behind a proxy (AURA_TRUST_PROXY)', () => {
+  const anonymous = (server: TestServer, forwardedFor: string) =>
+    server.app.inject({
+      method: 'GET',
+      url: '/api/v1/auth/session',
+      remoteAddress: '10.9.0.1',
+      headers: { 'x-forwarded-for': forwardedFor },
+    });
+  const statuses = async (server: TestServer, clients: string[]) => {
+    const out: number[] = [];
+    for (const client of clients) out.push((await anonymous(server, client)).statusCode);
+    return out;
+  };
+
+  it('the proxy named in AURA_TRUST_PROXY forwards each client as its own address; unnamed, every client is the proxy', async () => {
+    const clients = [...Array(LIMIT).fill('203.0.113.7'), '203.0.113.8'];
+    const trusting = await startTestServer({ AURA_RATE_LIMIT_DEFAULT: String(LIMIT), AURA_TRUST_PROXY: '10.9.0.0/16' });
+    try {
+      // The first client spends its own allowance; the second is not limited by it.
+      assert.deepEqual(await statuses(trusting, clients), [...Array(LIMIT).fill(401), 401]);
+      assert.equal((await anonymous(trusting, '203.0.113.7')).statusCode, 429, 'the first client is limited');
+    } finally {
+      await trusting.close();
+    }
+    const plain = await startTestServer({ AURA_RATE_LIMIT_DEFAULT: String(LIMIT) });
+    try {
+      // Without it the header is not believed (anyone could send it): all are the proxy's address.
+      assert.deepEqual(await statuses(plain, clients), [...Array(LIMIT).fill(401), 429]);
+    } finally {
+      await plain.close();
+    }
+  });
+
+  it('AURA_TRUST_PROXY that is not addresses or CIDRs stops the server with the variable named', async () => {
+    const { loadConfig } = await import('../src/config.ts');
+    for (const bad of ['*', 'true', '10.0.0.0/33', 'proxy.local', '10.0.0.1/8/1'])
+      assert.throws(
+        () => loadConfig({ AURA_TRUST_PROXY: bad }),
+        /AURA_TRUST_PROXY must be the proxies' addresses or CIDRs/,
+        bad,
+      );
+    assert.deepEqual(loadConfig({ AURA_TRUST_PROXY: '10.0.0.0/8, ::1' }).trustProxy, ['10.0.0.0/8', '::1']);
+    assert.equal(loadConfig({}).trustProxy, false);
+  });
+});
+
 describe('rate limits shared through Redis (real server)', { skip: redis }, () => {
   let pair: ServerPair;
   let a: TestServer;
