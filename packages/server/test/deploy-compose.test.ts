@@ -1,4 +1,3 @@
-// biome-ignore-all lint/suspicious/noTemplateCurlyInString: compose's ${VAR} syntax, in strings meant literally
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -176,13 +175,14 @@ describe('deploy/compose.yaml', () => {
 
   it('interpolates the variables as compose does: $$, $NAME, defaults, required ones', () => {
     const vars = { A: 'a', EMPTY: '' };
+    // Compose's ${VAR} written as \${ in template literals: the text is meant literally.
     const cases = [
-      ['x${A}y$A $$A', 'xaya $A'],
-      ['${EMPTY:-d}|${EMPTY-d}|${UNSET-d}|${A:-d}', 'd||d|a'],
-      ['${EMPTY?fine}', ''],
+      [`x\${A}y$A $$A`, 'xaya $A'],
+      [`\${EMPTY:-d}|\${EMPTY-d}|\${UNSET-d}|\${A:-d}`, 'd||d|a'],
+      [`\${EMPTY?fine}`, ''],
     ];
     for (const [text, expected] of cases) assert.equal(interpolate(text ?? '', vars), expected);
-    assert.throws(() => interpolate('${EMPTY:?say why}', vars), /EMPTY is missing: say why/);
+    assert.throws(() => interpolate(`\${EMPTY:?say why}`, vars), /EMPTY is missing: say why/);
   });
 });
 
