@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,11 +8,14 @@ import { fileURLToPath } from 'node:url';
 import {
   freePort,
   freshDatabase,
+  type ProcessRun,
   RABBITMQ_URL,
   REDIS_URL,
   type ServerProcess,
+  type StartedProcess,
   skipUnlessServing,
   spawnServer,
+  startProcess,
   type TestDatabase,
   waitFor,
 } from '@aura/testing';
@@ -43,42 +45,19 @@ const rabbit = await skipUnlessServing('RabbitMQ', RABBITMQ_URL, 5672);
 const redis = await skipUnlessServing('Redis', REDIS_URL, 6379);
 const BIN = join(ROOT, 'packages/cli/bin/aura.mjs');
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-interface Running {
-  child: ChildProcess;
-  done: Promise<Run>;
-  stdout: () => string;
-  stderr: () => string;
-}
-
 /** A command as the image runs it: in its WORKDIR (/app, the checkout here), `node` being this Node. */
-function start(argv: string[], env: Record<string, string>, stdin = ''): Running {
+function start(argv: string[], env: Record<string, string>, stdin = ''): StartedProcess {
   const [command = '', ...args] = argv;
-  const child = spawn(command === 'node' ? process.execPath : command, args, {
+  return startProcess(command === 'node' ? process.execPath : command, args, {
     cwd: ROOT,
     env: { ...process.env, ...env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}` },
-    stdio: ['pipe', 'pipe', 'pipe'],
     // Its own process group: the agent's shell and what it started are stopped together.
     detached: true,
+    stdin,
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d) => {
-    stdout += String(d);
-  });
-  child.stderr?.on('data', (d) => {
-    stderr += String(d);
-  });
-  child.stdin?.end(stdin);
-  const done = new Promise<Run>((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
-  return { child, done, stdout: () => stdout, stderr: () => stderr };
 }
 
-async function stop(running: Running | undefined) {
+async function stop(running: StartedProcess | undefined) {
   if (!running || running.child.exitCode !== null || running.child.pid === undefined) return;
   process.kill(-running.child.pid, 'SIGTERM');
   await running.done;
@@ -136,7 +115,7 @@ describe("deploy/compose.yaml's topology as plain processes", { skip: rabbit || 
   const servers: Record<string, ServerProcess> = {};
   const serverEnv: Record<string, Record<string, string>> = {};
   let agentEnv: Record<string, string> = {};
-  let agent: Running | undefined;
+  let agent: StartedProcess | undefined;
 
   const agentService = compose.services.agent;
   const agentEntrypoint = agentService?.entrypoint;
@@ -232,7 +211,7 @@ describe("deploy/compose.yaml's topology as plain processes", { skip: rabbit || 
       assert.equal(service.healthcheck?.test[0], 'CMD');
       const checks: string[][] = [imageCheck, composeCheck];
       for (const check of checks) {
-        const run: Run = await start(check, { PORT: env.PORT ?? '' }).done;
+        const run: ProcessRun = await start(check, { PORT: env.PORT ?? '' }).done;
         assert.equal(run.code, 0, `${name}: ${check.join(' ')}: ${run.stderr}`);
       }
       const metrics = `${server(name).url}/metrics`;

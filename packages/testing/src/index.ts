@@ -24,7 +24,14 @@ export {
 } from './json-schema.ts';
 export { HUGE, type Junk, junk, junkBytes, junkJson, junkStrings, junkValues } from './junk.ts';
 export { freePort, listening } from './port.ts';
-export { httpInject, type ServerProcess, spawnServer } from './process.ts';
+export {
+  httpInject,
+  type ProcessRun,
+  type ServerProcess,
+  type StartedProcess,
+  spawnServer,
+  startProcess,
+} from './process.ts';
 export {
   type LocalPushService,
   type PushedMessage,

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { LightMyRequestResponse } from 'fastify';
 import type { Inject } from './user.ts';
@@ -11,6 +11,42 @@ export interface ServerProcess {
 }
 
 /** Runs the real `npm start` entry point in its own process and waits until it listens. */
+/** How a process that a suite ran ended, with everything it wrote. */
+export interface ProcessRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A process a suite started: its output so far, and how it ends. */
+export interface StartedProcess {
+  child: ChildProcess;
+  done: Promise<ProcessRun>;
+  stdout: () => string;
+  stderr: () => string;
+}
+
+/** Starts `command args`, feeding it `stdin` and collecting what it writes. */
+export function startProcess(
+  command: string,
+  args: string[],
+  options: Omit<SpawnOptions, 'stdio'> & { stdin?: string } = {},
+): StartedProcess {
+  const { stdin = '', ...spawnOptions } = options;
+  const child = spawn(command, args, { ...spawnOptions, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d) => {
+    stdout += String(d);
+  });
+  child.stderr?.on('data', (d) => {
+    stderr += String(d);
+  });
+  child.stdin?.end(stdin);
+  const done = new Promise<ProcessRun>((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+  return { child, done, stdout: () => stdout, stderr: () => stderr };
+}
+
 export async function spawnServer(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
   const main = fileURLToPath(import.meta.resolve('@aura/server/main'));
   const child = spawn(process.execPath, ['--import', 'tsx', main], {

@@ -1,7 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { migratedDatabase, type ServerProcess, spawnServer, type TestDatabase, waitFor } from '@aura/testing';
+import {
+  migratedDatabase,
+  type ProcessRun,
+  type ServerProcess,
+  spawnServer,
+  startProcess,
+  type TestDatabase,
+  waitFor,
+} from '@aura/testing';
 
 const AURA = fileURLToPath(new URL('../../bin/aura.mjs', import.meta.url));
 
@@ -22,11 +30,7 @@ export async function serverForCli(
   };
 }
 
-export interface AuraRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type AuraRun = ProcessRun;
 
 /** Starts `aura --server URL ARGS` for the install in `home`, feeding `stdin`. */
 export function startAura(
@@ -35,21 +39,11 @@ export function startAura(
   args: string[],
   options: { stdin?: string; env?: Record<string, string> } = {},
 ): { child: ChildProcess; done: Promise<AuraRun>; output: () => string; errors: () => string } {
-  const child = spawn(process.execPath, [AURA, '--server', serverUrl, ...args], {
+  const started = startProcess(process.execPath, [AURA, '--server', serverUrl, ...args], {
     env: { ...process.env, AURA_HOME: home, ...options.env },
-    stdio: ['pipe', 'pipe', 'pipe'],
+    ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d) => {
-    stdout += String(d);
-  });
-  child.stderr?.on('data', (d) => {
-    stderr += String(d);
-  });
-  child.stdin?.end(options.stdin ?? '');
-  const done = new Promise<AuraRun>((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
-  return { child, done, output: () => stdout, errors: () => stderr };
+  return { child: started.child, done: started.done, output: started.stdout, errors: started.stderr };
 }
 
 export const runAura = (
