@@ -93,23 +93,16 @@ function printTable(rows: Row[], columns: string[]): void {
 export const progress = (line: string) => process.stderr.write(`${line}\n`);
 
 const MINUTE = 60_000;
-const clock = new Intl.DateTimeFormat('en-GB', {
+const CLOCK = {
   weekday: 'short',
   day: 'numeric',
   month: 'short',
   hour: '2-digit',
   minute: '2-digit',
   hourCycle: 'h23',
-});
-const clockWithYear = new Intl.DateTimeFormat('en-GB', {
-  weekday: 'short',
-  day: 'numeric',
-  month: 'short',
-  year: 'numeric',
-  hour: '2-digit',
-  minute: '2-digit',
-  hourCycle: 'h23',
-});
+} as const;
+const clock = new Intl.DateTimeFormat('en-GB', CLOCK);
+const clockWithYear = new Intl.DateTimeFormat('en-GB', { ...CLOCK, year: 'numeric' });
 
 /**
  * The one way the command line shows a moment: "Wed 2 Dec 15:00" in this machine's zone (the

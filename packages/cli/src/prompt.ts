@@ -70,17 +70,11 @@ export function question(text: string): Promise<string> {
   });
 }
 
-/**
- * A yes/no question at the terminal; without one, only an explicit --yes agrees. `orElse` says
- * what a person without a terminal should do instead. An empty answer takes the default.
- */
-export async function confirm(
-  text: string,
-  yes: boolean,
-  { defaultYes = false, orElse = 'check the fingerprint, then pass --yes' } = {},
-): Promise<boolean> {
+/** A yes/no question at the terminal; without one, only an explicit --yes agrees. An empty answer takes the default. */
+export async function confirm(text: string, yes: boolean, { defaultYes = false } = {}): Promise<boolean> {
   if (yes) return true;
-  if (!process.stdin.isTTY) throw new AuraError('AURA_INVALID_INPUT', `no terminal to confirm on: ${orElse}`);
+  if (!process.stdin.isTTY)
+    throw new AuraError('AURA_INVALID_INPUT', 'no terminal to confirm on: check the fingerprint, then pass --yes');
   const answer = await question(`${text} ${defaultYes ? '[Y/n]' : '[y/N]'} `);
   return answer === '' ? defaultYes : /^y(es)?$/i.test(answer);
 }

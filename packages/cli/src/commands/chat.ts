@@ -4,8 +4,8 @@ import { isAuraError } from '@aura/errors';
 import { command } from '../command.ts';
 import { UsageError } from '../output.ts';
 import { describePlan, submitPlan, type Understood, understandHere } from './ask.ts';
+import { ENDED, taskFrom } from './notifications.ts';
 
-const ENDED = new Set(['completed', 'cancelled', 'failed']);
 const YES = /^(y|yes|ok|sure)?$/i;
 
 /**
@@ -106,7 +106,7 @@ class Conversation {
 
   /** The task's approvals asked for inline, its progress shown, until it ends or Ctrl-C. */
   async follow(taskId: string): Promise<void> {
-    const { latest } = await this.client.notifications.log({ after: Number.MAX_SAFE_INTEGER, limit: 1 });
+    const { task: now, follow } = await taskFrom(this.client, taskId);
     const following = new AbortController();
     this.#following = following;
     let queue = Promise.resolve();
@@ -121,20 +121,14 @@ class Conversation {
       }
     };
     // A step may already wait (its request was sent before the cursor was read).
-    const now = await this.client.tasks.show(taskId);
     const waiting = now.steps.find((s) => s.status === 'waiting_approval');
     if (waiting) await this.approve(taskId, waiting.id);
     if (ENDED.has(now.status)) return this.say(`Task ${now.status}.`);
     this.say('  (following the task; Ctrl-C goes back to the prompt)');
     try {
-      await this.client.notifications.follow(
-        (e) => {
-          const n = e.notice;
-          if (n.type !== 'task' || n.taskId !== taskId) return;
-          queue = queue.then(() => handle(n.event, n.stepId, n.why)).catch((error) => this.say(`! ${error.message}`));
-        },
-        { after: latest, signal: following.signal },
-      );
+      await follow((n) => {
+        queue = queue.then(() => handle(n.event, n.stepId, n.why)).catch((error) => this.say(`! ${error.message}`));
+      }, following.signal);
       await queue;
     } finally {
       this.#following = undefined;

@@ -100,24 +100,38 @@ export const notifications = command(
 
 export const ENDED = new Set(['completed', 'cancelled', 'failed']);
 
+type TaskNotice = Extract<LoggedEvent['notice'], { type: 'task' }>;
+
+/**
+ * A task as it is now, and a way to follow its notices from that moment. The cursor is read
+ * before the status: a change between the two is replayed, not missed.
+ */
+export async function taskFrom(client: AuraClient, taskId: string) {
+  const { latest } = await client.notifications.log({ after: Number.MAX_SAFE_INTEGER, limit: 1 });
+  const task = await client.tasks.show(taskId);
+  /** Each of this task's notices, in order, until `signal` aborts. */
+  const follow = (onNotice: (notice: TaskNotice, event: LoggedEvent) => void, signal: AbortSignal) =>
+    client.notifications.follow(
+      (event) => {
+        const n = event.notice;
+        if (n.type === 'task' && n.taskId === task.id) onNotice(n, event);
+      },
+      { after: latest, signal },
+    );
+  return { task, follow };
+}
+
 /** aura tasks watch TASK: the task's status now, then each change as it happens, until it ends. */
 export async function watchTask(client: AuraClient, taskId: string, json: boolean): Promise<void> {
-  // The cursor first, then the status: a change between the two is replayed, not missed.
-  const { latest } = await client.notifications.log({ after: Number.MAX_SAFE_INTEGER, limit: 1 });
-  const task = await client.tasks.show(needId(taskId, 'Task', 'aura tasks list'));
+  const { task, follow } = await taskFrom(client, needId(taskId, 'Task', 'aura tasks list'));
   const status = { taskId: task.id, status: task.status };
   process.stdout.write(json ? `${JSON.stringify(status)}\n` : `task ${task.id}: ${task.status}\n`);
   if (ENDED.has(task.status)) return;
   const controller = new AbortController();
   const interrupted = untilInterrupted();
   interrupted.addEventListener('abort', () => controller.abort());
-  await client.notifications.follow(
-    (event) => {
-      const n = event.notice;
-      if (n.type !== 'task' || n.taskId !== task.id) return;
-      write(json, client, event);
-      if (ENDED.has(n.event)) controller.abort();
-    },
-    { after: latest, signal: controller.signal },
-  );
+  await follow((n, event) => {
+    write(json, client, event);
+    if (ENDED.has(n.event)) controller.abort();
+  }, controller.signal);
 }

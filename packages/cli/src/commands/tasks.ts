@@ -2,7 +2,7 @@ import type { AuraClient } from '@aura/client';
 import { isAuraError } from '@aura/errors';
 import { command, needId } from '../command.ts';
 import { progress, render, UsageHelp, when } from '../output.ts';
-import { ENDED, watchTask } from './notifications.ts';
+import { ENDED, taskFrom, watchTask } from './notifications.ts';
 
 const STEP_MARK: Record<string, string> = {
   succeeded: 'done',
@@ -87,8 +87,7 @@ export const decide = command({}, async (client, [noun, taskArg, stepId], { json
 
 /** Waits, on the notification stream, until a step of the task asks for a decision; false if it ends first. */
 async function reachesApproval(client: AuraClient, taskId: string, json: boolean): Promise<boolean> {
-  const { latest } = await client.notifications.log({ after: Number.MAX_SAFE_INTEGER, limit: 1 });
-  const task = await client.tasks.show(taskId);
+  const { task, follow } = await taskFrom(client, taskId);
   if (task.steps.some((s) => s.status === 'waiting_approval')) return true;
   if (ENDED.has(task.status) || !task.steps.some((s) => s.requiresApproval && s.status === 'pending')) return false;
   if (!json)
@@ -98,15 +97,10 @@ async function reachesApproval(client: AuraClient, taskId: string, json: boolean
   process.once('SIGINT', () => stop.abort());
   let reached = false;
   try {
-    await client.notifications.follow(
-      (e) => {
-        const n = e.notice;
-        if (n.type !== 'task' || n.taskId !== taskId) return;
-        if (n.event === 'approval_requested') reached = true;
-        if (reached || ENDED.has(n.event)) stop.abort();
-      },
-      { after: latest, signal: stop.signal },
-    );
+    await follow((n) => {
+      if (n.event === 'approval_requested') reached = true;
+      if (reached || ENDED.has(n.event)) stop.abort();
+    }, stop.signal);
   } finally {
     clearTimeout(timer);
   }
