@@ -10,7 +10,7 @@ import { DBOS } from '@dbos-inc/dbos-sdk';
 import pg from 'pg';
 import { loadConfig } from './config.ts';
 import { restoreBackup, writeBackup } from './db/backup.ts';
-import { type EmbeddedDatabase, startEmbeddedPostgres } from './db/embedded.ts';
+import { type EmbeddedDatabase, embeddedUrl, startEmbeddedPostgres } from './db/embedded.ts';
 import { migrate } from './db/migrate.ts';
 import { createPool, describeDatabase } from './db/pool.ts';
 import { explainStartupFailure } from './db/startup-error.ts';
@@ -36,7 +36,7 @@ async function answers(url: string): Promise<boolean> {
 async function database(): Promise<{ url: string; embedded?: EmbeddedDatabase }> {
   const config = loadConfig();
   if (config.databaseUrl) return { url: config.databaseUrl };
-  const running = `postgres://aura:aura@127.0.0.1:${config.embeddedPgPort}/aura`;
+  const running = embeddedUrl(config.embeddedPgPort);
   if (existsSync(resolve(config.dataDir, 'postgres', 'postmaster.pid')) && (await answers(running)))
     return { url: running };
   say(`Starting embedded PostgreSQL (data in ${config.dataDir}/postgres, port ${config.embeddedPgPort})…`);

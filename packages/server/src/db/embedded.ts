@@ -13,6 +13,9 @@ import { StartupError } from './startup-error.ts';
 /** How long a stop waits for PostgreSQL's sessions to end before it ends them. */
 const SESSIONS_END_MS = 5_000;
 
+/** Where Aura's database in the embedded PostgreSQL on `port` is, whoever started it. */
+export const embeddedUrl = (port: number) => `postgres://aura:aura@127.0.0.1:${port}/aura`;
+
 export interface EmbeddedDatabase {
   url: string;
   dataDir: string;
@@ -106,7 +109,7 @@ export async function startEmbeddedPostgres(
       { cause: error },
     );
   }
-  return { url: `postgres://aura:aura@127.0.0.1:${port}/aura`, dataDir: pgDir, stop };
+  return { url: embeddedUrl(port), dataDir: pgDir, stop };
 }
 
 async function createAuraDatabase(server: EmbeddedPostgres) {
