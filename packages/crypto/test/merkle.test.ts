@@ -200,3 +200,60 @@ describe('signed checkpoints (C2SP tlog-checkpoint)', async () => {
     fc.assert(fc.property(junk.string(), (garbage) => code(garbage) === 'AURA_AUDIT_INTEGRITY'));
   });
 });
+
+describe('log key rotations: a signed note by the retiring key naming its successor', async () => {
+  const { ed25519 } = await import('@noble/curves/ed25519.js');
+  const { checkpointBody, formatSignedNote, keyRotationBody, verifyCheckpoint, verifyKeyRotation } = await import(
+    '../src/merkle/checkpoint.ts'
+  );
+  const keyOf = (fill: number) => {
+    const secret = new Uint8Array(32).fill(fill);
+    return { secret, key: { name: 'aura-log', publicKey: ed25519.getPublicKey(secret) } };
+  };
+  const sign = (body: string, by: ReturnType<typeof keyOf>) =>
+    formatSignedNote(body, by.key.name, by.key.publicKey, ed25519.sign(new TextEncoder().encode(body), by.secret));
+  const old = keyOf(5);
+  const next = keyOf(6);
+  const rotation = sign(keyRotationBody(1, next.key), old);
+
+  it('names the successor when signed by the key it retires, and nothing when signed by another', () => {
+    const found = verifyKeyRotation(rotation, old.key);
+    assert.equal(found?.sequence, 1);
+    assert.deepEqual(found?.next, next.key);
+    assert.equal(verifyKeyRotation(rotation, next.key), undefined);
+    assert.equal(verifyKeyRotation(rotation, { ...old.key, name: 'other' }), undefined);
+    // Altered successor: the signature no longer covers it.
+    const swapped = rotation.replace(
+      Buffer.from(next.key.publicKey).toString('base64'),
+      Buffer.from(keyOf(7).key.publicKey).toString('base64'),
+    );
+    assert.equal(verifyKeyRotation(swapped, old.key), undefined);
+  });
+
+  it('a rotation is never a checkpoint, nor a checkpoint a rotation (domain separation)', () => {
+    assert.throws(() => verifyCheckpoint(rotation, { origin: 'aura.log-key-rotation/v1', ...old.key }), {
+      code: 'AURA_AUDIT_INTEGRITY',
+    });
+    const checkpoint = sign(checkpointBody('aura.local/audit/u1', 1, leafHash(new Uint8Array([1]))), old);
+    assert.throws(() => verifyKeyRotation(checkpoint, old.key), { code: 'AURA_AUDIT_INTEGRITY' });
+  });
+
+  it('property: garbage is refused with AURA_AUDIT_INTEGRITY, never a crash or a successor', () => {
+    fc.assert(
+      fc.property(junk.string(), (garbage) => {
+        try {
+          return verifyKeyRotation(garbage, old.key) === undefined;
+        } catch (error) {
+          return (error as { code: string }).code === 'AURA_AUDIT_INTEGRITY';
+        }
+      }),
+    );
+    for (const body of [
+      'aura.log-key-rotation/v1\nx\naura-log\nAAAA\n',
+      `aura.log-key-rotation/v1\n1\ntwo words\n${Buffer.from(next.key.publicKey).toString('base64')}\n`,
+      'aura.log-key-rotation/v1\n1\naura-log\nAAAA\n',
+      'aura.log-key-rotation/v1\n1\naura-log\n',
+    ])
+      assert.throws(() => verifyKeyRotation(sign(body, old), old.key), { code: 'AURA_AUDIT_INTEGRITY' });
+  });
+});

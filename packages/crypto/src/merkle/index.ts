@@ -7,7 +7,10 @@ export {
   checkpointBody,
   checkpointKeyId,
   formatSignedNote,
+  keyRotationBody,
+  type LogKey,
   verifyCheckpoint,
+  verifyKeyRotation,
 } from './checkpoint.ts';
 export { Frontier } from './frontier.ts';
 export {
