@@ -75,6 +75,7 @@ export async function main(argv: string[]): Promise<number> {
     if (noun === 'up') return await (await import('./commands/up.ts')).up();
     if (noun === 'completion') return completion(topic);
     if (noun === 'backup' || noun === 'restore') return await (await import('./commands/up.ts')).operation(noun, topic);
+    if (noun === 'server-key') return await (await import('./commands/up.ts')).rotateServerKey(positionals[2]);
     const command = entry.command;
     if (!command) throw new UsageError(`"${noun}" cannot run here`);
     const server = serverUrl(

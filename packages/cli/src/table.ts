@@ -53,6 +53,15 @@ export const TABLE: Readonly<Record<string, Entry>> = {
     section: 'Server',
     forms: [form('restore FILE', 'a backup into an empty data directory or database')],
   },
+  'server-key': {
+    section: 'Server',
+    forms: [
+      form(
+        'server-key rotate log|token',
+        'a new audit log key (devices follow the signed rotation) or access-token key, servers stopped',
+      ),
+    ],
+  },
   register: {
     command: account,
     section: 'Start',

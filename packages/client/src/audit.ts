@@ -13,6 +13,7 @@ import {
 } from '@aura/protocol';
 import { fromUtf8 } from './encoding.ts';
 import type { Api } from './http.ts';
+import { followRotations, samePin } from './log-key.ts';
 
 /** What this install remembers of an account's log: the log key it first saw and the newest checkpoint. */
 export interface AuditPin {
@@ -54,7 +55,7 @@ const fail = (type: IntegrityIssue['type'], detail: string, entryId: string | nu
 
 /**
  * Checks the account's audit log from this device (ARCHITECTURE.md §7, M17): every checkpoint
- * is signed by the log key first seen, and consistent with the last one this install saw; every
+ * is signed by the log key first seen (or one its signed rotations lead to), and consistent with the last one this install saw; every
  * entry shown is proven included. A rewritten, truncated or forked log is an integrity failure.
  */
 export class AuditVerifier {
@@ -70,25 +71,32 @@ export class AuditVerifier {
   async sync(): Promise<Checkpoint> {
     const key = await this.api.get('/api/v1/audit/log-key', AuditLogKey);
     const pin = this.pins[this.userId];
-    if (pin && (pin.name !== key.name || pin.publicKey !== key.publicKey || pin.origin !== key.origin)) {
-      fail('log_key_changed', 'the server now signs with another log key than the one this device first saw');
-    }
-    const expected = pin ?? { ...key, checkpoint: '' };
-    const verify = (note: string) => {
+    const verifyUnder = (signer: AuditPin, note: string) => {
       try {
         return verifyCheckpoint(note, {
-          origin: expected.origin,
-          name: expected.name,
-          publicKey: fromBase64(expected.publicKey),
+          origin: signer.origin,
+          name: signer.name,
+          publicKey: fromBase64(signer.publicKey),
         });
       } catch (error) {
         return fail('bad_checkpoint', (error as Error).message);
       }
     };
+    // What this device saw before, checked under the key it was signed by.
+    const known = pin?.checkpoint ? verifyUnder(pin, pin.checkpoint) : undefined;
+    let expected: AuditPin = pin ?? { name: key.name, publicKey: key.publicKey, origin: key.origin, checkpoint: '' };
+    if (pin && !samePin(pin, key)) {
+      expected =
+        followRotations(pin, key) ??
+        fail(
+          'log_key_changed',
+          'the server now signs with another log key than the one this device first saw, and no rotation signed by that key leads to it',
+        );
+    }
+    const verify = (note: string) => verifyUnder(expected, note);
     const { note } = await this.api.get('/api/v1/audit/checkpoint', AuditCheckpoint);
     const latest = verify(note);
-    if (pin?.checkpoint) {
-      const known = verify(pin.checkpoint);
+    if (known) {
       if (latest.size < known.size) {
         fail('truncated_or_rolled_back', `the log has ${latest.size} entries, but this device saw ${known.size}`);
       }

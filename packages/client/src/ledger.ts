@@ -1,5 +1,5 @@
 import { type SignatureCheck, type SymmetricKey, sha256, verifySignature, verifySignatures } from '@aura/crypto';
-import { Frontier, leafHash, verifyCheckpoint, verifyInclusion } from '@aura/crypto/merkle';
+import { type Checkpoint, Frontier, leafHash, verifyCheckpoint, verifyInclusion } from '@aura/crypto/merkle';
 import { AuraError } from '@aura/errors';
 import {
   AuditEntriesPage,
@@ -19,6 +19,7 @@ import type { AuditPin } from './audit.ts';
 import { certificateHolds } from './devices.ts';
 import { fromUtf8, utf8 } from './encoding.ts';
 import type { AnswerHeaders, Api } from './http.ts';
+import { followRotations, samePin } from './log-key.ts';
 import type { CollectionName } from './records.ts';
 
 /** A record as the signed history has it. */
@@ -225,10 +226,25 @@ export class Ledger {
     let pin = this.pins[this.userId];
     if (!pin) {
       const key = await this.api.get('/api/v1/audit/log-key', AuditLogKey);
-      pin = { ...key, checkpoint: '' };
+      pin = { name: key.name, publicKey: key.publicKey, origin: key.origin, checkpoint: '' };
       this.pins[this.userId] = pin;
     }
     return pin;
+  }
+
+  /** Moves the pin to the server's current log key, when a chain of rotations from it leads there. */
+  async #followRotation(pin: AuditPin): Promise<void> {
+    const served = await this.api.get('/api/v1/audit/log-key', AuditLogKey);
+    if (samePin(pin, served)) return;
+    const moved = followRotations(pin, served);
+    if (!moved) {
+      throw logError(
+        'the server signs with another log key than the one this device pinned, and no rotation signed by that key leads to it',
+      );
+    }
+    pin.name = moved.name;
+    pin.publicKey = moved.publicKey;
+    this.unsaved = true;
   }
 
   /**
@@ -264,7 +280,7 @@ export class Ledger {
     const base = this.state;
     const baseExpected = base.expect.length;
     const pin = await this.#logKey();
-    const key = { origin: pin.origin, name: pin.name, publicKey: fromBase64(pin.publicKey) };
+    let key = { origin: pin.origin, name: pin.name, publicKey: fromBase64(pin.publicKey) };
     const verify = (note: string) => {
       try {
         return verifyCheckpoint(note, key);
@@ -319,7 +335,15 @@ export class Ledger {
     }
     if (!note && frontier.size > 0) throw logError(`${frontier.size} entries came without a signed checkpoint`);
     if (note) {
-      const checkpoint = verify(note);
+      let checkpoint: Checkpoint;
+      try {
+        checkpoint = verifyCheckpoint(note, key);
+      } catch {
+        // Not under the pinned key: followed only through a rotation that key signed.
+        await this.#followRotation(pin);
+        key = { origin: pin.origin, name: pin.name, publicKey: fromBase64(pin.publicKey) };
+        checkpoint = verify(note);
+      }
       if (checkpoint.size !== frontier.size || toBase64(checkpoint.root) !== toBase64(frontier.root())) {
         throw logError(`the entries served do not make the signed log of size ${checkpoint.size}`);
       }

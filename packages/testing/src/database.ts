@@ -83,10 +83,13 @@ export async function freshDatabase(): Promise<TestDatabase> {
   };
 }
 
-/** A pool on a test database, opened as the server opens its own (fails fast, survives idle drops). */
+/**
+ * A pool on a test database, opened as the server opens its own (fails fast, survives idle drops),
+ * but named as a test's: an operation that waits for the servers to stop does not wait for it.
+ */
 export async function databasePool(url: string): Promise<pg.Pool> {
   const { createPool } = await import('@aura/server');
-  return createPool(url);
+  return createPool(url, 10, 'aura-test');
 }
 
 /** A fresh database with the server's schema, for suites that start the server as its own process. */

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { UsageError } from '../output.ts';
+import { UsageError, UsageHelp } from '../output.ts';
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
@@ -38,6 +38,16 @@ export async function up(): Promise<number> {
 export function operation(verb: 'backup' | 'restore', file: string | undefined): Promise<number> {
   if (!file) throw new UsageError(`name the backup file: aura ${verb} FILE`);
   return runServerEntry([...serverCommand('ops'), verb, file]);
+}
+
+/** `aura server-key rotate log|token`: the server's own operation, with every server process stopped. */
+export function rotateServerKey(which: string | undefined): Promise<number> {
+  if (which !== 'log' && which !== 'token')
+    throw new UsageHelp(
+      'server-key',
+      'name the key: aura server-key rotate log (the audit log) or token (access tokens)',
+    );
+  return runServerEntry([...serverCommand('ops'), 'server-key', 'rotate', which]);
 }
 
 async function runServerEntry(args: string[]): Promise<number> {

@@ -36,7 +36,17 @@ export function canonicalJson(value: unknown): string {
 /** Log positions in a query: PostgreSQL's integer range, so a huge one is a 400, not an overflow in SQL. */
 const LOG_INDEX_MAX = 2_147_483_647;
 
-export const AuditLogKey = z.strictObject({ name: z.string(), publicKey: z.string(), origin: z.string() });
+export const AuditLogKey = z.strictObject({
+  name: z.string(),
+  publicKey: z.string(),
+  origin: z.string(),
+  /**
+   * The log key's rotations, oldest first: each a signed note by the key it retired naming its
+   * successor. A device that pinned an older key follows them to this one (absent from servers
+   * that never rotated).
+   */
+  rotations: z.array(z.string()).default([]),
+});
 export type AuditLogKey = z.infer<typeof AuditLogKey>;
 
 export const AuditCheckpoint = z.strictObject({ size: z.int(), note: z.string() });

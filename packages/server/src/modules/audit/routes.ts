@@ -38,7 +38,7 @@ export async function auditRoutes(fastify: FastifyInstance) {
         tags,
         summary: "Get the key that signs this account's log checkpoints",
         description:
-          "The name and Ed25519 public key of the server's log signer and this account's log origin: what a client needs to check the signed checkpoints of its audit log. A client pins them at first use, so a key that changes later is noticed.",
+          "The name and Ed25519 public key of the server's log signer and this account's log origin: what a client needs to check the signed checkpoints of its audit log. A client pins them at first use, so a key that changes later is noticed. `rotations` are the key's rotations, oldest first, each signed by the key it retired: a client that pinned an older key accepts the new one only through them.",
         response: { 200: AuditLogKey },
       },
     },
@@ -46,6 +46,7 @@ export async function auditRoutes(fastify: FastifyInstance) {
       name: signer.name,
       publicKey: toBase64(signer.publicKey),
       origin: signer.originFor(authOf(request).userId),
+      rotations: signer.rotations,
     }),
   );
 

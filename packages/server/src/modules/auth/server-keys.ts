@@ -23,6 +23,13 @@ async function newSigningKey() {
   return { kid: randomUUID(), privateJwk: await exportJWK(privateKey), publicJwk: await exportJWK(publicKey) };
 }
 
+/** Replaces the access-token key (servers stopped): every token signed by the old one is refused from then on. */
+export async function rotateTokenKey(pool: pg.Pool): Promise<void> {
+  await pool.query("UPDATE server_keys SET value = $1 WHERE name = 'jwt-signing'", [
+    JSON.stringify(await newSigningKey()),
+  ]);
+}
+
 export async function loadServerKeys(pool: pg.Pool): Promise<ServerKeys> {
   const signing = await keepFirstServerKey(pool, 'jwt-signing', await newSigningKey());
   const login = await keepFirstServerKey(pool, 'login-secret', { secret: toBase64(randomBytes(32)) });
