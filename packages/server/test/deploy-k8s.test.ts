@@ -23,6 +23,7 @@ import pino from 'pino';
 import ts from 'typescript';
 import { parseAllDocuments } from 'yaml';
 import { loadConfig } from '../src/config.ts';
+import { hostAllowed } from '../src/http/hosts.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const K8S = join(ROOT, 'deploy/k8s');
@@ -333,6 +334,43 @@ describe('deploy/k8s: the files agree with each other', () => {
     }
   });
 
+  it('Prometheus in the cluster (deploy/prometheus/kubernetes.yml) scrapes each server pod by a Host the server answers', () => {
+    const allowed = loadConfig({ AURA_ALLOWED_HOSTS: configData.AURA_ALLOWED_HOSTS }).allowedHosts;
+    const config = parseAllDocuments(readFileSync(join(ROOT, 'deploy/prometheus/kubernetes.yml'), 'utf8'))[0]?.toJSON();
+    const job = config.scrape_configs.find((j: { job_name: string }) => j.job_name === 'aura');
+    assert.deepEqual(job.kubernetes_sd_configs[0].namespaces.names, [NAMESPACE]);
+    const port = serverContainer.ports?.find((p) => p.name === 'http');
+    // The labels Prometheus's pod discovery gives each container port of a pod.
+    const discovered = (pod: string, labels: Record<string, string>, portName: string, portNumber: number) => ({
+      __address__: `10.1.2.3:${portNumber}`,
+      __meta_kubernetes_namespace: NAMESPACE,
+      __meta_kubernetes_pod_name: pod,
+      __meta_kubernetes_pod_container_port_name: portName,
+      __meta_kubernetes_pod_container_port_number: String(portNumber),
+      ...Object.fromEntries(
+        Object.entries(labels).map(([k, v]) => [`__meta_kubernetes_pod_label_${k.replace(/[^a-zA-Z0-9_]/g, '_')}`, v]),
+      ),
+    });
+    const serverPod = discovered('aura-server-0', podTemplate(server).labels, 'http', Number(port?.containerPort));
+    const target = relabel(job.relabel_configs, serverPod);
+    assert.ok(target, 'the server pod is scraped');
+    assert.equal(
+      target.__address__,
+      `aura-server-0.aura-server-headless.aura.svc.cluster.local:${port?.containerPort}`,
+    );
+    assert.ok(hostAllowed(allowed, target.__address__), `the server answers Host ${target.__address__}`);
+    assert.ok(!hostAllowed(allowed, serverPod.__address__), 'a pod IP is refused (why the address is rewritten)');
+    assert.equal(target.instance, 'aura-server-0');
+    assert.equal(
+      relabel(job.relabel_configs, discovered('aura-agent-x', podTemplate(agent).labels, 'http', 8787)),
+      null,
+    );
+    assert.equal(
+      relabel(job.relabel_configs, { ...serverPod, __meta_kubernetes_pod_container_port_name: 'other' }),
+      null,
+    );
+  });
+
   it('the autoscaler scales the StatefulSet by name, with the spec’s numbers, on resources the pods request', () => {
     const target = hpa.spec?.scaleTargetRef;
     assert.deepEqual(
@@ -598,4 +636,24 @@ function nginxSize(value: string | undefined): number {
 
 function imageName(container: IContainer): string {
   return (container.image ?? '').replace(/[:@].*$/, '');
+}
+
+/** Prometheus's relabelling, the two actions kubernetes.yml uses: the target's labels, or null when dropped. */
+function relabel(
+  rules: { source_labels?: string[]; regex?: string; action?: string; replacement?: string; target_label?: string }[],
+  labels: Record<string, string>,
+): Record<string, string> | null {
+  const out = { ...labels };
+  for (const rule of rules) {
+    const value = (rule.source_labels ?? []).map((l) => out[l] ?? '').join(';');
+    const match = new RegExp(`^(?:${rule.regex ?? '(.*)'})$`).exec(value);
+    const action = rule.action ?? 'replace';
+    if (action === 'keep') {
+      if (!match) return null;
+    } else if (action === 'replace') {
+      if (match && rule.target_label)
+        out[rule.target_label] = (rule.replacement ?? '$1').replace(/\$(\d)/g, (_, i) => match[Number(i)] ?? '');
+    } else throw new Error(`relabel action ${action} is not modelled here`);
+  }
+  return out;
 }
