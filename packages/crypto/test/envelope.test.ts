@@ -6,12 +6,14 @@ import sodium from 'libsodium-wrappers';
 import { xchachaSeal } from '../src/aead.ts';
 import { xchachaOpen } from '../src/aead-open.ts';
 import {
+  constantTimeEqual,
   deriveCollectionKey,
   generateAccountKey,
   openEnvelope,
   paddedLength,
   readEnvelopeHeader,
   sealEnvelope,
+  symmetricKey,
 } from '../src/index.ts';
 import { portableXchachaOpen, portableXchachaSeal } from '../src/platform/portable.ts';
 import { errorCode } from './vectors/report.ts';
@@ -20,6 +22,30 @@ const account = generateAccountKey();
 const key = deriveCollectionKey(account, 'contexts');
 const slot = { userId: 'u-1', collection: 'contexts', recordId: 'r-1' };
 const text = (s: string) => new TextEncoder().encode(s);
+
+/** The associated data as docs/envelope-format.md describes it, built without Aura's code. */
+function documentedAd(header: Uint8Array, where: { userId: string; collection: string; recordId: string }) {
+  const lp = (s: string) => {
+    const b = text(s);
+    const out = new Uint8Array(4 + b.length);
+    new DataView(out.buffer).setUint32(0, b.length);
+    out.set(b, 4);
+    return out;
+  };
+  return new Uint8Array([
+    ...text('aura/v1/envelope\0'),
+    ...header.subarray(0, 19),
+    ...lp(where.userId),
+    ...lp(where.collection),
+    ...lp(where.recordId),
+  ]);
+}
+
+// Slot fields of every kind: ASCII, any UTF-16 code units (lone surrogates included), and long
+// enough that the associated data outgrows the buffer the envelope code keeps for it.
+const codeUnits = (maxLength: number) =>
+  fc.array(fc.integer({ min: 0, max: 0xffff }), { maxLength }).map((units) => String.fromCharCode(...units));
+const slotField = fc.oneof(fc.string({ maxLength: 40 }), codeUnits(40), fc.string({ minLength: 300, maxLength: 700 }));
 
 describe('envelope', () => {
   it('round-trips, with and without padding, for empty and large plaintexts', () => {
@@ -116,25 +142,87 @@ describe('envelope', () => {
     );
   });
 
+  it('property: the Node fast path matches @noble/ciphers for keys and nonces at any byte offset, and leaves the key as it was', () => {
+    const at = (bytes: Uint8Array, offset: number) => {
+      const out = new Uint8Array(offset + bytes.length);
+      out.set(bytes, offset);
+      return out.subarray(offset);
+    };
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ minLength: 24, maxLength: 24 }),
+        fc.uint8Array({ maxLength: 1100 }),
+        fc.nat({ max: 7 }),
+        fc.nat({ max: 7 }),
+        (k, nonce, msg, keyOffset, nonceOffset) => {
+          const shiftedKey = at(k, keyOffset);
+          const shiftedNonce = at(nonce, nonceOffset);
+          const fast = xchachaSeal(shiftedKey, shiftedNonce, msg, text('ad'));
+          assert.deepEqual(fast, portableXchachaSeal(k, nonce, msg, text('ad')));
+          assert.deepEqual(xchachaOpen(shiftedKey, shiftedNonce, fast, text('ad')), msg);
+          assert.deepEqual(shiftedKey, k);
+          assert.deepEqual(shiftedNonce, nonce);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('property: seals under many keys and slots, in any order, are each what libsodium makes from the documented format, and open only under their own key', async () => {
+    await sodium.ready;
+    fc.assert(
+      fc.property(
+        fc.array(fc.uint8Array({ minLength: 32, maxLength: 32 }), { minLength: 2, maxLength: 4 }),
+        fc.array(
+          fc.record({
+            which: fc.nat(),
+            slot: fc.record({ userId: slotField, collection: slotField, recordId: slotField }),
+            plaintext: fc.uint8Array({ maxLength: 1100 }),
+            nonce: fc.uint8Array({ minLength: 24, maxLength: 24 }),
+            pad: fc.boolean(),
+          }),
+          { minLength: 1, maxLength: 8 },
+        ),
+        (keyBytes, seals) => {
+          const keys = keyBytes.map((bytes) => symmetricKey('collection', bytes));
+          for (const { which, slot: where, plaintext, nonce, pad } of seals) {
+            const k = keys[which % keys.length] ?? key;
+            const env = sealEnvelope(k, where, plaintext, { nonce, pad });
+            const header = new Uint8Array([1, 1, pad ? 1 : 0, ...k.id, ...nonce]);
+            assert.deepEqual(env.subarray(0, 43), header);
+            const body = new Uint8Array(pad ? paddedLength(plaintext.length) : plaintext.length);
+            body.set(plaintext);
+            if (pad) body[plaintext.length] = 0x80;
+            const expected = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(
+              body,
+              documentedAd(header, where),
+              null,
+              nonce,
+              k.bytes,
+            );
+            assert.deepEqual(env.subarray(43), new Uint8Array(expected));
+            assert.deepEqual(openEnvelope(k, where, env), plaintext);
+            for (const other of keys) {
+              if (other === k || constantTimeEqual(other.bytes, k.bytes)) continue;
+              assert.equal(
+                errorCode(() => openEnvelope(other, where, env)),
+                'AURA_CRYPTO_DECRYPT_FAILED',
+              );
+            }
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
   it('interop: libsodium crypto_aead_xchacha20poly1305_ietf_decrypt opens an Aura envelope, from docs/envelope-format.md alone', async () => {
     await sodium.ready;
     const plaintext = text('Lunch with Sarah, Tuesday 12:30');
     const env = sealEnvelope(key, slot, plaintext);
     // Rebuilt from the documented layout, not from Aura's code.
-    const lp = (s: string) => {
-      const b = text(s);
-      const out = new Uint8Array(4 + b.length);
-      new DataView(out.buffer).setUint32(0, b.length);
-      out.set(b, 4);
-      return out;
-    };
-    const ad = new Uint8Array([
-      ...text('aura/v1/envelope\0'),
-      ...env.subarray(0, 19),
-      ...lp(slot.userId),
-      ...lp(slot.collection),
-      ...lp(slot.recordId),
-    ]);
+    const ad = documentedAd(env, slot);
     const nonce = env.subarray(19, 43);
     const opened = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, env.subarray(43), ad, nonce, key.bytes);
     assert.deepEqual(new Uint8Array(opened), plaintext);

@@ -19,53 +19,55 @@ import type { Ed25519Item, Platform } from './types.ts';
 // "expand 32-byte k" as little-endian words: the ChaCha constants HChaCha20 starts from.
 const SIGMA = new Uint32Array([0x61707865, 0x3320646e, 0x79622d32, 0x6b206574]);
 
-const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-
-/** Little-endian 32-bit words of a byte string (a copy, so alignment never matters). */
-function leWords(bytes: Uint8Array): Uint32Array {
-  if (littleEndian) return new Uint32Array(bytes.slice().buffer);
-  const words = new Uint32Array(bytes.length / 4);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let i = 0; i < words.length; i++) words[i] = view.getUint32(i * 4, true);
-  return words;
-}
+// HChaCha20's inputs and output pass through these few bytes, made once: for a 1 KiB record,
+// fresh typed arrays per call (and moving them off V8's heap, which reading .buffer does) cost
+// more than HChaCha20 itself. The key and subkey are zeroed before each call returns; the nonce
+// is public. Each call fills them completely and is done with them before another can start.
+// They are Uint32Array views in the platform's byte order, which is what @noble/ciphers' hchacha
+// reads and writes on either endianness.
+const keyWords = new Uint32Array(8);
+const keyScratch = new Uint8Array(keyWords.buffer);
+const nonceWords = new Uint32Array(4);
+const nonceScratch = new Uint8Array(nonceWords.buffer);
+const subkeyWords = new Uint32Array(8);
+const subkey = new Uint8Array(subkeyWords.buffer);
+const iv = new Uint8Array(12); // 0^4 || nonce[16..24]; its first four bytes are never written
 
 /**
  * XChaCha20-Poly1305 = ChaCha20-Poly1305 (RFC 8439) under the HChaCha20 subkey of
  * (key, nonce[0..16]) with the 12-byte nonce 0^4 || nonce[16..24]
  * (draft-irtf-cfrg-xchacha §2.3). HChaCha20 is one block of work in JavaScript; the bulk
- * runs in OpenSSL.
+ * runs in OpenSSL, which copies the subkey into its own context: ours is zeroed at once.
  */
-function subkeyAndNonce(key: Uint8Array, nonce: Uint8Array): [Buffer, Buffer] {
-  const out = new Uint32Array(8);
-  const keyWords = leWords(key);
-  hchacha(SIGMA, keyWords, leWords(nonce.subarray(0, 16)), out);
-  keyWords.fill(0);
-  let subkey: Buffer;
-  if (littleEndian) {
-    subkey = Buffer.from(out.buffer, 0, 32);
-  } else {
-    subkey = Buffer.alloc(32);
-    for (let i = 0; i < 8; i++) subkey.writeUInt32LE(out[i] ?? 0, i * 4);
-    out.fill(0);
+function chachaPoly<T>(key: Uint8Array, nonce: Uint8Array, create: (subkey: Uint8Array, iv: Uint8Array) => T): T {
+  try {
+    keyScratch.set(key);
+    for (let i = 0; i < 16; i++) nonceScratch[i] = nonce[i] ?? 0;
+    for (let i = 0; i < 8; i++) iv[4 + i] = nonce[16 + i] ?? 0;
+    hchacha(SIGMA, keyWords, nonceWords, subkeyWords);
+    return create(subkey, iv);
+  } finally {
+    keyScratch.fill(0);
+    subkey.fill(0);
   }
-  const iv = Buffer.alloc(12);
-  iv.set(nonce.subarray(16, 24), 4);
-  return [subkey, iv];
 }
 
+const newCipher = (subkey: Uint8Array, iv: Uint8Array) =>
+  createCipheriv('chacha20-poly1305', subkey, iv, { authTagLength: 16 });
+const newDecipher = (subkey: Uint8Array, iv: Uint8Array) =>
+  createDecipheriv('chacha20-poly1305', subkey, iv, { authTagLength: 16 });
+
 const CHUNK_BYTES = 256 * 1024;
+const NO_PREFIX = new Uint8Array(0);
 
 function xchachaSeal(
   key: Uint8Array,
   nonce: Uint8Array,
   plaintext: Uint8Array,
   aad: Uint8Array,
-  prefix: Uint8Array = new Uint8Array(0),
+  prefix: Uint8Array = NO_PREFIX,
 ) {
-  const [subkey, iv] = subkeyAndNonce(key, nonce);
-  const cipher = createCipheriv('chacha20-poly1305', subkey, iv, { authTagLength: 16 });
-  subkey.fill(0);
+  const cipher = chachaPoly(key, nonce, newCipher);
   cipher.setAAD(aad, { plaintextLength: plaintext.length });
   // allocUnsafe: every byte is written below, so zero-filling 16 MiB first would be waste.
   const out = Buffer.allocUnsafe(prefix.length + plaintext.length + 16);
@@ -85,9 +87,7 @@ function xchachaSeal(
 
 function xchachaOpen(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array) {
   if (sealed.length < 16) return null;
-  const [subkey, iv] = subkeyAndNonce(key, nonce);
-  const decipher = createDecipheriv('chacha20-poly1305', subkey, iv, { authTagLength: 16 });
-  subkey.fill(0);
+  const decipher = chachaPoly(key, nonce, newDecipher);
   const split = sealed.length - 16;
   decipher.setAuthTag(sealed.subarray(split));
   decipher.setAAD(aad, { plaintextLength: split });
