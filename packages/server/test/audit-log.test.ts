@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, it } from 'node:test';
-import { leafHash, memoryTree, rangeHash, verifyConsistency, verifyInclusion } from '@aura/crypto/merkle';
+import {
+  leafHash,
+  memoryTree,
+  rangeHash,
+  verifyCheckpoint,
+  verifyConsistency,
+  verifyInclusion,
+} from '@aura/crypto/merkle';
 import { startTestServer, type TestServer, TestUser } from '@aura/testing';
 import { AuditLog } from '../src/audit/log.ts';
 import { loadLogSigner } from '../src/audit/signer.ts';
@@ -66,24 +74,71 @@ it('concurrent appends: every index once, no gaps, every receipt provable, every
   assert.ok(verifyConsistency(3, latest.size, proof, rangeHash(node, 0, 3), rangeHash(node, 0, latest.size)));
 });
 
+it('many accounts appending at once (group commit): each log is whole, and its stored edge is what the upgrade computes', async () => {
+  const others = await Promise.all(
+    Array.from({ length: 5 }, async () => (await new TestUser((o) => server.app.inject(o)).register()).userId),
+  );
+  const counts = [1, 2, 7, 16, 33];
+  const appends = others.flatMap((id, u) =>
+    Array.from({ length: counts[u] as number }, (_, i) =>
+      log.append(id, { eventType: 'test', actorId: id, actorType: 'system', action: `a${i}`, result: 'success' }),
+    ),
+  );
+  const receipts = await Promise.all(appends);
+  for (const [u, id] of others.entries()) {
+    const { rows } = await server.pool.query('SELECT leaf_input FROM audit_entries WHERE user_id = $1 ORDER BY idx', [
+      id,
+    ]);
+    const leaves = rows.map((r) => leafHash(r.leaf_input));
+    const node = memoryTree(leaves);
+    const mine = receipts.filter((r) => r.entry.actorId === id);
+    assert.equal(mine.length, counts[u]);
+    for (const r of mine) {
+      const cp = verifyCheckpoint(r.checkpoint, {
+        origin: `${server.config.auditOrigin}/${id}`,
+        name: server.config.auditLogName,
+        publicKey: (await loadLogSigner(server.pool, server.config.auditLogName, server.config.auditOrigin)).publicKey,
+      });
+      assert.equal(cp.size, r.index + 1, 'a checkpoint per entry, as before batching');
+      assert.deepEqual(cp.root, rangeHash(node, 0, cp.size));
+      assert.ok(verifyInclusion(leaves[r.index] as Uint8Array, r.index, cp.size, r.inclusionProof.map(b), cp.root));
+    }
+  }
+  // Migration 011 computes the edge of logs written before it from audit_nodes: the same bytes.
+  const written = await server.pool.query('SELECT user_id, frontier FROM audit_logs ORDER BY user_id');
+  const backfill = readFileSync(new URL('../migrations/011_audit_frontier.sql', import.meta.url), 'utf8');
+  await server.pool.query("UPDATE audit_logs SET frontier = '\\x'");
+  await server.pool.query(backfill.slice(backfill.indexOf('UPDATE audit_logs')));
+  assert.deepEqual(
+    (await server.pool.query('SELECT user_id, frontier FROM audit_logs ORDER BY user_id')).rows,
+    written.rows,
+  );
+});
+
 it('the server refuses to sign a checkpoint inconsistent with its last one', async () => {
-  // Someone with database access rewrites history: the stored hash of the oldest, largest subtree.
+  // Someone with database access rewrites history: the hash of the oldest, largest subtree,
+  // in both places the server keeps it (the nodes, and the head's right edge).
   await server.pool.query(
     `UPDATE audit_nodes SET hash = '\\x00' || substring(hash from 2)
       WHERE user_id = $1 AND idx = 0 AND level = (SELECT max(level) FROM audit_nodes WHERE user_id = $1)`,
     [userId],
   );
+  await server.pool.query(`UPDATE audit_logs SET frontier = '\\x00' || substring(frontier from 2) WHERE user_id = $1`, [
+    userId,
+  ]);
   const size = (await log.checkpoint(userId)).size;
-  await assert.rejects(
-    () =>
-      log.append(userId, {
-        eventType: 'test',
-        actorId: userId,
-        actorType: 'system',
-        action: 'after tampering',
-        result: 'success',
-      }),
-    /AURA_AUDIT_INTEGRITY|not consistent/,
-  );
+  const append = () =>
+    log.append(userId, {
+      eventType: 'test',
+      actorId: userId,
+      actorType: 'system',
+      action: 'after tampering',
+      result: 'success',
+    });
+  await assert.rejects(append, /AURA_AUDIT_INTEGRITY|not consistent/);
+  assert.equal((await log.checkpoint(userId)).size, size, 'nothing was appended or signed');
+  // An edge cut short (or grown) is refused too, before anything is hashed.
+  await server.pool.query('UPDATE audit_logs SET frontier = substring(frontier from 33) WHERE user_id = $1', [userId]);
+  await assert.rejects(append, /right edge does not fit its size/);
   assert.equal((await log.checkpoint(userId)).size, size, 'nothing was appended or signed');
 });
