@@ -9,7 +9,7 @@ import {
   verifyConsistency,
   verifyInclusion,
 } from '@aura/crypto/merkle';
-import { startTestServer, type TestServer, TestUser } from '@aura/testing';
+import { startTestServer, type TestServer, TestUser, waitFor } from '@aura/testing';
 import { AuditLog } from '../src/audit/log.ts';
 import { loadLogSigner } from '../src/audit/signer.ts';
 
@@ -65,7 +65,9 @@ it('concurrent appends: every index once, no gaps, every receipt provable, every
   for (const cp of checkpoints)
     assert.deepEqual(new Uint8Array(cp.root), rangeHash(node, 0, Number(cp.size)), `root of ${cp.size}`);
   for (const r of receipts) {
-    const size = r.index + 1;
+    // The checkpoint of the batch the entry went in: its size is at least the entry's.
+    const size = Number(r.checkpoint.split('\n')[1]);
+    assert.ok(size > r.index);
     const root = rangeHash(node, 0, size);
     assert.ok(verifyInclusion(leaves[r.index] as Uint8Array, r.index, size, r.inclusionProof.map(b), root));
   }
@@ -85,6 +87,11 @@ it('many accounts appending at once (group commit): each log is whole, and its s
     ),
   );
   const receipts = await Promise.all(appends);
+  // One checkpoint per account and batch: fewer than entries, as the appends were concurrent.
+  const signed = await server.pool.query('SELECT count(*)::int AS n FROM audit_checkpoints WHERE user_id = ANY($1)', [
+    others,
+  ]);
+  assert.ok(signed.rows[0].n < appends.length, `${signed.rows[0].n} checkpoints for ${appends.length} entries`);
   for (const [u, id] of others.entries()) {
     const { rows } = await server.pool.query('SELECT leaf_input FROM audit_entries WHERE user_id = $1 ORDER BY idx', [
       id,
@@ -99,7 +106,7 @@ it('many accounts appending at once (group commit): each log is whole, and its s
         name: server.config.auditLogName,
         publicKey: (await loadLogSigner(server.pool, server.config.auditLogName, server.config.auditOrigin)).publicKey,
       });
-      assert.equal(cp.size, r.index + 1, 'a checkpoint per entry, as before batching');
+      assert.ok(cp.size > r.index, 'the receipt is for a tree that holds the entry');
       assert.deepEqual(cp.root, rangeHash(node, 0, cp.size));
       assert.ok(verifyInclusion(leaves[r.index] as Uint8Array, r.index, cp.size, r.inclusionProof.map(b), cp.root));
     }
@@ -113,6 +120,53 @@ it('many accounts appending at once (group commit): each log is whole, and its s
     (await server.pool.query('SELECT user_id, frontier FROM audit_logs ORDER BY user_id')).rows,
     written.rows,
   );
+});
+
+it('a batch killed in the middle stores nothing of itself; its appends are written again and the log stays whole', async () => {
+  const { userId: victim } = await new TestUser((o) => server.app.inject(o)).register();
+  const event = (i: number) =>
+    ({ eventType: 'test', actorId: victim, actorType: 'system', action: `crash ${i}`, result: 'success' }) as const;
+  const before = (await log.append(victim, event(0))).index + 1;
+  // Another session holds the head: the next batch's statement waits on it, mid-write.
+  const blocker = await server.pool.connect();
+  try {
+    await blocker.query('BEGIN');
+    await blocker.query('SELECT 1 FROM audit_logs WHERE user_id = $1 FOR UPDATE', [victim]);
+    const pending = Array.from({ length: 6 }, (_, i) => log.append(victim, event(i + 1)));
+    const writer = await waitFor(async () => {
+      const { rows } = await server.pool.query(
+        "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'WITH head AS%'",
+      );
+      return rows[0]?.pid as number | undefined;
+    });
+    // The backend writing the batch dies (as on a crash of PostgreSQL's side of it).
+    await server.pool.query('SELECT pg_terminate_backend($1)', [writer]);
+    const stored = await server.pool.query('SELECT count(*)::int AS n FROM audit_entries WHERE user_id = $1', [victim]);
+    assert.equal(stored.rows[0].n, before, 'nothing of the killed batch was stored');
+    await blocker.query('COMMIT');
+    const receipts = await Promise.all(pending);
+    assert.deepEqual(
+      receipts.map((r) => r.index).sort((x, y) => x - y),
+      Array.from({ length: 6 }, (_, i) => before + i),
+    );
+  } finally {
+    blocker.release();
+  }
+  const { rows } = await server.pool.query(
+    'SELECT idx, leaf_input FROM audit_entries WHERE user_id = $1 ORDER BY idx',
+    [victim],
+  );
+  const size = before + 6;
+  assert.deepEqual(
+    rows.map((r) => Number(r.idx)),
+    Array.from({ length: size }, (_, i) => i),
+  );
+  const leaves = rows.map((r) => leafHash(r.leaf_input));
+  const node = memoryTree(leaves);
+  const head = await server.pool.query('SELECT size, last_root FROM audit_logs WHERE user_id = $1', [victim]);
+  assert.equal(Number(head.rows[0].size), size);
+  assert.deepEqual(new Uint8Array(head.rows[0].last_root), rangeHash(node, 0, size));
+  assert.equal((await log.checkpoint(victim)).size, size);
 });
 
 it('the server refuses to sign a checkpoint inconsistent with its last one', async () => {

@@ -15,7 +15,6 @@ import { AuraError } from '@aura/errors';
 import { type AuditEntry, type AuditReceipt, canonicalJson } from '@aura/protocol';
 import type pg from 'pg';
 import { toBase64 } from '../base64.ts';
-import { withTransaction } from '../db/transaction.ts';
 import type { LogSigner } from './signer.ts';
 
 type Db = pg.Pool | pg.PoolClient;
@@ -81,39 +80,72 @@ function frontierPositions(size: number): [number, number][] {
   return out;
 }
 
-interface Queued {
-  userId: string;
-  event: AuditEvent;
+interface Queued extends Item {
   resolve: (receipt: Receipt) => void;
   reject: (error: unknown) => void;
 }
 
-interface Head {
-  user_id: string;
-  size: string;
-  last_entry_hash: Buffer | null;
-  last_root: Buffer | null;
+/** A log's head: where its tree stands, and the key its sealed details go to. */
+interface Tree {
+  size: number;
+  lastHash: Buffer | null;
+  root: Buffer | null;
   /** The right edge's hashes, largest subtree first, one after the other. */
   frontier: Buffer;
-  audit_public_key: Buffer | null;
+  publicKey: Buffer | null;
 }
 
+/** Heads kept per process (a few hundred bytes each): the accounts that wrote last. */
+const HEADS_KEPT = 10_000;
+/** Rounds lost to other processes writing the same logs before an append gives up. */
+const MAX_ROUNDS = 50;
+
+/** Whether a failed write certainly stored nothing: refused before it, or failed by PostgreSQL (a SQLSTATE). */
+const notStored = (error: unknown): boolean =>
+  error instanceof AuraError ||
+  (typeof (error as { code?: unknown }).code === 'string' && /^[0-9A-Z]{5}$/.test((error as { code: string }).code));
+
+interface Item {
+  userId: string;
+  event: AuditEvent;
+}
+
+/** A batch computed on its heads: the rows to write, the receipts, and each head's move. */
+interface Batch {
+  rows: {
+    entries: [string, number, string, Buffer, string, number][];
+    nodes: [string, number, number, Buffer][];
+    checkpoints: [string, number, Buffer, string][];
+  };
+  receipts: Receipt[];
+  moves: Map<string, Move>;
+}
+
+/** A head on its way: where it was, where it is so far, and the tree's nodes as the batch knows them. */
+type Move = Tree & { was: Tree; node: PerfectNode };
+
 /**
- * The per-user logs. Appends are serialised per user by a row lock on the log head, so no two
- * entries share an index and none is skipped; each append signs a checkpoint only after
- * checking the log is consistent with the previous one.
+ * The per-user logs. No two entries share an index or skip one, and a checkpoint is signed only
+ * after checking the log is consistent with the last one.
  *
- * Appends of their own (not inside a caller's transaction) are group-committed, as Tessera
- * sequences: every append that arrives while a batch is being written goes into the next one,
- * whatever its account, and a batch is one transaction: one statement locks the heads, one reads
- * the right edges of the trees, one writes every entry, node, checkpoint and head. Each entry
- * still gets its own checkpoint and receipt, so clients see what they saw before.
+ * Appends are group-committed, as Tessera sequences: every append that arrives while a batch is
+ * being written goes into the next one, whatever its account, and a batch is one statement. It
+ * moves each head from the state the batch was computed on to the new one, and writes the
+ * entries, nodes and checkpoints of exactly the accounts whose head it moved. An account another
+ * process wrote meanwhile is not moved; its appends are computed again on the head as it is now.
+ * So a batch is one round trip when this process wrote the account last (it keeps the heads it
+ * committed), two otherwise, and a crash anywhere leaves every log as it was before the batch.
+ * A batch signs one checkpoint per account, of the tree with all its entries (a signature per
+ * entry was the largest CPU cost of an append), and every entry's receipt proves it in that
+ * tree: the receipt a client checks is the one it checked before.
  */
 export class AuditLog {
   #queue: Queued[] = [];
   /** Accounts with a batch being written: their next appends wait for it (their order is the log's). */
   #writing = new Set<string>();
   #batches = 0;
+  /** The heads this process committed last, by account. */
+  #heads = new Map<string, Tree>();
 
   constructor(
     private readonly pool: pg.Pool,
@@ -124,8 +156,10 @@ export class AuditLog {
 
   async append(userId: string, event: AuditEvent, db?: pg.PoolClient): Promise<Receipt> {
     if (db) {
-      // Inside the caller's transaction, which commits right after (notice may precede it by a moment).
-      const [receipt] = await this.#write(db, [{ userId, event }]);
+      // Inside the caller's transaction, which commits right after (notice may precede it by a
+      // moment); its head is not kept, as that transaction may still roll back.
+      this.#heads.delete(userId);
+      const [receipt] = await this.#write(db, [{ userId, event }], false);
       if (!receipt) throw new Error('audit append wrote nothing');
       queueMicrotask(() => this.onAppend(userId, receipt.entry, receipt.index));
       return receipt;
@@ -164,17 +198,20 @@ export class AuditLog {
 
   async #run(batch: Queued[]): Promise<void> {
     try {
-      const receipts = await withTransaction(this.pool, (db) => this.#write(db, batch));
+      const receipts = await this.#write(this.pool, batch, true);
       for (const [i, item] of batch.entries()) this.#settle(item, receipts[i]);
     } catch (error) {
-      if (batch.length === 1) {
-        batch[0]?.reject(error);
+      // Retried one by one only when nothing can have been stored: a refusal before the write
+      // (an account deleted meanwhile, a tampered tree) or PostgreSQL's error for the statement.
+      // A connection lost while the statement ran may have committed it: every append fails.
+      if (!notStored(error) || (batch.length === 1 && error instanceof AuraError)) {
+        for (const item of batch) item.reject(error);
         return;
       }
-      // One bad append (an account deleted meanwhile, a tampered tree) must fail alone.
+      // One bad append must fail alone, and a statement PostgreSQL ended is tried once more.
       for (const item of batch) {
         try {
-          const [receipt] = await withTransaction(this.pool, (db) => this.#write(db, [item]));
+          const [receipt] = await this.#write(this.pool, [item], true);
           this.#settle(item, receipt);
         } catch (alone) {
           item.reject(alone);
@@ -192,27 +229,103 @@ export class AuditLog {
     this.onAppend(item.userId, receipt.entry, receipt.index);
   }
 
-  /** Appends `items` in order, in the transaction `db`: their receipts, in the same order. */
-  async #write(db: pg.PoolClient, items: { userId: string; event: AuditEvent }[]): Promise<Receipt[]> {
-    // One statement creates or locks every head, in one order, so two batches cannot deadlock:
-    // appends for an account queue here, across processes too.
-    const users = [...new Set(items.map((i) => i.userId))].sort();
-    const heads = new Map(
-      (
-        await db.query<Head>(
-          `INSERT INTO audit_logs (user_id) SELECT u FROM unnest($1::uuid[]) AS u ORDER BY u
-           ON CONFLICT (user_id) DO UPDATE SET user_id = EXCLUDED.user_id
-           RETURNING user_id, size, last_entry_hash, last_root, frontier,
-                     (SELECT audit_public_key FROM users WHERE id = audit_logs.user_id) AS audit_public_key`,
-          [users],
-        )
-      ).rows.map((h) => [h.user_id, h]),
+  #keep(userId: string, tree: Tree): void {
+    this.#heads.delete(userId);
+    this.#heads.set(userId, tree);
+    if (this.#heads.size > HEADS_KEPT) {
+      const oldest = this.#heads.keys().next().value;
+      if (oldest !== undefined) this.#heads.delete(oldest);
+    }
+  }
+
+  /**
+   * Appends `items` in order: their receipts, in the same order. On the pool each statement
+   * commits by itself; on a caller's client it is part of that transaction. `kept` allows the
+   * heads this process committed last to stand in for reading them.
+   */
+  async #write(db: Db, items: Item[], kept: boolean): Promise<Receipt[]> {
+    const receipts = new Array<Receipt>(items.length);
+    let todo = [...items.keys()];
+    for (let round = 0; todo.length > 0; round++) {
+      if (round === MAX_ROUNDS) {
+        throw new AuraError('AURA_BUSY', 'the audit log is too busy to take this change now; try again');
+      }
+      const users = [...new Set(todo.map((k) => (items[k] as Item).userId))];
+      const heads = new Map<string, Tree>();
+      const unread: string[] = [];
+      for (const user of users) {
+        const head = kept && round === 0 ? this.#heads.get(user) : undefined;
+        if (head) heads.set(user, head);
+        else unread.push(user);
+      }
+      const read = unread.length > 0 ? await this.#read(db, unread) : new Map<string, Tree>();
+      for (const [user, head] of read) heads.set(user, head);
+      const batch = this.#compute(
+        todo.map((k) => items[k] as Item),
+        heads,
+        new Set(read.keys()),
+      );
+      const moved = await this.#commit(db, batch);
+      for (const [i, k] of todo.entries()) {
+        const receipt = batch.receipts[i] as Receipt;
+        if (moved.has((items[k] as Item).userId)) receipts[k] = receipt;
+      }
+      for (const [user, { was: _was, node: _node, ...tree }] of batch.moves) {
+        if (!moved.has(user)) this.#heads.delete(user);
+        else if (kept && db === this.pool) this.#keep(user, tree);
+      }
+      todo = todo.filter((k) => !moved.has((items[k] as Item).userId));
+    }
+    return receipts;
+  }
+
+  /** The heads of `users` as stored, each log created empty if it has no head yet. */
+  async #read(db: Db, users: string[]): Promise<Map<string, Tree>> {
+    const query = () =>
+      db.query<{
+        user_id: string;
+        size: string | null;
+        last_entry_hash: Buffer | null;
+        last_root: Buffer | null;
+        frontier: Buffer | null;
+        audit_public_key: Buffer | null;
+      }>(
+        `SELECT u.id AS user_id, l.size, l.last_entry_hash, l.last_root, l.frontier, u.audit_public_key
+           FROM unnest($1::uuid[]) AS x(id) JOIN users u ON u.id = x.id LEFT JOIN audit_logs l ON l.user_id = u.id`,
+        [users],
+      );
+    let { rows } = await query();
+    if (rows.length < users.length) throw new AuraError('AURA_NOT_FOUND', 'no such account');
+    const empty = rows.filter((r) => r.size === null).map((r) => r.user_id);
+    if (empty.length > 0) {
+      await db.query('INSERT INTO audit_logs (user_id) SELECT unnest($1::uuid[]) ON CONFLICT (user_id) DO NOTHING', [
+        empty,
+      ]);
+      ({ rows } = await query());
+    }
+    return new Map(
+      rows.map((r) => [
+        r.user_id,
+        {
+          size: Number(r.size ?? 0),
+          lastHash: r.last_entry_hash,
+          root: r.last_root,
+          frontier: r.frontier ?? Buffer.alloc(0),
+          publicKey: r.audit_public_key,
+        },
+      ]),
     );
-    // Every node an append needs that it does not make is on the right edge of the tree as it
-    // was before the batch, which the head keeps.
-    const stored = new Map<string, Uint8Array>();
-    for (const head of heads.values()) {
-      const positions = frontierPositions(Number(head.size));
+  }
+
+  /**
+   * The entries, nodes, checkpoints and receipts of `items` on `heads`, and each head after
+   * them. A head read from the database (`checked`) must be consistent with its last checkpoint.
+   */
+  #compute(items: Item[], heads: Map<string, Tree>, checked: Set<string>): Batch {
+    const rows: Batch['rows'] = { entries: [], nodes: [], checkpoints: [] };
+    const nodes = new Map<string, Uint8Array>();
+    for (const [user, head] of heads) {
+      const positions = frontierPositions(head.size);
       if (positions.length * HASH_BYTES !== head.frontier.length) {
         throw new AuraError(
           'AURA_AUDIT_INTEGRITY',
@@ -220,113 +333,129 @@ export class AuditLog {
         );
       }
       for (const [k, [level, i]] of positions.entries())
-        stored.set(
-          `${head.user_id}/${level}/${i}`,
+        nodes.set(
+          `${user}/${level}/${i}`,
           new Uint8Array(head.frontier.subarray(k * HASH_BYTES, (k + 1) * HASH_BYTES)),
         );
     }
-
-    const rows = {
-      entries: [] as [string, number, string, Buffer, string, number][],
-      nodes: [] as [string, number, number, Buffer][],
-      checkpoints: [] as [string, number, Buffer, string][],
-    };
-    const state = new Map<
-      string,
-      { size: number; lastHash: Buffer | null; root: Uint8Array | null; node: PerfectNode | null }
-    >();
-    const pending = new Map<string, Uint8Array>();
-    const receipts: Receipt[] = [];
+    const ends: Batch['moves'] = new Map();
+    const placed: { userId: string; index: number; entry: AuditEntry }[] = [];
     for (const { userId, event } of items) {
       const head = heads.get(userId);
       if (!head) throw new Error('audit log head missing');
-      let at = state.get(userId);
+      let at = ends.get(userId);
       if (!at) {
-        at = { size: Number(head.size), lastHash: head.last_entry_hash, root: null, node: null };
-        state.set(userId, at);
+        const node: PerfectNode = (level, i) => {
+          const hash = nodes.get(`${userId}/${level}/${i}`);
+          if (!hash) throw new Error(`audit node ${level}/${i} is missing`);
+          return hash;
+        };
+        at = { ...head, was: head, node };
+        ends.set(userId, at);
       }
-      const node: PerfectNode = (level, i) => {
-        const key = `${userId}/${level}/${i}`;
-        const hash = pending.get(key) ?? stored.get(key);
-        if (!hash) throw new Error(`audit node ${level}/${i} is missing`);
-        return hash;
-      };
-      at.node = node;
+      const { node } = at;
       const index = at.size;
       const size = index + 1;
-      const entry = this.#entry(event, head, at.lastHash);
+      const entry = this.#entry(event, at.publicKey, at.lastHash);
       const leafInput = Buffer.from(canonicalJson(entry));
       // The new leaf and the perfect subtrees it completes, known by position alone.
-      pending.set(`${userId}/0/${index}`, leafHash(leafInput));
-      rows.nodes.push([userId, 0, index, Buffer.from(leafHash(leafInput))]);
+      const leaf = leafHash(leafInput);
+      nodes.set(`${userId}/0/${index}`, leaf);
+      rows.nodes.push([userId, 0, index, Buffer.from(leaf)]);
       for (let level = 0, i = index; i % 2 === 1; level++, i = (i - 1) / 2) {
         const parent = nodeHash(node(level, i - 1), node(level, i));
-        pending.set(`${userId}/${level + 1}/${(i - 1) / 2}`, parent);
+        nodes.set(`${userId}/${level + 1}/${(i - 1) / 2}`, parent);
         rows.nodes.push([userId, level + 1, (i - 1) / 2, Buffer.from(parent)]);
       }
-      const root = rangeHash(node, 0, size);
-      // Refuse to sign a checkpoint that does not extend the last one signed (the rest of the
-      // batch extends what this batch computed).
-      if (index > 0 && at.root === null) {
-        const proof = consistencyProof(node, index, size);
-        if (!head.last_root || !verifyConsistency(index, size, proof, new Uint8Array(head.last_root), root)) {
+      rows.entries.push([userId, index, entry.entryId, leafInput, entry.eventType, entry.timestamp]);
+      placed.push({ userId, index, entry });
+      at.size = size;
+      at.lastHash = createHash('sha256').update(leafInput).digest();
+    }
+    // One checkpoint per account and batch, of the tree with all of the batch's entries: every
+    // receipt proves its entry in that tree.
+    const checkpoints = new Map<string, string>();
+    for (const [userId, at] of ends) {
+      const root = rangeHash(at.node, 0, at.size);
+      // Refuse to sign a checkpoint that does not extend the last one signed. A head this
+      // process committed extends what it computed itself.
+      if (at.was.size > 0 && checked.has(userId)) {
+        const proof = consistencyProof(at.node, at.was.size, at.size);
+        if (!at.was.root || !verifyConsistency(at.was.size, at.size, proof, new Uint8Array(at.was.root), root)) {
           throw new AuraError(
             'AURA_AUDIT_INTEGRITY',
             'the audit log is not consistent with its last checkpoint; nothing was signed',
           );
         }
       }
-      const checkpoint = this.signer.signCheckpoint(userId, size, root);
-      const entryHash = createHash('sha256').update(leafInput).digest();
-      rows.entries.push([userId, index, entry.entryId, leafInput, entry.eventType, entry.timestamp]);
-      rows.checkpoints.push([userId, size, Buffer.from(root), checkpoint]);
-      receipts.push({ index, checkpoint, inclusionProof: inclusionProof(node, index, size).map(toBase64), entry });
-      at.size = size;
-      at.lastHash = entryHash;
-      at.root = root;
+      const checkpoint = this.signer.signCheckpoint(userId, at.size, root);
+      checkpoints.set(userId, checkpoint);
+      rows.checkpoints.push([userId, at.size, Buffer.from(root), checkpoint]);
+      at.root = Buffer.from(root);
+      at.frontier = Buffer.concat(frontierPositions(at.size).map(([l, i]) => at.node(l, i)));
     }
-    const ends = [...state.entries()].map(([userId, at]) => ({
-      userId,
-      ...at,
-      frontier: Buffer.concat(frontierPositions(at.size).map(([l, i]) => (at.node as PerfectNode)(l, i))),
-    }));
+    const receipts = placed.map(({ userId, index, entry }): Receipt => {
+      const at = ends.get(userId) as Move;
+      return {
+        index,
+        checkpoint: checkpoints.get(userId) as string,
+        inclusionProof: inclusionProof(at.node, index, at.size).map(toBase64),
+        entry,
+      };
+    });
+    return { rows, receipts, moves: ends };
+  }
+
+  /** One statement: the heads that still stand where the batch began move, with their rows. */
+  async #commit(db: Db, batch: Batch): Promise<Set<string>> {
+    const { rows } = batch;
+    const moves = [...batch.moves.entries()];
     const column = (list: unknown[][], k: number) => list.map((r) => r[k]);
-    await db.query(
-      `WITH entry AS (
+    const { rows: moved } = await db.query<{ user_id: string }>(
+      `WITH head AS (
+         UPDATE audit_logs a SET size = h.size, last_entry_hash = h.hash, last_root = h.root, frontier = h.frontier
+           FROM unnest($1::uuid[], $2::bigint[], $3::bytea[], $4::bytea[], $5::bytea[], $6::bigint[], $7::bytea[], $8::bytea[])
+                AS h(user_id, size, hash, root, frontier, was_size, was_root, was_frontier)
+          WHERE a.user_id = h.user_id AND a.size = h.was_size AND a.last_root IS NOT DISTINCT FROM h.was_root
+            AND a.frontier = h.was_frontier
+         RETURNING a.user_id
+       ), entry AS (
          INSERT INTO audit_entries (user_id, idx, entry_id, leaf_input, event_type, created_at)
          SELECT u, i, e, l, t, to_timestamp(ms / 1000.0)
-           FROM unnest($1::uuid[], $2::bigint[], $3::uuid[], $4::bytea[], $5::text[], $6::float8[]) AS x(u, i, e, l, t, ms)
+           FROM unnest($9::uuid[], $10::bigint[], $11::uuid[], $12::bytea[], $13::text[], $14::float8[]) AS x(u, i, e, l, t, ms)
+          WHERE u IN (SELECT user_id FROM head)
        ), nodes AS (
          INSERT INTO audit_nodes (user_id, level, idx, hash)
-         SELECT * FROM unnest($7::uuid[], $8::smallint[], $9::bigint[], $10::bytea[])
+         SELECT * FROM unnest($15::uuid[], $16::smallint[], $17::bigint[], $18::bytea[]) AS x(u, l, i, h)
+          WHERE u IN (SELECT user_id FROM head)
        ), checkpoint AS (
          INSERT INTO audit_checkpoints (user_id, size, root, note)
-         SELECT * FROM unnest($11::uuid[], $12::bigint[], $13::bytea[], $14::text[])
+         SELECT * FROM unnest($19::uuid[], $20::bigint[], $21::bytea[], $22::text[]) AS x(u, s, r, n)
+          WHERE u IN (SELECT user_id FROM head)
        )
-       UPDATE audit_logs a SET size = h.size, last_entry_hash = h.hash, last_root = h.root,
-              frontier = h.frontier
-         FROM unnest($15::uuid[], $16::bigint[], $17::bytea[], $18::bytea[], $19::bytea[])
-              AS h(user_id, size, hash, root, frontier)
-        WHERE a.user_id = h.user_id`,
+       SELECT user_id FROM head`,
       [
+        moves.map(([u]) => u),
+        moves.map(([, m]) => m.size),
+        moves.map(([, m]) => m.lastHash),
+        moves.map(([, m]) => m.root),
+        moves.map(([, m]) => m.frontier),
+        moves.map(([, m]) => m.was.size),
+        moves.map(([, m]) => m.was.root),
+        moves.map(([, m]) => m.was.frontier),
         ...[0, 1, 2, 3, 4, 5].map((k) => column(rows.entries, k)),
         ...[0, 1, 2, 3].map((k) => column(rows.nodes, k)),
         ...[0, 1, 2, 3].map((k) => column(rows.checkpoints, k)),
-        ends.map((e) => e.userId),
-        ends.map((e) => e.size),
-        ends.map((e) => e.lastHash),
-        ends.map((e) => (e.root ? Buffer.from(e.root) : null)),
-        ends.map((e) => e.frontier),
       ],
     );
-    return receipts;
+    return new Set(moved.map((r) => r.user_id));
   }
 
-  #entry(event: AuditEvent, head: Head, lastHash: Buffer | null): AuditEntry {
+  #entry(event: AuditEvent, publicKey: Buffer | null, lastHash: Buffer | null): AuditEntry {
     let sealedMetadata = event.sealedMetadata ?? null;
-    if (!sealedMetadata && event.sensitive && head.audit_public_key) {
+    if (!sealedMetadata && event.sensitive && publicKey) {
       sealedMetadata = toBase64(
-        sealTo(new Uint8Array(head.audit_public_key), 'audit-metadata', Buffer.from(JSON.stringify(event.sensitive))),
+        sealTo(new Uint8Array(publicKey), 'audit-metadata', Buffer.from(JSON.stringify(event.sensitive))),
       );
     }
     return {
