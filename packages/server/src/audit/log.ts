@@ -43,11 +43,13 @@ export interface Receipt extends AuditReceipt {
 async function nodeSource(db: Db, userId: string, pairs: [number, number][]): Promise<PerfectNode> {
   const found = new Map<string, Uint8Array>();
   if (pairs.length > 0) {
-    const { rows } = await db.query<{ level: number; idx: string; hash: Buffer }>(
-      `SELECT level, idx, hash FROM audit_nodes
-        WHERE user_id = $1 AND (level, idx) IN (SELECT * FROM unnest($2::smallint[], $3::bigint[]))`,
-      [userId, pairs.map(([l]) => l), pairs.map(([, i]) => i)],
-    );
+    // A join on the key (an index probe per node), named so it is planned once per connection.
+    const { rows } = await db.query<{ level: number; idx: string; hash: Buffer }>({
+      name: 'aura-audit-nodes',
+      text: `SELECT n.level, n.idx, n.hash FROM unnest($2::smallint[], $3::bigint[]) AS k(level, idx)
+               JOIN audit_nodes n ON n.user_id = $1 AND n.level = k.level AND n.idx = k.idx`,
+      values: [userId, pairs.map(([l]) => l), pairs.map(([, i]) => i)],
+    });
     for (const r of rows) found.set(`${r.level}/${r.idx}`, new Uint8Array(r.hash));
   }
   return (level, index) => {
@@ -411,8 +413,10 @@ export class AuditLog {
     const { rows } = batch;
     const moves = [...batch.moves.entries()];
     const column = (list: unknown[][], k: number) => list.map((r) => r[k]);
-    const { rows: moved } = await db.query<{ user_id: string }>(
-      `WITH head AS (
+    // Named, so each connection parses and plans it once.
+    const { rows: moved } = await db.query<{ user_id: string }>({
+      name: 'aura-audit-append',
+      text: `WITH head AS (
          UPDATE audit_logs a SET size = h.size, last_entry_hash = h.hash, last_root = h.root, frontier = h.frontier
            FROM unnest($1::uuid[], $2::bigint[], $3::bytea[], $4::bytea[], $5::bytea[], $6::bigint[], $7::bytea[], $8::bytea[])
                 AS h(user_id, size, hash, root, frontier, was_size, was_root, was_frontier)
@@ -434,7 +438,7 @@ export class AuditLog {
           WHERE u IN (SELECT user_id FROM head)
        )
        SELECT user_id FROM head`,
-      [
+      values: [
         moves.map(([u]) => u),
         moves.map(([, m]) => m.size),
         moves.map(([, m]) => m.lastHash),
@@ -447,7 +451,7 @@ export class AuditLog {
         ...[0, 1, 2, 3].map((k) => column(rows.nodes, k)),
         ...[0, 1, 2, 3].map((k) => column(rows.checkpoints, k)),
       ],
-    );
+    });
     return new Set(moved.map((r) => r.user_id));
   }
 
