@@ -10,14 +10,8 @@ import {
   deriveMasterKey,
   generateAccountKey,
   generateKdfSeed,
-  SRP_GROUP_2048_SHA256 as group,
   openEnvelope,
   sealEnvelope,
-  srpClientEphemeral,
-  srpClientSession,
-  srpServerEphemeral,
-  srpServerSession,
-  srpVerifier,
 } from '../../packages/crypto/src/index.ts';
 import { platform } from '../../packages/crypto/src/platform/node.ts';
 import {
@@ -25,27 +19,12 @@ import {
   portableXchachaOpen,
   portableXchachaSeal,
 } from '../../packages/crypto/src/platform/portable.ts';
+import { serverHandshake as makeServerHandshake, opsPerSecond as opsPerSecondFor } from '../srp.ts';
 
 const quick = process.argv.includes('--quick');
 const budgetMs = quick ? 150 : 1000;
 
-/** Runs fn repeatedly for about budgetMs, 3 rounds, and returns the best ops/s (least disturbed). */
-function opsPerSecond(fn: () => void): number {
-  fn();
-  let best = 0;
-  for (let round = 0; round < 3; round++) {
-    let n = 0;
-    const start = performance.now();
-    let elapsed = 0;
-    while (elapsed < budgetMs) {
-      fn();
-      n++;
-      elapsed = performance.now() - start;
-    }
-    best = Math.max(best, (n * 1000) / elapsed);
-  }
-  return best;
-}
+const opsPerSecond = (fn: () => void) => opsPerSecondFor(fn, budgetMs);
 
 const mbps = (ops: number, bytes: number) => (ops * bytes) / (1024 * 1024);
 const fmt = (n: number, digits = 1) => n.toFixed(digits).padStart(9);
@@ -142,24 +121,7 @@ console.log(
 );
 
 console.log('\nSRP-6a server handshakes (RFC 5054 2048-bit, SHA-256), one core: B, then check M1 and make M2');
-const identity = 'bench@example.com';
-const salt = randomBytes(16);
-const x = 0x3f2a9c1b5d7e8f0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f607182n;
-const v = srpVerifier(group, x);
-// Precompute client messages so only the server's work is timed.
-const clients = Array.from({ length: 64 }, () => {
-  const a = srpClientEphemeral(group);
-  const b = srpServerEphemeral(group, v);
-  const c = srpClientSession(group, { identity, salt, x, a, B: b.public });
-  return { A: a.public, b, M1: c.M1 };
-});
-let i = 0;
-const serverHandshake = () => {
-  const c = clients[i++ % clients.length];
-  if (!c) return;
-  srpServerEphemeral(group, v);
-  srpServerSession(group, { identity, salt, v, b: c.b, A: c.A, M1: c.M1 });
-};
+const serverHandshake = makeServerHandshake();
 const nativeRate = opsPerSecond(serverHandshake);
 // Baseline in the same run: the same protocol code on BigInt square-and-multiply (the browser path).
 const originalModPow = platform.modPow;

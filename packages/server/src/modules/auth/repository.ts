@@ -71,14 +71,6 @@ export async function userById(db: Db, userId: string): Promise<UserRow | undefi
   return (await db.query<UserRow>('SELECT * FROM users WHERE id = $1', [userId])).rows[0];
 }
 
-export async function isActiveDevice(db: Db, userId: string, deviceId: string): Promise<boolean> {
-  const { rows } = await db.query('SELECT 1 FROM devices WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL', [
-    deviceId,
-    userId,
-  ]);
-  return rows.length > 0;
-}
-
 /** False when `accountKeyId` is not the account's: a password change never swaps the account key. */
 export async function replaceCredentials(
   db: Db,
@@ -114,26 +106,63 @@ export async function insertChallenge(
   );
 }
 
-/** Deletes the challenge as it reads it: a challenge is good for one attempt. */
-export async function takeChallengeRow(db: Db, challengeId: string): Promise<ChallengeRow | undefined> {
-  const { rows } = await db.query<ChallengeRow>(
-    'DELETE FROM srp_challenges WHERE id = $1 RETURNING user_id, identity, b, big_b, expires_at',
-    [challengeId],
-  );
-  return rows[0];
+/**
+ * Deletes the challenge as it reads it (a challenge is good for one attempt), with its account
+ * in the same statement: a login's proof costs one round trip before the SRP check.
+ */
+export async function takeChallengeRow(
+  db: Db,
+  challengeId: string,
+): Promise<{ challenge: ChallengeRow; user: UserRow | undefined } | undefined> {
+  const { rows } = await db.query<ChallengeRow & { [K in keyof UserRow]: UserRow[K] | null }>({
+    name: 'aura-take-challenge',
+    text: `WITH c AS (
+             DELETE FROM srp_challenges WHERE id = $1 RETURNING user_id, identity, b, big_b, expires_at)
+           SELECT c.user_id, c.identity, c.b, c.big_b, c.expires_at, u.id, u.email, u.kdf_seed, u.kdf_params,
+                  u.srp_verifier, u.wrapped_account_key, u.account_key_id
+             FROM c LEFT JOIN users u ON u.id = c.user_id`,
+    values: [challengeId],
+  });
+  const row = rows[0];
+  if (!row) return undefined;
+  const { user_id, identity, b, big_b, expires_at, ...account } = row;
+  return {
+    challenge: { user_id, identity, b, big_b, expires_at },
+    user: account.id === null ? undefined : (account as UserRow),
+  };
 }
 
 // Sessions and refresh tokens
 
+/**
+ * A session and its first refresh token, in one statement, made only when `deviceId` is an active
+ * device of the account (or none is named): false when it is not, and nothing was stored.
+ */
 export async function insertSession(
   db: Db,
-  s: { id: string; userId: string; deviceId: string | null; sessionProof: string; seconds: number },
-): Promise<void> {
-  await db.query(
-    `INSERT INTO sessions (id, user_id, device_id, session_proof, expires_at)
-     VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))`,
-    [s.id, s.userId, s.deviceId, s.sessionProof, s.seconds],
-  );
+  s: {
+    id: string;
+    userId: string;
+    deviceId: string | null;
+    sessionProof: string;
+    seconds: number;
+    refreshTokenHash: Buffer;
+    refreshSeconds: number;
+  },
+): Promise<boolean> {
+  const { rowCount } = await db.query({
+    name: 'aura-insert-session',
+    text: `WITH s AS (
+             INSERT INTO sessions (id, user_id, device_id, session_proof, expires_at)
+             SELECT $1, $2, $3, $4, now() + make_interval(secs => $5)
+              WHERE $3::uuid IS NULL
+                 OR EXISTS (SELECT 1 FROM devices WHERE id = $3 AND user_id = $2 AND revoked_at IS NULL)
+             RETURNING id)
+           INSERT INTO refresh_tokens (token_hash, session_id, expires_at)
+           SELECT $6, id, now() + make_interval(secs => $7) FROM s`,
+    values: [s.id, s.userId, s.deviceId, s.sessionProof, s.seconds, s.refreshTokenHash, s.refreshSeconds],
+  });
+  return rowCount === 1;
 }
 
 export async function insertRefreshToken(db: Db, tokenHash: Buffer, sessionId: string, seconds: number) {

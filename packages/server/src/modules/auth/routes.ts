@@ -21,13 +21,7 @@ import { withTransaction } from '../../db/transaction.ts';
 import { LoginAttempts } from './attempts.ts';
 import { actorOf, authOf } from './authenticate.ts';
 import { register } from './registration.ts';
-import {
-  isActiveDevice,
-  replaceCredentials,
-  revokeOtherSessions,
-  revokeSessionRow,
-  revokeUserSessions,
-} from './repository.ts';
+import { replaceCredentials, revokeOtherSessions, revokeSessionRow, revokeUserSessions } from './repository.ts';
 import { createSession, refreshSession } from './sessions.ts';
 import { finishLogin, startLogin, takeChallenge } from './srp-login.ts';
 
@@ -186,39 +180,28 @@ async function loginProof(
   body: SrpVerifyRequest,
 ) {
   attempts.check([`address:${request.ip}`]);
-  const challenge = await takeChallenge(app.pool, body.challengeId);
-  const keysOfAttempt = [`account:${challenge.identity}`, `address:${request.ip}`];
+  const taken = await takeChallenge(app.pool, body.challengeId);
+  const keysOfAttempt = [`account:${taken.challenge.identity}`, `address:${request.ip}`];
   attempts.check(keysOfAttempt);
-  let proven: Awaited<ReturnType<typeof finishLogin>>;
+  let proven: ReturnType<typeof finishLogin>;
   try {
-    proven = await finishLogin(
-      app.pool,
-      app.serverKeys.loginSecret,
-      challenge,
-      fromBase64(body.A),
-      fromBase64(body.M1),
-    );
+    proven = finishLogin(app.serverKeys.loginSecret, taken, fromBase64(body.A), fromBase64(body.M1));
   } catch (error) {
     attempts.fail(keysOfAttempt);
-    if (challenge.user_id) logFailedLogin(app, request, challenge.user_id, error);
+    if (taken.challenge.user_id) logFailedLogin(app, request, taken.challenge.user_id, error);
     throw error;
   }
   const { user } = proven;
-  let deviceId: string | null = null;
-  if (body.deviceId) {
-    if (!(await isActiveDevice(app.pool, user.id, body.deviceId))) {
-      throw new AuraError('AURA_UNAUTHENTICATED', 'this device is not enrolled in the account, or was revoked');
-    }
-    deviceId = body.deviceId;
-  }
-  attempts.succeed(keysOfAttempt);
+  const deviceId = body.deviceId ?? null;
   const kdf = { seed: toBase64(user.kdf_seed), params: user.kdf_params };
+  // Made only for an active device of the account (AURA_UNAUTHENTICATED otherwise).
   const tokens = await createSession(app.config, app.serverKeys, app.pool, {
     userId: user.id,
     deviceId,
     K: proven.K,
     kdf,
   });
+  attempts.succeed(keysOfAttempt);
   await app.audit.append(user.id, {
     eventType: 'login',
     ...actorOf({ userId: user.id, deviceId }),

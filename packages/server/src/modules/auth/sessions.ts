@@ -29,6 +29,10 @@ async function tokensFor(config: ServerConfig, keys: ServerKeys, db: pg.Pool | p
   return { accessToken, refreshToken, expiresIn: config.accessTokenSeconds, tokenType: 'Bearer' as const };
 }
 
+/**
+ * A new session and its tokens. With `deviceId`, only for an active device of the account:
+ * AURA_UNAUTHENTICATED otherwise, and nothing is stored.
+ */
 export async function createSession(
   config: ServerConfig,
   keys: ServerKeys,
@@ -37,14 +41,19 @@ export async function createSession(
 ): Promise<TokenPair> {
   const sessionId = randomUUID();
   const sessionProof = createHash('sha256').update('aura/v1/session-proof\0').update(input.K).digest('base64url');
-  await insertSession(pool, {
+  const refreshToken = newRefreshToken();
+  const made = await insertSession(pool, {
     id: sessionId,
     userId: input.userId,
     deviceId: input.deviceId,
     sessionProof,
     seconds: config.refreshTokenSeconds,
+    refreshTokenHash: hashRefreshToken(refreshToken),
+    refreshSeconds: config.refreshTokenSeconds,
   });
-  return tokensFor(config, keys, pool, { ...input, sessionId, sessionProof });
+  if (!made) throw new AuraError('AURA_UNAUTHENTICATED', 'this device is not enrolled in the account, or was revoked');
+  const accessToken = await issueAccessToken(config, keys, { ...input, sessionId, sessionProof });
+  return { accessToken, refreshToken, expiresIn: config.accessTokenSeconds, tokenType: 'Bearer' as const };
 }
 
 /**

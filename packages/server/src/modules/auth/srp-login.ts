@@ -9,14 +9,7 @@ import { AuraError } from '@aura/errors';
 import type pg from 'pg';
 import { toBase64 } from '../../base64.ts';
 import { relayKdf } from './kdf.ts';
-import {
-  type ChallengeRow,
-  insertChallenge,
-  takeChallengeRow,
-  type UserRow,
-  userByEmail,
-  userById,
-} from './repository.ts';
+import { type ChallengeRow, insertChallenge, takeChallengeRow, type UserRow, userByEmail } from './repository.ts';
 
 const CHALLENGE_SECONDS = 120;
 const DEFAULT_PARAMS = { algorithm: 'argon2id', t: 3, m: 65536, p: 1 } as const;
@@ -77,24 +70,25 @@ export interface ProvenLogin {
   K: Uint8Array;
 }
 
-/** Reads the challenge (used once: it is deleted whatever happens next). */
-export async function takeChallenge(pool: pg.Pool, challengeId: string): Promise<ChallengeRow> {
-  const challenge = await takeChallengeRow(pool, challengeId);
-  if (!challenge || challenge.expires_at < new Date()) {
+/** Reads the challenge, with its account (used once: it is deleted whatever happens next). */
+export async function takeChallenge(
+  pool: pg.Pool,
+  challengeId: string,
+): Promise<{ challenge: ChallengeRow; user: UserRow | undefined }> {
+  const taken = await takeChallengeRow(pool, challengeId);
+  if (!taken || taken.challenge.expires_at < new Date()) {
     throw new AuraError('AURA_AUTH_CHALLENGE_INVALID', 'this login attempt expired or was already used; start again');
   }
-  return challenge;
+  return taken;
 }
 
-export async function finishLogin(
-  pool: pg.Pool,
+export function finishLogin(
   secret: Buffer,
-  challenge: ChallengeRow,
+  { challenge, user }: { challenge: ChallengeRow; user: UserRow | undefined },
   A: Buffer,
   M1: Buffer,
-): Promise<ProvenLogin> {
+): ProvenLogin {
   const publicA = srpDecodePublic(group, A, 'A');
-  const user = challenge.user_id ? await userById(pool, challenge.user_id) : undefined;
   const account = user
     ? { seed: user.kdf_seed, verifier: toBig(user.srp_verifier) }
     : fakeAccount(secret, challenge.identity);
