@@ -1,8 +1,10 @@
-// The esbuild plugins both bundles of the aura command use: the one the checkout runs
-// (build.mjs) and the self-contained package (pack.mjs).
+// What the workspace's esbuild bundles share: the aura command the checkout runs
+// (packages/cli/scripts/build.mjs), its self-contained package (pack.mjs), and the server that
+// `npm start` runs (packages/server/scripts/build.mjs).
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 
 /**
  * Bundled: the workspace's own packages (@aura/*, and a package's #imports), and the libraries
@@ -64,3 +66,24 @@ export const common = {
     js: "import { createRequire as __auraRequire } from 'node:module'; const require = __auraRequire(import.meta.url);",
   },
 };
+
+/**
+ * Writes a build's files into `outdir`. Other processes of this checkout may be running the bundle
+ * while it is rebuilt (a test run, a server), so no file is ever half-written (each is renamed
+ * into place) and the entry goes last, after the chunks it imports. A file another build left is
+ * kept for an hour, for a process that still imports it.
+ */
+export function writeOutputs(outputFiles, outdir, entry) {
+  mkdirSync(outdir, { recursive: true });
+  const fresh = new Set(outputFiles.map((f) => f.path));
+  for (const file of [...outputFiles.filter((f) => f.path !== entry), ...outputFiles.filter((f) => f.path === entry)]) {
+    if (existsSync(file.path) && readFileSync(file.path).equals(file.contents)) continue;
+    const temporary = `${file.path}.${process.pid}.tmp`;
+    writeFileSync(temporary, file.contents);
+    renameSync(temporary, file.path);
+  }
+  for (const name of readdirSync(outdir)) {
+    const path = join(outdir, name);
+    if (!fresh.has(path) && Date.now() - statSync(path).mtimeMs > 3_600_000) rmSync(path, { force: true });
+  }
+}

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { BUNDLED, common, externals, ownUrl } from './esbuild-plugins.mjs';
+import { BUNDLED, common, externals, ownUrl } from '../../../scripts/bundle.mjs';
 
 const cli = fileURLToPath(new URL('..', import.meta.url));
 const repo = resolve(cli, '../..');
