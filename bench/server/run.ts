@@ -56,17 +56,18 @@ await user.login();
 // --- Writes: 1 KiB plaintext, sealed by the client, over HTTP; and the repository vs the plaintext table.
 console.log('Vault writes, 1 KiB records with their index terms (about 80 tokens or keywords each)');
 const note = 'x'.repeat(1024);
-const bodies = Array.from({ length: 2000 }, () =>
-  JSON.stringify(user.record('contexts', `${note} meeting john friday`)),
-);
+// Each write is a record of its own: its id is bound into the envelope's associated data and the
+// device-signed change, so a body cannot be sent twice under another id. Made before the clock
+// starts (more on the fly if the run outpaces them), so the client's sealing is not timed.
+const newBody = () => JSON.stringify(user.record('contexts', `${note} meeting john friday`));
+const bodies = Array.from({ length: quick ? 4000 : 12_000 }, newBody);
 let next = 0;
 const httpWrites = await throughput(seconds, 16, async () => {
-  const body = bodies[next++ % bodies.length] ?? '';
-  const fresh = body.replace(/"id":"[^"]+"/, `"id":"${randomUUID()}"`);
+  const body = bodies[next++] ?? newBody();
   const res = await fetch(`${server.url}/api/v1/context`, {
     method: 'POST',
     headers: { ...user.auth, 'content-type': 'application/json' },
-    body: fresh,
+    body,
   });
   if (res.status !== 201) throw new Error(`write failed: ${res.status} ${await res.text()}`);
 });
@@ -74,11 +75,14 @@ const underLoad = rssOf(pid);
 
 const audit = new AuditLog(pool, await loadLogSigner(pool, 'bench-log', 'bench.local/audit'));
 const repo = new VaultRepository(pool, 'contexts', audit, new CursorCodec(randomBytes(32)));
-const records = bodies.map((b) => JSON.parse(b));
+// Records of their own (those above are stored), written as the device that signed them: the
+// repository checks each signed change against the device's key, as it does for the route.
+const newRecord = () => JSON.parse(newBody());
+const records = Array.from({ length: quick ? 6000 : 20_000 }, newRecord);
 let r = 0;
 const repoWrites = await throughput(seconds, 16, async () => {
-  const { id: _id, ...fields } = records[r++ % records.length];
-  await repo.create({ userId: user.userId, deviceId: null }, randomUUID(), fields);
+  const { id, ...fields } = records[r++] ?? newRecord();
+  await repo.create({ userId: user.userId, deviceId: user.deviceId }, id, fields);
 });
 // Same shape: the plaintext row carries the words and prefixes themselves where Aura has tokens.
 const plainText = `${note} meeting john friday`;

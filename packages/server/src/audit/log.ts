@@ -136,7 +136,7 @@ type Move = Tree & { was: Tree; node: PerfectNode };
  * entries, nodes and checkpoints of exactly the accounts whose head it moved. An account another
  * process wrote meanwhile is not moved; its appends are computed again on the head as it is now.
  * So a batch is one round trip when this process wrote the account last (it keeps the heads it
- * committed), two otherwise, and a crash anywhere leaves every log as it was before the batch.
+ * wrote), two otherwise, and a crash anywhere leaves every log as it was before the batch.
  * A batch signs one checkpoint per account, of the tree with all its entries (a signature per
  * entry was the largest CPU cost of an append), and every entry's receipt proves it in that
  * tree: the receipt a client checks is the one it checked before.
@@ -146,7 +146,7 @@ export class AuditLog {
   /** Accounts with a batch being written: their next appends wait for it (their order is the log's). */
   #writing = new Set<string>();
   #batches = 0;
-  /** The heads this process committed last, by account. */
+  /** The heads this process wrote last, by account: a guess at where each log stands. */
   #heads = new Map<string, Tree>();
 
   constructor(
@@ -158,18 +158,29 @@ export class AuditLog {
 
   async append(userId: string, event: AuditEvent, db?: pg.PoolClient): Promise<Receipt> {
     if (db) {
-      // Inside the caller's transaction, which commits right after (notice may precede it by a
-      // moment); its head is not kept, as that transaction may still roll back.
-      this.#heads.delete(userId);
-      const [receipt] = await this.#write(db, [{ userId, event }], false);
+      const [receipt] = await this.appendAll(db, [{ userId, event }]);
       if (!receipt) throw new Error('audit append wrote nothing');
-      queueMicrotask(() => this.onAppend(userId, receipt.entry, receipt.index));
       return receipt;
     }
     return new Promise<Receipt>((resolve, reject) => {
       this.#queue.push({ userId, event, resolve, reject });
       this.#pump();
     });
+  }
+
+  /**
+   * Appends `items` in order inside the caller's transaction, which commits right after (their
+   * notices may precede it by a moment): one statement for all of them.
+   */
+  async appendAll(db: pg.PoolClient, items: { userId: string; event: AuditEvent }[]): Promise<Receipt[]> {
+    const receipts = await this.#write(db, items);
+    queueMicrotask(() => {
+      for (const [i, item] of items.entries()) {
+        const receipt = receipts[i];
+        if (receipt) this.onAppend(item.userId, receipt.entry, receipt.index);
+      }
+    });
+    return receipts;
   }
 
   /**
@@ -200,7 +211,7 @@ export class AuditLog {
 
   async #run(batch: Queued[]): Promise<void> {
     try {
-      const receipts = await this.#write(this.pool, batch, true);
+      const receipts = await this.#write(this.pool, batch);
       for (const [i, item] of batch.entries()) this.#settle(item, receipts[i]);
     } catch (error) {
       // Retried one by one only when nothing can have been stored: a refusal before the write
@@ -213,7 +224,7 @@ export class AuditLog {
       // One bad append must fail alone, and a statement PostgreSQL ended is tried once more.
       for (const item of batch) {
         try {
-          const [receipt] = await this.#write(this.pool, [item], true);
+          const [receipt] = await this.#write(this.pool, [item]);
           this.#settle(item, receipt);
         } catch (alone) {
           item.reject(alone);
@@ -242,10 +253,11 @@ export class AuditLog {
 
   /**
    * Appends `items` in order: their receipts, in the same order. On the pool each statement
-   * commits by itself; on a caller's client it is part of that transaction. `kept` allows the
-   * heads this process committed last to stand in for reading them.
+   * commits by itself; on a caller's client it is part of that transaction. The heads this
+   * process wrote last stand in for reading them: only a guess (a caller's transaction may have
+   * rolled back since, or another process written), which the statement's guard checks.
    */
-  async #write(db: Db, items: Item[], kept: boolean): Promise<Receipt[]> {
+  async #write(db: Db, items: Item[]): Promise<Receipt[]> {
     const receipts = new Array<Receipt>(items.length);
     let todo = [...items.keys()];
     for (let round = 0; todo.length > 0; round++) {
@@ -256,7 +268,7 @@ export class AuditLog {
       const heads = new Map<string, Tree>();
       const unread: string[] = [];
       for (const user of users) {
-        const head = kept && round === 0 ? this.#heads.get(user) : undefined;
+        const head = round === 0 ? this.#heads.get(user) : undefined;
         if (head) heads.set(user, head);
         else unread.push(user);
       }
@@ -274,7 +286,7 @@ export class AuditLog {
       }
       for (const [user, { was: _was, node: _node, ...tree }] of batch.moves) {
         if (!moved.has(user)) this.#heads.delete(user);
-        else if (kept && db === this.pool) this.#keep(user, tree);
+        else this.#keep(user, tree);
       }
       todo = todo.filter((k) => !moved.has((items[k] as Item).userId));
     }

@@ -5,13 +5,14 @@ import type pg from 'pg';
 import { Histogram, type Registry } from 'prom-client';
 import type { AgentHub } from '../agent-channel/hub.ts';
 import type { AgentWake } from '../agent-channel/wake.ts';
-import type { AuditLog } from '../audit/log.ts';
+import type { AuditEvent, AuditLog } from '../audit/log.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { dispatchView } from '../modules/tasks/views.ts';
 import type { Notifier } from '../notifications/notifier.ts';
 import {
   auditKeyOf,
   decidedWhileRunning,
+  dispatchStep,
   markDispatched,
   markStepOutcome,
   markUndecided,
@@ -211,19 +212,18 @@ export class Orchestrator {
     void this.notifier.publish(userId, { type: 'task', ...notice }, { sealed });
   }
 
-  /** One audit entry of a task's transition, in the transaction that makes it. */
-  #log(
-    db: pg.PoolClient,
+  /** One audit entry of a task's transition. */
+  #entry(
     userId: string,
     targetId: string,
     action: string,
     result: 'success' | 'failure' | 'pending',
     sensitive?: Record<string, unknown>,
     actor: 'orchestrator' | 'agent' = 'orchestrator',
-  ) {
-    return this.audit.append(
+  ): { userId: string; event: AuditEvent } {
+    return {
       userId,
-      {
+      event: {
         eventType: 'task',
         actorId: actor,
         actorType: actor === 'agent' ? 'device' : 'system',
@@ -232,7 +232,32 @@ export class Orchestrator {
         result,
         ...(sensitive ? { sensitive } : {}),
       },
-      db,
+    };
+  }
+
+  /** One audit entry of a task's transition, in the transaction that makes it. */
+  #log(
+    db: pg.PoolClient,
+    userId: string,
+    targetId: string,
+    action: string,
+    result: 'success' | 'failure' | 'pending',
+    sensitive?: Record<string, unknown>,
+  ) {
+    const { event } = this.#entry(userId, targetId, action, result, sensitive);
+    return this.audit.append(userId, event, db);
+  }
+
+  // The attempt number and outcome are not sealed into these entries: the task's own row shows
+  // them in plaintext anyway, and sealing costs an X25519 operation on every step's hot path.
+  #outcomeEntry(userId: string, taskId: string, outcome: Outcome) {
+    return this.#entry(
+      userId,
+      `${taskId}/${outcome.stepId}`,
+      'execute',
+      succeeded(outcome) ? 'success' : 'failure',
+      undefined,
+      'agent',
     );
   }
 
@@ -253,6 +278,23 @@ export class Orchestrator {
   async transition(userId: string, taskId: string, outcome: Outcome | undefined, next: Next | undefined) {
     let asked: Buffer | undefined;
     const sent = await withTransaction(this.pool, async (db) => {
+      if (next && 'dispatch' in next && outcome?.stepId !== next.dispatch.stepId) {
+        // The common transition, one step's result and the next step's dispatch: both audit
+        // entries in one statement, the step and task rows in another.
+        const { stepId, attempt } = next.dispatch;
+        await this.audit.appendAll(db, [
+          ...(outcome ? [this.#outcomeEntry(userId, taskId, outcome)] : []),
+          this.#entry(userId, `${taskId}/${stepId}`, 'dispatch', 'pending'),
+        ]);
+        return dispatchStep(db, {
+          userId,
+          taskId,
+          stepId,
+          attempt,
+          agent: this.hub.pick(userId),
+          outcome: outcome ? { stepId: outcome.stepId, succeeded: succeeded(outcome) } : null,
+        });
+      }
       if (outcome) await this.#record(db, userId, taskId, outcome);
       if (!next) {
         await touchTask(db, userId, taskId);
@@ -264,6 +306,7 @@ export class Orchestrator {
         await setTaskStatus(db, userId, taskId, 'waiting_approval');
         return undefined;
       }
+      // A step dispatched again right after its own outcome (the workflow records that apart).
       const { stepId, attempt } = next.dispatch;
       await this.#log(db, userId, `${taskId}/${stepId}`, 'dispatch', 'pending');
       const sent = await markDispatched(db, { userId, taskId, stepId, attempt, agent: this.hub.pick(userId) });
@@ -289,21 +332,11 @@ export class Orchestrator {
     }
   }
 
-  // The attempt number and outcome are not sealed into these entries: the task's own row shows
-  // them in plaintext anyway, and sealing costs an X25519 operation on every step's hot path.
   async #record(db: pg.PoolClient, userId: string, taskId: string, outcome: Outcome) {
-    const name = outcomeName(outcome);
-    await this.#log(
-      db,
-      userId,
-      `${taskId}/${outcome.stepId}`,
-      'execute',
-      name === 'succeeded' ? 'success' : 'failure',
-      undefined,
-      'agent',
-    );
+    const { event } = this.#outcomeEntry(userId, taskId, outcome);
+    await this.audit.append(userId, event, db);
     // One statement: the task's own row is updated by whatever the transition does next.
-    await markStepOutcome(db, userId, taskId, outcome.stepId, name === 'succeeded');
+    await markStepOutcome(db, userId, taskId, outcome.stepId, succeeded(outcome));
   }
 
   async end(
@@ -342,6 +375,7 @@ export class Orchestrator {
 }
 
 const outcomeName = (o: Outcome) => (o.result === null ? 'timeout' : o.result.ok ? 'succeeded' : 'failed');
+const succeeded = (o: Outcome) => outcomeName(o) === 'succeeded';
 
 const stepNotice = (taskId: string, o: Outcome): Omit<TaskNotice, 'type'> => ({
   event: `step_${outcomeName(o)}`,

@@ -57,6 +57,44 @@ export async function markDispatched(
   return rows[0];
 }
 
+/**
+ * The common transition's rows in one statement: the previous step's outcome (if any), the task
+ * running, and this step dispatched to `agent` (the other two are different rows).
+ */
+export async function dispatchStep(
+  db: Db,
+  d: {
+    userId: string;
+    taskId: string;
+    stepId: string;
+    attempt: number;
+    agent: string | null;
+    outcome: { stepId: string; succeeded: boolean } | null;
+  },
+): Promise<StepRow | undefined> {
+  const { rows } = await db.query<StepRow>({
+    name: 'aura-dispatch-step',
+    text: `WITH done AS (
+             UPDATE task_steps SET status = $7
+              WHERE user_id = $1 AND task_id = $2 AND step_id = $6::text AND $6::text IS NOT NULL
+           ), task AS (
+             UPDATE tasks SET status = 'running', updated_at = now() WHERE user_id = $1 AND id = $2
+           )
+           UPDATE task_steps SET status = 'dispatched', attempts = $4, dispatched_to = $5
+            WHERE user_id = $1 AND task_id = $2 AND step_id = $3 RETURNING *`,
+    values: [
+      d.userId,
+      d.taskId,
+      d.stepId,
+      d.attempt,
+      d.agent,
+      d.outcome?.stepId ?? null,
+      d.outcome ? (d.outcome.succeeded ? 'succeeded' : 'failed') : null,
+    ],
+  });
+  return rows[0];
+}
+
 export async function markStepOutcome(
   db: Db,
   userId: string,
