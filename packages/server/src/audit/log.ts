@@ -173,7 +173,7 @@ export class AuditLog {
    * notices may precede it by a moment): one statement for all of them.
    */
   async appendAll(db: pg.PoolClient, items: { userId: string; event: AuditEvent }[]): Promise<Receipt[]> {
-    const receipts = await this.#write(db, items);
+    const receipts = await this.#write(db, items, true);
     queueMicrotask(() => {
       for (const [i, item] of items.entries()) {
         const receipt = receipts[i];
@@ -253,11 +253,12 @@ export class AuditLog {
 
   /**
    * Appends `items` in order: their receipts, in the same order. On the pool each statement
-   * commits by itself; on a caller's client it is part of that transaction. The heads this
-   * process wrote last stand in for reading them: only a guess (a caller's transaction may have
-   * rolled back since, or another process written), which the statement's guard checks.
+   * commits by itself, and the heads this process wrote last stand in for reading them: only a
+   * guess (another process may have written since), which the statement's guard checks. In a
+   * caller's transaction (`lock`) the heads are locked as they are read instead: writers of one
+   * account queue on the lock rather than each computing on a head that the one before moves.
    */
-  async #write(db: Db, items: Item[]): Promise<Receipt[]> {
+  async #write(db: Db, items: Item[], lock = false): Promise<Receipt[]> {
     const receipts = new Array<Receipt>(items.length);
     let todo = [...items.keys()];
     for (let round = 0; todo.length > 0; round++) {
@@ -268,11 +269,11 @@ export class AuditLog {
       const heads = new Map<string, Tree>();
       const unread: string[] = [];
       for (const user of users) {
-        const head = round === 0 ? this.#heads.get(user) : undefined;
+        const head = round === 0 && !lock ? this.#heads.get(user) : undefined;
         if (head) heads.set(user, head);
         else unread.push(user);
       }
-      const read = unread.length > 0 ? await this.#read(db, unread) : new Map<string, Tree>();
+      const read = unread.length > 0 ? await this.#read(db, unread, lock) : new Map<string, Tree>();
       for (const [user, head] of read) heads.set(user, head);
       const batch = this.#compute(
         todo.map((k) => items[k] as Item),
@@ -294,21 +295,39 @@ export class AuditLog {
   }
 
   /** The heads of `users` as stored, each log created empty if it has no head yet. */
-  async #read(db: Db, users: string[]): Promise<Map<string, Tree>> {
+  async #read(db: Db, users: string[], lock: boolean): Promise<Map<string, Tree>> {
+    type Row = {
+      user_id: string;
+      size: string | null;
+      last_entry_hash: Buffer | null;
+      last_root: Buffer | null;
+      frontier: Buffer | null;
+      audit_public_key: Buffer | null;
+    };
+    // Locked, the heads are read as the last writer before this one left them (it waits for them).
     const query = () =>
-      db.query<{
-        user_id: string;
-        size: string | null;
-        last_entry_hash: Buffer | null;
-        last_root: Buffer | null;
-        frontier: Buffer | null;
-        audit_public_key: Buffer | null;
-      }>(
-        `SELECT u.id AS user_id, l.size, l.last_entry_hash, l.last_root, l.frontier, u.audit_public_key
-           FROM unnest($1::uuid[]) AS x(id) JOIN users u ON u.id = x.id LEFT JOIN audit_logs l ON l.user_id = u.id`,
-        [users],
-      );
+      lock
+        ? db.query<Row>(
+            `SELECT l.user_id, l.size, l.last_entry_hash, l.last_root, l.frontier,
+                    (SELECT audit_public_key FROM users WHERE id = l.user_id) AS audit_public_key
+               FROM audit_logs l WHERE l.user_id = ANY($1::uuid[]) ORDER BY l.user_id FOR UPDATE`,
+            [users],
+          )
+        : db.query<Row>(
+            `SELECT u.id AS user_id, l.size, l.last_entry_hash, l.last_root, l.frontier, u.audit_public_key
+               FROM unnest($1::uuid[]) AS x(id) JOIN users u ON u.id = x.id LEFT JOIN audit_logs l ON l.user_id = u.id`,
+            [users],
+          );
     let { rows } = await query();
+    if (lock && rows.length < users.length) {
+      // An account's first entry: its head is made, then locked like the others.
+      const missing = users.filter((u) => !rows.some((r) => r.user_id === u));
+      await db.query(
+        `INSERT INTO audit_logs (user_id) SELECT id FROM users WHERE id = ANY($1::uuid[]) ON CONFLICT (user_id) DO NOTHING`,
+        [missing],
+      );
+      ({ rows } = await query());
+    }
     if (rows.length < users.length) throw new AuraError('AURA_NOT_FOUND', 'no such account');
     const empty = rows.filter((r) => r.size === null).map((r) => r.user_id);
     if (empty.length > 0) {
