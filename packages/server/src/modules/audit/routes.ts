@@ -58,7 +58,7 @@ export async function auditRoutes(fastify: FastifyInstance) {
         tags,
         summary: 'Get a signed checkpoint of the audit log',
         description:
-          "The account's audit log is an append-only Merkle tree; a checkpoint is the server's signed note of its size and root hash. Without `size` the answer is the newest checkpoint; with it, the one signed at that size. AURA_NOT_FOUND when the log is empty or no checkpoint of that size exists.",
+          "The account's audit log is an append-only Merkle tree; a checkpoint is the server's signed note of its size and root hash. Without `size` the answer is the newest checkpoint; with it, the one signed at that size. Appends that arrive together are signed as one batch, so not every size has a checkpoint: AURA_NOT_FOUND when the log is empty or none was signed at that size.",
         querystring: CheckpointQuery,
         response: { 200: AuditCheckpoint },
       },
@@ -130,7 +130,7 @@ export async function auditRoutes(fastify: FastifyInstance) {
         tags,
         summary: 'Append an event that only a client sees',
         description:
-          "Appends an event that happens on a device (a key rotation) to the account's audit log, in the caller's name. Details go in `sealedMetadata`, sealed by the client; the server stores them as they are. The answer is a receipt: the entry's index, the new signed checkpoint and the inclusion proof.",
+          "Appends an event that happens on a device (a key rotation) to the account's audit log, in the caller's name. Details go in `sealedMetadata`, sealed by the client; the server stores them as they are. The answer is a receipt: the entry's index, a signed checkpoint of a tree that holds it (appends that arrive together share one, so its size may pass the entry's) and the entry's inclusion proof in that tree.",
         body: ClientAuditEvent,
         response: { 201: AuditReceipt },
       },
