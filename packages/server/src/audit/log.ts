@@ -525,10 +525,18 @@ export class AuditLog {
   }
 
   async consistency(userId: string, from: number, to: number): Promise<string[]> {
-    const { size } = await this.checkpoint(userId);
-    if (from > to || to > size)
-      throw new AuraError('AURA_INVALID_INPUT', `sizes must satisfy 1 <= from <= to <= ${size}`);
-    return (await withNodes(this.pool, userId, (node) => consistencyProof(node, from, to))).map(toBase64);
+    if (from > to) throw new AuraError('AURA_INVALID_INPUT', 'sizes must satisfy 1 <= from <= to');
+    // The newest size and the proof's nodes are read at once, on two connections: the proof is
+    // answered only if `to` is within the signed log.
+    const [latest, proof] = await Promise.allSettled([
+      this.checkpoint(userId),
+      withNodes(this.pool, userId, (node) => consistencyProof(node, from, to)),
+    ]);
+    if (latest.status === 'rejected') throw latest.reason;
+    const { size } = latest.value;
+    if (to > size) throw new AuraError('AURA_INVALID_INPUT', `sizes must satisfy 1 <= from <= to <= ${size}`);
+    if (proof.status === 'rejected') throw proof.reason;
+    return proof.value.map(toBase64);
   }
 
   /** The inclusion proof of entry `index` in the tree of `size` entries. */
