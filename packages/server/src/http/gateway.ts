@@ -1,5 +1,4 @@
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -23,13 +22,12 @@ async function rateLimitKey(request: FastifyRequest): Promise<string> {
   return account ? `account:${account}` : `address:${request.ip}`;
 }
 
-/** What every route gets before its module sees it: security headers, CORS, rate limits, the API docs. */
+/** What every route gets before its module sees it: CORS, rate limits, the API docs (security headers: security-headers.ts). */
 export async function registerGateway(
   app: FastifyInstance,
   config: ServerConfig,
   redis: Redis | undefined,
 ): Promise<void> {
-  await app.register(helmet, { global: true });
   await app.register(cors, {
     origin: (origin, callback) => callback(null, origin === undefined || config.allowedOrigins.includes(origin)),
     methods: ['GET', 'POST', 'PUT', 'DELETE'],

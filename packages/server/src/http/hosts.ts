@@ -9,12 +9,22 @@ export function hostAllowed(allowed: readonly string[], header: string): boolean
   return allowed.some((pattern) => (pattern.startsWith('*.') ? host.endsWith(pattern.slice(1)) : host === pattern));
 }
 
+/** Host headers seen and allowed, so that a request from a known host does not parse its header again. */
+const REMEMBERED = 256;
+
 /** Host-header allowlist (the spec's TrustedHostMiddleware). */
 export function registerTrustedHosts(app: FastifyInstance, allowed: string[]): void {
   if (allowed.length === 0 || allowed.includes('*')) return;
-  app.addHook('onRequest', async (request, reply) => {
-    if (!hostAllowed(allowed, request.headers.host ?? '')) {
-      return sendError(reply, 'AURA_HOST_NOT_ALLOWED', 'this server does not answer for that host name');
+  // Only allowed values are kept, and only so many: a client inventing Host headers fills nothing.
+  const known = new Set<string>();
+  app.addHook('onRequest', (request, reply, done) => {
+    const header = request.headers.host ?? '';
+    if (known.has(header)) return done();
+    if (!hostAllowed(allowed, header)) {
+      sendError(reply, 'AURA_HOST_NOT_ALLOWED', 'this server does not answer for that host name');
+      return;
     }
+    if (known.size < REMEMBERED) known.add(header);
+    done();
   });
 }

@@ -59,11 +59,21 @@ export function registerMetrics(
   app.decorate('markActiveUser', (userId: string) => {
     recent.set(userId, Date.now());
   });
-  app.addHook('onResponse', async (request, reply) => {
+  // Each series' label set is made and checked once, when it first appears; a request only counts.
+  // Bounded: route patterns, the methods Node parses and the status codes are all finite.
+  const series = new Map<string, { count: { inc(): void }; time: { observe(seconds: number): void } }>();
+  app.addHook('onResponse', (request, reply, done) => {
     const endpoint = request.routeOptions.url ?? 'unmatched';
-    const labels = { service: 'api', endpoint, method: request.method };
-    requests.inc({ ...labels, status: String(reply.statusCode) });
-    duration.observe(labels, reply.elapsedTime / 1000);
+    const key = `${request.method} ${reply.statusCode} ${endpoint}`;
+    let one = series.get(key);
+    if (one === undefined) {
+      const labels = { service: 'api', endpoint, method: request.method };
+      one = { count: requests.labels({ ...labels, status: String(reply.statusCode) }), time: duration.labels(labels) };
+      series.set(key, one);
+    }
+    one.count.inc();
+    one.time.observe(reply.elapsedTime / 1000);
+    done();
   });
   const expected = options.token === undefined ? undefined : digest(options.token);
   app.get(

@@ -4,7 +4,6 @@ import fp from 'fastify-plugin';
 import { keepFirstServerKey } from '../db/server-keys.ts';
 import { loggedEvent } from '../events/log.ts';
 import type { NotificationChannel } from './channel.ts';
-import { EmailChannel } from './email.ts';
 import { loadVapidKeys, PushChannel, type VapidKeys } from './push.ts';
 
 declare module 'fastify' {
@@ -26,8 +25,9 @@ export const channelsPlugin = fp(
       new PushChannel(app.pool, { ...vapid, subject: app.config.vapidSubject }, app.log),
     ];
     const { smtpUrl } = app.config;
+    // nodemailer is loaded only with a relay to send through.
     const email = smtpUrl
-      ? new EmailChannel(
+      ? new (await import('./email.ts')).EmailChannel(
           app.pool,
           { smtpUrl, caFile: app.config.smtpCaFile, from: app.config.mailFrom, publicUrl: app.config.publicUrl },
           app.log,

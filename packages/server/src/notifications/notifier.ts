@@ -6,7 +6,6 @@ import type pg from 'pg';
 import type { EventBus, Subscription } from '../events/bus.ts';
 import { appendEvent, loggedEvent } from '../events/log.ts';
 import { MemoryEventBus } from '../events/memory-bus.ts';
-import { RabbitMqEventBus, redact } from '../events/rabbitmq-bus.ts';
 
 export type EventListener = (event: LoggedEvent) => void;
 
@@ -106,13 +105,14 @@ declare module 'fastify' {
 
 /**
  * The event bus (RabbitMQ when AMQP_URL is set, in process otherwise, or the one a test passes)
- * and the notifier on it.
+ * and the notifier on it. amqplib is loaded only for RabbitMQ.
  */
 export const notifierPlugin = fp(
   async (app: FastifyInstance, options: { events?: EventBus | undefined }) => {
     const url = app.config.amqpUrl;
     let bus = options.events;
     if (!bus && url) {
+      const { RabbitMqEventBus, redact } = await import('../events/rabbitmq-bus.ts');
       bus = await RabbitMqEventBus.connect({
         url,
         processName: app.config.orchestration.executorId,
