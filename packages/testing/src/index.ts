@@ -26,6 +26,7 @@ export { HUGE, type Junk, junk, junkBytes, junkJson, junkStrings, junkValues } f
 export { freePort, listening } from './port.ts';
 export {
   httpInject,
+  NPM_START,
   type ProcessRun,
   type ServerProcess,
   type StartedProcess,

@@ -10,7 +10,6 @@ export interface ServerProcess {
   exited: Promise<number | null>;
 }
 
-/** Runs the real `npm start` entry point in its own process and waits until it listens. */
 /** How a process that a suite ran ended, with everything it wrote. */
 export interface ProcessRun {
   code: number | null;
@@ -47,9 +46,23 @@ export function startProcess(
   return { child, done, stdout: () => stdout, stderr: () => stderr };
 }
 
-export async function spawnServer(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
-  const main = fileURLToPath(import.meta.resolve('@aura/server/main'));
-  const child = spawn(process.execPath, ['--import', 'tsx', main], {
+/**
+ * What `npm start` (and `aura up`) runs, as spawnServer's `args`: the server's start script, which
+ * builds the server to JavaScript when a source is newer than the build and runs the build.
+ */
+export const NPM_START: readonly string[] = [fileURLToPath(import.meta.resolve('@aura/server/start'))];
+
+/**
+ * Runs the server's entry point in its own process and waits until it listens: its TypeScript
+ * through tsx, or with `args`, whatever Node is given instead (NPM_START, the built server as
+ * `npm start` runs it, perhaps after flags such as --cpu-prof).
+ */
+export async function spawnServer(
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+  args: readonly string[] = ['--import', 'tsx', fileURLToPath(import.meta.resolve('@aura/server/main'))],
+): Promise<ServerProcess> {
+  const child = spawn(process.execPath, args, {
     env: { ...process.env, PORT: '0', AURA_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

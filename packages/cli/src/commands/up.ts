@@ -7,14 +7,16 @@ import { UsageError, UsageHelp } from '../output.ts';
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /**
- * How to run the server's own entry point through tsx (the CLI may not import the server). A
- * packed install (npm run pack:cli) has the command line only, and says where the server is.
+ * How to run the server (the CLI may not import it): its start script, which runs the server
+ * built to JavaScript as `npm start` does, building it first when a source is newer; its
+ * operations' entry point through tsx. A packed install (npm run pack:cli) has the command line
+ * only, and says where the server is.
  */
-export function serverCommand(entry: 'main' | 'ops' = 'main'): string[] {
+export function serverCommand(entry: 'start' | 'ops' = 'start'): string[] {
   try {
     // Resolved from this package, not the working directory, so `aura up` works from anywhere.
-    const main = fileURLToPath(import.meta.resolve(`@aura/server/${entry}`));
-    return ['--import', import.meta.resolve('tsx'), main];
+    const path = fileURLToPath(import.meta.resolve(`@aura/server/${entry}`));
+    return entry === 'start' ? [path] : ['--import', import.meta.resolve('tsx'), path];
   } catch {
     throw new UsageError(
       'this install has the command line only; run the server from an Aura checkout (npm start) and point --server at it',
@@ -23,9 +25,9 @@ export function serverCommand(entry: 'main' | 'ops' = 'main'): string[] {
 }
 
 /**
- * `aura up` is `npm start`: the server's own entry point, run through tsx in a child process (the
- * CLI may not import the server). This process stands for it: the child's output is ours, a
- * signal sent to us goes on to it, and its exit code becomes ours.
+ * `aura up` is `npm start`: the server in a child process (the CLI may not import the server).
+ * This process stands for it: the child's output is ours, a signal sent to us goes on to it,
+ * and its exit code becomes ours.
  */
 export async function up(): Promise<number> {
   return runServerEntry(serverCommand());
