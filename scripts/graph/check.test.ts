@@ -59,6 +59,16 @@ describe('the package graph check', () => {
     assert.match(found[0] ?? '', /reaches into packages\/server\/src\/db\/migrate\.ts by path/);
   });
 
+  it("lets a package's build scripts share scripts/bundle.mjs, and nothing else of it", () => {
+    assert.deepEqual(
+      violationsIn('packages/server/scripts/build.mjs', "import { common } from '../../../scripts/bundle.mjs';"),
+      [],
+    );
+    const found = violationsIn('packages/server/src/app.ts', "import { common } from '../../../scripts/bundle.mjs';");
+    assert.equal(found.length, 1);
+    assert.match(found[0] ?? '', /reaches into scripts\/bundle\.mjs by path/);
+  });
+
   it("lets tests use @aura/testing and their package's own test-only allowances", () => {
     assert.deepEqual(
       violationsIn('packages/server/test/vault.test.ts', "import { waitFor } from '@aura/testing';"),

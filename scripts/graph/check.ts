@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { type ModuleFacts, readModule } from './imports.ts';
-import { BENCH_ALLOWED, BENCH_REACH, RULES, SECRET_KEY_EXPORTS, SERVER_ENTRIES } from './rules.ts';
+import { BENCH_ALLOWED, BENCH_REACH, BUILD_SHARED, RULES, SECRET_KEY_EXPORTS, SERVER_ENTRIES } from './rules.ts';
 import { staleProjects } from './tsconfigs.ts';
 
 /** The sources the check reads, by path relative to the repository root (posix separators). */
@@ -112,6 +112,7 @@ function refusal(file: string, place: Place, specifier: string, allowed: string[
   const target = posix.normalize(posix.join(posix.dirname(file), specifier));
   const home = place.pkg ? `packages/${place.pkg}/` : `${file.split('/')[0]}/`;
   if (target.startsWith(home) || (!place.pkg && BENCH_REACH.test(target))) return undefined;
+  if (file.startsWith(`${home}scripts/`) && BUILD_SHARED.includes(target)) return undefined;
   return `reaches into ${target} by path; import the package by name (@aura/testing for shared test helpers)`;
 }
 

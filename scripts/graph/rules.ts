@@ -44,6 +44,12 @@ export const RULES: Readonly<Record<string, PackageRule>> = {
 export const BENCH_ALLOWED = ['@aura/*'];
 export const BENCH_REACH = /^packages\/[a-z-]+\/src\//;
 
+/**
+ * Repository files that a package's build scripts (packages/x/scripts/, never src/ or test/) may
+ * import by path: the esbuild options and plugins the CLI's bundles and the server's share.
+ */
+export const BUILD_SHARED = ['scripts/bundle.mjs'];
+
 /** Where the server starts: every module reachable from these is server code. */
 export const SERVER_ENTRIES = [
   'packages/server/src/main.ts',
