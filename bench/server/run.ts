@@ -48,6 +48,8 @@ const server = await spawnServer({
   AURA_RATE_LIMIT_DEFAULT: '100000000',
   AURA_LOGIN_FAILURES_BEFORE_BACKOFF: '1000000',
 });
+// A run that fails midway must not leave its server running (it holds a database and a port).
+process.on('exit', () => server.child.kill('SIGTERM'));
 const pid = server.child.pid ?? 0;
 const idle = rssOf(pid);
 const user = await new TestUser(httpInject(server.url)).register();
