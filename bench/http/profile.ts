@@ -107,7 +107,14 @@ function layerOf(frame: CallFrame, file: string): string {
  * Self and inclusive time by layer in [fromUs, toUs] (the monotonic clock in microseconds, which
  * V8's profile timestamps and process.hrtime share), divided by `requests`.
  */
-export function summarise(path: string, fromUs: number, toUs: number, requests: number, root: string): ProfileSummary {
+export function summarise(
+  path: string,
+  fromUs: number,
+  toUs: number,
+  requests: number,
+  root: string,
+  top = 25,
+): ProfileSummary {
   const profile: CpuProfile = JSON.parse(readFileSync(path, 'utf8'));
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
@@ -161,6 +168,6 @@ export function summarise(path: string, fromUs: number, toUs: number, requests: 
     functions: [...functions]
       .map(([name, us]) => ({ name, selfUs: per(us) }))
       .sort((a, b) => b.selfUs - a.selfUs)
-      .slice(0, 25),
+      .slice(0, top),
   };
 }

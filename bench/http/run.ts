@@ -9,19 +9,23 @@
 // >= 0.3x the bare app's /health; server RSS idle <= 100 MiB and under load <= 250 MiB.
 // Flags: --quick (short loads), --profile (instead of the ratios: the server under node
 // --cpu-prof, each load's time by layer and by function, per request; docs/decisions/0019),
-// --keep-profiles (with --profile: leaves the .cpuprofile files and says where).
+// --keep-profiles (with --profile: leaves the .cpuprofile files and says where), --functions=N
+// (with --profile: how many functions to list, 25 by default), --source (the
+// server's TypeScript through tsx, as the tests run it, instead of the build).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freshDatabase, httpInject, spawnServer, TestUser } from '@aura/testing';
+import { freshDatabase, httpInject, NPM_START, spawnServer, TestUser } from '@aura/testing';
 import { summarise } from './profile.ts';
 
 const quick = process.argv.includes('--quick');
 const profiling = process.argv.includes('--profile');
 const keep = process.argv.includes('--keep-profiles');
+const fromSource = process.argv.includes('--source');
+const FUNCTIONS = Number(process.argv.find((a) => a.startsWith('--functions='))?.split('=')[1] ?? 25);
 const seconds = quick ? 3 : 6;
 const warmup = quick ? 2 : 3;
 const CONNECTIONS = 16;
@@ -136,8 +140,8 @@ async function sampledRss<T>(pid: number, work: () => Promise<T>): Promise<[T, n
   }
 }
 
-async function startBare(nodeArgs: string[]): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [...nodeArgs, join(root, 'bench/http/bare.mjs')], {
+async function startBare(nodeArgs: string[], args: string[] = []): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [...nodeArgs, join(root, 'bench/http/bare.mjs'), ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const [line] = await once(child.stdout as NodeJS.ReadableStream, 'data');
@@ -156,14 +160,14 @@ async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM') {
 function printProfile(name: string, dir: string, run: Load) {
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error(`no profile in ${dir}`);
-  const summary = summarise(join(dir, file), run.fromUs, run.toUs, run.requests, root);
+  const summary = summarise(join(dir, file), run.fromUs, run.toUs, run.requests, root, FUNCTIONS);
   console.log(
     `${name}: ${fmt(run.rps)} req/s under the profiler, ${fmt(run.requests)} requests; its main thread busy ${fmt((100 * summary.busyMs) / summary.windowMs)}% of ${fmt(summary.windowMs / 1000, 1)} s`,
   );
-  console.log(`  ${'layer'.padEnd(48)} self µs/req  inside µs/req`);
+  console.log(`  ${'layer (self: its own code; inside: and what it called)'.padEnd(58)} self µs/req  inside µs/req`);
   for (const l of summary.layers)
-    console.log(`  ${l.layer.padEnd(48)} ${fmt(l.selfUs, 1).padStart(11)}  ${fmt(l.insideUs, 1).padStart(13)}`);
-  console.log(`  ${'all (not idle)'.padEnd(48)} ${fmt((1000 * summary.busyMs) / run.requests, 1).padStart(11)}`);
+    console.log(`  ${l.layer.padEnd(58)} ${fmt(l.selfUs, 1).padStart(11)}  ${fmt(l.insideUs, 1).padStart(13)}`);
+  console.log(`  ${'all (not idle)'.padEnd(58)} ${fmt((1000 * summary.busyMs) / run.requests, 1).padStart(11)}`);
   console.log('  functions by self time, µs per request');
   for (const f of summary.functions) console.log(`  ${fmt(f.selfUs, 2).padStart(7)}  ${f.name}`);
   console.log('');
@@ -174,7 +178,7 @@ const profileArgs = (dir: string) => ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--
 
 const db = await freshDatabase();
 console.log(
-  `Aura HTTP benchmark — node ${process.version}, autocannon -c ${CONNECTIONS} for ${seconds} s after ${warmup} s of warm-up, PostgreSQL (${db.kind})${profiling ? ', under --cpu-prof' : ''}\n`,
+  `Aura HTTP benchmark — node ${process.version}, autocannon -c ${CONNECTIONS} for ${seconds} s after ${warmup} s of warm-up, PostgreSQL (${db.kind}), the server ${fromSource ? 'from its TypeScript through tsx' : 'built, as npm start runs it'}${profiling ? ', under --cpu-prof' : ''}\n`,
 );
 
 const serverProfile = profiling ? profileDir('server') : undefined;
@@ -187,7 +191,10 @@ const server = await spawnServer(
     AURA_RATE_LIMIT_DEFAULT: '1000000000',
   },
   60_000,
-  [...(serverProfile ? profileArgs(serverProfile) : []), join(root, 'packages/server/scripts/start.mjs')],
+  [
+    ...(serverProfile ? profileArgs(serverProfile) : []),
+    ...(fromSource ? ['--import', 'tsx', join(root, 'packages/server/src/main.ts')] : NPM_START),
+  ],
 );
 const pid = server.child.pid ?? 0;
 // Just after start, and idle: V8 gives back what start-up left some seconds after the one
@@ -206,14 +213,24 @@ if (serverProfile) {
   const bare = await startBare(profileArgs(bareProfile));
   const bareHealth = await measure(bare.child.pid ?? 0, `${bare.url}/health`);
   await stop(bare.child);
+  const storageProfile = profileDir('bare-als');
+  const storage = await startBare(profileArgs(storageProfile), ['--async-local-storage']);
+  const storageHealth = await measure(storage.child.pid ?? 0, `${storage.url}/health`);
+  await stop(storage.child);
   const health = await measure(pid, `${server.url}/health`);
   const listed = await measure(pid, context, user.auth);
   await stop(server.child, 'SIGINT');
   printProfile('bare Fastify GET /health', bareProfile, bareHealth);
+  printProfile(
+    'bare Fastify GET /health, an AsyncLocalStorage in use (as DBOS makes one)',
+    storageProfile,
+    storageHealth,
+  );
   printProfile('Aura GET /health', serverProfile, health);
   printProfile('Aura GET /api/v1/context (authenticated)', serverProfile, listed);
-  if (keep) console.log(`The profiles (for Chrome's DevTools): ${bareProfile}, ${serverProfile}`);
-  else for (const dir of [bareProfile, serverProfile]) rmSync(dir, { recursive: true, force: true });
+  const dirs = [bareProfile, storageProfile, serverProfile];
+  if (keep) console.log(`The profiles (for Chrome's DevTools): ${dirs.join(', ')}`);
+  else for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 } else {
   const bare = await startBare([]);
   const barePid = bare.child.pid ?? 0;
