@@ -33,7 +33,7 @@ type Write = (...args: unknown[]) => void;
  * pino's child() serialises its bindings (the request id) through the redactor at once, and
  * most requests write no line at all (decision 0019). Lines are the child's, as before.
  */
-class RequestLogger {
+class RequestLogger implements FastifyBaseLogger {
   readonly #parent: Pino;
   readonly #bindings: Record<string, unknown>;
   #child: FastifyBaseLogger | undefined;
@@ -86,7 +86,7 @@ export const requestLogger: NonNullable<FastifyServerOptions['childLoggerFactory
   const pino = logger as Pino;
   if (Object.keys(options).length > 0 || typeof pino.isLevelEnabled !== 'function')
     return logger.child(bindings, options);
-  return new RequestLogger(pino, bindings) as unknown as FastifyBaseLogger;
+  return new RequestLogger(pino, bindings);
 };
 
 /** Whether log lines are for a person: asked for, or stdout is a terminal and JSON was not asked for. */

@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import helmet from 'helmet';
 
@@ -8,18 +9,16 @@ import helmet from 'helmet';
  * the same for every request. Names lower-cased, as Fastify keeps them.
  */
 export function helmetHeaders(): Readonly<Record<string, string>> {
-  const headers: Record<string, string> = {};
-  const response = {
-    setHeader(name: string, value: string | number) {
-      headers[name.toLowerCase()] = String(value);
-    },
-    removeHeader(name: string) {
-      delete headers[name.toLowerCase()];
-    },
-  };
-  helmet()({} as IncomingMessage, response as unknown as ServerResponse, (error) => {
+  // A real response that is never sent: helmet sets its headers on it as on any other.
+  const request = new IncomingMessage(new Socket());
+  const response = new ServerResponse(request);
+  helmet()(request, response, (error?: unknown) => {
     if (error) throw error;
   });
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(response.getHeaders())) {
+    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+  }
   return Object.freeze(headers);
 }
 
