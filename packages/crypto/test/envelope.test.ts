@@ -16,6 +16,7 @@ import {
   symmetricKey,
 } from '../src/index.ts';
 import { portableXchachaOpen, portableXchachaSeal } from '../src/platform/portable.ts';
+import { lengthPrefixed } from './length-prefixed.ts';
 import { errorCode } from './vectors/report.ts';
 
 const account = generateAccountKey();
@@ -25,13 +26,7 @@ const text = (s: string) => new TextEncoder().encode(s);
 
 /** The associated data as docs/envelope-format.md describes it, built without Aura's code. */
 function documentedAd(header: Uint8Array, where: { userId: string; collection: string; recordId: string }) {
-  const lp = (s: string) => {
-    const b = text(s);
-    const out = new Uint8Array(4 + b.length);
-    new DataView(out.buffer).setUint32(0, b.length);
-    out.set(b, 4);
-    return out;
-  };
+  const lp = lengthPrefixed;
   return new Uint8Array([
     ...text('aura/v1/envelope\0'),
     ...header.subarray(0, 19),

@@ -24,6 +24,7 @@ import {
   unwrapAccountKey,
   wrapAccountKey,
 } from '../src/index.ts';
+import { lengthPrefixed } from './length-prefixed.ts';
 import { errorCode, errorCodeAsync } from './vectors/report.ts';
 
 /** ARCHITECTURE.md §7, the lines the crypto package owns. Each test is a server trying it. */
@@ -175,13 +176,7 @@ describe('malicious-server checklist (crypto lines)', () => {
     await sodium.ready;
     const key = deriveCollectionKey(generateAccountKey(), 'contexts');
     const env = sealEnvelope(key, slot, text('downgrade me'));
-    const lp = (s: string) => {
-      const b = text(s);
-      const out = new Uint8Array(4 + b.length);
-      new DataView(out.buffer).setUint32(0, b.length);
-      out.set(b, 4);
-      return out;
-    };
+    const lp = lengthPrefixed;
     const adFor = (header: Uint8Array) =>
       new Uint8Array([
         ...text('aura/v1/envelope\0'),
