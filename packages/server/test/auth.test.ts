@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { SRP_GROUP_2048_SHA256 as group } from '@aura/crypto';
-import { startTestServer, type TestServer, TestUser } from '@aura/testing';
+import { startTestServer, type TestServer, TestUser, waitFor } from '@aura/testing';
 import { generateKeyPair, importJWK, SignJWT } from 'jose';
 
 let server: TestServer;
@@ -112,6 +112,30 @@ describe('access tokens', () => {
       payload: { refreshToken: 'x'.repeat(43) },
     });
     assert.equal(codeOf(unknown), 'AURA_REFRESH_TOKEN_INVALID');
+  });
+
+  it('a token accepted before is refused once it expires (a checked token is remembered only until then)', async () => {
+    const short = await startTestServer({ AURA_ACCESS_TOKEN_SECONDS: '1' });
+    try {
+      const dave = await new TestUser((o) => short.app.inject(o)).register();
+      await dave.login();
+      const ask = () =>
+        short.app.inject({
+          method: 'GET',
+          url: '/api/v1/auth/session',
+          headers: { authorization: `Bearer ${dave.accessToken}` },
+        });
+      assert.equal((await ask()).statusCode, 200);
+      assert.equal((await ask()).statusCode, 200);
+      const refused = await waitFor(async () => {
+        const res = await ask();
+        return res.statusCode === 401 ? res : undefined;
+      }, 10_000);
+      assert.equal(codeOf(refused), 'AURA_UNAUTHENTICATED');
+      assert.match(refused.json().error.message, /expired/);
+    } finally {
+      await short.close();
+    }
   });
 
   it('logout revokes this session; revoke-all revokes every session of the user', async () => {
