@@ -319,9 +319,9 @@ export class AuditLog {
             [users],
           );
     let { rows } = await query();
-    if (lock && rows.length < users.length) {
-      // An account's first entry: its head is made, then locked like the others.
-      const missing = users.filter((u) => !rows.some((r) => r.user_id === u));
+    // An account's first entry: its head is made, then read (and locked) like the others.
+    const missing = users.filter((u) => !rows.some((r) => r.user_id === u && r.size !== null));
+    if (missing.length > 0) {
       await db.query(
         `INSERT INTO audit_logs (user_id) SELECT id FROM users WHERE id = ANY($1::uuid[]) ON CONFLICT (user_id) DO NOTHING`,
         [missing],
@@ -329,13 +329,6 @@ export class AuditLog {
       ({ rows } = await query());
     }
     if (rows.length < users.length) throw new AuraError('AURA_NOT_FOUND', 'no such account');
-    const empty = rows.filter((r) => r.size === null).map((r) => r.user_id);
-    if (empty.length > 0) {
-      await db.query('INSERT INTO audit_logs (user_id) SELECT unnest($1::uuid[]) ON CONFLICT (user_id) DO NOTHING', [
-        empty,
-      ]);
-      ({ rows } = await query());
-    }
     return new Map(
       rows.map((r) => [
         r.user_id,
