@@ -13,7 +13,7 @@ import {
 } from '@aura/protocol';
 import { fromUtf8 } from './encoding.ts';
 import type { Api } from './http.ts';
-import { followRotations, samePin } from './log-key.ts';
+import { followRotations, pinnedKey, samePin } from './log-key.ts';
 
 /** What this install remembers of an account's log: the log key it first saw and the newest checkpoint. */
 export interface AuditPin {
@@ -73,11 +73,7 @@ export class AuditVerifier {
     const pin = this.pins[this.userId];
     const verifyUnder = (signer: AuditPin, note: string) => {
       try {
-        return verifyCheckpoint(note, {
-          origin: signer.origin,
-          name: signer.name,
-          publicKey: fromBase64(signer.publicKey),
-        });
+        return verifyCheckpoint(note, pinnedKey(signer));
       } catch (error) {
         return fail('bad_checkpoint', (error as Error).message);
       }

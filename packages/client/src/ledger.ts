@@ -19,7 +19,7 @@ import type { AuditPin } from './audit.ts';
 import { certificateHolds } from './devices.ts';
 import { fromUtf8, utf8 } from './encoding.ts';
 import type { AnswerHeaders, Api } from './http.ts';
-import { followRotations, samePin } from './log-key.ts';
+import { followRotations, pinnedKey, samePin } from './log-key.ts';
 import type { CollectionName } from './records.ts';
 
 /** A record as the signed history has it. */
@@ -280,7 +280,7 @@ export class Ledger {
     const base = this.state;
     const baseExpected = base.expect.length;
     const pin = await this.#logKey();
-    let key = { origin: pin.origin, name: pin.name, publicKey: fromBase64(pin.publicKey) };
+    let key = pinnedKey(pin);
     const verify = (note: string) => {
       try {
         return verifyCheckpoint(note, key);
@@ -341,7 +341,7 @@ export class Ledger {
       } catch {
         // Not under the pinned key: followed only through a rotation that key signed.
         await this.#followRotation(pin);
-        key = { origin: pin.origin, name: pin.name, publicKey: fromBase64(pin.publicKey) };
+        key = pinnedKey(pin);
         checkpoint = verify(note);
       }
       if (checkpoint.size !== frontier.size || toBase64(checkpoint.root) !== toBase64(frontier.root())) {

@@ -24,6 +24,13 @@ export function followRotations(pin: AuditPin, served: AuditLogKey): AuditPin | 
   return { ...pin, name: current.name, publicKey: served.publicKey };
 }
 
+/** The key a pin's checkpoints verify under: what verifyCheckpoint takes. */
+export const pinnedKey = (pin: AuditPin) => ({
+  origin: pin.origin,
+  name: pin.name,
+  publicKey: fromBase64(pin.publicKey),
+});
+
 /** Whether the server still signs with the pinned key. */
 export const samePin = (pin: AuditPin, served: AuditLogKey): boolean =>
   pin.name === served.name && pin.publicKey === served.publicKey && pin.origin === served.origin;
