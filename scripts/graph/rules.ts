@@ -17,17 +17,31 @@ export const RULES: Readonly<Record<string, PackageRule>> = {
   errors: { src: [], tests: [] },
   crypto: { src: ['@aura/errors'], tests: [] },
   protocol: { src: ['@aura/errors'], tests: [] },
+  // Homomorphic intent analysis (CKKS): ./client holds the device's secret key, ./server only
+  // evaluates with public Galois keys, ./model is the model file both read.
+  he: { src: ['@aura/errors'], tests: [] },
   client: { src: ['@aura/errors', '@aura/crypto', '@aura/crypto/*', '@aura/protocol'], tests: [] },
-  assistant: { src: ['@aura/errors', '@aura/protocol', '@aura/client'], tests: [] },
+  assistant: {
+    src: ['@aura/errors', '@aura/protocol', '@aura/client', '@aura/he/client', '@aura/he/model'],
+    tests: ['@aura/he/server'],
+  },
   agent: { src: [...CLIENT_SIDE, '@aura/assistant'], tests: ['@aura/crypto', '@aura/crypto/*'] },
   cli: { src: [...CLIENT_SIDE, '@aura/assistant', '@aura/agent'], tests: ['@aura/crypto', '@aura/crypto/*'] },
   web: { src: [...CLIENT_SIDE, '@aura/assistant'], tests: [] },
   // The server holds no key: from crypto it may reach the SRP server half, the Merkle log and
   // public-key sealing and verification, nothing else (checked again by reachability below).
   server: {
-    src: ['@aura/errors', '@aura/protocol', '@aura/crypto/public', '@aura/crypto/merkle', '@aura/crypto/srp'],
+    src: [
+      '@aura/errors',
+      '@aura/protocol',
+      '@aura/crypto/public',
+      '@aura/crypto/merkle',
+      '@aura/crypto/srp',
+      '@aura/he/server',
+      '@aura/he/model',
+    ],
     // Its tests play the user's devices against it.
-    tests: ['@aura/crypto', '@aura/crypto/*', '@aura/client', '@aura/client/*'],
+    tests: ['@aura/crypto', '@aura/crypto/*', '@aura/client', '@aura/client/*', '@aura/he/client'],
   },
   // Tests only: the shared harness starts servers and makes users, so it sees both sides.
   testing: {

@@ -29,6 +29,14 @@ const BROWSER_APPS: Record<string, { compilerOptions: Record<string, unknown>; i
   },
 };
 
+/**
+ * Dependencies whose declared entry is wrong under NodeNext, with a declaration of the entry as
+ * it is at run time (the file says why): node-seal's Node entry is CommonJS, its types say ESM.
+ */
+const ENTRY_DECLARATIONS: Record<string, Record<string, string[]>> = {
+  he: { 'node-seal': ['./types/node-seal.d.cts'] },
+};
+
 const packageOf = (specifier: string) => specifier.split('/')[1] ?? '';
 const referenced = (specifiers: readonly string[], self: string) =>
   [...new Set(specifiers.map(packageOf))].filter((p) => p !== self && p !== '*').sort();
@@ -43,7 +51,13 @@ export function projects(root: string): Project[] {
       path: `packages/${pkg}/tsconfig.json`,
       config: {
         extends: '../../tsconfig.base.json',
-        compilerOptions: { composite: true, outDir: '.tsbuild/src', rootDir: 'src', ...app?.compilerOptions },
+        compilerOptions: {
+          composite: true,
+          outDir: '.tsbuild/src',
+          rootDir: 'src',
+          ...app?.compilerOptions,
+          ...(ENTRY_DECLARATIONS[pkg] ? { paths: ENTRY_DECLARATIONS[pkg] } : {}),
+        },
         include: app?.include ?? ['src/**/*.ts'],
         references: referenced(rule.src, pkg)
           .filter((p) => present.includes(p))

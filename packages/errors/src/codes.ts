@@ -213,6 +213,29 @@ export const errorCodes = {
     status: 403,
     summary: "The user's plugin permissions do not allow this action.",
   },
+  AURA_HE_INVALID_CIPHERTEXT: {
+    status: 400,
+    summary:
+      'A homomorphic-inference ciphertext is not one these CKKS parameters accept: wrong length, header, level, scale or data.',
+  },
+  AURA_HE_INVALID_KEYS: {
+    status: 400,
+    summary:
+      "Uploaded Galois keys are not valid for the server's CKKS parameters, or lack a rotation step the model needs.",
+  },
+  AURA_HE_KEYS_REQUIRED: {
+    status: 409,
+    summary: 'This device has uploaded no homomorphic-inference keys yet.',
+  },
+  AURA_HE_FOREIGN_KEY: {
+    status: 403,
+    summary:
+      "The ciphertext names a key set other than the one this device uploaded: it was made under another device's keys.",
+  },
+  AURA_HE_MODEL_MISMATCH: {
+    status: 409,
+    summary: "The server's homomorphic intent model is not the one this client extracts features for.",
+  },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof errorCodes;
