@@ -72,3 +72,9 @@ export const INTENT_RECIPE: IntentRecipe = {
 
 /** The slot tagger's training settings (the script and the reproducibility test share them). */
 export const TAGGER_TRAINING = { epochs: 8, seed: 42 };
+
+/**
+ * The homomorphic path's model (packages/he, decision 0021): the same recipe in 2^12 hashed
+ * features, the slots of one CKKS ciphertext at N = 8192.
+ */
+export const HE_INTENT_RECIPE: IntentRecipe = { ...INTENT_RECIPE, bits: 12 };
