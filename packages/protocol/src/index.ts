@@ -6,6 +6,7 @@ export * from './v1/changes.ts';
 export * from './v1/devices.ts';
 export { ErrorBody, ErrorCodeSchema } from './v1/error.ts';
 export * from './v1/events.ts';
+export * from './v1/inference.ts';
 export * from './v1/notifications.ts';
 export * from './v1/support.ts';
 export * from './v1/tasks.ts';

@@ -24,6 +24,7 @@ import { auditModule } from './modules/audit/plugin.ts';
 import { authenticationPlugin } from './modules/auth/authenticate.ts';
 import { authModule } from './modules/auth/plugin.ts';
 import { devicesModule } from './modules/devices/plugin.ts';
+import { inferenceModule } from './modules/inference/plugin.ts';
 import { supportModule } from './modules/support/plugin.ts';
 import { tasksModule } from './modules/tasks/plugin.ts';
 import { vaultModule } from './modules/vault/plugin.ts';
@@ -121,6 +122,7 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies): Pro
   await app.register(auditModule);
   await app.register(supportModule);
   await app.register(vaultModule);
+  await app.register(inferenceModule);
   await app.register(workflowPlugin, { databaseUrl: deps.orchestration?.databaseUrl });
   await app.register(websocket, {
     options: WEBSOCKET_OPTIONS,

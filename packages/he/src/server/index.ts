@@ -4,5 +4,6 @@
  * server this entry only, with ../model.ts).
  */
 
+export type { GaloisKeys } from 'node-seal/implementation/galois-keys.js';
 export { checkSealObject, galoisKeyBytes, keySetId, QUERY_CIPHERTEXT_BYTES, RESULT_CIPHERTEXT_BYTES } from '../wire.ts';
 export { LinearEvaluator, type LinearMap } from './evaluator.ts';

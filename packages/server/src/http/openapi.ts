@@ -145,6 +145,11 @@ export const DOCUMENT_TAGS = [
     description: "The account's append-only audit log: signed checkpoints, Merkle proofs, entries and leaves.",
   },
   {
+    name: 'inference',
+    description:
+      "Homomorphic intent analysis: the intent model evaluated on a CKKS ciphertext of the request's features, under the device's own keys.",
+  },
+  {
     name: 'support',
     description:
       'Support access: agents ask, users grant a window onto chosen records re-encrypted for the agent, agents read.',
