@@ -15,6 +15,7 @@ import { AuraError } from '@aura/errors';
 import { type AuditEntry, type AuditReceipt, canonicalJson } from '@aura/protocol';
 import type pg from 'pg';
 import { toBase64 } from '../base64.ts';
+import { GroupCommit, type Settled } from '../db/group-commit.ts';
 import type { LogSigner } from './signer.ts';
 
 type Db = pg.Pool | pg.PoolClient;
@@ -82,11 +83,6 @@ function frontierPositions(size: number): [number, number][] {
   return out;
 }
 
-interface Queued extends Item {
-  resolve: (receipt: Receipt) => void;
-  reject: (error: unknown) => void;
-}
-
 /** A log's head: where its tree stands, and the key its sealed details go to. */
 interface Tree {
   size: number;
@@ -101,11 +97,6 @@ interface Tree {
 const HEADS_KEPT = 10_000;
 /** Rounds lost to other processes writing the same logs before an append gives up. */
 const MAX_ROUNDS = 50;
-
-/** Whether a failed write certainly stored nothing: refused before it, or failed by PostgreSQL (a SQLSTATE). */
-const notStored = (error: unknown): boolean =>
-  error instanceof AuraError ||
-  (typeof (error as { code?: unknown }).code === 'string' && /^[0-9A-Z]{5}$/.test((error as { code: string }).code));
 
 interface Item {
   userId: string;
@@ -142,10 +133,22 @@ type Move = Tree & { was: Tree; node: PerfectNode };
  * tree: the receipt a client checks is the one it checked before.
  */
 export class AuditLog {
-  #queue: Queued[] = [];
-  /** Accounts with a batch being written: their next appends wait for it (their order is the log's). */
-  #writing = new Set<string>();
-  #batches = 0;
+  /** Appends outside a transaction; an account's appends are in one batch at a time, in order (the log's). */
+  readonly #appends = new GroupCommit<Item, Receipt>({
+    key: (item) => item.userId,
+    batch: async (items) => {
+      const receipts = await this.#write(this.pool, items);
+      return items.map((item, i) => this.#settled(item, receipts[i]));
+    },
+    alone: async (item) => {
+      const [receipt] = await this.#write(this.pool, [item]);
+      const outcome = this.#settled(item, receipt);
+      if ('error' in outcome) throw outcome.error;
+      return outcome.ok;
+    },
+    maxBatch: MAX_BATCH,
+    batchesAtOnce: BATCHES_AT_ONCE,
+  });
   /** The heads this process wrote last, by account: a guess at where each log stands. */
   #heads = new Map<string, Tree>();
 
@@ -162,10 +165,7 @@ export class AuditLog {
       if (!receipt) throw new Error('audit append wrote nothing');
       return receipt;
     }
-    return new Promise<Receipt>((resolve, reject) => {
-      this.#queue.push({ userId, event, resolve, reject });
-      this.#pump();
-    });
+    return this.#appends.submit({ userId, event });
   }
 
   /**
@@ -183,63 +183,11 @@ export class AuditLog {
     return receipts;
   }
 
-  /**
-   * Starts batches while fewer than BATCHES_AT_ONCE are being written: each takes every queued
-   * append of the accounts no batch is writing now, in arrival order.
-   */
-  #pump(): void {
-    while (this.#batches < BATCHES_AT_ONCE && this.#queue.length > 0) {
-      const batch: Queued[] = [];
-      const rest: Queued[] = [];
-      for (const item of this.#queue) {
-        if (batch.length < MAX_BATCH && !this.#writing.has(item.userId)) batch.push(item);
-        else rest.push(item);
-      }
-      if (batch.length === 0) return;
-      // An account's later appends stay behind its earlier ones, in this batch or the next.
-      const users = new Set(batch.map((i) => i.userId));
-      this.#queue = rest;
-      for (const user of users) this.#writing.add(user);
-      this.#batches++;
-      void this.#run(batch).finally(() => {
-        for (const user of users) this.#writing.delete(user);
-        this.#batches--;
-        this.#pump();
-      });
-    }
-  }
-
-  async #run(batch: Queued[]): Promise<void> {
-    try {
-      const receipts = await this.#write(this.pool, batch);
-      for (const [i, item] of batch.entries()) this.#settle(item, receipts[i]);
-    } catch (error) {
-      // Retried one by one only when nothing can have been stored: a refusal before the write
-      // (an account deleted meanwhile, a tampered tree) or PostgreSQL's error for the statement.
-      // A connection lost while the statement ran may have committed it: every append fails.
-      if (!notStored(error) || (batch.length === 1 && error instanceof AuraError)) {
-        for (const item of batch) item.reject(error);
-        return;
-      }
-      // One bad append must fail alone, and a statement PostgreSQL ended is tried once more.
-      for (const item of batch) {
-        try {
-          const [receipt] = await this.#write(this.pool, [item]);
-          this.#settle(item, receipt);
-        } catch (alone) {
-          item.reject(alone);
-        }
-      }
-    }
-  }
-
-  #settle(item: Queued, receipt: Receipt | undefined): void {
-    if (!receipt) {
-      item.reject(new Error('audit append wrote nothing'));
-      return;
-    }
-    item.resolve(receipt);
+  /** A batch's outcome for one append, told to `onAppend` when it was stored. */
+  #settled(item: Item, receipt: Receipt | undefined): Settled<Receipt> {
+    if (!receipt) return { error: new Error('audit append wrote nothing') };
     this.onAppend(item.userId, receipt.entry, receipt.index);
+    return { ok: receipt };
   }
 
   #keep(userId: string, tree: Tree): void {

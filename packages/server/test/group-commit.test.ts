@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { AuraError } from '@aura/errors';
+import { serverAuditLog, startTestServer, type TestServer, TestUser } from '@aura/testing';
+import fc from 'fast-check';
+import { GroupCommit, type Outcome } from '../src/db/group-commit.ts';
+import { CursorCodec } from '../src/modules/vault/cursor.ts';
+import { VaultRepository } from '../src/modules/vault/repository.ts';
+
+describe('group commit', () => {
+  it('property: every item settles once, a key is in one batch at a time, in the order it came', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ key: fc.integer({ min: 0, max: 4 }), fails: fc.boolean(), alone: fc.boolean() }), {
+          minLength: 1,
+          maxLength: 60,
+        }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.boolean(),
+        async (items, maxBatch, batchesAtOnce, wholeBatchFails) => {
+          type Item = { n: number; key: number; fails: boolean; alone: boolean };
+          const writing = new Map<number, number>();
+          const order: number[] = [];
+          let batchNo = 0;
+          const commit = new GroupCommit<Item, number>({
+            key: (item) => String(item.key),
+            maxBatch,
+            batchesAtOnce,
+            batch: async (batch) => {
+              assert.ok(batch.length <= maxBatch);
+              for (const item of batch) {
+                assert.ok(!writing.has(item.key), 'a key in two batches at once');
+              }
+              const keys = new Set(batch.map((i) => i.key));
+              for (const key of keys) writing.set(key, batchNo);
+              batchNo++;
+              await new Promise((resolve) => setImmediate(resolve));
+              for (const key of keys) writing.delete(key);
+              // A batch PostgreSQL refused as a whole (a SQLSTATE) is written again item by item.
+              if (wholeBatchFails && batch.length > 1) throw Object.assign(new Error('refused'), { code: '40001' });
+              return batch.map((item): Outcome<number> => {
+                if (item.alone) return 'alone';
+                order.push(item.n);
+                return item.fails ? { error: new AuraError('AURA_CONFLICT', `item ${item.n}`) } : { ok: item.n };
+              });
+            },
+            alone: async (item) => {
+              order.push(item.n);
+              if (item.fails) throw new AuraError('AURA_CONFLICT', `item ${item.n}`);
+              return item.n;
+            },
+          });
+          const results = await Promise.allSettled(items.map((item, n) => commit.submit({ n, ...item })));
+          for (const [n, result] of results.entries()) {
+            const item = items[n] as (typeof items)[number];
+            if (item.fails) assert.equal(result.status, 'rejected');
+            else assert.deepEqual(result, { status: 'fulfilled', value: n });
+          }
+          // Each item was written once, and one key's items in the order they were submitted (but
+          // for those a batch left to be written alone: they follow their batch).
+          assert.deepEqual(
+            [...order].sort((a, b) => a - b),
+            [...items.keys()],
+          );
+          for (let key = 0; key <= 4; key++) {
+            const ofKey = order.filter((n) => items[n]?.key === key && !items[n]?.alone);
+            assert.deepEqual(
+              ofKey,
+              [...ofKey].sort((a, b) => a - b),
+            );
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('a batch that failed for sure is written again item by item; one that may have committed is not', async () => {
+    const lost = new GroupCommit<number, number>({
+      key: () => 'one',
+      maxBatch: 10,
+      batchesAtOnce: 1,
+      batch: async () => {
+        throw new Error('Connection terminated unexpectedly');
+      },
+      alone: async (n) => n,
+    });
+    const settled = await Promise.allSettled([1, 2, 3].map((n) => lost.submit(n)));
+    for (const s of settled) assert.equal(s.status, 'rejected', 'a lost connection may have committed: no retry');
+  });
+});
+
+describe('vault creates sent at once, at the repository', () => {
+  let server: TestServer;
+  let alice: TestUser;
+  before(async () => {
+    server = await startTestServer();
+    alice = new TestUser((o) => server.app.inject(o));
+    await alice.register();
+    await alice.login();
+  });
+  after(() => server?.close());
+
+  it('one create PostgreSQL refuses fails alone: the others of its batch are stored', async () => {
+    const { log } = await serverAuditLog(server);
+    const repo = new VaultRepository(server.pool, 'contexts', log, new CursorCodec(randomBytes(32)));
+    const writer = { userId: alice.userId, deviceId: alice.deviceId };
+    const bodies = Array.from({ length: 12 }, (_, i) => alice.record('contexts', `note ${i}`));
+    // Not a timestamp: PostgreSQL refuses the statement, and with it the whole batch.
+    const bad = { ...(bodies[5] as (typeof bodies)[number]), expiresAt: 'next tuesday-ish' };
+    bodies[5] = bad;
+    const results = await Promise.allSettled(bodies.map(({ id, ...fields }) => repo.create(writer, id, fields)));
+    for (const [i, result] of results.entries()) {
+      if (i === 5) {
+        assert.equal(result.status, 'rejected');
+        assert.equal((result as PromiseRejectedResult).reason.code, '22007', 'the refused create gets its own error');
+      } else assert.equal(result.status, 'fulfilled', String((result as PromiseRejectedResult).reason));
+    }
+    const { rows } = await server.pool.query<{ id: string }>(
+      'SELECT id FROM encrypted_user_contexts WHERE user_id = $1 AND id = ANY($2::uuid[])',
+      [alice.userId, bodies.map((b) => b.id)],
+    );
+    assert.deepEqual(
+      rows.map((r) => r.id).sort(),
+      bodies
+        .filter((b) => b !== bad)
+        .map((b) => b.id)
+        .sort(),
+    );
+  });
+});
