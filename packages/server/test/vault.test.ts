@@ -146,3 +146,51 @@ for (const [collection, base] of [
     });
   });
 }
+
+describe('vault: creates sent at once', () => {
+  it('share a transaction, and each is stored or refused on its own', async () => {
+    const base = '/api/v1/context';
+    const count = async (sql: string) =>
+      Number((await server.pool.query<{ n: string }>(sql, [alice.userId])).rows[0]?.n);
+    const entries = () => count('SELECT count(*) AS n FROM audit_entries WHERE user_id = $1');
+    const checkpoints = () => count('SELECT count(*) AS n FROM audit_checkpoints WHERE user_id = $1');
+    const deleted = alice.record('contexts', 'soon deleted');
+    assert.equal((await api('POST', base, deleted)).statusCode, 201);
+    assert.equal(
+      (await api('DELETE', `${base}/${deleted.id}`, alice.deletion('contexts', deleted.id, 1))).statusCode,
+      204,
+    );
+    const [entriesBefore, checkpointsBefore] = [await entries(), await checkpoints()];
+
+    const good = Array.from({ length: 30 }, (_, i) => alice.record('contexts', `batched note ${i}`));
+    const twice = alice.record('contexts', 'sent twice');
+    const { change, ...unsigned } = alice.record('contexts', 'forged');
+    const forged = { ...unsigned, change: { ...change, signature: Buffer.alloc(64, 1).toString('base64') } };
+    const reused = alice.record('contexts', 'an id that was deleted', {}, deleted.id);
+    const bodies = [...good.slice(0, 10), twice, forged, ...good.slice(10, 20), twice, reused, ...good.slice(20)];
+    const answers = await Promise.all(bodies.map((body) => api('POST', base, body)));
+
+    const byBody = new Map<unknown, number[]>();
+    for (const [i, body] of bodies.entries())
+      byBody.set(body, [...(byBody.get(body) ?? []), answers[i]?.statusCode ?? 0]);
+    for (const body of good) assert.deepEqual(byBody.get(body), [201]);
+    assert.deepEqual(byBody.get(twice)?.sort(), [201, 409], 'the same id twice: one stored, one conflict');
+    const forgedAnswer = answers[bodies.indexOf(forged)];
+    assert.equal(forgedAnswer?.json().error.code, 'AURA_INVALID_INPUT');
+    assert.match(answers[bodies.indexOf(reused)]?.json().error.message ?? '', /existed and was deleted/);
+    assert.equal((await api('GET', `${base}/${forged.id}`)).statusCode, 404, 'a forged change stores nothing');
+    for (const body of [...good, twice]) assert.equal((await api('GET', `${base}/${body.id}`)).statusCode, 200);
+
+    // One entry per stored write, each at the index its answer named, and fewer checkpoints than
+    // entries: writes that arrived together were committed (and their checkpoint signed) together.
+    const added = (await entries()) - entriesBefore;
+    assert.equal(added, good.length + 1);
+    const sizes = answers.filter((a) => a.statusCode === 201).map((a) => Number(a.headers['aura-log-size']));
+    assert.deepEqual(
+      sizes.sort((a, b) => a - b),
+      Array.from({ length: added }, (_, i) => entriesBefore + i + 1),
+      "each stored write names its own entry, and no entry is anyone else's",
+    );
+    assert.ok((await checkpoints()) - checkpointsBefore < added, 'writes sent at once share checkpoints');
+  });
+});

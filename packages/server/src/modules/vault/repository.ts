@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { AuraError } from '@aura/errors';
 import type { Collection, RecordInput, SignedChange, StoredRecord } from '@aura/protocol';
 import type pg from 'pg';
-import type { AuditLog } from '../../audit/log.ts';
+import type { AuditEvent, AuditLog } from '../../audit/log.ts';
 import { fromBase64, toBase64 } from '../../base64.ts';
 import type { BlobCache } from '../../cache/blob-cache.ts';
+import { GroupCommit, type Outcome } from '../../db/group-commit.ts';
 import { withTransaction } from '../../db/transaction.ts';
 import { checkVaultChange } from '../../history/signed-change.ts';
 import type { CursorCodec } from './cursor.ts';
@@ -115,6 +116,42 @@ function columnsOf(fields: RecordFields) {
 
 const notFound = () => new AuraError('AURA_NOT_FOUND', 'no such record in this account');
 
+/** A create waiting for its batch, its columns already checked. */
+/** What a signed change must say about its write. */
+interface Expected {
+  op: 'put' | 'delete';
+  recordId: string;
+  version: number;
+  hash: string;
+  expiresAt: string | null;
+}
+
+const deviceRequired = () =>
+  new AuraError('AURA_DEVICE_REQUIRED', 'a signed change needs a session of an enrolled device; enroll this one');
+
+interface Create {
+  writer: Writer;
+  id: string;
+  fields: RecordFields;
+  checked: ReturnType<typeof columnsOf>;
+}
+
+/** A create stored: the record, and where its change went in the log. */
+interface Created {
+  record: StoredRecord;
+  logIndex: number | undefined;
+}
+
+/** Most creates in one batch, and batches written at once (see GroupCommit). */
+const CREATES_PER_BATCH = 64;
+const CREATE_BATCHES_AT_ONCE = 2;
+
+const deletedId = () =>
+  new AuraError('AURA_CONFLICT', 'a record with this id existed and was deleted; choose a new id');
+// Only this account's own record: ids are per account (migration 008), so another account's id
+// is as free here as an unused one, and a POST cannot tell whether someone else has it.
+const takenId = () => new AuraError('AURA_CONFLICT', 'a record with this id already exists; choose a new id');
+
 /** Every query is scoped to the caller's user id: another user's record is simply not found. */
 export class VaultRepository {
   readonly #pool: pg.Pool;
@@ -125,6 +162,20 @@ export class VaultRepository {
   readonly #cursors: CursorCodec;
 
   readonly #cache: BlobCache | undefined;
+
+  /**
+   * Creates sent at once share a transaction: one account's writes otherwise queue on its audit
+   * head one commit at a time (its entry is written in the create's transaction).
+   */
+  readonly #creates = new GroupCommit<Create, Created>({
+    // Creates of other ids commute: batches of one account may be written at once, and meet only
+    // at the account's audit head, which each locks from its append to its commit.
+    key: (c) => `${c.writer.userId}/${c.id}`,
+    batch: (creates) => this.#createBatch(creates),
+    alone: (c) => this.#createAlone(c),
+    maxBatch: CREATES_PER_BATCH,
+    batchesAtOnce: CREATE_BATCHES_AT_ONCE,
+  });
 
   constructor(pool: pg.Pool, collection: Collection, audit: AuditLog, cursors: CursorCodec, cache?: BlobCache) {
     this.#pool = pool;
@@ -143,17 +194,12 @@ export class VaultRepository {
     db: pg.PoolClient,
     writer: Writer,
     change: SignedChange | undefined,
-    expected: { op: 'put' | 'delete'; recordId: string; version: number; hash: string; expiresAt: string | null },
+    expected: Expected,
     /** The device's key when the caller's statement already read (and share-locked) its row. */
     read?: { key: Buffer | null },
   ) {
     if (!change) return;
-    if (!writer.deviceId) {
-      throw new AuraError(
-        'AURA_DEVICE_REQUIRED',
-        'a signed change needs a session of an enrolled device; enroll this one',
-      );
-    }
+    if (!writer.deviceId) throw deviceRequired();
     const key = read
       ? read.key
       : (
@@ -164,75 +210,179 @@ export class VaultRepository {
             [writer.deviceId, writer.userId],
           )
         ).rows[0]?.signing_public_key;
-    if (!key) throw new AuraError('AURA_SESSION_REVOKED', 'this device was revoked; it can no longer write');
-    checkVaultChange(change, { ...expected, collection: this.#collection, deviceId: writer.deviceId }, key);
-    const receipt = await this.#audit.append(
-      writer.userId,
-      {
-        eventType: 'vault',
-        actorId: writer.deviceId,
-        actorType: 'device',
-        targetId: expected.recordId,
-        action: `${expected.op} ${this.#collection}`,
-        result: 'success',
-        signed: change,
-      },
-      db,
-    );
+    const receipt = await this.#audit.append(writer.userId, this.#changeEvent(writer, change, expected, key), db);
     writer.logged?.push(receipt.index);
   }
 
+  /** The audit entry of a signed change, once it is checked against the write and the signing device's key. */
+  #changeEvent(writer: Writer, change: SignedChange, expected: Expected, key: Buffer | null | undefined): AuditEvent {
+    if (!writer.deviceId) throw deviceRequired();
+    if (!key) throw new AuraError('AURA_SESSION_REVOKED', 'this device was revoked; it can no longer write');
+    checkVaultChange(change, { ...expected, collection: this.#collection, deviceId: writer.deviceId }, key);
+    return {
+      eventType: 'vault',
+      actorId: writer.deviceId,
+      actorType: 'device',
+      targetId: expected.recordId,
+      action: `${expected.op} ${this.#collection}`,
+      result: 'success',
+      signed: change,
+    };
+  }
+
+  /**
+   * Stores a new record under the id the client chose. Outside a caller's transaction it joins
+   * the next batch of creates (GroupCommit); in one, it is written there.
+   */
   async create(writer: Writer, id: string, fields: RecordFields, db?: pg.PoolClient): Promise<StoredRecord> {
-    if (!db) return withTransaction(this.#pool, (client) => this.create(writer, id, fields, client));
-    const userId = writer.userId;
-    const { columns, values } = columnsOf(fields);
-    // One statement: the id's tombstone, the signing device's key (its row share-locked, as a
-    // revocation must wait for this write), and the row, inserted only if the id was never used.
-    // A bad signature found after it rolls the whole transaction back.
+    // Checked before it waits for a batch: a bad checksum is refused at once and alone.
+    const create: Create = { writer, id, fields, checked: columnsOf(fields) };
+    const { record, logIndex } = db ? await this.#createIn(db, create) : await this.#creates.submit(create);
+    if (logIndex !== undefined) writer.logged?.push(logIndex);
+    return record;
+  }
+
+  async #createIn(db: pg.PoolClient, create: Create): Promise<Created> {
+    const [outcome] = await this.#insertAll(db, [create]);
+    if (outcome === undefined || outcome === 'alone') throw new Error('vault create: no outcome');
+    if ('error' in outcome) throw outcome.error;
+    return outcome.ok;
+  }
+
+  #createAlone(create: Create): Promise<Created> {
+    return withTransaction(this.#pool, (db) => this.#createIn(db, create));
+  }
+
+  /** A batch of creates in one transaction; a second create of one id is written after it, alone. */
+  async #createBatch(creates: Create[]): Promise<Outcome<Created>[]> {
+    const outcomes: Outcome<Created>[] = creates.map(() => 'alone');
+    const seen = new Set<string>();
+    const first = [...creates.keys()].filter((i) => {
+      const { writer, id } = creates[i] as Create;
+      const key = `${writer.userId}/${id}`;
+      return !seen.has(key) && Boolean(seen.add(key));
+    });
+    const written = await withTransaction(this.#pool, (db) =>
+      this.#insertAll(
+        db,
+        first.map((i) => creates[i] as Create),
+      ),
+    );
+    for (const [k, i] of first.entries()) outcomes[i] = written[k] as Outcome<Created>;
+    return outcomes;
+  }
+
+  /**
+   * Writes `creates` (at most one per account and id) in the caller's transaction: one statement
+   * reads each id's tombstone and the signing device's key (its row share-locked, as a revocation
+   * must wait for the write) and inserts each row whose id was never used; a row whose signed
+   * change then fails its check is deleted again, and the others' changes are logged in one append.
+   */
+  async #insertAll(db: pg.PoolClient, creates: Create[]): Promise<Outcome<Created>[]> {
+    const tokens: Buffer[] = [];
+    const tokenFrom: number[] = [];
+    for (const { checked } of creates) {
+      tokenFrom.push(tokens.length);
+      tokens.push(...checked.columns.search_tokens);
+    }
+    const col = <T>(f: (c: Create) => T) => creates.map(f);
     const { rows } = await db.query<
       Pick<Row, 'version' | 'created_at' | 'updated_at' | 'expires_at'> & {
         tombstoned: boolean;
         device_key: Buffer | null;
         inserted: boolean;
       }
-    >(
-      `WITH tomb AS (
-         SELECT 1 FROM vault_tombstones WHERE user_id = $2 AND collection = $10 AND id = $1
+    >({
+      // Named, so each connection parses and plans it once (one per table).
+      name: `aura-vault-create-${this.#table}`,
+      text: `WITH x AS (
+         SELECT * FROM unnest($1::int[], $2::uuid[], $3::uuid[], $4::bytea[], $5::bytea[], $6::bytea[], $7::int[],
+                              $8::int[], $9::bytea[], $10::bytea[], $11::timestamptz[], $12::uuid[])
+             AS x(ord, id, user_id, type, data, embedding, token_from, token_count, checksum, nonce, expires_at, device_id)
+       ), tomb AS (
+         SELECT x.ord FROM x JOIN vault_tombstones t ON t.user_id = x.user_id AND t.collection = $14 AND t.id = x.id
        ), device AS (
-         SELECT signing_public_key FROM devices
-          WHERE $11::uuid IS NOT NULL AND id = $11 AND user_id = $2 AND revoked_at IS NULL FOR SHARE
+         SELECT x.ord, d.signing_public_key FROM x
+           JOIN devices d ON d.id = x.device_id AND d.user_id = x.user_id AND d.revoked_at IS NULL
+            FOR SHARE OF d
        ), ins AS (
          INSERT INTO ${this.#table}
            (id, user_id, context_type_encrypted, encrypted_data, encrypted_embedding, search_tokens, data_checksum, nonce, expires_at)
-         SELECT $1, $2, $3, $4, $5, $6::bytea[], $7, $8, $9 WHERE NOT EXISTS (SELECT 1 FROM tomb)
-         ON CONFLICT (user_id, id) DO NOTHING RETURNING version, created_at, updated_at, expires_at
+         SELECT x.id, x.user_id, x.type, x.data, x.embedding, ($13::bytea[])[x.token_from + 1 : x.token_from + x.token_count],
+                x.checksum, x.nonce, x.expires_at
+           FROM x WHERE x.ord NOT IN (SELECT ord FROM tomb)
+         ON CONFLICT (user_id, id) DO NOTHING RETURNING id, user_id, version, created_at, updated_at, expires_at
        )
-       SELECT EXISTS (SELECT 1 FROM tomb) AS tombstoned, (SELECT signing_public_key FROM device) AS device_key,
+       SELECT x.ord IN (SELECT ord FROM tomb) AS tombstoned, d.signing_public_key AS device_key,
               ins.version IS NOT NULL AS inserted, ins.version, ins.created_at, ins.updated_at, ins.expires_at
-         FROM (VALUES (1)) AS one (x) LEFT JOIN ins ON true`,
-      [id, userId, ...values, this.#collection, fields.change ? writer.deviceId : null],
-    );
-    const row = rows[0];
-    if (row?.tombstoned) {
-      throw new AuraError('AURA_CONFLICT', 'a record with this id existed and was deleted; choose a new id');
+         FROM x LEFT JOIN device d ON d.ord = x.ord LEFT JOIN ins ON ins.user_id = x.user_id AND ins.id = x.id
+        ORDER BY x.ord`,
+      values: [
+        [...creates.keys()],
+        col((c) => c.id),
+        col((c) => c.writer.userId),
+        col((c) => c.checked.columns.context_type_encrypted),
+        col((c) => c.checked.columns.encrypted_data),
+        col((c) => c.checked.columns.encrypted_embedding),
+        tokenFrom,
+        col((c) => c.checked.columns.search_tokens.length),
+        col((c) => c.checked.columns.data_checksum),
+        col((c) => c.checked.columns.nonce),
+        col((c) => c.fields.expiresAt ?? null),
+        col((c) => (c.fields.change ? c.writer.deviceId : null)),
+        tokens,
+        this.#collection,
+      ],
+    });
+    const outcomes: Outcome<Created>[] = [];
+    const logged: { at: number; userId: string; event: AuditEvent }[] = [];
+    const undo: Create[] = [];
+    for (const [i, create] of creates.entries()) {
+      const row = rows[i];
+      const { writer, id, fields } = create;
+      if (!row || row.tombstoned) outcomes.push({ error: deletedId() });
+      else if (!row.inserted) outcomes.push({ error: takenId() });
+      else {
+        const record = toWire({
+          id,
+          ...create.checked.columns,
+          version: row.version,
+          created_at: row.created_at,
+          updated_at: row.updated_at,
+          expires_at: row.expires_at,
+        });
+        try {
+          const expected = { op: 'put' as const, recordId: id, version: 1, hash: fields.checksum };
+          if (fields.change) {
+            const event = this.#changeEvent(
+              writer,
+              fields.change,
+              { ...expected, expiresAt: isoOrNull(fields.expiresAt) },
+              row.device_key,
+            );
+            logged.push({ at: i, userId: writer.userId, event });
+          }
+          outcomes.push({ ok: { record, logIndex: undefined } });
+        } catch (error) {
+          undo.push(create);
+          outcomes.push({ error });
+        }
+      }
     }
-    // Only this account's own record: ids are per account (migration 008), so another account's
-    // id is as free here as an unused one, and a POST cannot tell whether someone else has it.
-    if (!row?.inserted) throw new AuraError('AURA_CONFLICT', 'a record with this id already exists; choose a new id');
-    const stored = {
-      version: row.version,
-      created_at: row.created_at,
-      updated_at: row.updated_at,
-      expires_at: row.expires_at,
-    };
-    await this.#logChange(
-      db,
-      writer,
-      fields.change,
-      { op: 'put', recordId: id, version: 1, hash: fields.checksum, expiresAt: isoOrNull(fields.expiresAt) },
-      { key: row.device_key },
-    );
-    return toWire({ id, ...columns, ...stored });
+    if (undo.length > 0) {
+      await db.query(
+        `DELETE FROM ${this.#table} WHERE (user_id, id) IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))`,
+        [undo.map((c) => c.writer.userId), undo.map((c) => c.id)],
+      );
+    }
+    if (logged.length > 0) {
+      const receipts = await this.#audit.appendAll(db, logged);
+      for (const [k, { at }] of logged.entries()) {
+        const outcome = outcomes[at];
+        if (outcome && outcome !== 'alone' && 'ok' in outcome) outcome.ok.logIndex = receipts[k]?.index;
+      }
+    }
+    return outcomes;
   }
 
   /** The spec's learn: store a record and, in one transaction, delete the one the client chose to replace. */
