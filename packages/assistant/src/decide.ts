@@ -148,7 +148,7 @@ export async function decide(text: string, ctx: DecisionContext): Promise<Decisi
   let providerAnswered = false;
   if (ctx.provider) {
     try {
-      const answer = await ctx.provider.classify(text, model.intents);
+      const answer = await ctx.provider.classify(ctx.provider.readsSpeltOut ? slots.text : text, model.intents);
       predicted = { ...predicted, intent: answer.intent, confidence: answer.confidence };
       providerNote = `${ctx.provider.name} read the request.`;
       providerAnswered = true;

@@ -28,6 +28,7 @@ export {
 export { deserializeModel, serializeModel } from './nlu/artifact.ts';
 export { builtinIntentModel, builtinSlotTagger, loadBuiltinModels } from './nlu/builtin-model.ts';
 export { buildIntentModel, combineModels, type IntentRecipe, type ScorerSpec } from './nlu/ensemble.ts';
+export { denseFeatures, heIntentModel, loadHeModel, predictFromScores } from './nlu/he-model.ts';
 export { type LogisticOptions, trainLogistic } from './nlu/logistic.ts';
 export {
   encodeExamples,
@@ -56,6 +57,13 @@ export {
   preferencesFromNotes,
 } from './preferences.ts';
 export { builtinProvider } from './providers/builtin.ts';
+export {
+  HE_PROVIDER_NAME,
+  type HeKeyStore,
+  type HeTimings,
+  heProvider,
+  type StoredHeKeys,
+} from './providers/he.ts';
 export { llamaCppProvider } from './providers/llama-cpp.ts';
 export { type OpenAiOptions, openAiProvider } from './providers/openai.ts';
 export type { IntentProvider, PlanningProvider, ProposedStep } from './providers/types.ts';

@@ -3,7 +3,7 @@
 // aura-cli-VERSION.tgz, for `npm i -g ./aura-cli-VERSION.tgz` on a machine without the checkout.
 // The workspace's packages are bundled in (they are not published); the libraries they import
 // become the package's dependencies, at the versions this checkout runs; the assistant's model
-// files travel beside the bundle. The server is not in it: `aura up` says so.
+// files (and the HE intent model) travel beside the bundle. The server is not in it: `aura up` says so.
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
@@ -32,6 +32,7 @@ try {
     plugins: [externals(BUNDLED), ownUrl(dist, placeOf)],
   });
   cpSync(join(repo, 'packages/assistant/model'), join(stage, 'packages/assistant/model'), { recursive: true });
+  cpSync(join(repo, 'packages/he/model'), join(stage, 'packages/he/model'), { recursive: true });
   cpSync(join(cli, 'bin'), join(stage, 'bin'), { recursive: true });
 
   // What the bundle still imports from node_modules, each at the version installed here.

@@ -32,6 +32,9 @@ export function writeConfig(config: CliConfig, home = auraHome()): void {
 
 export const statePath = (home = auraHome()) => join(home, 'state.json');
 
+/** This device's CKKS secret key for the HE intent path, and the name of the keys it uploaded (mode 0600). */
+export const heKeysPath = (home = auraHome()) => join(home, 'he-keys.json');
+
 export const pluginsPath = (home = auraHome()) => join(home, 'plugins.yaml');
 
 /** After a login, later commands talk to the same server without --server. */

@@ -1,6 +1,11 @@
 /** Something that reads an utterance as one of the known intents. */
 export interface IntentProvider {
   readonly name: string;
+  /**
+   * Reads the request as the builtin model does, with its day words spelt out ("tmrw" is
+   * "tomorrow"): a feature model of the same family (the HE path) rather than a language model.
+   */
+  readonly readsSpeltOut?: boolean;
   classify(text: string, intents: string[]): Promise<{ intent: string; confidence: number }>;
 }
 

@@ -1,6 +1,8 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { HeKeyStore, StoredHeKeys } from '@aura/assistant';
 import type { AuraClient } from '@aura/client';
 import { command, need, needId } from '../command.ts';
-import { pluginsPath } from '../home.ts';
+import { auraHome, heKeysPath, pluginsPath } from '../home.ts';
 import { progress, render, UsageError, when } from '../output.ts';
 import { confirm, interactive } from '../prompt.ts';
 import { watchTask } from './notifications.ts';
@@ -40,10 +42,32 @@ function nextSteps({ decision, decisionId }: Understood, taskId: string | undefi
   return `${lines.join('\n')}\n`;
 }
 
-/** The request understood and planned on this device, with the plugins of this Aura home. */
-export async function understandHere(client: AuraClient, text: string): Promise<Understood> {
+/**
+ * The HE path's key store: a file beside this home's state (mode 0600), like the device's other
+ * secrets; one per home, for the server it was made for.
+ */
+const heKeyFile = (): HeKeyStore => ({
+  async load() {
+    const path = heKeysPath();
+    return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as StoredHeKeys) : undefined;
+  },
+  async save(keys) {
+    mkdirSync(auraHome(), { recursive: true, mode: 0o700 });
+    writeFileSync(heKeysPath(), `${JSON.stringify(keys)}\n`, { mode: 0o600 });
+  },
+});
+
+/**
+ * The request understood and planned on this device, with the plugins of this Aura home. With
+ * `he`, the intent comes from the server's evaluation of the encrypted features (decision 0021).
+ */
+export async function understandHere(
+  client: AuraClient,
+  text: string,
+  options: { he?: boolean } = {},
+): Promise<Understood> {
   const [assistant, { loadPluginHost }] = await Promise.all([import('@aura/assistant'), import('@aura/agent')]);
-  const provider = configuredProvider(assistant);
+  const provider = options.he ? assistant.heProvider(client.api, heKeyFile()) : configuredProvider(assistant);
   const host = await loadPluginHost(pluginsPath(), client.vault);
   // Plugins may run processes (an MCP server): closed as soon as the plan is made.
   return assistant
@@ -60,12 +84,14 @@ export const submitPlan = (client: AuraClient, text: string, { decision }: Under
 /**
  * aura ask TEXT: understood and planned here (or by the agent with --via-agent), then submitted as
  * a task. On a terminal it shows the plan and asks first; a script says --yes (or --dry-run), and
- * --json keeps submitting a ready plan as it always has, printing the result.
+ * --json keeps submitting a ready plan as it always has, printing the result. With --he the server
+ * reads the intent from encrypted features it cannot decrypt (homomorphic encryption).
  */
 export const ask = command(
   {
     'dry-run': { type: 'boolean', default: false },
     'via-agent': { type: 'boolean', default: false },
+    he: { type: 'boolean', default: false },
     yes: { type: 'boolean', default: false },
     wait: { type: 'boolean', default: false },
   },
@@ -83,7 +109,7 @@ export const ask = command(
         },
       );
     }
-    const understood = await understandHere(client, text);
+    const understood = await understandHere(client, text, { he: flags.he });
     const { decision, decisionId } = understood;
     const submittable = decision.status === 'ready' && decision.plan.length > 0 && !flags['dry-run'];
     if (!json) process.stdout.write(describePlan(understood));
