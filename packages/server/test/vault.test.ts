@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { startTestServer, type TestServer, TestUser } from '@aura/testing';
+import { serverAuditLog, startTestServer, type TestServer, TestUser } from '@aura/testing';
 import type { InjectOptions } from 'fastify';
+import { CursorCodec } from '../src/modules/vault/cursor.ts';
+import { VaultRepository } from '../src/modules/vault/repository.ts';
 
 let server: TestServer;
 let alice: TestUser;
@@ -192,5 +194,33 @@ describe('vault: creates sent at once', () => {
       "each stored write names its own entry, and no entry is anyone else's",
     );
     assert.ok((await checkpoints()) - checkpointsBefore < added, 'writes sent at once share checkpoints');
+  });
+
+  it('one create PostgreSQL refuses fails alone: the others of its batch are stored', async () => {
+    const { log } = await serverAuditLog(server);
+    const repo = new VaultRepository(server.pool, 'contexts', log, new CursorCodec(randomBytes(32)));
+    const writer = { userId: alice.userId, deviceId: alice.deviceId };
+    const bodies = Array.from({ length: 12 }, (_, i) => alice.record('contexts', `note ${i}`));
+    // Not a timestamp: PostgreSQL refuses the statement, and with it the whole batch.
+    const bad = { ...(bodies[5] as (typeof bodies)[number]), expiresAt: 'next tuesday-ish' };
+    bodies[5] = bad;
+    const results = await Promise.allSettled(bodies.map(({ id, ...fields }) => repo.create(writer, id, fields)));
+    for (const [i, result] of results.entries()) {
+      if (i === 5) {
+        assert.equal(result.status, 'rejected');
+        assert.equal((result as PromiseRejectedResult).reason.code, '22007', 'the refused create gets its own error');
+      } else assert.equal(result.status, 'fulfilled', String((result as PromiseRejectedResult).reason));
+    }
+    const { rows } = await server.pool.query<{ id: string }>(
+      'SELECT id FROM encrypted_user_contexts WHERE user_id = $1 AND id = ANY($2::uuid[])',
+      [alice.userId, bodies.map((b) => b.id)],
+    );
+    assert.deepEqual(
+      rows.map((r) => r.id).sort(),
+      bodies
+        .filter((b) => b !== bad)
+        .map((b) => b.id)
+        .sort(),
+    );
   });
 });
