@@ -21,6 +21,7 @@ COPY packages/cli/package.json packages/cli/
 COPY packages/client/package.json packages/client/
 COPY packages/crypto/package.json packages/crypto/
 COPY packages/errors/package.json packages/errors/
+COPY packages/he/package.json packages/he/
 COPY packages/protocol/package.json packages/protocol/
 COPY packages/server/package.json packages/server/
 COPY packages/testing/package.json packages/testing/
