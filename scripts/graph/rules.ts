@@ -26,8 +26,11 @@ export const RULES: Readonly<Record<string, PackageRule>> = {
     tests: ['@aura/he/server'],
   },
   agent: { src: [...CLIENT_SIDE, '@aura/assistant'], tests: ['@aura/crypto', '@aura/crypto/*'] },
-  cli: { src: [...CLIENT_SIDE, '@aura/assistant', '@aura/agent'], tests: ['@aura/crypto', '@aura/crypto/*'] },
-  web: { src: [...CLIENT_SIDE, '@aura/assistant'], tests: [] },
+  cli: {
+    src: [...CLIENT_SIDE, '@aura/assistant', '@aura/agent', '@aura/he/client'],
+    tests: ['@aura/crypto', '@aura/crypto/*'],
+  },
+  web: { src: [...CLIENT_SIDE, '@aura/assistant', '@aura/he/client'], tests: [] },
   // The server holds no key: from crypto it may reach the SRP server half, the Merkle log and
   // public-key sealing and verification, nothing else (checked again by reachability below).
   server: {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AuraClient, MemoryStateStore } from '@aura/client';
+import { localEngine } from '@aura/he/client';
 import { sharedDataDir, startTestServer, type TestServer } from '@aura/testing';
 import { decide } from '../src/decide.ts';
 import { parseIntentCsv } from '../src/nlu/dataset.ts';
@@ -63,7 +64,7 @@ describe('intent by homomorphic encryption', () => {
   after(() => server?.close());
 
   it(`agrees with the plaintext HE model on ${SAMPLE} seeded utterances of the validation split`, async () => {
-    const provider = heProvider(client.api, store);
+    const provider = heProvider(client.api, store, localEngine());
     const model = heIntentModel();
     const disagreements: string[] = [];
     for (const e of sample) {
@@ -75,7 +76,7 @@ describe('intent by homomorphic encryption', () => {
   });
 
   it('uploads the Galois keys once per device: a second provider on the same store sends none', async () => {
-    await heProvider(client.api, store).classify(EXAMPLE, []);
+    await heProvider(client.api, store, localEngine()).classify(EXAMPLE, []);
     const uploads = sent.filter((r) => r.method === 'PUT' && r.path === '/api/v1/ai/inference/he/keys');
     assert.equal(uploads.length, 1);
   });
@@ -114,7 +115,7 @@ describe('intent by homomorphic encryption', () => {
     const now = new Date('2026-03-02T09:00:00Z');
     const ctx = { now, findPeople: async () => [{ id: 'p1', name: 'John Appleseed' }] };
     const plain = await decide(EXAMPLE, ctx);
-    const he = await decide(EXAMPLE, { ...ctx, provider: heProvider(client.api, store) });
+    const he = await decide(EXAMPLE, { ...ctx, provider: heProvider(client.api, store, localEngine()) });
     assert.equal(he.intent, plain.intent);
     assert.deepEqual(he.plan, plain.plan);
     assert.ok(he.reasoning.includes(`${HE_PROVIDER_NAME} read the request.`), he.reasoning.join('\n'));

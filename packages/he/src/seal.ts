@@ -1,4 +1,3 @@
-import SEAL from 'node-seal';
 import type { SEALLibrary } from 'node-seal/implementation/seal.js';
 
 export type { SEALLibrary };
@@ -7,9 +6,14 @@ let loading: Promise<SEALLibrary> | undefined;
 
 /**
  * Microsoft SEAL 4.1, compiled to WebAssembly by node-seal 6 (the build that refuses to make a
- * transparent ciphertext). Loaded once per process or page; about 50 ms.
+ * transparent ciphertext). Imported on first use, so a bundle that can reach it (the dashboard's
+ * worker, the aura command) loads its 1.4 MB only when the encrypted path is taken; then about
+ * 50 ms, once per process or page.
  */
 export function loadSeal(): Promise<SEALLibrary> {
-  loading ??= SEAL();
+  loading ??= import('node-seal').then((module) => module.default());
+  loading.catch(() => {
+    loading = undefined;
+  });
   return loading;
 }

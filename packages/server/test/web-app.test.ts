@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { brotliCompressSync, brotliDecompressSync, gzipSync } from 'node:zlib';
 import { startTestServer, type TestServer, TestUser } from '@aura/testing';
 import WebSocket from 'ws';
-import { WEB_CSP } from '../src/http/web.ts';
+import { HE_WORKER_CSP, WEB_CSP } from '../src/http/web.ts';
 
 // The dashboard's files at `/` under a policy that allows this origin only, the API beside them
 // unchanged, and the notifications WebSocket opened the way a browser must: the token as a
@@ -25,6 +25,7 @@ before(async () => {
   writeFileSync(join(root, 'assets', 'worker-def456.js'), worker);
   writeFileSync(join(root, 'assets', 'worker-def456.js.br'), brotliCompressSync(worker));
   writeFileSync(join(root, 'assets', 'worker-def456.js.gz'), gzipSync(worker));
+  writeFileSync(join(root, 'assets', 'he.worker-ghi789.js'), '// the CKKS worker');
   writeFileSync(join(root, 'sw.js'), '// worker');
   server = await startTestServer({ AURA_WEB_ROOT: root });
   user = await new TestUser((o) => server.app.inject(o)).register();
@@ -45,6 +46,15 @@ describe('the dashboard files', () => {
     assert.equal(res.headers['cache-control'], 'no-cache');
     assert.match(WEB_CSP, /default-src 'none'/);
     assert.doesNotMatch(WEB_CSP, /'unsafe-inline'|'unsafe-eval'|\*|https?:/);
+  });
+
+  it("allows eval in the CKKS worker's script alone (node-seal's bindings need it), nowhere else", async () => {
+    const he = await server.app.inject({ method: 'GET', url: '/assets/he.worker-ghi789.js' });
+    assert.equal(he.statusCode, 200);
+    assert.equal(he.headers['content-security-policy'], HE_WORKER_CSP);
+    assert.equal(HE_WORKER_CSP, WEB_CSP.replace("'wasm-unsafe-eval'", "'wasm-unsafe-eval' 'unsafe-eval'"));
+    for (const url of ['/assets/worker-def456.js', '/assets/index-abc123.js', '/'])
+      assert.equal((await server.app.inject({ method: 'GET', url })).headers['content-security-policy'], WEB_CSP, url);
   });
 
   it('serves hashed assets as immutable, the service worker fresh', async () => {

@@ -283,6 +283,34 @@ describe('the web dashboard, end to end in Chromium', { skip, timeout: 300_000 }
     await page.getByTestId('answer').waitFor();
   });
 
+  it('with the encrypted setting, the server reads the intent from features encrypted in the browser', async () => {
+    const setReasoning = async (label: RegExp) => {
+      await open(page, 'settings');
+      await page.getByLabel(label).check();
+      await page.getByRole('button', { name: 'Save' }).click();
+      await page.getByRole('button', { name: 'Save' }).and(page.locator(':enabled')).waitFor();
+    };
+    await setReasoning(/intent read by the server from encrypted features/);
+    try {
+      await open(page, 'assistant');
+      await page.getByLabel('Ask Aura').fill('Schedule a meeting with John tomorrow at 5pm');
+      await page.getByRole('button', { name: 'Ask' }).click();
+      const answer = page.getByTestId('answer').filter({ hasText: /encrypted intent model/ });
+      await answer.waitFor({ timeout: 60_000 });
+      assert.match(await text(answer), /calendar\.create_event/);
+      assert.match(
+        await text(answer),
+        /The encrypted intent model \(evaluated by the server on ciphertext\) read the request/,
+      );
+      assert.ok(
+        network.some((line) => line.includes('/api/v1/ai/inference/he')),
+        'the query went to the HE route',
+      );
+    } finally {
+      await setReasoning(/^In this browser \(the offline model/);
+    }
+  });
+
   it('a second browser joins as a device by code and fingerprint and sees the same data', async () => {
     phone = await browser();
     await phone.setViewportSize(WIDTHS.phone);

@@ -1,6 +1,6 @@
 import type { AuraClient } from '@aura/client';
 import { AuraError, isAuraError } from '@aura/errors';
-import { generateDeviceKeys, HeSession, layoutFor } from '@aura/he/client';
+import { type HeEngine, layoutFor } from '@aura/he/client';
 import { modelId } from '@aura/he/model';
 import { fromBase64, HeInferenceResult, HeKeysUploaded, toBase64 } from '@aura/protocol';
 import { denseFeatures, heIntentModel, heModelBytes, predictFromScores } from '../nlu/he-model.ts';
@@ -35,20 +35,23 @@ export const HE_PROVIDER_NAME = 'The encrypted intent model (evaluated by the se
  * Intent by homomorphic encryption: this device hashes the request into the HE model's features,
  * encrypts them under its own CKKS secret key and sends only the ciphertext; the server scores it
  * without reading it, and this device decrypts the scores and takes the arg-max. The Galois keys
- * are made and uploaded once per device (and again if the server has lost them).
+ * are made and uploaded once per device (and again if the server has lost them). The CKKS work
+ * runs in `engine`: @aura/he/client's `localEngine()` in the CLI, a worker of its own in the
+ * dashboard (so a bundle of this package carries node-seal only where an engine is made).
  */
 export function heProvider(
   api: Pick<AuraClient['api'], 'put' | 'post' | 'baseUrl'>,
   store: HeKeyStore,
+  engine: HeEngine,
   onTimings?: (t: HeTimings) => void,
 ): IntentProvider {
-  let session: { keys: StoredHeKeys; he: HeSession } | undefined;
+  let session: { keys: StoredHeKeys; secretKey: Uint8Array } | undefined;
   let id: string | undefined;
   const model = () => heIntentModel();
   const rows = () => model().intents.length * model().members.length;
 
   async function freshKeys(): Promise<StoredHeKeys> {
-    const keys = await generateDeviceKeys(layoutFor(rows()).steps);
+    const keys = await engine.generateDeviceKeys(layoutFor(rows()).steps);
     const uploaded = await api.put('/api/v1/ai/inference/he/keys', HeKeysUploaded, {
       galoisKeys: toBase64(keys.galoisKeys),
     });
@@ -63,15 +66,15 @@ export function heProvider(
     if (!renew && session) return session;
     const saved = renew ? undefined : await store.load();
     const keys = saved?.server === api.baseUrl ? saved : await freshKeys();
-    session = { keys, he: await HeSession.open(new Uint8Array(fromBase64(keys.secretKey))) };
+    session = { keys, secretKey: new Uint8Array(fromBase64(keys.secretKey)) };
     return session;
   }
 
   async function scores(text: string, renew: boolean) {
-    const { keys, he } = await open(renew);
+    const { keys, secretKey } = await open(renew);
     id ??= await modelId(heModelBytes());
     let t = performance.now();
-    const query = he.encrypt(denseFeatures(model(), text));
+    const query = await engine.encrypt(keys.keySetId, secretKey, denseFeatures(model(), text));
     const encryptMs = performance.now() - t;
     t = performance.now();
     const body = { keySetId: keys.keySetId, modelId: id, ciphertext: toBase64(query) };
@@ -80,7 +83,7 @@ export function heProvider(
     if (answer.modelId !== id) throw new AuraError('AURA_HE_MODEL_MISMATCH', 'the server answered for another model');
     t = performance.now();
     const result = new Uint8Array(fromBase64(answer.ciphertext));
-    const prediction = predictFromScores(model(), he.decrypt(result, rows()));
+    const prediction = predictFromScores(model(), await engine.decrypt(keys.keySetId, secretKey, result, rows()));
     onTimings?.({
       encryptMs,
       roundTripMs,

@@ -67,7 +67,9 @@ export async function understandHere(
   options: { he?: boolean } = {},
 ): Promise<Understood> {
   const [assistant, { loadPluginHost }] = await Promise.all([import('@aura/assistant'), import('@aura/agent')]);
-  const provider = options.he ? assistant.heProvider(client.api, heKeyFile()) : configuredProvider(assistant);
+  const provider = options.he
+    ? assistant.heProvider(client.api, heKeyFile(), (await import('@aura/he/client')).localEngine())
+    : configuredProvider(assistant);
   const host = await loadPluginHost(pluginsPath(), client.vault);
   // Plugins may run processes (an MCP server): closed as soon as the plan is made.
   return assistant

@@ -23,6 +23,18 @@ export const WEB_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/**
+ * The encrypted intent path's worker (packages/web/src/worker/he.worker.ts) alone may also
+ * evaluate strings: node-seal's WebAssembly bindings build their call glue with `new Function`.
+ * A worker takes its policy from its own script's response, so the page and the keys worker
+ * keep theirs; this worker holds only the HE secret key it is handed (decision 0021).
+ */
+export const HE_WORKER_CSP = WEB_CSP.replace(
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "script-src 'self' 'wasm-unsafe-eval' 'unsafe-eval'",
+);
+const HE_WORKER = /^\/assets\/he\.worker-[\w-]+\.js$/;
+
 /** Entry files must be fetched fresh (they name the hashed assets); hashed assets never change. */
 const FRESH = /(^|\/)(index\.html|sw\.js|manifest\.webmanifest)$/;
 
@@ -44,7 +56,10 @@ export async function registerWebApp(app: FastifyInstance, root: string): Promis
   await app.register(async (scope) => {
     // Encapsulated: the policy and caching apply to these files only, not to the API.
     scope.addHook('onSend', async (request, reply) => {
-      reply.header('content-security-policy', WEB_CSP);
+      reply.header(
+        'content-security-policy',
+        HE_WORKER.test(request.url.split('?')[0] ?? '') ? HE_WORKER_CSP : WEB_CSP,
+      );
       reply.header(
         'cache-control',
         FRESH.test(request.url.split('?')[0] ?? '') || request.url === '/'

@@ -133,6 +133,16 @@ function Assistant() {
           <input
             type="radio"
             name="reasoning"
+            checked={s.reasoning === 'encrypted'}
+            onChange={() => setDraft({ ...s, reasoning: 'encrypted' })}
+          />
+          In this browser, with the intent read by the server from encrypted features (homomorphic encryption: the
+          server cannot read the request; for a slow device)
+        </label>
+        <label class="check">
+          <input
+            type="radio"
+            name="reasoning"
             checked={s.reasoning === 'agent'}
             onChange={() => setDraft({ ...s, reasoning: 'agent' })}
           />

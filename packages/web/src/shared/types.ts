@@ -15,8 +15,12 @@ export interface Me {
 export interface WebSettings {
   /** Plugins whose actions the browser plans with (their names: calendar, reminders, lists, …). */
   plugins: string[];
-  /** Understood in this browser (the builtin model) or handed, encrypted, to the user's agent. */
-  reasoning: 'browser' | 'agent';
+  /**
+   * Understood in this browser (the builtin model), with the intent read by the server from
+   * features encrypted in this browser (homomorphic, decision 0021), or handed, encrypted, to the
+   * user's agent.
+   */
+  reasoning: 'browser' | 'encrypted' | 'agent';
   /** The OpenAI-compatible endpoint the agent uses (AURA_LLM_URL); kept here, sealed, for reference. */
   llmUrl: string;
 }

@@ -1,3 +1,4 @@
+import type { HeKeyStore, StoredHeKeys } from '@aura/assistant';
 import type { ClientState, StateStore } from '@aura/client';
 import { createStore, get, set } from 'idb-keyval';
 
@@ -15,5 +16,21 @@ export class IndexedDbStateStore implements StateStore {
 
   async save(state: ClientState): Promise<void> {
     await set('state', state, this.#store);
+  }
+}
+
+/**
+ * This browser's CKKS secret key for the encrypted intent path and the name of the Galois keys
+ * it uploaded, beside the device state and with the same trust.
+ */
+export class IndexedDbHeKeyStore implements HeKeyStore {
+  readonly #store = createStore('aura-device', 'keyval');
+
+  load(): Promise<StoredHeKeys | undefined> {
+    return get<StoredHeKeys>('he-keys', this.#store);
+  }
+
+  async save(keys: StoredHeKeys): Promise<void> {
+    await set('he-keys', keys, this.#store);
   }
 }

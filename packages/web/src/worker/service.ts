@@ -1,4 +1,12 @@
-import { ACTIONS, LocalCalendar, loadBuiltinModels, type PlanStep, understand } from '@aura/assistant';
+import {
+  ACTIONS,
+  heProvider,
+  LocalCalendar,
+  loadBuiltinModels,
+  loadHeModel,
+  type PlanStep,
+  understand,
+} from '@aura/assistant';
 import {
   AuraClient,
   type CollectionName,
@@ -9,6 +17,8 @@ import {
   type VaultRecord,
 } from '@aura/client';
 import { AuraError } from '@aura/errors';
+import type { HeEngine } from '@aura/he/client';
+import { wrap } from 'comlink';
 import { createStore, get, set } from 'idb-keyval';
 import type {
   AskResult,
@@ -20,7 +30,7 @@ import type {
   WebError,
   WebSettings,
 } from '../shared/types.ts';
-import { IndexedDbStateStore } from './idb-store.ts';
+import { IndexedDbHeKeyStore, IndexedDbStateStore } from './idb-store.ts';
 import { browserSocket } from './socket.ts';
 
 /** The plugins whose actions the browser plans with by default: the agent's defaults (plugins.yaml). */
@@ -196,7 +206,7 @@ export class KeysService {
     return {
       id: record?.id ?? null,
       plugins: fields.plugins ?? DEFAULT_PLUGINS,
-      reasoning: fields.reasoning === 'agent' ? 'agent' : 'browser',
+      reasoning: fields.reasoning === 'agent' || fields.reasoning === 'encrypted' ? fields.reasoning : 'browser',
       llmUrl: typeof fields.llmUrl === 'string' ? fields.llmUrl : '',
     };
   }
@@ -218,7 +228,20 @@ export class KeysService {
     return [...byPlugin].map(([name, actions]) => ({ name, actions, enabled: plugins.includes(name) }));
   }
 
-  /** Understood here with the builtin model (or handed to the agent), planned, and submitted as a task. */
+  /**
+   * Understood here with the builtin model (or with the intent read by the server from encrypted
+   * features, or handed to the agent), planned, and submitted as a task.
+   */
+  #he: HeEngine | undefined;
+
+  /** The CKKS worker (he.worker.ts), started on the first encrypted request. */
+  #heEngine(): HeEngine {
+    this.#he ??= wrap<HeEngine>(
+      new Worker(new URL('./he.worker.ts', import.meta.url), { type: 'module', name: 'aura-he' }),
+    );
+    return this.#he;
+  }
+
   async ask(text: string, conversationId: string | null): Promise<AskResult> {
     const client = await this.#open();
     const settings = await this.settings();
@@ -227,10 +250,13 @@ export class KeysService {
       const result: AskResult = { kind: 'sent', requestId, text };
       return { ...result, conversationId: await this.#remember(conversationId, text, result) };
     }
-    await loadBuiltinModels();
+    const encrypted = settings.reasoning === 'encrypted';
+    await Promise.all([loadBuiltinModels(), encrypted ? loadHeModel() : undefined]);
     const actions = ACTIONS.filter((a) => settings.plugins.includes(a.name.split('.')[0] ?? ''));
     const { decision, decisionId } = await understand(client.vault, text, {
       host: { availableActions: () => actions, autoApproved: () => [], calendar: () => undefined },
+      // The intent from the server's evaluation of features encrypted here (node-seal is loaded then).
+      ...(encrypted ? { provider: heProvider(client.api, new IndexedDbHeKeyStore(), this.#heEngine()) } : {}),
     });
     const task =
       decision.status === 'ready' && decision.plan.length > 0
