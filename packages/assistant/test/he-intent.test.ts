@@ -4,11 +4,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AuraClient, MemoryStateStore } from '@aura/client';
 import { localEngine } from '@aura/he/client';
+import { HE_MODEL_URL, serializeHeModel } from '@aura/he/model';
 import { sharedDataDir, startTestServer, type TestServer } from '@aura/testing';
 import { decide } from '../src/decide.ts';
 import { parseIntentCsv } from '../src/nlu/dataset.ts';
+import { buildIntentModel } from '../src/nlu/ensemble.ts';
 import { denseFeatures, heIntentModel } from '../src/nlu/he-model.ts';
 import { predict, rng, shuffleInPlace } from '../src/nlu/model.ts';
+import { HE_INTENT_RECIPE, intentTrainingExamples } from '../src/nlu/training-data.ts';
 import { HE_PROVIDER_NAME, type HeKeyStore, heProvider, type StoredHeKeys } from '../src/providers/he.ts';
 
 // The HE path end to end against a real server (through inject): a seeded sample of the
@@ -120,4 +123,10 @@ describe('intent by homomorphic encryption', () => {
     assert.deepEqual(he.plan, plain.plan);
     assert.ok(he.reasoning.includes(`${HE_PROVIDER_NAME} read the request.`), he.reasoning.join('\n'));
   });
+});
+
+it('the committed HE model is exactly what npm run train:intents:he builds from the data', { timeout: 600_000 }, () => {
+  const committed = readFileSync(HE_MODEL_URL);
+  const rebuilt = serializeHeModel(buildIntentModel(intentTrainingExamples(sharedDataDir()), HE_INTENT_RECIPE));
+  assert.ok(Buffer.from(rebuilt).equals(committed), 'run "npm run train:intents:he" and commit the model');
 });
