@@ -30,7 +30,7 @@ function newest(path) {
 if (process.argv.includes('--if-stale') && existsSync(entry)) {
   // What the bundle is made of: the server and the workspace packages it imports, their
   // manifests (exports and #imports), and how it is built.
-  const inputs = ['server', 'protocol', 'crypto', 'errors'].flatMap((p) => [
+  const inputs = ['server', 'protocol', 'crypto', 'errors', 'he'].flatMap((p) => [
     join(packages, p, 'src'),
     join(packages, p, 'package.json'),
   ]);
