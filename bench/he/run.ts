@@ -58,7 +58,7 @@ for (const text of texts) {
   encrypt.push(performance.now() - t);
   const cpu = cpuMs();
   t = performance.now();
-  const result = evaluator.evaluate(galois, query);
+  const result = await evaluator.evaluate(galois, query);
   evaluate.push(performance.now() - t);
   evaluateCpu.push(cpuMs() - cpu);
   t = performance.now();

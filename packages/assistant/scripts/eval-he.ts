@@ -51,7 +51,7 @@ for (const e of val) {
   const query = session.encrypt(denseFeatures(model, e.text));
   time.encrypt += performance.now() - t;
   t = performance.now();
-  const result = evaluator.evaluate(galois, query);
+  const result = await evaluator.evaluate(galois, query);
   time.evaluate += performance.now() - t;
   t = performance.now();
   const scores = session.decrypt(result, rows);

@@ -38,8 +38,8 @@ describe('the encrypted linear map', async () => {
     assert.equal(session.encrypt(x).length, QUERY_CIPHERTEXT_BYTES);
   });
 
-  it('gives W x + b to within 1e-4 of the plaintext product', () => {
-    const result = evaluator.evaluate(galois, session.encrypt(x));
+  it('gives W x + b to within 1e-4 of the plaintext product', async () => {
+    const result = await evaluator.evaluate(galois, session.encrypt(x));
     assert.equal(result.length, RESULT_CIPHERTEXT_BYTES);
     const z = session.decrypt(result, map.rows);
     let worst = 0;
@@ -51,7 +51,7 @@ describe('the encrypted linear map', async () => {
     assert.ok(worst < 1e-4, `worst error ${worst}`);
   });
 
-  it('refuses a truncated, compressed, or corrupted ciphertext with AURA_HE_INVALID_CIPHERTEXT', () => {
+  it('refuses a truncated, compressed, or corrupted ciphertext with AURA_HE_INVALID_CIPHERTEXT', async () => {
     const good = session.encrypt(x);
     const truncated = good.subarray(0, 5000);
     const patched = Uint8Array.from(good);
@@ -59,10 +59,7 @@ describe('the encrypted linear map', async () => {
     const corrupt = Uint8Array.from(good);
     corrupt.fill(0xff, 100, 2000);
     for (const bad of [truncated, patched, corrupt, new Uint8Array(QUERY_CIPHERTEXT_BYTES)])
-      assert.throws(
-        () => evaluator.evaluate(galois, bad),
-        (e) => isAuraError(e, 'AURA_HE_INVALID_CIPHERTEXT'),
-      );
+      await assert.rejects(evaluator.evaluate(galois, bad), (e) => isAuraError(e, 'AURA_HE_INVALID_CIPHERTEXT'));
   });
 
   it('refuses Galois keys that lack a step, or are not keys', async () => {
@@ -77,9 +74,21 @@ describe('the encrypted linear map', async () => {
     );
   });
 
+  it('gives the event loop back while it works: a 1 ms interval keeps ticking during an evaluation', async () => {
+    let ticks = 0;
+    const interval = setInterval(() => ticks++, 1);
+    try {
+      await evaluator.evaluate(galois, session.encrypt(x));
+    } finally {
+      clearInterval(interval);
+    }
+    // Run in one piece, nothing else would run until it returned: 0 ticks. It yields 27 times.
+    assert.ok(ticks >= 10, `${ticks} ticks during the evaluation`);
+  });
+
   it("another device's key cannot read the result (a fresh key decrypts noise)", async () => {
     const other = await HeSession.open((await generateDeviceKeys([1])).secretKey);
-    const z = other.decrypt(evaluator.evaluate(galois, session.encrypt(x)), map.rows);
+    const z = other.decrypt(await evaluator.evaluate(galois, session.encrypt(x)), map.rows);
     assert.ok(Math.max(...Array.from(z, Math.abs)) > 1e6);
   });
 });

@@ -4,6 +4,8 @@ import { after, before, describe, it } from 'node:test';
 import { type DeviceKeys, generateDeviceKeys, HeSession, layoutFor, SLOTS } from '@aura/he/client';
 import { deserializeHeModel, HE_MODEL_URL, modelId, scoreRows } from '@aura/he/model';
 import { startTestServer, type TestServer, TestUser } from '@aura/testing';
+import { heModel } from '../src/modules/inference/he-model.ts';
+import { KeySets } from '../src/modules/inference/key-sets.ts';
 
 // POST /api/v1/ai/inference/he against a real server and PostgreSQL: keys uploaded once per
 // device, the model evaluated on ciphertext, and every refusal a 4xx with its stable code.
@@ -122,6 +124,28 @@ describe('homomorphic intent analysis', () => {
       assert.equal(bad.statusCode, 400);
       assert.equal(bad.json().error.code, 'AURA_HE_INVALID_KEYS');
     }
+  });
+
+  it('keeps a key set loaded while an evaluation uses it, even when the cache lets it go', async () => {
+    // A cache of one: Bob's keys, loaded while Alice's evaluation runs, evict Alice's.
+    const keySets = new KeySets(server.pool, 1);
+    const he = await heModel();
+    const x = features(6);
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const alices = keySets.use(he, alice.deviceId, aliceKeys.keySetId, async (keys) => {
+      await held;
+      return he.evaluator.evaluate(keys, aliceHe.encrypt(x));
+    });
+    await keySets.use(he, bob.deviceId, bobKeys.keySetId, async () => {});
+    release();
+    const z = aliceHe.decrypt(await alices, model.rows);
+    let expected = model.bias[0] as number;
+    for (let c = 0; c < SLOTS; c++) expected += (model.weights[c] as number) * (x[c] as number);
+    assert.ok(Math.abs(expected - (z[0] as number)) < 1e-4, `${z[0]} for ${expected}`);
+    keySets.close();
   });
 
   it('times the evaluation as aura_ai_inference_duration_seconds{model,operation}', async () => {

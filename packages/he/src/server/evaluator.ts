@@ -23,6 +23,9 @@ const galoisElement = (step: number) => {
   return e;
 };
 
+/** Lets the event loop run between the evaluation's steps (Node's check phase, after I/O). */
+const pause = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 const sameParms = (a: BigUint64Array, b: BigUint64Array) => a.length === b.length && a.every((v, i) => v === b[i]);
 
 /**
@@ -106,8 +109,13 @@ export class LinearEvaluator {
     return ct;
   }
 
-  /** W x + b, encrypted, as the uncompressed bytes of one ciphertext (wire.ts). */
-  evaluate(keys: GaloisKeys, query: Uint8Array): Uint8Array {
+  /**
+   * W x + b, encrypted, as the uncompressed bytes of one ciphertext (wire.ts). About 150 ms of
+   * CPU in all, given back to the event loop after each rotation and each giant step (a few ms
+   * each), so a server answers other requests meanwhile. `keys` must stay undeleted until the
+   * promise settles.
+   */
+  async evaluate(keys: GaloisKeys, query: Uint8Array): Promise<Uint8Array> {
     const seal = this.#seal;
     const ev = seal.Evaluator(this.#context);
     const x = this.#loadQuery(query);
@@ -119,6 +127,7 @@ export class LinearEvaluator {
         const r = ev.rotateVector(rotated[b - 1] as CipherText, 1, keys) as CipherText;
         owned.push(r);
         rotated.push(r);
+        await pause();
       }
       const inner: CipherText[] = [];
       for (let g = 0; g < giant; g++) {
@@ -138,6 +147,7 @@ export class LinearEvaluator {
         }
         ev.rescaleToNext(sum as CipherText, sum);
         inner.push(sum as CipherText);
+        await pause();
       }
       // Horner: acc = inner[G-1]; acc = rot(acc, baby) + inner[g], so inner[g] ends up rotated by g * baby.
       const acc = (inner[giant - 1] as CipherText).clone();
@@ -146,11 +156,13 @@ export class LinearEvaluator {
         const r = ev.rotateVector(acc, baby, keys) as CipherText;
         ev.add(r, inner[g] as CipherText, acc);
         r.delete();
+        await pause();
       }
       for (let s = outputs; s < SLOTS; s *= 2) {
         const r = ev.rotateVector(acc, s, keys) as CipherText;
         ev.add(acc, r, acc);
         r.delete();
+        await pause();
       }
       ev.addPlain(acc, this.#biasAt(acc), acc);
       return acc.saveArray(seal.ComprModeType.none);

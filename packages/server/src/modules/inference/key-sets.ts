@@ -6,6 +6,9 @@ import type { HeModel } from './he-model.ts';
 interface Loaded {
   keySetId: string;
   keys: GaloisKeys;
+  /** Evaluations using the keys now: an evicted set is deleted when the last one ends. */
+  users: number;
+  evicted: boolean;
 }
 
 /**
@@ -28,16 +31,30 @@ export class KeySets {
        ON CONFLICT (device_id) DO UPDATE SET key_set_id = $3, galois_keys = $4, uploaded_at = now()`,
       [deviceId, userId, keySetId, Buffer.from(galoisKeys.buffer, galoisKeys.byteOffset, galoisKeys.byteLength)],
     );
-    this.#remember(deviceId, { keySetId, keys });
+    this.#remember(deviceId, { keySetId, keys, users: 0, evicted: false });
   }
 
-  /** The keys of `deviceId` named `keySetId`; AURA_HE_FOREIGN_KEY when the device uploaded another set. */
-  async keysFor(model: HeModel, deviceId: string, keySetId: string): Promise<GaloisKeys> {
+  /**
+   * `work` with the keys of `deviceId` named `keySetId` (AURA_HE_FOREIGN_KEY when the device
+   * uploaded another set), which stay loaded until it settles even if the cache lets them go.
+   */
+  async use<T>(model: HeModel, deviceId: string, keySetId: string, work: (keys: GaloisKeys) => Promise<T>) {
+    const loaded = await this.#loadedFor(model, deviceId, keySetId);
+    loaded.users++;
+    try {
+      return await work(loaded.keys);
+    } finally {
+      loaded.users--;
+      if (loaded.evicted && loaded.users === 0) loaded.keys.delete();
+    }
+  }
+
+  async #loadedFor(model: HeModel, deviceId: string, keySetId: string): Promise<Loaded> {
     const cached = this.#loaded.get(deviceId);
     if (cached?.keySetId === keySetId) {
       this.#loaded.delete(deviceId);
       this.#loaded.set(deviceId, cached);
-      return cached.keys;
+      return cached;
     }
     const { rows } = await this.pool.query<{ key_set_id: string; galois_keys: Buffer }>(
       'SELECT key_set_id, galois_keys FROM he_key_sets WHERE device_id = $1',
@@ -51,9 +68,14 @@ export class KeySets {
         'AURA_HE_FOREIGN_KEY',
         "the ciphertext names a key set this device did not upload: it was made under another device's keys",
       );
-    const keys = model.evaluator.loadKeys(new Uint8Array(row.galois_keys));
-    this.#remember(deviceId, { keySetId, keys });
-    return keys;
+    const loaded = {
+      keySetId,
+      keys: model.evaluator.loadKeys(new Uint8Array(row.galois_keys)),
+      users: 0,
+      evicted: false,
+    };
+    this.#remember(deviceId, loaded);
+    return loaded;
   }
 
   #remember(deviceId: string, loaded: Loaded) {
@@ -63,8 +85,11 @@ export class KeySets {
   }
 
   #forget(deviceId: string) {
-    this.#loaded.get(deviceId)?.keys.delete();
+    const loaded = this.#loaded.get(deviceId);
     this.#loaded.delete(deviceId);
+    if (!loaded) return;
+    loaded.evicted = true;
+    if (loaded.users === 0) loaded.keys.delete();
   }
 
   close() {

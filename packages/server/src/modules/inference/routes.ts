@@ -94,14 +94,16 @@ export async function inferenceRoutes(fastify: FastifyInstance) {
           'AURA_HE_MODEL_MISMATCH',
           `this server evaluates HE intent model ${model.id}, not ${request.body.modelId}`,
         );
-      const keys = await keySets.keysFor(model, deviceId, request.body.keySetId);
-      const stop = duration.startTimer({ model: MODEL, operation: 'evaluate' });
-      try {
-        const result = model.evaluator.evaluate(keys, new Uint8Array(fromBase64(request.body.ciphertext)));
-        return { modelId: model.id, ciphertext: toBase64(result) };
-      } finally {
-        stop();
-      }
+      const query = new Uint8Array(fromBase64(request.body.ciphertext));
+      const result = await keySets.use(model, deviceId, request.body.keySetId, async (keys) => {
+        const stop = duration.startTimer({ model: MODEL, operation: 'evaluate' });
+        try {
+          return await model.evaluator.evaluate(keys, query);
+        } finally {
+          stop();
+        }
+      });
+      return { modelId: model.id, ciphertext: toBase64(result) };
     },
   );
 }
