@@ -2,7 +2,7 @@ import { ACTIONS, type ActionSpec } from './actions.ts';
 import type { BusyEvent, CalendarView } from './calendar.ts';
 import type { Personalisation, SlotCorrection } from './learning.ts';
 import { builtinIntentModel } from './nlu/builtin-model.ts';
-import { type IntentModel, predict } from './nlu/model.ts';
+import { type IntentModel, type Prediction, predict } from './nlu/model.ts';
 import { resolvePeople } from './people.ts';
 import { missingPlugin, withAvailablePlugins } from './planning/availability.ts';
 import { clock } from './planning/clock.ts';
@@ -140,22 +140,30 @@ function applySlotCorrection(slots: Slots, fix: SlotCorrection, now: Date, timeZ
 export async function decide(text: string, ctx: DecisionContext): Promise<Decision> {
   const now = ctx.now ?? new Date();
   const prefs = { ...DEFAULTS, ...ctx.preferences };
-  const model = ctx.model ?? builtinIntentModel();
+  const builtin = () => ctx.model ?? builtinIntentModel();
   const slots = extractSlots(text, now, prefs.timeZone);
-  // The model reads the request with its day words spelt out ("tmrw" is "tomorrow").
-  let predicted = predict(model, slots.text);
+  // The model reads the request with its day words spelt out ("tmrw" is "tomorrow"). A provider
+  // of the same family that ranks the intents itself (the HE path) stands in for it: the builtin
+  // model is then read only if that provider fails, so a small device need not run it.
+  const ranksItself = ctx.provider?.readsSpeltOut === true;
+  let predicted: Prediction | undefined = ranksItself ? undefined : predict(builtin(), slots.text);
   let providerNote: string | undefined;
   let providerAnswered = false;
   if (ctx.provider) {
     try {
-      const answer = await ctx.provider.classify(ctx.provider.readsSpeltOut ? slots.text : text, model.intents);
-      predicted = { ...predicted, intent: answer.intent, confidence: answer.confidence };
+      const answer = await ctx.provider.classify(ranksItself ? slots.text : text, ranksItself ? [] : builtin().intents);
+      predicted = {
+        ranked: predicted?.ranked ?? answer.ranked ?? [{ intent: answer.intent, probability: answer.confidence }],
+        intent: answer.intent,
+        confidence: answer.confidence,
+      };
       providerNote = `${ctx.provider.name} read the request.`;
       providerAnswered = true;
     } catch (error) {
       providerNote = `${ctx.provider.name} failed (${(error as Error).message}); the builtin model answered instead.`;
     }
   }
+  predicted ??= predict(builtin(), slots.text);
   const me = ctx.personalisation;
   const specs = new Map<string, ActionSpec>(
     [...ACTIONS, ...(ctx.actionSpecs ?? [])]

@@ -123,6 +123,34 @@ describe('intent by homomorphic encryption', () => {
     assert.deepEqual(he.plan, plain.plan);
     assert.ok(he.reasoning.includes(`${HE_PROVIDER_NAME} read the request.`), he.reasoning.join('\n'));
   });
+
+  it('stands in for the builtin model: decide() reads it only when the encrypted path fails', async () => {
+    let reads = 0;
+    const counted = (provider?: Parameters<typeof decide>[1]['provider']) => ({
+      now: new Date('2026-03-02T09:00:00Z'),
+      findPeople: async () => [],
+      ...(provider ? { provider } : {}),
+      get model() {
+        reads++;
+        return heIntentModel();
+      },
+    });
+    const he = await decide(EXAMPLE, counted(heProvider(client.api, store, localEngine())));
+    assert.equal(reads, 0, 'the builtin model was read on the encrypted path');
+    assert.equal(he.alternatives.length, 2, 'the alternatives come from the decrypted scores');
+    const down = async () => {
+      throw new Error('no server');
+    };
+    const failing = heProvider(
+      { baseUrl: client.api.baseUrl, put: down, post: down },
+      new MemoryKeyStore(),
+      localEngine(),
+    );
+    const fallback = await decide(EXAMPLE, counted(failing));
+    assert.ok(reads > 0, 'the builtin model answered when the encrypted path failed');
+    assert.equal(fallback.intent, he.intent);
+    assert.ok(fallback.reasoning.some((r) => /failed \(no server\); the builtin model answered instead/.test(r)));
+  });
 });
 
 it('the committed HE model is exactly what npm run train:intents:he builds from the data', { timeout: 600_000 }, () => {

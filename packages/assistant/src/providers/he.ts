@@ -106,7 +106,7 @@ export function heProvider(
         if (!isAuraError(error, 'AURA_HE_KEYS_REQUIRED') && !isAuraError(error, 'AURA_HE_FOREIGN_KEY')) throw error;
         prediction = await scores(text, true);
       }
-      return { intent: prediction.intent, confidence: prediction.confidence };
+      return { intent: prediction.intent, confidence: prediction.confidence, ranked: prediction.ranked };
     },
   };
 }
