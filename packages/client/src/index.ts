@@ -10,6 +10,7 @@ export {
   refuseTampered,
 } from './devices.ts';
 export type { KeyringState } from './keyring.ts';
+export { checkEmbedding, type Embedding, type EmbeddingProvider } from './memory/embedding.ts';
 export {
   DEFAULT_SETTINGS,
   type FollowOptions,

@@ -1,4 +1,5 @@
 import type { Collection } from '@aura/protocol';
+import type { Embedding } from './memory/embedding.ts';
 
 /** The typed records a user keeps. Everything here is encrypted before it leaves the device. */
 export type CollectionName = Collection;
@@ -36,6 +37,8 @@ export interface VaultRecord<C extends CollectionName = CollectionName> {
   collection: C;
   version: number;
   data: RecordData[C];
+  /** Its vector and the model that made it, when it was written with one. */
+  embedding?: Embedding;
   createdAt: string;
   updatedAt: string;
   expiresAt: string | null;

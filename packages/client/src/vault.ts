@@ -30,6 +30,7 @@ import { fromUtf8, utf8 } from './encoding.ts';
 import { type AnswerHeaders, type Api, headersOf } from './http.ts';
 import { Keyring, type KeyringState, keyringKey, keyringRecordId } from './keyring.ts';
 import { envelopeHash, type Ledger, type LedgerView, logSizeOf, type RecordEntry } from './ledger.ts';
+import { decodeEmbedding, type Embedding, encodeEmbedding } from './memory/embedding.ts';
 import { API_PATHS, type CollectionName, type RecordData, searchableText, type VaultRecord } from './records.ts';
 import { filterHolds, tokenFilter } from './token-filter.ts';
 
@@ -79,17 +80,27 @@ export function signVaultChange(
   return { statement: text, signature: toBase64(sign(signer.secretKey, SIGNATURE_CONTEXT.vault, utf8(text))) };
 }
 
-/** Inside every envelope: the record's version, so a replayed older ciphertext is caught (M7). */
+/**
+ * Inside every envelope: the record's version, so a replayed older ciphertext is caught (M7), and
+ * the hash of the record's sealed vector if it has one, so the signed envelope hash commits to the
+ * vector too: a vector swapped, replayed or stripped by the server is refused.
+ */
 interface Payload<T> {
   v: number;
   data: T;
+  e?: string;
 }
+
+/** The slot a record's vector is sealed to: its own, never the record's, so the two cannot be exchanged. */
+const embeddingSlot = (collection: CollectionName) => `${collection}#embedding`;
 
 export interface PutOptions {
   id?: string;
   expiresAt?: Date | string;
   /** Replace the record holding all of these words in its searchable text (the spec's learn). */
   replaceMatching?: string;
+  /** The record's vector (the spec's encrypted_embedding), sealed with it. */
+  embedding?: Embedding;
 }
 
 export type Progress = (done: number, total: number) => void;
@@ -253,7 +264,7 @@ export class Vault {
     const id = this.#keyringId;
     const { version } = await this.#keyringRecord();
     const next = (version ?? 0) + 1;
-    const { change, ...body } = this.#seal(keyringKey(this.accountKey), 'contexts', id, state, next, '', null);
+    const { change, ...body } = this.#seal(keyringKey(this.accountKey), 'contexts', id, state, next, '', null, null);
     if (version === null)
       await this.#write('POST', API_PATHS.contexts, StoredRecord, { id, ...body, change }, [change]);
     else await this.#write('PUT', `${API_PATHS.contexts}/${id}`, StoredRecord, { ...body, version, change }, [change]);
@@ -268,8 +279,11 @@ export class Vault {
     version: number,
     text: string,
     expiresAt: string | null,
+    embedding: Embedding | null,
   ) {
-    const payload: Payload<T> = { v: version, data };
+    const slot = { userId: this.userId, collection: embeddingSlot(collection), recordId: id };
+    const sealedVector = embedding ? sealEnvelope(key, slot, encodeEmbedding(embedding, version)) : null;
+    const payload: Payload<T> = { v: version, data, ...(sealedVector ? { e: envelopeHash(sealedVector) } : {}) };
     const envelope = sealEnvelope(
       key,
       { userId: this.userId, collection, recordId: id },
@@ -282,6 +296,7 @@ export class Vault {
     const hash = envelopeHash(envelope);
     return {
       encryptedData: toBase64(envelope),
+      ...(sealedVector ? { encryptedEmbedding: toBase64(sealedVector) } : {}),
       searchTokens: tokens.map(toBase64),
       checksum: hash,
       nonce: toBase64(readEnvelopeHeader(envelope).nonce),
@@ -291,6 +306,10 @@ export class Vault {
   }
 
   #open<T>(key: SymmetricKey, collection: CollectionName, expectedId: string, wire: StoredRecord): T {
+    return this.#openPayload<T>(key, collection, expectedId, wire).data;
+  }
+
+  #openPayload<T>(key: SymmetricKey, collection: CollectionName, expectedId: string, wire: StoredRecord): Payload<T> {
     if (wire.id !== expectedId) throw misbehaved(`asked for record ${expectedId}, the server sent ${wire.id}`);
     const plaintext = openEnvelope(key, { userId: this.userId, collection, recordId: expectedId }, this.#bytes(wire));
     const payload = JSON.parse(fromUtf8(plaintext)) as Payload<T>;
@@ -307,7 +326,37 @@ export class Vault {
       // the whole device state per operation made writes cost O(records).
       this.ledger.unsaved = true;
     }
-    return payload.data;
+    return payload;
+  }
+
+  /** The record's vector, if its envelope names one: exactly that one, sealed to this record and version. */
+  #openEmbedding(
+    keyring: Keyring,
+    collection: CollectionName,
+    wire: StoredRecord,
+    payload: Payload<unknown>,
+  ): Embedding | undefined {
+    if (payload.e === undefined) {
+      if (wire.encryptedEmbedding !== null) {
+        throw inconsistent(`record ${wire.id} came with a vector it was not written with`);
+      }
+      return undefined;
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = fromBase64(wire.encryptedEmbedding ?? '');
+    } catch {
+      throw misbehaved(`record ${wire.id}'s vector is not base64`);
+    }
+    if (bytes.length === 0 || envelopeHash(bytes) !== payload.e) {
+      throw inconsistent(`record ${wire.id} came without the vector it was written with, or with another`);
+    }
+    const slot = { userId: this.userId, collection: embeddingSlot(collection), recordId: wire.id };
+    const decoded = decodeEmbedding(openEnvelope(keyring.readKey(collection, bytes), slot, bytes));
+    if (!decoded || decoded.version !== payload.v) {
+      throw inconsistent(`record ${wire.id}'s vector is not one made for version ${payload.v}`);
+    }
+    return decoded.embedding;
   }
 
   async #toRecord<C extends CollectionName>(
@@ -320,12 +369,14 @@ export class Vault {
     if (opened && opened.id === expectedId) return opened as VaultRecord<C>;
     const keyring = await this.keyring();
     const key = keyring.readKey(collection, this.#bytes(wire));
-    const data = this.#open<RecordData[C]>(key, collection, expectedId, wire);
+    const payload = this.#openPayload<RecordData[C]>(key, collection, expectedId, wire);
+    const embedding = this.#openEmbedding(keyring, collection, wire, payload);
     const record: VaultRecord<C> = {
       id: wire.id,
       collection,
       version: wire.version,
-      data,
+      data: payload.data,
+      ...(embedding ? { embedding } : {}),
       createdAt: wire.createdAt,
       updatedAt: wire.updatedAt,
       expiresAt: wire.expiresAt,
@@ -343,7 +394,10 @@ export class Vault {
     const keyring = await this.keyring();
     const expiresAt = options.expiresAt ? new Date(options.expiresAt).toISOString() : null;
     const text = searchableText(collection, data);
-    const body = { id, ...this.#seal(keyring.writeKey(collection), collection, id, data, 1, text, expiresAt) };
+    const body = {
+      id,
+      ...this.#seal(keyring.writeKey(collection), collection, id, data, 1, text, expiresAt, options.embedding ?? null),
+    };
     let wire: StoredRecord;
     if (options.replaceMatching) {
       // The record to replace is chosen here, from a verified search, and its deletion signed here.
@@ -381,11 +435,15 @@ export class Vault {
     return record;
   }
 
-  /** Updates with the version this device last read; AURA_CONFLICT when someone was faster. */
+  /**
+   * Updates with the version this device last read; AURA_CONFLICT when someone was faster. The
+   * record keeps no vector unless one is given (new data needs a new one).
+   */
   async update<C extends CollectionName>(
     collection: C,
     record: VaultRecord<C>,
     data: RecordData[C],
+    options: { embedding?: Embedding } = {},
   ): Promise<VaultRecord<C>> {
     const keyring = await this.keyring();
     const sealed = this.#seal(
@@ -396,6 +454,7 @@ export class Vault {
       record.version + 1,
       searchableText(collection, data),
       record.expiresAt,
+      options.embedding ?? null,
     );
     const body = { ...sealed, version: record.version };
     const wire = await this.#write('PUT', `${API_PATHS[collection]}/${record.id}`, StoredRecord, body, [sealed.change]);
@@ -557,7 +616,7 @@ export class Vault {
         if (!wire || rotating.isCurrent(collection, this.#bytes(wire))) break;
         const fresh = await this.#toRecord(collection, wire, record.id);
         try {
-          await this.update(collection, fresh, fresh.data);
+          await this.update(collection, fresh, fresh.data, fresh.embedding ? { embedding: fresh.embedding } : {});
           reencrypted++;
           break;
         } catch (error) {
