@@ -16,6 +16,8 @@ export {
   type PlanStep,
   type Preferences,
 } from './decide.ts';
+export { BUILTIN_EMBEDDING_DIMS, builtinEmbedding, builtinEmbeddings } from './embeddings/builtin.ts';
+export { type OpenAiEmbeddingOptions, openAiEmbeddings } from './embeddings/openai.ts';
 export {
   CONTEXT_CONFIDENCE_FLOOR,
   type Correction,

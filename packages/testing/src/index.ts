@@ -15,6 +15,7 @@ export { OPENSSL, selfSignedCertificate } from './certificate.ts';
 export { databasePool, freshDatabase, migratedDatabase, type TestDatabase } from './database.ts';
 export { DOVECOT, type Imap, startDovecot } from './dovecot.ts';
 export { dumpDatabase, forms } from './dump.ts';
+export { type EmbeddingsServer, startEmbeddingsServer } from './embeddings.ts';
 export {
   arbitraryFromSchema,
   type JsonSchema,
@@ -23,6 +24,7 @@ export {
   type SchemaOptions,
 } from './json-schema.ts';
 export { HUGE, type Junk, junk, junkBytes, junkJson, junkStrings, junkValues } from './junk.ts';
+export { MEMORY_SET, MEMORY_SET_DIMS, type MemoryCase, topicVector } from './memory-set.ts';
 export { freePort, listening } from './port.ts';
 export {
   httpInject,
