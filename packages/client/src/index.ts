@@ -12,6 +12,14 @@ export {
 export type { KeyringState } from './keyring.ts';
 export { checkEmbedding, type Embedding, type EmbeddingProvider } from './memory/embedding.ts';
 export {
+  Memory,
+  type MemoryHit,
+  type MemorySearchOptions,
+  type MemoryStatus,
+  MIN_CONFIDENCE,
+} from './memory/memory.ts';
+export { reciprocalRankFusion, type VectorHit, VectorIndex } from './memory/vector-index.ts';
+export {
   DEFAULT_SETTINGS,
   type FollowOptions,
   inQuietHours,
