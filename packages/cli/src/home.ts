@@ -13,6 +13,8 @@ export interface CliConfig {
   supportOperatorKey?: string;
   /** An OpenAI-compatible endpoint that `aura setup` connected; AURA_LLM_URL overrides it. */
   llm?: { url: string; model: string };
+  /** Where vectors for retrieval by meaning come from; AURA_EMBEDDINGS_URL and AURA_EMBEDDINGS override it. */
+  embeddings?: { url?: string; model?: string; provider?: 'builtin' };
 }
 
 export const DEFAULT_SERVER = 'http://127.0.0.1:8787';

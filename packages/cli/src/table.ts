@@ -124,7 +124,10 @@ export const TABLE: Readonly<Record<string, Entry>> = {
     section: 'Your data',
     forms: [
       form('context add TEXT [--type T] [--expires 7d|2026-12-31]', 'remember something, encrypted'),
-      form('context list | search WORD... | get ID | rm ID', 'read, find or delete it'),
+      form(
+        'context list | search WORDS... [--type T] [--limit N] | get ID | rm ID',
+        'read, find (by words and meaning) or delete it',
+      ),
     ],
   },
   people: {

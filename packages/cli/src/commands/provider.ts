@@ -14,3 +14,25 @@ export function configuredProvider(assistant: typeof import('@aura/assistant')) 
       ? assistant.llamaCppProvider({ modelPath: process.env.AURA_LLAMA_MODEL })
       : undefined;
 }
+
+/**
+ * The embedding provider for retrieval by meaning: an OpenAI-compatible /v1/embeddings endpoint
+ * (AURA_EMBEDDINGS_URL, else the one `config.json` names), else the builtin lexical one when
+ * AURA_EMBEDDINGS=builtin, else none (words only: docs/decisions/0022-memory-by-meaning.md).
+ */
+export async function configuredEmbeddings() {
+  const saved = readConfig().embeddings;
+  const url = process.env.AURA_EMBEDDINGS_URL ?? saved?.url;
+  if (url) {
+    const { openAiEmbeddings } = await import('@aura/assistant');
+    return openAiEmbeddings({
+      baseUrl: url,
+      model: process.env.AURA_EMBEDDINGS_MODEL ?? saved?.model ?? 'nomic-embed-text',
+      ...(process.env.AURA_EMBEDDINGS_API_KEY ? { apiKey: process.env.AURA_EMBEDDINGS_API_KEY } : {}),
+    });
+  }
+  if ((process.env.AURA_EMBEDDINGS ?? saved?.provider) === 'builtin') {
+    return (await import('@aura/assistant')).builtinEmbeddings();
+  }
+  return null;
+}

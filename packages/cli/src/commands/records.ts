@@ -1,6 +1,23 @@
-import type { CollectionName, ContextData, LearningEventData, PersonData, VaultRecord } from '@aura/client';
+import {
+  type AuraClient,
+  type CollectionName,
+  type ContextData,
+  type LearningEventData,
+  Memory,
+  type PersonData,
+  type VaultRecord,
+} from '@aura/client';
 import { command, need, needId } from '../command.ts';
-import { render, UsageError, UsageHelp, when } from '../output.ts';
+import { progress, render, UsageError, UsageHelp, when } from '../output.ts';
+import { configuredEmbeddings } from './provider.ts';
+
+/** The vault with retrieval by meaning when an embedding provider is configured, by words otherwise. */
+export const memoryOf = async (client: AuraClient) => new Memory(client.vault, await configuredEmbeddings());
+
+/** Says so on stderr when the endpoint failed and words alone found. */
+function noteUnavailable(memory: Memory, json: boolean) {
+  if (memory.status.unavailable && !json) progress(`(by words only: ${memory.status.unavailable})`);
+}
 
 /** The nouns a person types for the vault's collections. */
 export const COLLECTION: Record<string, CollectionName> = { context: 'contexts', people: 'relationships' };
@@ -36,14 +53,21 @@ function showRecords(records: VaultRecord[], json: boolean) {
     records[0]?.collection === 'relationships'
       ? ['id', 'name', 'relationship', 'email']
       : ['id', 'updated', 'type', 'text'];
-  return render(records, { json, table: records.map(summary), columns });
+  return render(records.map(withoutVector), { json, table: records.map(summary), columns });
 }
+
+/** A record as --json prints it: its vector's model, not its numbers. */
+const withoutVector = ({ embedding, ...record }: VaultRecord) => ({
+  ...record,
+  ...(embedding ? { embeddingModel: embedding.model } : {}),
+});
 
 /** aura context … and aura people …: encrypted records in the vault. */
 export const records = command(
   {
-    type: { type: 'string' },
+    type: { type: 'string', multiple: true },
     expires: { type: 'string' },
+    limit: { type: 'string' },
     relationship: { type: 'string' },
     email: { type: 'string' },
     notes: { type: 'string' },
@@ -52,13 +76,15 @@ export const records = command(
     const { json } = flags;
     const collection = COLLECTION[noun] as CollectionName;
     const vault = client.vault;
+    const type = flags.type?.at(-1);
     switch (verb) {
       case 'add': {
+        const memory = await memoryOf(client);
         const text = need(args.join(' ').trim() || undefined, noun === 'people' ? 'NAME' : 'TEXT');
         const options = flags.expires ? { expiresAt: parseExpiry(flags.expires) } : {};
         const record =
           collection === 'relationships'
-            ? await vault.put(
+            ? await memory.remember(
                 'relationships',
                 {
                   name: text,
@@ -68,8 +94,9 @@ export const records = command(
                 },
                 options,
               )
-            : await vault.put('contexts', { text, ...(flags.type ? { type: flags.type } : {}) }, options);
-        return render(record, {
+            : await memory.remember('contexts', { text, ...(type ? { type } : {}) }, options);
+        noteUnavailable(memory, json);
+        return render(withoutVector(record), {
           json,
           sentence:
             collection === 'relationships'
@@ -83,7 +110,7 @@ export const records = command(
           needId(args[0], noun === 'people' ? 'Person' : 'Record', `aura ${noun} list`),
         );
         const fields = Object.entries(record.data).map(([key, value]) => `${key}: ${String(value)}\n`);
-        return render(record, {
+        return render(withoutVector(record), {
           json,
           text:
             `${fields.join('')}id: ${record.id}\nversion: ${record.version}\nupdated: ${when(record.updatedAt)}\n` +
@@ -92,8 +119,29 @@ export const records = command(
       }
       case 'list':
         return showRecords(await vault.list(collection), json);
-      case 'search':
-        return showRecords(await vault.search(collection, need(args.join(' ').trim() || undefined, 'WORD')), json);
+      case 'search': {
+        // Words through the blind index, and meaning through this device's decrypted vectors, fused.
+        const memory = await memoryOf(client);
+        const limit = flags.limit === undefined ? 20 : Number(flags.limit);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 500)
+          throw new UsageError('--limit is a number from 1 to 500');
+        const hits = await memory.search(collection, need(args.join(' ').trim() || undefined, 'WORD'), {
+          limit,
+          ...(flags.type?.length ? { types: flags.type } : {}),
+        });
+        noteUnavailable(memory, json);
+        return render(
+          hits.map((h) => ({ ...withoutVector(h.record), confidence: h.confidence, via: h.via })),
+          {
+            json,
+            table: hits.map((h) => ({ ...summary(h.record), match: h.via.join('+') })),
+            columns: [
+              ...(collection === 'relationships' ? ['id', 'name', 'relationship'] : ['id', 'updated', 'type', 'text']),
+              'match',
+            ],
+          },
+        );
+      }
       case 'rm':
         await vault.delete(collection, needId(args[0], noun === 'people' ? 'Person' : 'Record', `aura ${noun} list`));
         return render({ deleted: args[0] }, { json, sentence: `Deleted ${args[0]}.` });

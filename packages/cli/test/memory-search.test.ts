@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type EmbeddingsServer, MEMORY_SET, startEmbeddingsServer, topicVector } from '@aura/testing';
+import { runAura, serverForCli } from './support/harness.ts';
+
+// Issue 22's acceptance: `aura context search "dentist"` finds a note that never says "dentist"
+// when an embeddings endpoint is configured (here a local server that speaks the OpenAI
+// embeddings protocol, with fixed vectors), and keyword search still works without one.
+
+const home = mkdtempSync(join(tmpdir(), 'aura-memory-'));
+let cli: Awaited<ReturnType<typeof serverForCli>>;
+let embeddings: EmbeddingsServer;
+let withVectors: Record<string, string>;
+
+type Hit = { id: string; data: { text: string }; confidence: number; via: string[]; embeddingModel?: string };
+
+const aura = async (args: string[], env: Record<string, string> = {}, stdin = '') => {
+  const run = await runAura(cli.server.url, home, args, { env, stdin });
+  assert.equal(run.code, 0, `aura ${args.join(' ')}: ${run.stderr}`);
+  return run;
+};
+const json = async <T>(args: string[], env: Record<string, string> = {}) =>
+  JSON.parse((await aura(['--json', ...args], env)).stdout) as T;
+
+before(async () => {
+  [cli, embeddings] = await Promise.all([serverForCli(), startEmbeddingsServer((text) => topicVector(text))]);
+  withVectors = { AURA_EMBEDDINGS_URL: embeddings.url, AURA_EMBEDDINGS_MODEL: 'fixed-topics' };
+  await aura(
+    ['register', '--email', `memory-${Date.now()}@example.com`, '--password-stdin'],
+    {},
+    'pw memory 123\npw memory 123\n',
+  );
+});
+after(async () => {
+  await Promise.all([cli?.stop(), embeddings?.close()]);
+  rmSync(home, { recursive: true, force: true });
+});
+
+describe('aura context search by meaning, with an OpenAI-compatible embeddings endpoint (local protocol server)', () => {
+  const ids = new Map<number, string>();
+
+  it('context add stores each note with its vector, named by the model that made it', async () => {
+    for (const c of MEMORY_SET) {
+      const added = await json<Hit>(
+        ['context', 'add', c.note, '--type', c.topic === 1 ? 'health' : 'note'],
+        withVectors,
+      );
+      assert.equal(added.embeddingModel, 'openai:fixed-topics');
+      ids.set(c.topic, added.id);
+    }
+    assert.deepEqual(
+      embeddings.requests.map((r) => r.model),
+      MEMORY_SET.map(() => 'fixed-topics'),
+    );
+  });
+
+  it('"dentist" finds the note about Dr. Patel and teeth cleaning, which never says it', async () => {
+    const hits = await json<Hit[]>(['context', 'search', 'dentist'], withVectors);
+    assert.deepEqual(
+      hits.map((h) => h.id),
+      [ids.get(1)],
+    );
+    assert.equal(hits[0]?.data.text, 'Appointment with Dr. Patel on Thursday, teeth cleaning');
+    assert.deepEqual(hits[0]?.via, ['meaning']);
+    assert.ok((hits[0]?.confidence ?? 0) > 0.3);
+    const table = await aura(['context', 'search', 'dentist'], withVectors);
+    assert.match(table.stdout, /Appointment with Dr\. Patel.*meaning/);
+    for (const c of MEMORY_SET) {
+      const found = await json<Hit[]>(['context', 'search', c.query], withVectors);
+      assert.equal(found[0]?.id, ids.get(c.topic), c.query);
+    }
+  });
+
+  it('--type filters both lists (the spec context_types)', async () => {
+    assert.equal((await json<Hit[]>(['context', 'search', 'dentist', '--type', 'health'], withVectors)).length, 1);
+    assert.deepEqual(await json<Hit[]>(['context', 'search', 'dentist', '--type', 'note'], withVectors), []);
+  });
+
+  it('without an endpoint, keyword search still works and "dentist" finds nothing', async () => {
+    assert.deepEqual(await json<Hit[]>(['context', 'search', 'dentist']), []);
+    const byWords = await json<Hit[]>(['context', 'search', 'teeth', 'cleaning']);
+    assert.deepEqual(
+      byWords.map((h) => [h.id, h.via, h.confidence]),
+      [[ids.get(1), ['words'], 1]],
+    );
+  });
+
+  it('with the endpoint down, words alone find, and the command says so', async () => {
+    const down = { AURA_EMBEDDINGS_URL: 'http://127.0.0.1:9/v1' };
+    const run = await aura(['context', 'search', 'teeth'], down);
+    assert.match(run.stdout, /Appointment with Dr\. Patel/);
+    assert.match(run.stderr, /by words only: the embeddings endpoint could not be used/);
+    const added = await json<Hit>(['context', 'add', 'a note while the endpoint is down'], down);
+    assert.equal(added.embeddingModel, undefined);
+  });
+});
