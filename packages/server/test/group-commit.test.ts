@@ -5,18 +5,24 @@ import fc from 'fast-check';
 import { GroupCommit, type Outcome } from '../src/db/group-commit.ts';
 
 describe('group commit', () => {
-  it('property: every item settles once, a key is in one batch at a time, in the order it came', async () => {
+  it('property: every item settles once, a key is in one batch at a time, in the order it came, batches within their bounds', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.record({ key: fc.integer({ min: 0, max: 4 }), fails: fc.boolean(), alone: fc.boolean() }), {
-          minLength: 1,
-          maxLength: 60,
-        }),
+        fc.array(
+          fc.record({
+            key: fc.integer({ min: 0, max: 4 }),
+            fails: fc.boolean(),
+            alone: fc.boolean(),
+            weight: fc.integer({ min: 0, max: 10 }),
+          }),
+          { minLength: 1, maxLength: 60 },
+        ),
         fc.integer({ min: 1, max: 8 }),
         fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 30 }),
         fc.boolean(),
-        async (items, maxBatch, batchesAtOnce, wholeBatchFails) => {
-          type Item = { n: number; key: number; fails: boolean; alone: boolean };
+        async (items, maxBatch, batchesAtOnce, maxWeight, wholeBatchFails) => {
+          type Item = { n: number; key: number; fails: boolean; alone: boolean; weight: number };
           const writing = new Map<number, number>();
           const order: number[] = [];
           let batchNo = 0;
@@ -24,8 +30,11 @@ describe('group commit', () => {
             key: (item) => String(item.key),
             maxBatch,
             batchesAtOnce,
+            weight: { of: (item) => item.weight, max: maxWeight },
             batch: async (batch) => {
               assert.ok(batch.length <= maxBatch);
+              const weight = batch.reduce((sum, item) => sum + item.weight, 0);
+              assert.ok(batch.length === 1 || weight <= maxWeight, 'a batch over its weight holds one item');
               for (const item of batch) {
                 assert.ok(!writing.has(item.key), 'a key in two batches at once');
               }

@@ -19,6 +19,11 @@ export interface GroupCommitOptions<I, R> {
   alone: (item: I) => Promise<R>;
   /** Most items in a batch. */
   maxBatch: number;
+  /**
+   * What an item weighs (its bytes, say) and the most a batch may weigh: a batch stops before
+   * the item that would take it over, but always holds at least one.
+   */
+  weight?: { of: (item: I) => number; max: number };
   /** Batches written at once, on as many connections, for accounts no other batch is writing. */
   batchesAtOnce: number;
 }
@@ -26,6 +31,7 @@ export interface GroupCommitOptions<I, R> {
 interface Pending<I, R> {
   item: I;
   key: string;
+  weight: number;
   resolve: (result: R) => void;
   reject: (error: unknown) => void;
 }
@@ -47,19 +53,27 @@ export class GroupCommit<I, R> {
 
   submit(item: I): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      this.#queue.push({ item, key: this.options.key(item), resolve, reject });
+      const weight = this.options.weight?.of(item) ?? 0;
+      this.#queue.push({ item, key: this.options.key(item), weight, resolve, reject });
       this.#pump();
     });
   }
 
   #pump(): void {
     const { maxBatch, batchesAtOnce } = this.options;
+    const maxWeight = this.options.weight?.max ?? Number.POSITIVE_INFINITY;
     while (this.#batches < batchesAtOnce && this.#queue.length > 0) {
       const batch: Pending<I, R>[] = [];
       const rest: Pending<I, R>[] = [];
+      let weight = 0;
+      let full = false;
       for (const pending of this.#queue) {
-        if (batch.length < maxBatch && !this.#writing.has(pending.key)) batch.push(pending);
-        else rest.push(pending);
+        // A key's later items stay behind an earlier one left for the next batch.
+        full ||= batch.length >= maxBatch || (batch.length > 0 && weight + pending.weight > maxWeight);
+        if (!full && !this.#writing.has(pending.key)) {
+          batch.push(pending);
+          weight += pending.weight;
+        } else rest.push(pending);
       }
       if (batch.length === 0) return;
       // An account's later writes stay behind its earlier ones, in this batch or the next.

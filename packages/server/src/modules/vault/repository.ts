@@ -145,6 +145,13 @@ interface Created {
 /** Most creates in one batch, and batches written at once (see GroupCommit). */
 const CREATES_PER_BATCH = 64;
 const CREATE_BATCHES_AT_ONCE = 2;
+/** Most bytes of records (ciphertext, vector, tokens) in one batch, a single larger one alone. */
+const CREATE_BATCH_BYTES = 8 * 1024 * 1024;
+
+const weightOf = ({ checked: { columns } }: Create) =>
+  columns.encrypted_data.length +
+  (columns.encrypted_embedding?.length ?? 0) +
+  columns.search_tokens.reduce((sum, t) => sum + t.length, 0);
 
 const deletedId = () =>
   new AuraError('AURA_CONFLICT', 'a record with this id existed and was deleted; choose a new id');
@@ -175,6 +182,8 @@ export class VaultRepository {
     alone: (c) => this.#createAlone(c),
     maxBatch: CREATES_PER_BATCH,
     batchesAtOnce: CREATE_BATCHES_AT_ONCE,
+    // A record may be megabytes: a batch's statement stays a few of them.
+    weight: { of: weightOf, max: CREATE_BATCH_BYTES },
   });
 
   constructor(pool: pg.Pool, collection: Collection, audit: AuditLog, cursors: CursorCodec, cache?: BlobCache) {
