@@ -97,6 +97,8 @@ export interface DecisionContext {
   actionSpecs?: ActionSpec[];
   /** Another intent reader (an LLM endpoint); the builtin model answers when it fails. */
   provider?: IntentProvider;
+  /** The user's notes retrieved for this request: a planning model gets them in its prompt. */
+  notes?: { id: string; text: string }[];
 }
 
 export interface Decision {
@@ -110,6 +112,10 @@ export interface Decision {
   questions: string[];
   reasoning: string[];
   status: 'ready' | 'needs_input' | 'not_sure' | 'unsupported';
+  /** The notes retrieved for the request (by understand), most relevant first. */
+  retrieved?: { id: string; text: string; confidence: number }[];
+  /** The model whose prompt held them, when one did. */
+  contextSentTo?: string;
 }
 
 const DEFAULTS: Preferences = { defaultMeetingMinutes: 30, workingHours: { start: 9, end: 17 } };
@@ -337,13 +343,18 @@ export async function decide(text: string, ctx: DecisionContext): Promise<Decisi
   // A provider that could not even read the request is not asked to plan it.
   const planner =
     providerAnswered && ctx.provider && 'plan' in ctx.provider ? (ctx.provider as PlanningProvider) : undefined;
+  let contextSentTo: string | undefined;
   if (planner && steps.length > 0 && questions.length === 0) {
+    const notes = ctx.notes?.map((n) => n.text) ?? [];
+    // Recorded before the call: the notes left the device even if the answer is not usable.
+    if (notes.length > 0) contextSentTo = planner.name;
     try {
       const proposed = await planner.plan(text, {
         intent: prediction.intent,
         actions: [...specs.values()].map((a) => ({ name: a.name, params: a.params })),
         people: people.map((p) => p.name),
         ...(slots.when ? { when: slots.when.start } : {}),
+        ...(notes.length > 0 ? { notes } : {}),
       });
       const problem = checkProposedPlan(proposed, specs);
       if (problem) reasoning.push(`The model's plan was not usable (${problem}); I used the template plan.`);
@@ -373,7 +384,15 @@ export async function decide(text: string, ctx: DecisionContext): Promise<Decisi
         : (INSTEAD[prediction.intent] ??
             `I cannot do that yet: no plugin offers ${prediction.intent.replace('_', ': ')}. A tool server that does can be added with "aura plugins add mcp --name NAME --command CMD".`),
     );
-    return { ...base, people, plan: [], questions, reasoning, status: 'unsupported' };
+    return {
+      ...base,
+      people,
+      plan: [],
+      questions,
+      reasoning,
+      status: 'unsupported',
+      ...(contextSentTo ? { contextSentTo } : {}),
+    };
   }
   const validated = validate(steps, new Set(ctx.autoApprove ?? []), specs);
   const plan = validated.plan;
@@ -397,5 +416,6 @@ export async function decide(text: string, ctx: DecisionContext): Promise<Decisi
     questions,
     reasoning,
     status: questions.length > 0 ? 'needs_input' : 'ready',
+    ...(contextSentTo ? { contextSentTo } : {}),
   };
 }

@@ -1,4 +1,4 @@
-import type { Vault, VaultRecord } from '@aura/client';
+import type { Memory, Vault, VaultRecord } from '@aura/client';
 import type { ActionSpec } from './actions.ts';
 import { type CalendarView, LocalCalendar } from './calendar.ts';
 import { type Decision, decide } from './decide.ts';
@@ -44,25 +44,38 @@ export interface Understanding {
   decisionId: string;
 }
 
+/** How many notes a request retrieves for the planning model. */
+const RETRIEVED_NOTES = 3;
+
 /**
  * A request, understood with the user's own context: people, preferences, corrections, the
- * calendar, and the plugins enabled (a step no plugin can run is left out, and said so).
+ * calendar, and the plugins enabled (a step no plugin can run is left out, and said so). With
+ * `memory`, the notes nearest the request (by words and meaning, above confidence 0.3) go to a
+ * planning model in its prompt, and the learning event records which notes went to which model.
  */
 export async function understand(
   vault: Vault,
   text: string,
-  options: { host?: Capabilities; provider?: IntentProvider; now?: Date } = {},
+  options: { host?: Capabilities; provider?: IntentProvider; now?: Date; memory?: Memory } = {},
 ): Promise<Understanding> {
   const { personalisation, applied, calendar: local } = await personalContext(vault);
   // Double bookings are checked in whichever calendar is enabled (CalDAV, Google, or the local one).
   const calendar = options.host?.calendar() ?? local;
   const actions = options.host?.availableActions();
-  const decision = await decide(text, {
+  const retrieved = options.memory
+    ? (await options.memory.search('contexts', text, { limit: RETRIEVED_NOTES })).map((h) => ({
+        id: h.record.id,
+        text: h.record.data.text,
+        confidence: h.confidence,
+      }))
+    : [];
+  const decided = await decide(text, {
     preferences: applied.preferences,
     personalisation,
     calendar,
     ...(options.now ? { now: options.now } : {}),
     ...(options.provider ? { provider: options.provider } : {}),
+    ...(retrieved.length > 0 ? { notes: retrieved } : {}),
     ...(options.host && actions
       ? {
           availableActions: actions.map((a) => a.name),
@@ -74,6 +87,7 @@ export async function understand(
     // Only when a name matches no one exactly: every relationship, for "Did you mean …?".
     listPeople: async () => (await vault.list('relationships')).map(toPerson),
   });
+  const decision = options.memory ? { ...decided, retrieved } : decided;
   // The trace lets later feedback credit (or blame) the people and notes this decision used.
   const recorded = await vault.put('learning-events', {
     kind: 'decision',
@@ -84,6 +98,10 @@ export async function understand(
       status: decision.status,
       people: decision.people.map((p) => p.id),
       contexts: applied.used,
+      // Which notes were retrieved, and which model's prompt held them (null: none did).
+      ...(options.memory
+        ? { retrieved: retrieved.map((r) => r.id), contextSentTo: decision.contextSentTo ?? null }
+        : {}),
       slots: {
         ...(decision.slots.mentionedPerson ? { person: decision.slots.mentionedPerson } : {}),
         ...(decision.slots.title ? { title: decision.slots.title } : {}),

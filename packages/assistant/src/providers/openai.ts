@@ -115,7 +115,11 @@ export function openAiProvider(options: OpenAiOptions): PlanningProvider {
           },
           {
             role: 'user',
-            content: `Request: ${text}\nIntent: ${context.intent}\nPeople: ${context.people.join(', ')}\nWhen: ${context.when ?? 'unknown'}\nActions: ${JSON.stringify(context.actions)}`,
+            content:
+              `Request: ${text}\nIntent: ${context.intent}\nPeople: ${context.people.join(', ')}\nWhen: ${context.when ?? 'unknown'}\nActions: ${JSON.stringify(context.actions)}` +
+              (context.notes?.length
+                ? `\nFrom the user's notes, most relevant first:\n${context.notes.map((n) => `- ${n}`).join('\n')}`
+                : ''),
           },
         ],
         'plan',

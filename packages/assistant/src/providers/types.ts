@@ -34,6 +34,8 @@ export interface PlanningProvider extends IntentProvider {
       actions: { name: string; params: Record<string, string> }[];
       people: string[];
       when?: string;
+      /** The user's notes retrieved for this request, most relevant first (decrypted on the device). */
+      notes?: string[];
     },
   ): Promise<ProposedStep[]>;
 }
