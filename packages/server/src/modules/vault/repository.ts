@@ -116,7 +116,6 @@ function columnsOf(fields: RecordFields) {
 
 const notFound = () => new AuraError('AURA_NOT_FOUND', 'no such record in this account');
 
-/** A create waiting for its batch, its columns already checked. */
 /** What a signed change must say about its write. */
 interface Expected {
   op: 'put' | 'delete';
@@ -129,6 +128,7 @@ interface Expected {
 const deviceRequired = () =>
   new AuraError('AURA_DEVICE_REQUIRED', 'a signed change needs a session of an enrolled device; enroll this one');
 
+/** A create waiting for its batch, its columns already checked. */
 interface Create {
   writer: Writer;
   id: string;
@@ -266,11 +266,13 @@ export class VaultRepository {
   async #createBatch(creates: Create[]): Promise<Outcome<Created>[]> {
     const outcomes: Outcome<Created>[] = creates.map(() => 'alone');
     const seen = new Set<string>();
-    const first = [...creates.keys()].filter((i) => {
-      const { writer, id } = creates[i] as Create;
+    const first: number[] = [];
+    for (const [i, { writer, id }] of creates.entries()) {
       const key = `${writer.userId}/${id}`;
-      return !seen.has(key) && Boolean(seen.add(key));
-    });
+      if (seen.has(key)) continue;
+      seen.add(key);
+      first.push(i);
+    }
     const written = await withTransaction(this.#pool, (db) =>
       this.#insertAll(
         db,
