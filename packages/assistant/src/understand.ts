@@ -50,7 +50,8 @@ const RETRIEVED_NOTES = 3;
 /**
  * A request, understood with the user's own context: people, preferences, corrections, the
  * calendar, and the plugins enabled (a step no plugin can run is left out, and said so). With
- * `memory`, the notes nearest the request (by words and meaning, above confidence 0.3) go to a
+ * `memory`, the notes nearest the request (by meaning only, above confidence 0.3: no blind
+ * token of the request goes to the server) go to a
  * planning model in its prompt, and the learning event records which notes went to which model.
  */
 export async function understand(
@@ -63,7 +64,7 @@ export async function understand(
   const calendar = options.host?.calendar() ?? local;
   const actions = options.host?.availableActions();
   const retrieved = options.memory
-    ? (await options.memory.search('contexts', text, { limit: RETRIEVED_NOTES })).map((h) => ({
+    ? (await options.memory.search('contexts', text, { limit: RETRIEVED_NOTES, words: false })).map((h) => ({
         id: h.record.id,
         text: h.record.data.text,
         confidence: h.confidence,

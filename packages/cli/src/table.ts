@@ -84,7 +84,7 @@ export const TABLE: Readonly<Record<string, Entry>> = {
     section: 'Ask',
     forms: [
       form(
-        'ask TEXT [--yes | --dry-run] [--wait] [--via-agent] [--he]',
+        'ask TEXT [--yes | --dry-run] [--wait] [--via-agent] [--he] [--show-context]',
         'understand and plan a request, then submit it (asks first on a terminal)',
       ),
     ],

@@ -88,6 +88,16 @@ describe('aura context search by meaning, with an OpenAI-compatible embeddings e
     );
   });
 
+  it('aura ask --show-context shows the notes retrieved for the request, and that no model got them', async () => {
+    const run = await aura(['ask', '--dry-run', '--show-context', 'dentist'], withVectors);
+    assert.match(
+      run.stdout,
+      /Context retrieved \(sent to no model: none planned this request\):\n {2}- Appointment with Dr\. Patel/,
+    );
+    const without = await aura(['ask', '--dry-run', '--show-context', 'dentist']);
+    assert.match(without.stdout, /Context: none retrieved/);
+  });
+
   it('with the endpoint down, words alone find, and the command says so', async () => {
     const down = { AURA_EMBEDDINGS_URL: 'http://127.0.0.1:9/v1' };
     const run = await aura(['context', 'search', 'teeth'], down);

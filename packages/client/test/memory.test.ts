@@ -108,6 +108,10 @@ describe('hybrid retrieval over the vault (words and meaning, fused)', () => {
     assert.equal(hits[0]?.confidence, 1);
     const both = await memory.search('contexts', MEMORY_SET[0]?.note ?? '');
     assert.deepEqual(both[0]?.via, ['words', 'meaning']);
+    // By meaning only (the reasoning engine's retrieval: no blind token of the request is sent).
+    assert.deepEqual(await memory.search('contexts', 'Patel', { words: false }), []);
+    const meaningOnly = await memory.search('contexts', MEMORY_SET[0]?.note ?? '', { words: false });
+    assert.deepEqual(meaningOnly[0]?.via, ['meaning']);
   });
 
   it('the context_types filter applies to both lists; without a provider, words still find', async () => {

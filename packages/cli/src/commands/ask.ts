@@ -1,12 +1,12 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { HeKeyStore, StoredHeKeys } from '@aura/assistant';
-import type { AuraClient } from '@aura/client';
+import { type AuraClient, Memory } from '@aura/client';
 import { command, need, needId } from '../command.ts';
 import { auraHome, heKeysPath, pluginsPath } from '../home.ts';
 import { progress, render, UsageError, when } from '../output.ts';
 import { confirm, interactive } from '../prompt.ts';
 import { watchTask } from './notifications.ts';
-import { configuredProvider } from './provider.ts';
+import { configuredEmbeddings, configuredProvider } from './provider.ts';
 
 export type Understood = Awaited<ReturnType<typeof import('@aura/assistant')['understand']>>;
 
@@ -23,6 +23,19 @@ export function describePlan({ decision }: Understood): string {
   }
   for (const q of decision.questions) lines.push(`? ${q}`);
   for (const r of decision.reasoning) lines.push(`  ${r}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** aura ask --show-context: the notes retrieved for the request, and the model that was given them. */
+export function describeContext({ decision }: Understood): string {
+  const notes = decision.retrieved ?? [];
+  if (notes.length === 0) return 'Context: none retrieved (no embeddings endpoint, or no note near the request).\n';
+  const lines = [
+    decision.contextSentTo
+      ? `Context sent to ${decision.contextSentTo}:`
+      : 'Context retrieved (sent to no model: none planned this request):',
+    ...notes.map((n) => `  - ${n.text} (${n.id}, ${Math.round(n.confidence * 100)}%)`),
+  ];
   return `${lines.join('\n')}\n`;
 }
 
@@ -71,9 +84,12 @@ export async function understandHere(
     ? assistant.heProvider(client.api, heKeyFile(), (await import('@aura/he/client')).localEngine())
     : configuredProvider(assistant);
   const host = await loadPluginHost(pluginsPath(), client.vault);
+  // Notes are retrieved by meaning when an embeddings provider is configured (decision 0022).
+  const embeddings = await configuredEmbeddings();
+  const memory = embeddings ? new Memory(client.vault, embeddings) : undefined;
   // Plugins may run processes (an MCP server): closed as soon as the plan is made.
   return assistant
-    .understand(client.vault, text, { host, ...(provider ? { provider } : {}) })
+    .understand(client.vault, text, { host, ...(provider ? { provider } : {}), ...(memory ? { memory } : {}) })
     .finally(() => host.close());
 }
 
@@ -94,6 +110,7 @@ export const ask = command(
     'dry-run': { type: 'boolean', default: false },
     'via-agent': { type: 'boolean', default: false },
     he: { type: 'boolean', default: false },
+    'show-context': { type: 'boolean', default: false },
     yes: { type: 'boolean', default: false },
     wait: { type: 'boolean', default: false },
   },
@@ -115,6 +132,7 @@ export const ask = command(
     const { decision, decisionId } = understood;
     const submittable = decision.status === 'ready' && decision.plan.length > 0 && !flags['dry-run'];
     if (!json) process.stdout.write(describePlan(understood));
+    if (!json && flags['show-context']) process.stdout.write(describeContext(understood));
     let submit = submittable && (json || flags.yes);
     if (submittable && !submit) {
       if (interactive()) submit = await confirm('Submit?', false, { defaultYes: true });

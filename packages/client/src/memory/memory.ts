@@ -21,6 +21,11 @@ export interface MemorySearchOptions {
   types?: readonly string[];
   /** Hits of this confidence or less are left out (default 0.3). */
   minConfidence?: number;
+  /**
+   * false: by meaning only, so the server gets no blind tokens of the query (a request to the
+   * assistant is not a search the user typed, and its words were never sent before).
+   */
+  words?: boolean;
 }
 
 export interface MemoryHit<C extends CollectionName = CollectionName> {
@@ -128,7 +133,7 @@ export class Memory {
     const wanted = (record: VaultRecord) =>
       !types || (collection === 'contexts' && types.has((record.data as ContextData).type ?? ''));
 
-    const byWords = (await this.vault.search(collection, query)).filter(wanted);
+    const byWords = options.words === false ? [] : (await this.vault.search(collection, query)).filter(wanted);
     const confidence = new Map<string, number>(byWords.map((r) => [r.id, 1]));
     const records = new Map<string, VaultRecord>(byWords.map((r) => [r.id, r]));
     let byMeaning: string[] = [];
