@@ -128,6 +128,7 @@ export const TABLE: Readonly<Record<string, Entry>> = {
         'context list | search WORDS... [--type T] [--limit N] | get ID | rm ID',
         'read, find (by words and meaning) or delete it',
       ),
+      form('context reembed', 'give every note a vector of the configured embeddings model (resumable)'),
     ],
   },
   people: {

@@ -98,6 +98,26 @@ describe('aura context search by meaning, with an OpenAI-compatible embeddings e
     assert.match(without.stdout, /Context: none retrieved/);
   });
 
+  it('context reembed gives every note a vector of a new model, with progress; a second run has nothing to do', async () => {
+    const next = { ...withVectors, AURA_EMBEDDINGS_MODEL: 'fixed-topics-2' };
+    const run = await aura(['context', 'reembed'], next);
+    assert.match(run.stderr, /Re-embedding 12\/12/);
+    assert.match(run.stderr, /12 of 12 re-embedded with openai:fixed-topics-2/);
+    assert.deepEqual(await json(['context', 'reembed'], next), {
+      reembedded: 0,
+      total: 12,
+      model: 'openai:fixed-topics-2',
+    });
+    const hits = await json<Hit[]>(['context', 'search', 'dentist'], next);
+    assert.deepEqual(
+      hits.map((h) => [h.id, h.embeddingModel]),
+      [[ids.get(1), 'openai:fixed-topics-2']],
+    );
+    const none = await runAura(cli.server.url, home, ['context', 'reembed']);
+    assert.equal(none.code, 2, none.stderr);
+    assert.match(none.stderr, /no embeddings provider is configured/);
+  });
+
   it('with the endpoint down, words alone find, and the command says so', async () => {
     const down = { AURA_EMBEDDINGS_URL: 'http://127.0.0.1:9/v1' };
     const run = await aura(['context', 'search', 'teeth'], down);

@@ -135,3 +135,50 @@ describe('hybrid retrieval over the vault (words and meaning, fused)', () => {
     await rejectsWith(() => memory.search('contexts', 'x', { limit: 0 }), 'AURA_INVALID_INPUT');
   });
 });
+
+describe('re-embedding after a change of model', () => {
+  let server: Awaited<ReturnType<typeof listeningServer>>;
+  let client: AuraClient;
+  before(async () => {
+    server = await listeningServer();
+    client = await newClient(server.url);
+    await client.register(email(), 'reembed password 123');
+  });
+  after(() => server?.close());
+
+  it('gives every record a vector of the new model, with progress, and resumes where a failed run stopped', async () => {
+    const old = new Memory(client.vault, fixedVectors);
+    for (const c of MEMORY_SET.slice(0, 6)) await old.remember('contexts', { text: c.note });
+    await client.vault.put('contexts', { text: MEMORY_SET[6]?.note ?? '' }); // written while the endpoint was down
+    // The new model's endpoint answers two batches of two, then goes away.
+    let calls = 0;
+    const failing = {
+      model: 'test:v2',
+      embed: async (texts: readonly string[]) => {
+        if (++calls > 2) throw new Error('the endpoint went away');
+        return fixedVectors.embed(texts);
+      },
+    };
+    const progress: [number, number][] = [];
+    await assert.rejects(
+      new Memory(client.vault, failing).reembed('contexts', (d, t) => progress.push([d, t]), { batch: 2 }),
+      /went away/,
+    );
+    assert.deepEqual(progress, [
+      [0, 7],
+      [1, 7],
+      [2, 7],
+      [3, 7],
+      [4, 7],
+    ]);
+    // Run again: it starts where the first stopped.
+    progress.length = 0;
+    const v2 = new Memory(client.vault, { model: 'test:v2', embed: fixedVectors.embed });
+    assert.deepEqual(await v2.reembed('contexts', (d, t) => progress.push([d, t])), { reembedded: 3, total: 7 });
+    assert.deepEqual(progress.at(0), [4, 7]);
+    assert.deepEqual(progress.at(-1), [7, 7]);
+    assert.deepEqual(await v2.reembed('contexts'), { reembedded: 0, total: 7 });
+    for (const record of await client.vault.list('contexts')) assert.equal(record.embedding?.model, 'test:v2');
+    assert.equal((await v2.search('contexts', MEMORY_SET[6]?.query ?? ''))[0]?.record.data.text, MEMORY_SET[6]?.note);
+  });
+});

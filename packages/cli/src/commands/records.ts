@@ -142,6 +142,24 @@ export const records = command(
           },
         );
       }
+      case 'reembed': {
+        // After a change of embedding model: every record gets a vector of the configured one (resumable).
+        const memory = await memoryOf(client);
+        if (!memory.provider) {
+          throw new UsageError('no embeddings provider is configured: set AURA_EMBEDDINGS_URL (docs/memory.md)');
+        }
+        const result = await memory.reembed(collection, (done, total) => {
+          if (!json) process.stderr.write(`\rRe-embedding ${done}/${total}`);
+        });
+        if (!json) process.stderr.write('\n');
+        return render(
+          { ...result, model: memory.provider.model },
+          {
+            json,
+            sentence: `${result.reembedded} of ${result.total} re-embedded with ${memory.provider.model}; every ${noun === 'people' ? 'person' : 'note'} has its vector.`,
+          },
+        );
+      }
       case 'rm':
         await vault.delete(collection, needId(args[0], noun === 'people' ? 'Person' : 'Record', `aura ${noun} list`));
         return render({ deleted: args[0] }, { json, sentence: `Deleted ${args[0]}.` });

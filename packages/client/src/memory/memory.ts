@@ -6,7 +6,7 @@ import {
   searchableText,
   type VaultRecord,
 } from '../records.ts';
-import type { PutOptions, Vault } from '../vault.ts';
+import type { Progress, PutOptions, Vault } from '../vault.ts';
 import type { EmbeddingProvider } from './embedding.ts';
 import { reciprocalRankFusion, VectorIndex } from './vector-index.ts';
 
@@ -14,6 +14,8 @@ import { reciprocalRankFusion, VectorIndex } from './vector-index.ts';
 export const MIN_CONFIDENCE = 0.3;
 /** How many nearest vectors take part in the fusion. */
 const VECTOR_CANDIDATES = 50;
+/** Texts per call to the provider when re-embedding. */
+const REEMBED_BATCH = 32;
 
 export interface MemorySearchOptions {
   limit?: number;
@@ -113,6 +115,57 @@ export class Memory {
       this.#indexes.set(collection, cached);
     }
     return cached;
+  }
+
+  /**
+   * Gives every record of the collection a vector of the provider's model: after a change of
+   * model, or for records written while the endpoint was down. Resumable: a record already
+   * re-embedded is skipped by the next run, so an interrupted run is simply run again. A record
+   * someone changed meanwhile is read again (AURA_CONFLICT), like a key rotation's.
+   */
+  async reembed(
+    collection: CollectionName,
+    onProgress: Progress = () => {},
+    options: { batch?: number } = {},
+  ): Promise<{ reembedded: number; total: number }> {
+    const batchSize = options.batch ?? REEMBED_BATCH;
+    const provider = this.provider;
+    if (!provider) throw new AuraError('AURA_INVALID_INPUT', 'no embedding provider is configured');
+    const records = await this.vault.list(collection, { includeExpired: true });
+    const stale = records.filter((r) => r.embedding?.model !== provider.model);
+    let done = records.length - stale.length;
+    onProgress(done, records.length);
+    let reembedded = 0;
+    for (let i = 0; i < stale.length; i += batchSize) {
+      const batch = stale.slice(i, i + batchSize);
+      const vectors = await provider.embed(batch.map((r) => meaningOf(collection, r.data)));
+      for (const [j, record] of batch.entries()) {
+        const vector = vectors[j];
+        if (!vector) throw new AuraError('AURA_PROVIDER_UNAVAILABLE', 'the provider answered fewer vectors than texts');
+        for (let attempt = 0; ; attempt++) {
+          try {
+            const fresh = attempt === 0 ? record : await this.vault.get(collection, record.id);
+            if (fresh.embedding?.model === provider.model) break;
+            if (meaningOf(collection, fresh.data) !== meaningOf(collection, record.data)) {
+              const [again] = await provider.embed([meaningOf(collection, fresh.data)]);
+              if (!again) throw new AuraError('AURA_PROVIDER_UNAVAILABLE', 'the provider answered no vector');
+              await this.vault.update(collection, fresh, fresh.data, {
+                embedding: { model: provider.model, vector: again },
+              });
+            } else {
+              await this.vault.update(collection, fresh, fresh.data, { embedding: { model: provider.model, vector } });
+            }
+            reembedded++;
+            break;
+          } catch (error) {
+            if (!isAuraError(error, 'AURA_CONFLICT') || attempt > 3) throw error;
+          }
+        }
+        onProgress(++done, records.length);
+      }
+    }
+    this.invalidate(collection);
+    return { reembedded, total: records.length };
   }
 
   /** Forgets the decrypted index, so the next search reads the vault again. */
