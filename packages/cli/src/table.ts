@@ -137,6 +137,7 @@ export const TABLE: Readonly<Record<string, Entry>> = {
     forms: [
       form('people add NAME [--relationship R] [--email E] [--notes N]', 'someone Aura should know'),
       form('people list | search WORD... | get ID | rm ID', 'read, find or delete them'),
+      form('people reembed', 'give every person a vector of the configured embeddings model (resumable)'),
     ],
   },
   calendar: {

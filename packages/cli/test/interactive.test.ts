@@ -38,7 +38,7 @@ describe('shell completion, from the command table', () => {
 
   it('bash completes commands, their verbs and their flags', () => {
     assert.deepEqual(bash('con'), ['context']);
-    assert.deepEqual(bash('context', '').sort(), ['add', 'get', 'list', 'rm', 'search']);
+    assert.deepEqual(bash('context', '').sort(), ['add', 'get', 'list', 'reembed', 'rm', 'search']);
     assert.deepEqual(bash('device', 'ap'), ['approve']);
     assert.ok(bash('ask', '--d').includes('--dry-run'));
     assert.ok(bash('device', 'approve', 'X', '--y').includes('--yes'));
