@@ -19,38 +19,47 @@ function randomVectors(n: number, dims: number, seed: number): Float32Array[] {
   return Array.from({ length: n }, () => Float32Array.from({ length: dims }, next));
 }
 
+function checkIndex(dims: number, simd: boolean) {
+  const vectors = randomVectors(500, dims, 7);
+  const index = new VectorIndex(dims, 1, { simd });
+  assert.equal(index.simd, simd && dims % 4 === 0, 'WebAssembly SIMD runs in Node 20');
+  for (const [i, v] of vectors.entries()) index.add(`r${i}`, v);
+  index.add('r3', vectors[10] as Float32Array);
+  for (let i = 0; i < 500; i += 7) index.remove(`r${i}`);
+  index.remove('absent');
+  const live = new Map<string, Float32Array>();
+  for (const [i, v] of vectors.entries())
+    if (i % 7 !== 0) live.set(`r${i}`, i === 3 ? (vectors[10] as Float32Array) : v);
+  assert.equal(index.size, live.size);
+  const unit = (v: Float32Array) => {
+    const n = Math.hypot(...v);
+    return v.map((x) => x / n);
+  };
+  for (const query of randomVectors(20, dims, 99)) {
+    const q = unit(query);
+    const expected = [...live]
+      .map(([id, v]) => ({ id, score: unit(v).reduce((s, x, i) => s + x * (q[i] ?? 0), 0) }))
+      .sort((a, b) => b.score - a.score)
+      .slice(0, 10);
+    const got = index.search(query, 10);
+    assert.deepEqual(
+      got.map((h) => h.id),
+      expected.map((h) => h.id),
+    );
+    for (const [i, h] of got.entries()) assert.ok(Math.abs(h.score - (expected[i]?.score ?? 0)) < 1e-5);
+  }
+  assert.deepEqual(new VectorIndex(3).search(new Float32Array([1, 0, 0])), []);
+}
+
 describe('the exact vector index', () => {
-  it('returns the same top-k as sorting every cosine, after adds, replacements and removals', () => {
-    const dims = 48;
-    const vectors = randomVectors(500, dims, 7);
-    const index = new VectorIndex(dims, 1);
-    for (const [i, v] of vectors.entries()) index.add(`r${i}`, v);
-    index.add('r3', vectors[10] as Float32Array);
-    for (let i = 0; i < 500; i += 7) index.remove(`r${i}`);
-    index.remove('absent');
-    const live = new Map<string, Float32Array>();
-    for (const [i, v] of vectors.entries())
-      if (i % 7 !== 0) live.set(`r${i}`, i === 3 ? (vectors[10] as Float32Array) : v);
-    assert.equal(index.size, live.size);
-    const unit = (v: Float32Array) => {
-      const n = Math.hypot(...v);
-      return v.map((x) => x / n);
-    };
-    for (const query of randomVectors(20, dims, 99)) {
-      const q = unit(query);
-      const expected = [...live]
-        .map(([id, v]) => ({ id, score: unit(v).reduce((s, x, i) => s + x * (q[i] ?? 0), 0) }))
-        .sort((a, b) => b.score - a.score)
-        .slice(0, 10);
-      const got = index.search(query, 10);
-      assert.deepEqual(
-        got.map((h) => h.id),
-        expected.map((h) => h.id),
-      );
-      for (const [i, h] of got.entries()) assert.ok(Math.abs(h.score - (expected[i]?.score ?? 0)) < 1e-5);
-    }
-    assert.deepEqual(new VectorIndex(3).search(new Float32Array([1, 0, 0])), []);
-  });
+  for (const [dims, simd] of [
+    [48, true],
+    [48, false],
+    [50, true],
+  ] as const)
+    it(`returns the same top-k as sorting every cosine, after adds, replacements and removals (${dims} dimensions, ${simd && dims % 4 === 0 ? 'WebAssembly SIMD' : 'JavaScript'})`, () => {
+      checkIndex(dims, simd);
+    });
 
   it('refuses a vector of another length or with no direction', () => {
     const index = new VectorIndex(4);

@@ -1,4 +1,6 @@
 import { AuraError } from '@aura/errors';
+import { MAX_DIMS } from './embedding.ts';
+import { type Dots, dotsKernel } from './simd.ts';
 
 export interface VectorHit {
   id: string;
@@ -6,23 +8,83 @@ export interface VectorHit {
   score: number;
 }
 
+/** Bytes before the rows in WebAssembly memory: the query (at most MAX_DIMS floats). */
+const QUERY_BYTES = 4096 * 4;
+const PAGE = 65536;
+
 /**
- * Exact nearest-neighbour search over unit vectors kept in one Float32Array (row-major, one row
- * per record): a query is one pass of dot products and a top-k kept in a small sorted array.
- * Vectors are normalised on the way in, so the dot product is the cosine. bench/memory measures
- * where this stays within the target (docs/decisions/0022-memory-by-meaning.md).
+ * Exact nearest-neighbour search over unit vectors kept in one block of float32 rows (row-major,
+ * one row per record): a query is one pass of dot products, then a top-k kept in a small sorted
+ * array. Vectors are normalised on the way in, so the dot product is the cosine. The dot products
+ * run in WebAssembly SIMD (simd.ts) when the engine allows it and the dimension is a multiple of
+ * 4, else in a JavaScript loop. bench/memory measures both (docs/decisions/0022-memory-by-meaning.md).
  */
 export class VectorIndex {
   readonly dims: number;
+  #capacity: number;
   #rows: Float32Array;
+  #scores: Float32Array;
   #ids: string[] = [];
   readonly #rowOf = new Map<string, number>();
+  #memory: WebAssembly.Memory | undefined;
+  #dots: Dots | null = null;
 
-  constructor(dims: number, capacity = 64) {
-    if (!Number.isInteger(dims) || dims < 1)
-      throw new AuraError('AURA_INVALID_INPUT', 'dims must be a positive integer');
+  constructor(dims: number, capacity = 64, options: { simd?: boolean } = {}) {
+    if (!Number.isInteger(dims) || dims < 1 || dims > MAX_DIMS) {
+      throw new AuraError('AURA_INVALID_INPUT', `dims must be an integer from 1 to ${MAX_DIMS}`);
+    }
     this.dims = dims;
-    this.#rows = new Float32Array(dims * Math.max(1, capacity));
+    this.#capacity = Math.max(1, capacity);
+    if (options.simd !== false && dims % 4 === 0 && typeof WebAssembly === 'object') {
+      try {
+        this.#memory = new WebAssembly.Memory({ initial: Math.ceil(this.#wasmBytes(this.#capacity) / PAGE) });
+        this.#dots = dotsKernel(this.#memory);
+      } catch {
+        this.#dots = null;
+      }
+      if (!this.#dots) this.#memory = undefined;
+    }
+    this.#rows = new Float32Array(0);
+    this.#scores = new Float32Array(0);
+    this.#views(new Float32Array(0));
+  }
+
+  /** Whether the dot products run in WebAssembly SIMD. */
+  get simd(): boolean {
+    return this.#dots !== null;
+  }
+
+  #wasmBytes(capacity: number): number {
+    return QUERY_BYTES + capacity * this.dims * 4 + capacity * 4;
+  }
+
+  /** (Re)makes the row and score views for the capacity, keeping the rows `old` holds. */
+  #views(old: Float32Array): void {
+    const floats = this.#capacity * this.dims;
+    if (this.#memory) {
+      const need = this.#wasmBytes(this.#capacity);
+      try {
+        if (need > this.#memory.buffer.byteLength) {
+          this.#memory.grow(Math.ceil((need - this.#memory.buffer.byteLength) / PAGE));
+        }
+      } catch {
+        // No more WebAssembly memory (4 GiB at most): the rows move to an ordinary array.
+        this.#memory = undefined;
+        this.#dots = null;
+        this.#views(old);
+        return;
+      }
+      const buffer = this.#memory.buffer;
+      // memory.grow keeps the bytes, and the rows start at the same offset: nothing to copy (the
+      // old views are detached by the grow).
+      this.#rows = new Float32Array(buffer, QUERY_BYTES, floats);
+      this.#scores = new Float32Array(buffer, QUERY_BYTES + floats * 4, this.#capacity);
+      return;
+    }
+    const rows = new Float32Array(floats);
+    rows.set(old.subarray(0, Math.min(old.length, floats)));
+    this.#rows = rows;
+    this.#scores = new Float32Array(this.#capacity);
   }
 
   get size(): number {
@@ -38,17 +100,14 @@ export class VectorIndex {
     if (vector.length !== this.dims) {
       throw new AuraError('AURA_INVALID_INPUT', `vector has ${vector.length} dimensions, the index ${this.dims}`);
     }
-    let norm = 0;
-    for (let i = 0; i < vector.length; i++) norm += (vector[i] ?? 0) * (vector[i] ?? 0);
-    norm = Math.sqrt(norm);
+    const norm = normOf(vector);
     if (!(norm > 0) || !Number.isFinite(norm)) throw new AuraError('AURA_INVALID_INPUT', 'vector has no direction');
     let row = this.#rowOf.get(id);
     if (row === undefined) {
       row = this.#ids.length;
-      if ((row + 1) * this.dims > this.#rows.length) {
-        const grown = new Float32Array(this.#rows.length * 2);
-        grown.set(this.#rows);
-        this.#rows = grown;
+      if (row + 1 > this.#capacity) {
+        this.#capacity *= 2;
+        this.#views(this.#rows);
       }
       this.#ids.push(id);
       this.#rowOf.set(id, row);
@@ -72,22 +131,27 @@ export class VectorIndex {
     this.#rowOf.delete(id);
   }
 
-  /** The k vectors nearest `query` by cosine, best first. */
-  search(query: Float32Array, k = 10): VectorHit[] {
+  /**
+   * The cosine of `query` with every row, in row order (a view: valid until the next call). The
+   * dot products alone, which bench/memory times against a whole search.
+   */
+  scoreAll(query: Float32Array): Float32Array {
     if (query.length !== this.dims) {
       throw new AuraError('AURA_INVALID_INPUT', `query has ${query.length} dimensions, the index ${this.dims}`);
     }
-    let norm = 0;
-    for (let i = 0; i < query.length; i++) norm += (query[i] ?? 0) * (query[i] ?? 0);
-    norm = Math.sqrt(norm);
     const n = this.#ids.length;
-    if (!(norm > 0) || k < 1 || n === 0) return [];
-    const q = new Float32Array(this.dims);
-    for (let i = 0; i < this.dims; i++) q[i] = (query[i] ?? 0) / norm;
-    const top = Math.min(k, n);
-    const scores = new Float64Array(top).fill(Number.NEGATIVE_INFINITY);
-    const rows = new Int32Array(top).fill(-1);
+    const norm = normOf(query);
+    const scores = this.#scores.subarray(0, n);
+    if (!(norm > 0) || !Number.isFinite(norm)) return scores.fill(0);
     const dims = this.dims;
+    if (this.#dots && this.#memory) {
+      const q = new Float32Array(this.#memory.buffer, 0, dims);
+      for (let i = 0; i < dims; i++) q[i] = (query[i] ?? 0) / norm;
+      this.#dots(0, QUERY_BYTES, n, dims, QUERY_BYTES + this.#capacity * dims * 4);
+      return scores;
+    }
+    const q = new Float32Array(dims);
+    for (let i = 0; i < dims; i++) q[i] = (query[i] ?? 0) / norm;
     const data = this.#rows;
     // Four sums at once: the additions of one row do not wait on each other (about 1.3x here).
     const whole = dims - (dims % 4);
@@ -104,7 +168,21 @@ export class VectorIndex {
         d += (q[i + 3] as number) * (data[k + 3] as number);
       }
       for (let i = whole; i < dims; i++) a += (q[i] as number) * (data[offset + i] as number);
-      const s = a + b + c + d;
+      scores[r] = a + b + c + d;
+    }
+    return scores;
+  }
+
+  /** The k vectors nearest `query` by cosine, best first (a query with no direction finds none). */
+  search(query: Float32Array, k = 10): VectorHit[] {
+    const n = this.#ids.length;
+    const scoresOf = this.scoreAll(query);
+    if (!(normOf(query) > 0) || k < 1 || n === 0) return [];
+    const top = Math.min(k, n);
+    const scores = new Float64Array(top).fill(Number.NEGATIVE_INFINITY);
+    const rows = new Int32Array(top).fill(-1);
+    for (let r = 0; r < n; r++) {
+      const s = scoresOf[r] as number;
       if (s <= (scores[top - 1] as number)) continue;
       let j = top - 1;
       while (j > 0 && (scores[j - 1] as number) < s) {
@@ -127,6 +205,12 @@ export class VectorIndex {
   get bytes(): number {
     return this.#rows.byteLength;
   }
+}
+
+function normOf(vector: Float32Array): number {
+  let norm = 0;
+  for (let i = 0; i < vector.length; i++) norm += (vector[i] ?? 0) * (vector[i] ?? 0);
+  return Math.sqrt(norm);
 }
 
 /**
