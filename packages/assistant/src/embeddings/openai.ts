@@ -1,5 +1,6 @@
 import { checkEmbedding, type EmbeddingProvider } from '@aura/client';
 import { AuraError } from '@aura/errors';
+import { postOpenAi } from '../providers/openai-request.ts';
 
 export interface OpenAiEmbeddingOptions {
   /** e.g. http://127.0.0.1:11434/v1 (Ollama), http://127.0.0.1:8080/v1 (llama.cpp server, --embeddings). */
@@ -25,40 +26,15 @@ export function openAiEmbeddings(options: OpenAiEmbeddingOptions): EmbeddingProv
   const retries = options.retries ?? 2;
   const batch = options.batch ?? 64;
   const model = `openai:${options.model}`;
-  const url = `${options.baseUrl.replace(/\/+$/, '')}/embeddings`;
 
   async function request(input: readonly string[]): Promise<Float32Array[]> {
-    let lastError: unknown;
-    for (let attempt = 0; attempt <= retries; attempt++) {
-      let response: Response;
-      try {
-        response = await fetch(url, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
-          },
-          body: JSON.stringify({ model: options.model, input, encoding_format: 'float' }),
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-      } catch (error) {
-        lastError = error;
-        continue;
-      }
-      if (response.status >= 500) {
-        lastError = new Error(`HTTP ${response.status}`);
-        continue;
-      }
-      if (!response.ok) throw unavailable(`the endpoint answered HTTP ${response.status}`);
-      const json = (await response.json().catch(() => undefined)) as
-        | { data?: { embedding?: unknown; index?: unknown }[] }
-        | undefined;
-      return vectorsOf(json?.data, input.length);
-    }
-    throw unavailable(
-      `no answer from ${options.baseUrl} after ${retries + 1} tries (${(lastError as Error)?.message ?? 'unknown'})`,
-      lastError,
-    );
+    const json = (await postOpenAi(
+      { baseUrl: options.baseUrl, apiKey: options.apiKey, timeoutMs, retries },
+      '/embeddings',
+      { model: options.model, input, encoding_format: 'float' },
+      unavailable,
+    )) as { data?: { embedding?: unknown; index?: unknown }[] } | undefined;
+    return vectorsOf(json?.data, input.length);
   }
 
   function vectorsOf(data: { embedding?: unknown; index?: unknown }[] | undefined, count: number): Float32Array[] {

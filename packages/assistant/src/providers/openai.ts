@@ -1,4 +1,5 @@
 import { AuraError } from '@aura/errors';
+import { postOpenAi } from './openai-request.ts';
 import type { PlanningProvider, ProposedStep } from './types.ts';
 
 export interface OpenAiOptions {
@@ -34,41 +35,17 @@ export function openAiProvider(options: OpenAiOptions): PlanningProvider {
       messages,
       response_format: { type: 'json_schema', json_schema: { name, strict: true, schema } },
     };
-    let lastError: unknown;
-    for (let attempt = 0; attempt <= retries; attempt++) {
-      let response: Response;
-      try {
-        response = await fetch(`${options.baseUrl.replace(/\/+$/, '')}/chat/completions`, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
-          },
-          body: JSON.stringify(body),
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-      } catch (error) {
-        lastError = error;
-        continue;
-      }
-      if (response.status >= 500) {
-        lastError = new Error(`HTTP ${response.status}`);
-        continue;
-      }
-      if (!response.ok) throw unavailable(`the endpoint answered HTTP ${response.status}`);
-      const json = (await response.json().catch(() => undefined)) as
-        | { choices?: { message?: { content?: string } }[] }
-        | undefined;
-      try {
-        return JSON.parse(json?.choices?.[0]?.message?.content ?? '');
-      } catch {
-        throw unavailable('the model did not answer with JSON');
-      }
+    const json = (await postOpenAi(
+      { baseUrl: options.baseUrl, apiKey: options.apiKey, timeoutMs, retries },
+      '/chat/completions',
+      body,
+      unavailable,
+    )) as { choices?: { message?: { content?: string } }[] } | undefined;
+    try {
+      return JSON.parse(json?.choices?.[0]?.message?.content ?? '');
+    } catch {
+      throw unavailable('the model did not answer with JSON');
     }
-    throw unavailable(
-      `no answer from ${options.baseUrl} after ${retries + 1} tries (${(lastError as Error)?.message ?? 'unknown'})`,
-      lastError,
-    );
   }
 
   return {
