@@ -18,6 +18,29 @@ export interface HeIntentModel {
 
 const MAGIC = 'aura-he-intent-model/1';
 
+/**
+ * A scorer's feature-major weights (`weights[f * k + c]`) as int8, each intent scaled by its
+ * largest weight: the weights of the HE model's file and of the builtin model's (artifact.ts).
+ */
+export function quantize(weights: Float32Array, dim: number, k: number): { body: Int8Array; scales: number[] } {
+  const scales = new Array<number>(k).fill(0);
+  for (let f = 0; f < dim; f++)
+    for (let c = 0; c < k; c++) scales[c] = Math.max(scales[c] as number, Math.abs(weights[f * k + c] as number));
+  for (let c = 0; c < k; c++) scales[c] = (scales[c] as number) / 127 || 1;
+  const body = new Int8Array(dim * k);
+  for (let f = 0; f < dim; f++)
+    for (let c = 0; c < k; c++) body[f * k + c] = Math.round((weights[f * k + c] as number) / (scales[c] as number));
+  return { body, scales };
+}
+
+/** The weights `quantize` wrote, back as float32. */
+export function dequantize(body: Int8Array, scales: readonly number[], dim: number, k: number): Float32Array {
+  const weights = new Float32Array(dim * k);
+  for (let f = 0; f < dim; f++)
+    for (let c = 0; c < k; c++) weights[f * k + c] = (body[f * k + c] as number) * (scales[c] as number);
+  return weights;
+}
+
 interface Header {
   magic: string;
   dim: number;
@@ -31,15 +54,7 @@ export function serializeHeModel(model: HeIntentModel): Uint8Array {
   const dim = model.idf.length;
   const bodies: Int8Array[] = [];
   const members = model.members.map((member) => {
-    const scales = new Array<number>(k).fill(0);
-    for (let f = 0; f < dim; f++)
-      for (let c = 0; c < k; c++)
-        scales[c] = Math.max(scales[c] as number, Math.abs(member.weights[f * k + c] as number));
-    for (let c = 0; c < k; c++) scales[c] = (scales[c] as number) / 127 || 1;
-    const body = new Int8Array(dim * k);
-    for (let f = 0; f < dim; f++)
-      for (let c = 0; c < k; c++)
-        body[f * k + c] = Math.round((member.weights[f * k + c] as number) / (scales[c] as number));
+    const { body, scales } = quantize(member.weights, dim, k);
     bodies.push(body);
     return { temperature: member.temperature, bias: Array.from(member.bias), scales };
   });
@@ -70,10 +85,7 @@ export function deserializeHeModel(bytes: Uint8Array): HeIntentModel {
     wordWeight,
     members: members.map((m, i) => {
       const offset = start + dim * 4 + i * dim * k;
-      const w8 = new Int8Array(bytes.slice(offset, offset + dim * k).buffer);
-      const weights = new Float32Array(dim * k);
-      for (let f = 0; f < dim; f++)
-        for (let c = 0; c < k; c++) weights[f * k + c] = (w8[f * k + c] as number) * (m.scales[c] as number);
+      const weights = dequantize(new Int8Array(bytes.slice(offset, offset + dim * k).buffer), m.scales, dim, k);
       return { weights, bias: Float32Array.from(m.bias), temperature: m.temperature };
     }),
   };

@@ -1,3 +1,4 @@
+import { dequantize, quantize } from '@aura/he/model';
 import { bitsOf } from './features.ts';
 import type { IntentModel, LinearScorer } from './model.ts';
 
@@ -38,15 +39,7 @@ export function serializeModel(model: IntentModel): Uint8Array {
     idf[f] = Math.round((((model.idf[f] as number) - idfMin) / (idfMax - idfMin || 1)) * 255);
   const bodies: Int8Array[] = [];
   const members = model.members.map((member) => {
-    const scales = new Array<number>(k).fill(0);
-    for (let f = 0; f < dim; f++)
-      for (let c = 0; c < k; c++)
-        scales[c] = Math.max(scales[c] as number, Math.abs(member.weights[f * k + c] as number));
-    for (let c = 0; c < k; c++) scales[c] = (scales[c] as number) / 127 || 1;
-    const body = new Int8Array(dim * k);
-    for (let f = 0; f < dim; f++)
-      for (let c = 0; c < k; c++)
-        body[f * k + c] = Math.round((member.weights[f * k + c] as number) / (scales[c] as number));
+    const { body, scales } = quantize(member.weights, dim, k);
     bodies.push(body);
     return { temperature: member.temperature, scales, bias: Array.from(member.bias) };
   });
@@ -87,10 +80,7 @@ export function deserializeModel(bytes: Uint8Array): IntentModel {
     wordWeight,
     members: members.map((m, i): LinearScorer => {
       const w8 = new Int8Array(bytes.buffer, bytes.byteOffset + start + dim + i * dim * k, dim * k);
-      const weights = new Float32Array(dim * k);
-      for (let f = 0; f < dim; f++)
-        for (let c = 0; c < k; c++) weights[f * k + c] = (w8[f * k + c] as number) * (m.scales[c] as number);
-      return { weights, bias: Float32Array.from(m.bias), temperature: m.temperature };
+      return { weights: dequantize(w8, m.scales, dim, k), bias: Float32Array.from(m.bias), temperature: m.temperature };
     }),
   };
 }
