@@ -1,29 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, it } from 'node:test';
-import { runAura, serverForCli } from './support/harness.ts';
+import { it } from 'node:test';
+import { cliSuite } from './support/harness.ts';
 
 // aura ask --he: the intent read by the server from encrypted features, the same plan as the
 // builtin path, and the reasoning saying which path answered.
 
-const home = mkdtempSync(join(tmpdir(), 'aura-ask-he-'));
-let cli: Awaited<ReturnType<typeof serverForCli>>;
-
-before(async () => {
-  cli = await serverForCli({ AURA_RATE_LIMIT_DEFAULT: '10000' });
-});
-after(async () => {
-  await cli?.stop();
-  rmSync(home, { recursive: true, force: true });
-});
-
-async function aura(args: string[], stdin = '') {
-  const run = await runAura(cli.server.url, home, args, { stdin });
-  assert.equal(run.code, 0, `aura ${args.join(' ')}: ${run.stderr}`);
-  return run.stdout;
-}
+const suite = cliSuite('ask-he', { AURA_RATE_LIMIT_DEFAULT: '10000' });
+const { home, aura } = suite;
 
 it('aura ask --he "Schedule a meeting with John tomorrow at 3pm" gives the plan of aura ask', {
   timeout: 120_000,

@@ -1,27 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, it } from 'node:test';
+import { it } from 'node:test';
 import { dumpDatabase, forms } from '@aura/testing';
-import { runAura, serverForCli } from './support/harness.ts';
+import { cliSuite, runAura } from './support/harness.ts';
 
-const home = mkdtempSync(join(tmpdir(), 'aura-ask-'));
-let cli: Awaited<ReturnType<typeof serverForCli>>;
-
-before(async () => {
-  cli = await serverForCli({ AURA_RATE_LIMIT_DEFAULT: '10000' });
-});
-after(async () => {
-  await cli?.stop();
-  rmSync(home, { recursive: true, force: true });
-});
-
-async function aura(args: string[], stdin = '') {
-  const run = await runAura(cli.server.url, home, args, { stdin });
-  assert.equal(run.code, 0, `aura ${args.join(' ')}: ${run.stderr}`);
-  return run.stdout;
-}
+const suite = cliSuite('ask', { AURA_RATE_LIMIT_DEFAULT: '10000' });
+const { home, aura } = suite;
 
 it('aura ask "Schedule a meeting with John tomorrow at 3pm" plans it with the right approval marks', {
   timeout: 120_000,
@@ -101,13 +84,13 @@ it('the local calendar: a double booking is a question; a slot correction sticks
 
   // Event titles, corrections and utterances are ciphertext on the server: not in its database,
   // its logs or its metrics.
-  const metrics = await (await fetch(`${cli.server.url}/metrics`)).text();
-  const dump = `${await dumpDatabase(cli.db.url)}\n${cli.server.output()}\n${metrics}`;
+  const metrics = await (await fetch(`${suite.cli.server.url}/metrics`)).text();
+  const dump = `${await dumpDatabase(suite.cli.db.url)}\n${suite.cli.server.output()}\n${metrics}`;
   assert.match(metrics, /^# HELP /m, 'the metrics are real');
   for (const secret of ['Dentist', 'Schedule a meeting', 'John Smith', 'put the dentist in'])
     for (const form of forms(secret)) assert.ok(!dump.includes(form), `the server holds "${secret}"`);
 
-  const bad = await runAura(cli.server.url, home, ['feedback', after.decisionId, '--correct-slot', 'colour=red']);
+  const bad = await runAura(suite.cli.server.url, home, ['feedback', after.decisionId, '--correct-slot', 'colour=red']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /KEY one of person, title, place, when/);
 });
@@ -151,7 +134,7 @@ it('aura ask as people say it: a to-do, a near name, a question that only reads;
     ['call mom'],
   );
   assert.equal(JSON.parse(await aura(['--json', 'reminders', 'list', '--all'])).length, 2);
-  const wrong = await runAura(cli.server.url, home, ['reminders', 'add', 'x', '--at', 'when pigs fly']);
+  const wrong = await runAura(suite.cli.server.url, home, ['reminders', 'add', 'x', '--at', 'when pigs fly']);
   assert.equal(wrong.code, 2);
   assert.match(wrong.stderr, /cannot read "when pigs fly" as a time/);
 });

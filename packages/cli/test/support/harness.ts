@@ -1,5 +1,9 @@
+import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
   migratedDatabase,
@@ -28,6 +32,35 @@ export async function serverForCli(
       await db.drop();
     },
   };
+}
+
+/**
+ * A file's suite: the server started before its tests and an install (`home`) of its own,
+ * both gone after them; `aura(args)` runs a command there that must exit 0 and gives its stdout.
+ */
+export function cliSuite(prefix: string, env: Record<string, string> = {}) {
+  const home = mkdtempSync(join(tmpdir(), `aura-${prefix}-`));
+  let started: Awaited<ReturnType<typeof serverForCli>> | undefined;
+  before(async () => {
+    started = await serverForCli(env);
+  });
+  after(async () => {
+    await started?.stop();
+    rmSync(home, { recursive: true, force: true });
+  });
+  const suite = {
+    home,
+    get cli() {
+      if (!started) throw new Error('the suite has not started');
+      return started;
+    },
+    async aura(args: string[], stdin = ''): Promise<string> {
+      const run = await runAura(suite.cli.server.url, home, args, { stdin });
+      assert.equal(run.code, 0, `aura ${args.join(' ')}: ${run.stderr}`);
+      return run.stdout;
+    },
+  };
+  return suite;
 }
 
 export type AuraRun = ProcessRun;
