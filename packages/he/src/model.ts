@@ -1,3 +1,5 @@
+import { sha256Hex } from './digest.ts';
+
 /**
  * The homomorphic path's intent model: the builtin model's recipe trained in a feature space
  * small enough for one CKKS ciphertext (2^12 hashed features, the slots at N = 8192). Its shape
@@ -117,6 +119,5 @@ export const HE_MODEL_URL = new URL('../model/intent-model-he.bin', import.meta.
 
 /** A model's name on the wire: SHA-256 of its file, hex, first 16 characters. */
 export async function modelId(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', Uint8Array.from(bytes)));
-  return Array.from(digest.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join('');
+  return (await sha256Hex(bytes)).slice(0, 16);
 }

@@ -1,4 +1,5 @@
 import { AuraError } from '@aura/errors';
+import { sha256Hex } from './digest.ts';
 
 /**
  * What travels: SEAL's own serialisation, uncompressed. SEAL's zstd decoder, compiled into
@@ -38,7 +39,4 @@ export function checkSealObject(bytes: Uint8Array, length: number, kind: SealObj
 }
 
 /** The name of a key set: SHA-256 of its Galois keys as uploaded, hex. */
-export async function keySetId(galoisKeys: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', Uint8Array.from(galoisKeys)));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
-}
+export const keySetId = (galoisKeys: Uint8Array): Promise<string> => sha256Hex(galoisKeys);
