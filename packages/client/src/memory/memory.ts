@@ -146,15 +146,13 @@ export class Memory {
           try {
             const fresh = attempt === 0 ? record : await this.vault.get(collection, record.id);
             if (fresh.embedding?.model === provider.model) break;
-            if (meaningOf(collection, fresh.data) !== meaningOf(collection, record.data)) {
-              const [again] = await provider.embed([meaningOf(collection, fresh.data)]);
-              if (!again) throw new AuraError('AURA_PROVIDER_UNAVAILABLE', 'the provider answered no vector');
-              await this.vault.update(collection, fresh, fresh.data, {
-                embedding: { model: provider.model, vector: again },
-              });
-            } else {
-              await this.vault.update(collection, fresh, fresh.data, { embedding: { model: provider.model, vector } });
-            }
+            // Its text changed meanwhile: the batch's vector was of the old one.
+            const text = meaningOf(collection, fresh.data);
+            const [current] = text === meaningOf(collection, record.data) ? [vector] : await provider.embed([text]);
+            if (!current) throw new AuraError('AURA_PROVIDER_UNAVAILABLE', 'the provider answered no vector');
+            await this.vault.update(collection, fresh, fresh.data, {
+              embedding: { model: provider.model, vector: current },
+            });
             reembedded++;
             break;
           } catch (error) {
