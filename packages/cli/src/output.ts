@@ -92,6 +92,18 @@ function printTable(rows: Row[], columns: string[]): void {
 
 export const progress = (line: string) => process.stderr.write(`${line}\n`);
 
+/** A count kept on one line of stderr ("Re-encrypting 3/10") while long work runs; nothing with --json. */
+export function counter(label: string, json: boolean) {
+  return {
+    step: (done: number, total: number) => {
+      if (!json) process.stderr.write(`\r${label} ${done}/${total}`);
+    },
+    end: () => {
+      if (!json) process.stderr.write('\n');
+    },
+  };
+}
+
 const MINUTE = 60_000;
 const CLOCK = {
   weekday: 'short',

@@ -8,7 +8,7 @@ import {
   type VaultRecord,
 } from '@aura/client';
 import { command, need, needId } from '../command.ts';
-import { progress, render, UsageError, UsageHelp, when } from '../output.ts';
+import { counter, progress, render, UsageError, UsageHelp, when } from '../output.ts';
 import { configuredEmbeddings } from './provider.ts';
 
 /** The vault with retrieval by meaning when an embedding provider is configured, by words otherwise. */
@@ -148,10 +148,9 @@ export const records = command(
         if (!memory.provider) {
           throw new UsageError('no embeddings provider is configured: set AURA_EMBEDDINGS_URL (docs/memory.md)');
         }
-        const result = await memory.reembed(collection, (done, total) => {
-          if (!json) process.stderr.write(`\rRe-embedding ${done}/${total}`);
-        });
-        if (!json) process.stderr.write('\n');
+        const count = counter('Re-embedding', json);
+        const result = await memory.reembed(collection, count.step);
+        count.end();
         return render(
           { ...result, model: memory.provider.model },
           {
@@ -172,10 +171,9 @@ export const records = command(
 export const keys = command({}, async (client, [, verb, noun], { json }) => {
   const collection = COLLECTION[noun ?? ''];
   if (verb !== 'rotate' || !collection) throw new UsageHelp('keys');
-  const result = await client.vault.rotate(collection, (done, total) => {
-    if (!json) process.stderr.write(`\rRe-encrypting ${done}/${total}`);
-  });
-  if (!json) process.stderr.write('\n');
+  const count = counter('Re-encrypting', json);
+  const result = await client.vault.rotate(collection, count.step);
+  count.end();
   return render(result, {
     json,
     sentence: `The ${noun} key is now version ${result.version}; the old one is retired.`,
