@@ -56,15 +56,11 @@ export async function registerWebApp(app: FastifyInstance, root: string): Promis
   await app.register(async (scope) => {
     // Encapsulated: the policy and caching apply to these files only, not to the API.
     scope.addHook('onSend', async (request, reply) => {
-      reply.header(
-        'content-security-policy',
-        HE_WORKER.test(request.url.split('?')[0] ?? '') ? HE_WORKER_CSP : WEB_CSP,
-      );
+      const path = request.url.split('?')[0] ?? '';
+      reply.header('content-security-policy', HE_WORKER.test(path) ? HE_WORKER_CSP : WEB_CSP);
       reply.header(
         'cache-control',
-        FRESH.test(request.url.split('?')[0] ?? '') || request.url === '/'
-          ? 'no-cache'
-          : 'public, max-age=31536000, immutable',
+        FRESH.test(path) || request.url === '/' ? 'no-cache' : 'public, max-age=31536000, immutable',
       );
     });
     await scope.register(fastifyStatic, {

@@ -228,10 +228,6 @@ export class KeysService {
     return [...byPlugin].map(([name, actions]) => ({ name, actions, enabled: plugins.includes(name) }));
   }
 
-  /**
-   * Understood here with the builtin model (or with the intent read by the server from encrypted
-   * features, or handed to the agent), planned, and submitted as a task.
-   */
   #he: HeEngine | undefined;
 
   /** The CKKS worker (he.worker.ts), started on the first encrypted request. */
@@ -242,6 +238,10 @@ export class KeysService {
     return this.#he;
   }
 
+  /**
+   * Understood here with the builtin model (or with the intent read by the server from encrypted
+   * features, or handed to the agent), planned, and submitted as a task.
+   */
   async ask(text: string, conversationId: string | null): Promise<AskResult> {
     const client = await this.#open();
     const settings = await this.settings();
