@@ -1,7 +1,7 @@
 import { deserializeHeModel, HE_MODEL_URL } from '@aura/he/model';
 import { modelBytes, preloadModelBytes } from '#model-bytes';
 import { vectorize } from './features.ts';
-import { type IntentModel, type Prediction, softmax } from './model.ts';
+import { type IntentModel, meanProbabilities, type Prediction, rankedPrediction } from './model.ts';
 
 /**
  * The homomorphic path's intent model (packages/he/model, `npm run train:intents:he`): the
@@ -35,15 +35,8 @@ export function denseFeatures(model: IntentModel, text: string): Float64Array {
  */
 export function predictFromScores(model: IntentModel, scores: Float64Array): Prediction {
   const k = model.intents.length;
-  const p = new Float64Array(k);
-  const q = new Float64Array(k);
-  model.members.forEach((member, m) => {
-    softmax(scores.subarray(m * k, (m + 1) * k), member.temperature, q);
-    for (let c = 0; c < k; c++) p[c] = (p[c] as number) + (q[c] as number) / model.members.length;
-  });
-  const ranked = model.intents
-    .map((intent, i) => ({ intent, probability: p[i] as number }))
-    .sort((a, b) => b.probability - a.probability);
-  const best = ranked[0] ?? { intent: 'unknown', probability: 0 };
-  return { intent: best.intent, confidence: best.probability, ranked: ranked.slice(0, 5) };
+  return rankedPrediction(
+    model.intents,
+    meanProbabilities(model, (_member, m) => scores.subarray(m * k, (m + 1) * k)),
+  );
 }

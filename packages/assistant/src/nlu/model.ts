@@ -91,27 +91,40 @@ export function softmax(z: Float64Array, temperature = 1, out = new Float64Array
   return out;
 }
 
+/** The mean of the members' calibrated probabilities, given each member's raw scores. */
+export function meanProbabilities(
+  model: IntentModel,
+  rawScores: (member: LinearScorer, m: number) => Float64Array,
+): Float64Array {
+  const k = model.intents.length;
+  const p = new Float64Array(k);
+  const q = new Float64Array(k);
+  model.members.forEach((member, m) => {
+    softmax(rawScores(member, m), member.temperature, q);
+    for (let c = 0; c < k; c++) p[c] = (p[c] as number) + (q[c] as number) / model.members.length;
+  });
+  return p;
+}
+
 /** The mean of the members' calibrated probabilities. */
 export function probabilities(model: IntentModel, text: string): Float64Array {
   const k = model.intents.length;
   const x = vectorize(text, model.idf, model.wordWeight);
-  const p = new Float64Array(k);
   const z = new Float64Array(k);
-  const q = new Float64Array(k);
-  for (const member of model.members) {
-    softmax(scoresOf(member, x, k, z), member.temperature, q);
-    for (let c = 0; c < k; c++) p[c] = (p[c] as number) + (q[c] as number) / model.members.length;
-  }
-  return p;
+  return meanProbabilities(model, (member) => scoresOf(member, x, k, z));
 }
 
-export function predict(model: IntentModel, text: string): Prediction {
-  const p = probabilities(model, text);
-  const ranked = model.intents
+/** The best intent of probabilities `p` (one per intent of `intents`), and the first five. */
+export function rankedPrediction(intents: readonly string[], p: Float64Array): Prediction {
+  const ranked = intents
     .map((intent, i) => ({ intent, probability: p[i] as number }))
     .sort((a, b) => b.probability - a.probability);
   const best = ranked[0] ?? { intent: 'unknown', probability: 0 };
   return { intent: best.intent, confidence: best.probability, ranked: ranked.slice(0, 5) };
+}
+
+export function predict(model: IntentModel, text: string): Prediction {
+  return rankedPrediction(model.intents, probabilities(model, text));
 }
 
 /** Deterministic PRNG (mulberry32), so training gives the same bytes every time. */
