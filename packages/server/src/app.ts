@@ -140,6 +140,6 @@ export async function buildApp(config: ServerConfig, deps: AppDependencies): Pro
   await app.register(notificationSettingsRoutes);
   await app.register(tasksModule);
   await app.register(agentChannelModule);
-  await registerWebApp(app, config.webRoot);
+  await registerWebApp(app, config.webRoot, { connectOrigins: config.webConnectOrigins });
   return app;
 }

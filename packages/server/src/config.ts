@@ -66,6 +66,12 @@ export interface ServerConfig {
   publicUrl: string;
   /** The web dashboard's build (packages/web/dist), served at `/`; none is served when it is absent. */
   webRoot: string;
+  /**
+   * Origins besides its own that the dashboard may connect to (AURA_WEB_CONNECT_ORIGINS, added to
+   * its policy's connect-src): an embeddings endpoint the browser calls directly, never through
+   * this server.
+   */
+  webConnectOrigins: string[];
   /** The durable workflows (DBOS) that run tasks. */
   orchestration: {
     /** Stable per server process: in DBOS 5 a process recovers only its own executor's workflows. */
@@ -111,6 +117,29 @@ function trustProxy(env: NodeJS.ProcessEnv): false | string[] {
       );
   }
   return entries;
+}
+
+/**
+ * AURA_WEB_CONNECT_ORIGINS: a comma list of http(s) origins, each exactly scheme, host and
+ * optional port (no path, no wildcard): a policy source the browser cannot read more widely.
+ */
+export function webConnectOrigins(env: NodeJS.ProcessEnv): string[] {
+  const origins = list(env.AURA_WEB_CONNECT_ORIGINS, []).map((entry) => {
+    let url: URL | undefined;
+    try {
+      url = new URL(entry);
+    } catch {
+      url = undefined;
+    }
+    const bare = url && url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password;
+    if (!url || !bare || !/^https?:$/.test(url.protocol) || entry.includes('*') || !/^https?:\/\/[^/]+\/?$/.test(entry))
+      throw new AuraError(
+        'AURA_INVALID_INPUT',
+        `AURA_WEB_CONNECT_ORIGINS must be http or https origins without a path or wildcard, separated by commas (such as https://embeddings.example.org,http://127.0.0.1:11434); "${entry}" is not one`,
+      );
+    return url.origin;
+  });
+  return [...new Set(origins)];
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -184,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     mailFrom: env.AURA_MAIL_FROM || 'Aura <aura@localhost>',
     publicUrl: (env.AURA_PUBLIC_URL || `http://127.0.0.1:${port}`).replace(/\/+$/, ''),
     webRoot: resolve(env.AURA_WEB_ROOT || fileURLToPath(new URL('../../web/dist', import.meta.url))),
+    webConnectOrigins: webConnectOrigins(env),
     orchestration: {
       executorId: env.AURA_EXECUTOR_ID || 'aura-local',
       approvalTimeoutSeconds: integer(env, 'AURA_APPROVAL_TIMEOUT_SECONDS', 24 * 3600, 1),

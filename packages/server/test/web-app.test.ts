@@ -6,7 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import { brotliCompressSync, brotliDecompressSync, gzipSync } from 'node:zlib';
 import { startTestServer, type TestServer, TestUser } from '@aura/testing';
 import WebSocket from 'ws';
-import { HE_WORKER_CSP, WEB_CSP } from '../src/http/web.ts';
+import { loadConfig } from '../src/config.ts';
+import { HE_WORKER_CSP, heWorkerCsp, WEB_CSP, webCsp } from '../src/http/web.ts';
 
 // The dashboard's files at `/` under a policy that allows this origin only, the API beside them
 // unchanged, and the notifications WebSocket opened the way a browser must: the token as a
@@ -84,6 +85,47 @@ describe('the dashboard files', () => {
       assert.equal(res.statusCode, 404, url);
       assert.equal(res.json().error.code, 'AURA_NOT_FOUND', url);
     }
+  });
+
+  it('lets the dashboard connect to the origins AURA_WEB_CONNECT_ORIGINS names (an embeddings endpoint), in connect-src only', async () => {
+    const origins = 'http://127.0.0.1:11434, https://Embeddings.example.org/';
+    const allowed = await startTestServer({ AURA_WEB_ROOT: root, AURA_WEB_CONNECT_ORIGINS: origins });
+    try {
+      const expected = ['http://127.0.0.1:11434', 'https://embeddings.example.org'];
+      const page = await allowed.app.inject({ method: 'GET', url: '/' });
+      assert.equal(page.headers['content-security-policy'], webCsp(expected));
+      assert.match(
+        webCsp(expected),
+        /; connect-src 'self' http:\/\/127\.0\.0\.1:11434 https:\/\/embeddings\.example\.org;/,
+      );
+      assert.equal(webCsp(expected).replace(/ https?:[^ ;]+/g, ''), WEB_CSP, 'nothing else in the policy changes');
+      const he = await allowed.app.inject({ method: 'GET', url: '/assets/he.worker-ghi789.js' });
+      assert.equal(he.headers['content-security-policy'], heWorkerCsp(expected));
+    } finally {
+      await allowed.close();
+    }
+  });
+
+  it('refuses an AURA_WEB_CONNECT_ORIGINS entry that is not a bare http(s) origin, naming it', () => {
+    for (const bad of [
+      '*',
+      'https://*.example.org',
+      'https://a.example.org/v1',
+      'ftp://a.example.org',
+      'a.example.org',
+      "'self' https://a.example.org",
+      'https://u:p@a.example.org',
+      'https://a.example.org?x=1',
+    ]) {
+      assert.throws(
+        () => loadConfig({ AURA_WEB_CONNECT_ORIGINS: bad }),
+        (e: Error & { code?: string }) =>
+          e.code === 'AURA_INVALID_INPUT' && e.message.includes('AURA_WEB_CONNECT_ORIGINS'),
+        bad,
+      );
+    }
+    assert.deepEqual(loadConfig({}).webConnectOrigins, []);
+    assert.deepEqual(loadConfig({ AURA_WEB_CONNECT_ORIGINS: '' }).webConnectOrigins, []);
   });
 
   it('says how to build it when the build is absent', async () => {
