@@ -11,6 +11,7 @@ export {
 } from './devices.ts';
 export type { KeyringState } from './keyring.ts';
 export { checkEmbedding, type Embedding, type EmbeddingProvider } from './memory/embedding.ts';
+export type { IndexCache } from './memory/index-cache.ts';
 export {
   Memory,
   type MemoryHit,

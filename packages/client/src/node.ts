@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Answer, Transport } from './http.ts';
+import type { IndexCache } from './memory/index-cache.ts';
 import type { OpenSocket, SocketLike } from './notifications.ts';
 import type { ClientState, StateStore } from './state.ts';
 
@@ -21,6 +23,32 @@ export class FileStateStore implements StateStore {
     writeFileSync(tmp, JSON.stringify(state, null, 2), { mode: 0o600 });
     chmodSync(tmp, 0o600);
     renameSync(tmp, this.path);
+  }
+}
+
+/**
+ * Sealed indexes in files of a directory readable by its owner alone (0600), written atomically.
+ * A file is named by the SHA-256 of the index's name, so the names (account, model) are not shown.
+ */
+export class FileIndexCache implements IndexCache {
+  constructor(readonly dir: string) {}
+
+  #path(name: string): string {
+    return join(this.dir, `${createHash('sha256').update(name).digest('hex')}.bin`);
+  }
+
+  async load(name: string): Promise<Uint8Array | undefined> {
+    const path = this.#path(name);
+    return existsSync(path) ? new Uint8Array(readFileSync(path)) : undefined;
+  }
+
+  async save(name: string, bytes: Uint8Array): Promise<void> {
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    const path = this.#path(name);
+    const tmp = `${path}.${process.pid}.tmp`;
+    writeFileSync(tmp, bytes, { mode: 0o600 });
+    chmodSync(tmp, 0o600);
+    renameSync(tmp, path);
   }
 }
 

@@ -39,6 +39,11 @@ export interface VaultRecord<C extends CollectionName = CollectionName> {
   data: RecordData[C];
   /** Its vector and the model that made it, when it was written with one. */
   embedding?: Embedding;
+  /**
+   * The hash of its sealed vector, when it has one (set even when the vector was left sealed:
+   * Vault.list with `vectors: false`). A record version has one vector, so one hash.
+   */
+  embeddingHash?: string;
   createdAt: string;
   updatedAt: string;
   expiresAt: string | null;

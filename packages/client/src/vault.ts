@@ -2,6 +2,7 @@ import {
   blindIndexTokens,
   blindSearchTokens,
   deriveBlindIndexKey,
+  deriveCollectionKey,
   normalizeText,
   openEnvelope,
   readEnvelopeHeader,
@@ -91,6 +92,9 @@ interface Payload<T> {
   e?: string;
 }
 
+/** The key label and slot of what a device seals for itself (sealLocal): no collection is named so. */
+const LOCAL_SLOT = 'device-local';
+
 /** The slot a record's vector is sealed to: its own, never the record's, so the two cannot be exchanged. */
 const embeddingSlot = (collection: CollectionName) => `${collection}#embedding`;
 
@@ -116,6 +120,8 @@ const misbehaved = (what: string) => new AuraError('AURA_SERVER_MISBEHAVED', `${
 export class Vault {
   #keyring: Keyring | undefined;
   readonly #opened = new WeakMap<StoredRecord, VaultRecord>();
+  /** What each record returned was read from, so its vector can be opened later (embeddingOf). */
+  readonly #wireOf = new WeakMap<VaultRecord, StoredRecord>();
   /** The id of the record that holds the keyring: fixed by the account key. */
   readonly #keyringId: string;
   readonly #decoded = new WeakMap<StoredRecord, Uint8Array>();
@@ -136,7 +142,7 @@ export class Vault {
 
   constructor(
     private readonly api: Api,
-    private readonly userId: string,
+    readonly userId: string,
     private readonly accountKey: SymmetricKey,
     private readonly seenVersions: Record<string, number>,
     private readonly ledger: Ledger,
@@ -190,11 +196,11 @@ export class Vault {
    * opened first, so an altered, swapped or replayed ciphertext gets its own error (M4–M7) and
    * the history decides only for what opens.
    */
-  async #check(view: LedgerView, collection: CollectionName, wire: StoredRecord) {
+  async #check(view: LedgerView, collection: CollectionName, wire: StoredRecord, vectors = true) {
     if (collection === 'contexts' && wire.id === this.#keyringId) {
       this.#open<KeyringState>(keyringKey(this.accountKey), 'contexts', wire.id, wire);
     } else {
-      await this.#toRecord(collection, wire);
+      await this.#toRecord(collection, wire, wire.id, vectors);
     }
     const expected = view.record(collection, wire.id);
     if (!expected) {
@@ -282,7 +288,8 @@ export class Vault {
     embedding: Embedding | null,
   ) {
     const slot = { userId: this.userId, collection: embeddingSlot(collection), recordId: id };
-    const sealedVector = embedding ? sealEnvelope(key, slot, encodeEmbedding(embedding, version)) : null;
+    // Padded like the record: the length of an unpadded one would tell the server the dimension.
+    const sealedVector = embedding ? sealEnvelope(key, slot, encodeEmbedding(embedding, version), { pad: true }) : null;
     const payload: Payload<T> = { v: version, data, ...(sealedVector ? { e: envelopeHash(sealedVector) } : {}) };
     const envelope = sealEnvelope(
       key,
@@ -329,12 +336,16 @@ export class Vault {
     return payload;
   }
 
-  /** The record's vector, if its envelope names one: exactly that one, sealed to this record and version. */
+  /**
+   * Checks that a record came with a vector exactly when its envelope names one, and opens it when
+   * asked: exactly that one, sealed to this record and version. `e` and `v` are the envelope's.
+   */
   #openEmbedding(
     keyring: Keyring,
     collection: CollectionName,
     wire: StoredRecord,
-    payload: Payload<unknown>,
+    payload: { e?: string | undefined; v: number },
+    open: boolean,
   ): Embedding | undefined {
     if (payload.e === undefined) {
       if (wire.encryptedEmbedding !== null) {
@@ -342,6 +353,7 @@ export class Vault {
       }
       return undefined;
     }
+    if (!open) return undefined;
     let bytes: Uint8Array;
     try {
       bytes = fromBase64(wire.encryptedEmbedding ?? '');
@@ -359,28 +371,40 @@ export class Vault {
     return decoded.embedding;
   }
 
+  /** `vectors: false` leaves a record's vector sealed (embeddingOf opens it): an index cached on the device has it. */
   async #toRecord<C extends CollectionName>(
     collection: C,
     wire: StoredRecord,
     expectedId = wire.id,
+    vectors = true,
   ): Promise<VaultRecord<C>> {
     // A record checked against the history was opened already: once is enough.
     const opened = this.#opened.get(wire);
-    if (opened && opened.id === expectedId) return opened as VaultRecord<C>;
+    if (opened && opened.id === expectedId) {
+      if (!vectors || opened.embedding || opened.embeddingHash === undefined) return opened as VaultRecord<C>;
+      const payload = { v: opened.version, e: opened.embeddingHash };
+      const embedding = this.#openEmbedding(await this.keyring(), collection, wire, payload, true);
+      const record = { ...opened, ...(embedding ? { embedding } : {}) } as VaultRecord<C>;
+      this.#opened.set(wire, record);
+      this.#wireOf.set(record, wire);
+      return record;
+    }
     const keyring = await this.keyring();
     const key = keyring.readKey(collection, this.#bytes(wire));
     const payload = this.#openPayload<RecordData[C]>(key, collection, expectedId, wire);
-    const embedding = this.#openEmbedding(keyring, collection, wire, payload);
+    const embedding = this.#openEmbedding(keyring, collection, wire, payload, vectors);
     const record: VaultRecord<C> = {
       id: wire.id,
       collection,
       version: wire.version,
       data: payload.data,
       ...(embedding ? { embedding } : {}),
+      ...(payload.e !== undefined ? { embeddingHash: payload.e } : {}),
       createdAt: wire.createdAt,
       updatedAt: wire.updatedAt,
       expiresAt: wire.expiresAt,
     };
+    this.#wireOf.set(record, wire);
     this.#opened.set(wire, record);
     return record;
   }
@@ -435,6 +459,32 @@ export class Vault {
     return record;
   }
 
+  /** A record's vector, opened now if it was listed without (`vectors: false`); undefined if it has none. */
+  async embeddingOf<C extends CollectionName>(record: VaultRecord<C>): Promise<Embedding | undefined> {
+    if (record.embedding || record.embeddingHash === undefined) return record.embedding;
+    const wire = this.#wireOf.get(record);
+    if (!wire) throw new AuraError('AURA_INVALID_INPUT', `record ${record.id} was not read by this vault`);
+    return (await this.#toRecord(record.collection, wire, record.id, true)).embedding;
+  }
+
+  /**
+   * Seals what this device keeps for itself between runs (a decrypted index), under a key of the
+   * account key's own that no record uses, to a slot named by `name`: the file or store it sits in
+   * learns nothing, and bytes of another account, name or key do not open.
+   */
+  sealLocal(name: string, plaintext: Uint8Array): Uint8Array {
+    return sealEnvelope(this.#localKey(), { userId: this.userId, collection: LOCAL_SLOT, recordId: name }, plaintext);
+  }
+
+  /** The inverse of sealLocal; AURA_CRYPTO_DECRYPT_FAILED for bytes it did not seal for this name. */
+  openLocal(name: string, sealed: Uint8Array): Uint8Array {
+    return openEnvelope(this.#localKey(), { userId: this.userId, collection: LOCAL_SLOT, recordId: name }, sealed);
+  }
+
+  #localKey(): SymmetricKey {
+    return deriveCollectionKey(this.accountKey, LOCAL_SLOT, 1);
+  }
+
   /**
    * Updates with the version this device last read; AURA_CONFLICT when someone was faster. The
    * record keeps no vector unless one is given (new data needs a new one).
@@ -480,10 +530,16 @@ export class Vault {
    * Every record, checked against the history as of one snapshot: a page read while the vault
    * changed is read again, so a concurrent writer never looks like tampering.
    */
+  /**
+   * Every record of the collection, each checked against the signed history. `vectors: false`
+   * leaves the vectors sealed (a record still says it has one, by `embeddingHash`; embeddingOf
+   * opens it): for an index this device keeps already.
+   */
   async list<C extends CollectionName>(
     collection: C,
-    options: { includeExpired?: boolean } = {},
+    options: { includeExpired?: boolean; vectors?: boolean } = {},
   ): Promise<VaultRecord<C>[]> {
+    const vectors = options.vectors ?? true;
     const keyringId = this.#keyringId;
     for (let attempt = 1; ; attempt++) {
       const since = this.ledger.size;
@@ -514,7 +570,7 @@ export class Vault {
       for (const wire of wires) {
         if (returned.has(wire.id)) throw inconsistent(`record ${wire.id} was listed twice`);
         returned.add(wire.id);
-        await this.#check(view, collection, wire);
+        await this.#check(view, collection, wire, vectors);
       }
       for (const [id, entry] of view.records(collection)) {
         if (!returned.has(id) && isLive(entry)) {
@@ -526,7 +582,7 @@ export class Vault {
       const records: VaultRecord<C>[] = [];
       for (const wire of wires) {
         if (collection === 'contexts' && wire.id === keyringId) continue;
-        records.push(await this.#toRecord(collection, wire));
+        records.push(await this.#toRecord(collection, wire, wire.id, vectors));
       }
       return records;
     }

@@ -8,6 +8,13 @@ import {
 } from '../records.ts';
 import type { Progress, PutOptions, Vault } from '../vault.ts';
 import type { EmbeddingProvider } from './embedding.ts';
+import {
+  decodeSnapshot,
+  encodeSnapshot,
+  type IndexCache,
+  type IndexSnapshot,
+  type SnapshotEntry,
+} from './index-cache.ts';
 import { reciprocalRankFusion, VectorIndex } from './vector-index.ts';
 
 /** The spec's threshold: a hit of confidence 0.3 or less is not shown. */
@@ -59,14 +66,24 @@ export function meaningOf<C extends CollectionName>(collection: C, data: RecordD
  * query's meaning. Without a provider, or when the endpoint fails, words alone find.
  */
 export class Memory {
-  readonly #indexes = new Map<CollectionName, { index: VectorIndex | null; records: Map<string, VaultRecord> }>();
+  readonly #indexes = new Map<CollectionName, Indexed>();
+  /** Indexes changed since they were last saved to the cache. */
+  readonly #unsaved = new Set<CollectionName>();
+  readonly #cache: IndexCache | undefined;
   status: MemoryStatus;
 
+  /**
+   * With `cache`, the decrypted index is kept sealed on this device between runs: a later run
+   * lists the records as always (each is checked against the signed history) but opens only the
+   * vectors the cache does not hold for exactly that record version. `flush()` saves it.
+   */
   constructor(
     private readonly vault: Vault,
     readonly provider: EmbeddingProvider | null,
+    options: { cache?: IndexCache } = {},
   ) {
     this.status = { model: provider?.model ?? null };
+    this.#cache = options.cache;
   }
 
   /** The vector of a text, or null (no provider, or the endpoint is unavailable: noted in status). */
@@ -94,27 +111,96 @@ export class Memory {
       ...(vector && this.provider ? { embedding: { model: this.provider.model, vector } } : {}),
     });
     const cached = this.#indexes.get(collection);
-    if (cached) this.#add(cached, record);
+    if (cached) {
+      cached.index?.remove(record.id);
+      this.#add(cached, record, record.embedding);
+      this.#unsaved.add(collection);
+    }
     return record;
   }
 
-  #add(cached: { index: VectorIndex | null; records: Map<string, VaultRecord> }, record: VaultRecord): void {
+  #add(cached: Indexed, record: VaultRecord, embedding: VaultRecord['embedding']): void {
     cached.records.set(record.id, record);
-    const embedding = record.embedding;
-    if (!embedding || embedding.model !== this.provider?.model) return;
+    if (!embedding || record.embeddingHash === undefined) return;
+    const known: SnapshotEntry = { id: record.id, version: record.version, hash: record.embeddingHash, row: -1 };
+    cached.known.set(record.id, known);
+    if (embedding.model !== this.provider?.model) return;
     cached.index ??= new VectorIndex(embedding.vector.length);
-    if (embedding.vector.length === cached.index.dims) cached.index.add(record.id, embedding.vector);
+    if (embedding.vector.length === cached.index.dims) {
+      cached.index.add(record.id, embedding.vector);
+      known.row = 0;
+    }
   }
 
-  /** The collection's vectors of the current model, decrypted into an index (read once, then kept in step). */
-  async #indexOf(collection: CollectionName) {
-    let cached = this.#indexes.get(collection);
-    if (!cached) {
-      cached = { index: null, records: new Map() };
-      for (const record of await this.vault.list(collection)) this.#add(cached, record);
-      this.#indexes.set(collection, cached);
+  /**
+   * The collection's vectors of the current model, decrypted into an index (read once, then kept
+   * in step). A vector the cache holds for the same record version (the same sealed vector, by its
+   * hash, which the signed history commits to) is taken from it; only the others are opened.
+   */
+  async #indexOf(collection: CollectionName): Promise<Indexed> {
+    const ready = this.#indexes.get(collection);
+    if (ready) return ready;
+    const cached: Indexed = { index: null, records: new Map(), known: new Map() };
+    const snapshot = this.#cache ? await this.#load(collection) : null;
+    const rowOf = new Map(snapshot?.entries.map((e) => [e.id, e]));
+    let changed = snapshot === null && this.#cache !== undefined;
+    const records = await this.vault.list(collection, { vectors: this.#cache === undefined });
+    for (const record of records) {
+      const entry = rowOf.get(record.id);
+      rowOf.delete(record.id);
+      if (snapshot && entry && entry.version === record.version && entry.hash === record.embeddingHash) {
+        const model = entry.row >= 0 ? snapshot.model : '';
+        const vector =
+          entry.row >= 0
+            ? snapshot.rows.subarray(entry.row * snapshot.dims, (entry.row + 1) * snapshot.dims)
+            : new Float32Array(1);
+        this.#add(cached, record, { model, vector });
+        continue;
+      }
+      if (record.embeddingHash !== undefined) changed = true;
+      this.#add(cached, record, await this.vault.embeddingOf(record));
     }
+    if (rowOf.size > 0) changed = true;
+    this.#indexes.set(collection, cached);
+    if (changed) this.#unsaved.add(collection);
     return cached;
+  }
+
+  /** The cache's name for a collection's index: per account, collection and model. */
+  #cacheName(collection: CollectionName): string {
+    return `memory-index/${this.vault.userId}/${collection}/${this.provider?.model ?? ''}`;
+  }
+
+  async #load(collection: CollectionName): Promise<IndexSnapshot | null> {
+    const name = this.#cacheName(collection);
+    const sealed = await this.#cache?.load(name);
+    if (!sealed) return null;
+    try {
+      const snapshot = decodeSnapshot(this.vault.openLocal(name, sealed));
+      return snapshot && snapshot.model === this.provider?.model ? snapshot : null;
+    } catch (error) {
+      // Sealed under another account key (rotated, or another account's): rebuilt from the vault.
+      if (isAuraError(error, 'AURA_CRYPTO_DECRYPT_FAILED')) return null;
+      throw error;
+    }
+  }
+
+  /** Saves the indexes that changed since they were read or saved (the CLI calls it as a command ends). */
+  async flush(): Promise<void> {
+    const cache = this.#cache;
+    const model = this.provider?.model;
+    if (!cache || !model) return;
+    for (const collection of [...this.#unsaved]) {
+      this.#unsaved.delete(collection);
+      const cached = this.#indexes.get(collection);
+      if (!cached) continue;
+      const { ids, rows } = cached.index?.rows() ?? { ids: [], rows: new Float32Array(0) };
+      const rowOf = new Map(ids.map((id, row) => [id, row]));
+      const entries = [...cached.known.values()].map((e) => ({ ...e, row: rowOf.get(e.id) ?? -1 }));
+      const snapshot: IndexSnapshot = { model, dims: cached.index?.dims ?? 1, entries, rows };
+      const name = this.#cacheName(collection);
+      await cache.save(name, this.vault.sealLocal(name, encodeSnapshot(snapshot)));
+    }
   }
 
   /**
@@ -172,6 +258,12 @@ export class Memory {
     else this.#indexes.clear();
   }
 
+  /** How many records of the collection have no vector of the provider's model (re-embedding would give them one). */
+  async stale(collection: CollectionName): Promise<{ stale: number; total: number }> {
+    const cached = await this.#indexOf(collection);
+    return { stale: cached.records.size - (cached.index?.size ?? 0), total: cached.records.size };
+  }
+
   async search<C extends CollectionName>(
     collection: C,
     query: string,
@@ -218,4 +310,12 @@ export class Memory {
       .sort((a, b) => b.score - a.score || b.confidence - a.confidence)
       .slice(0, limit);
   }
+}
+
+/** A collection as this Memory holds it: the records, their index, and every vector it has seen. */
+interface Indexed {
+  index: VectorIndex | null;
+  records: Map<string, VaultRecord>;
+  /** Each record with a vector, of any model: what a snapshot records, so none is opened twice. */
+  known: Map<string, SnapshotEntry>;
 }

@@ -116,6 +116,11 @@ export class VectorIndex {
     for (let i = 0; i < this.dims; i++) this.#rows[offset + i] = (vector[i] ?? 0) / norm;
   }
 
+  /** The ids in row order and a copy of their (unit) rows: what a snapshot of the index keeps. */
+  rows(): { ids: readonly string[]; rows: Float32Array } {
+    return { ids: [...this.#ids], rows: this.#rows.slice(0, this.#ids.length * this.dims) };
+  }
+
   /** Removes `id` (its row is filled with the last one). */
   remove(id: string): void {
     const row = this.#rowOf.get(id);
