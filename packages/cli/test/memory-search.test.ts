@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -71,7 +71,19 @@ describe('aura context search by meaning, with an OpenAI-compatible embeddings e
     for (const c of MEMORY_SET) {
       const found = await json<Hit[]>(['context', 'search', c.query], withVectors);
       assert.equal(found[0]?.id, ids.get(c.topic), c.query);
+      assert.equal(found[0]?.embeddingModel, 'openai:fixed-topics');
     }
+  });
+
+  it('keeps the decrypted index sealed in AURA_HOME/memory between commands, readable by the user alone', () => {
+    const dir = join(home, 'memory');
+    const files = readdirSync(dir);
+    assert.equal(files.length, 1);
+    const path = join(dir, files[0] ?? '');
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+    const bytes = readFileSync(path).toString('latin1');
+    for (const secret of ['Dr. Patel', 'fixed-topics', ids.get(1) ?? ''])
+      assert.ok(!bytes.includes(secret), `the index file holds "${secret}"`);
   });
 
   it('--type filters both lists (the spec context_types)', async () => {
@@ -100,6 +112,11 @@ describe('aura context search by meaning, with an OpenAI-compatible embeddings e
 
   it('context reembed gives every note a vector of a new model, with progress; a second run has nothing to do', async () => {
     const next = { ...withVectors, AURA_EMBEDDINGS_MODEL: 'fixed-topics-2' };
+    const before = await aura(['context', 'search', 'teeth'], next);
+    assert.match(
+      before.stderr,
+      /12 of 12 notes have no vector of openai:fixed-topics-2 yet, so only words find them: run "aura context reembed"/,
+    );
     const run = await aura(['context', 'reembed'], next);
     assert.match(run.stderr, /Re-embedding 12\/12/);
     assert.match(run.stderr, /12 of 12 re-embedded with openai:fixed-topics-2/);

@@ -1,6 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { HeKeyStore, StoredHeKeys } from '@aura/assistant';
 import { type AuraClient, Memory } from '@aura/client';
+import { FileIndexCache } from '@aura/client/node';
 import { command, need, needId } from '../command.ts';
 import { auraHome, heKeysPath, pluginsPath } from '../home.ts';
 import { progress, render, UsageError, when } from '../output.ts';
@@ -86,10 +88,16 @@ export async function understandHere(
   const host = await loadPluginHost(pluginsPath(), client.vault);
   // Notes are retrieved by meaning when an embeddings provider is configured (decision 0022).
   const embeddings = await configuredEmbeddings();
-  const memory = embeddings ? new Memory(client.vault, embeddings) : undefined;
+  const memory = embeddings
+    ? new Memory(client.vault, embeddings, { cache: new FileIndexCache(join(auraHome(), 'memory')) })
+    : undefined;
   // Plugins may run processes (an MCP server): closed as soon as the plan is made.
   return assistant
     .understand(client.vault, text, { host, ...(provider ? { provider } : {}), ...(memory ? { memory } : {}) })
+    .then(async (understood) => {
+      await memory?.flush();
+      return understood;
+    })
     .finally(() => host.close());
 }
 

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import {
   type AuraClient,
   type CollectionName,
@@ -7,12 +8,30 @@ import {
   type PersonData,
   type VaultRecord,
 } from '@aura/client';
+import { FileIndexCache } from '@aura/client/node';
 import { command, need, needId } from '../command.ts';
+import { auraHome } from '../home.ts';
 import { counter, progress, render, UsageError, UsageHelp, when } from '../output.ts';
 import { configuredEmbeddings } from './provider.ts';
 
-/** The vault with retrieval by meaning when an embedding provider is configured, by words otherwise. */
-export const memoryOf = async (client: AuraClient) => new Memory(client.vault, await configuredEmbeddings());
+/**
+ * The vault with retrieval by meaning when an embedding provider is configured, by words otherwise.
+ * The decrypted index is kept sealed in AURA_HOME/memory between commands (flush saves it).
+ */
+export const memoryOf = async (client: AuraClient) => {
+  const provider = await configuredEmbeddings();
+  return new Memory(client.vault, provider, provider ? { cache: new FileIndexCache(join(auraHome(), 'memory')) } : {});
+};
+
+/** After a search: says how many records the model has no vector for yet, and how they get one. */
+async function noteStale(memory: Memory, collection: CollectionName, noun: string, json: boolean) {
+  if (!memory.provider || memory.status.unavailable || json) return;
+  const { stale, total } = await memory.stale(collection);
+  if (stale > 0)
+    progress(
+      `(${stale} of ${total} ${noun === 'people' ? 'people' : 'notes'} have no vector of ${memory.provider.model} yet, so only words find them: run "aura ${noun} reembed", or keep "aura agent" running)`,
+    );
+}
 
 /** Says so on stderr when the endpoint failed and words alone found. */
 function noteUnavailable(memory: Memory, json: boolean) {
@@ -130,6 +149,8 @@ export const records = command(
           ...(flags.type?.length ? { types: flags.type } : {}),
         });
         noteUnavailable(memory, json);
+        await noteStale(memory, collection, noun, json);
+        await memory.flush();
         return render(
           hits.map((h) => ({ ...withoutVector(h.record), confidence: h.confidence, via: h.via })),
           {

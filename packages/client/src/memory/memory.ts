@@ -299,9 +299,16 @@ export class Memory {
     const words = new Set(byWords.map((r) => r.id));
     const meaning = new Set(byMeaning);
     const fused = reciprocalRankFusion([byWords.map((r) => r.id), byMeaning]);
+    const withVector = (record: VaultRecord): VaultRecord => {
+      // A record the cached index knows was listed with its vector sealed: it gets the unit vector
+      // the index holds (the same direction), not a second opening.
+      const vector =
+        record.embedding || !this.provider ? undefined : this.#indexes.get(collection)?.index?.vector(record.id);
+      return vector && this.provider ? { ...record, embedding: { model: this.provider.model, vector } } : record;
+    };
     return [...fused]
       .map(([id, score]) => ({
-        record: records.get(id) as VaultRecord<C>,
+        record: withVector(records.get(id) as VaultRecord) as VaultRecord<C>,
         score,
         confidence: confidence.get(id) ?? 0,
         via: [...(words.has(id) ? ['words' as const] : []), ...(meaning.has(id) ? ['meaning' as const] : [])],

@@ -116,6 +116,12 @@ export class VectorIndex {
     for (let i = 0; i < this.dims; i++) this.#rows[offset + i] = (vector[i] ?? 0) / norm;
   }
 
+  /** A copy of the unit vector of `id`, or undefined if it has none here. */
+  vector(id: string): Float32Array | undefined {
+    const row = this.#rowOf.get(id);
+    return row === undefined ? undefined : this.#rows.slice(row * this.dims, (row + 1) * this.dims);
+  }
+
   /** The ids in row order and a copy of their (unit) rows: what a snapshot of the index keeps. */
   rows(): { ids: readonly string[]; rows: Float32Array } {
     return { ids: [...this.#ids], rows: this.#rows.slice(0, this.#ids.length * this.dims) };
