@@ -1,4 +1,4 @@
-import type { Memory, Vault, VaultRecord } from '@aura/client';
+import type { LearningEventData, Memory, Vault, VaultRecord } from '@aura/client';
 import type { ActionSpec } from './actions.ts';
 import { type CalendarView, LocalCalendar } from './calendar.ts';
 import { type Decision, decide } from './decide.ts';
@@ -90,7 +90,11 @@ export async function understand(
   });
   const decision = options.memory ? { ...decided, retrieved } : decided;
   // The trace lets later feedback credit (or blame) the people and notes this decision used.
-  const recorded = await vault.put('learning-events', {
+  // With memory, the event is sealed with the request's vector (the one retrieval made), so past
+  // decisions can be found by meaning too.
+  const remember = (data: LearningEventData) =>
+    options.memory ? options.memory.remember('learning-events', data) : vault.put('learning-events', data);
+  const recorded = await remember({
     kind: 'decision',
     text,
     output: {

@@ -86,6 +86,19 @@ describe('the reasoning engine retrieves context for a request', () => {
     assert.equal(output.contextSentTo, 'openai:test-model');
   });
 
+  it("the decision's learning event is sealed with the request's vector, from the one call retrieval made", async () => {
+    embeddings.requests.length = 0;
+    const fresh = new Memory(client.vault, openAiEmbeddings({ baseUrl: embeddings.url, model: 'fixed' }));
+    const { decisionId } = await understand(client.vault, REQUEST, { memory: fresh });
+    assert.deepEqual(embeddings.requests, [{ model: 'fixed', input: [REQUEST] }]);
+    const event = await client.vault.get('learning-events', decisionId);
+    assert.equal(event.embedding?.model, 'openai:fixed');
+    assert.deepEqual(event.embedding?.vector, topicVector('dentist'));
+    // Past requests are found by meaning as notes are.
+    const hits = await fresh.search('learning-events', REQUEST, { words: false });
+    assert.ok(hits.some((h) => h.record.id === decisionId));
+  });
+
   it('without an LLM the notes are retrieved but go to no model, and the event says so', async () => {
     prompts.length = 0;
     const { decision, decisionId } = await understand(client.vault, REQUEST, { memory });

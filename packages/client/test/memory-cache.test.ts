@@ -84,6 +84,21 @@ describe('the index kept sealed on the device between runs', () => {
     assert.equal(cache.saves, 1);
   });
 
+  it('refresh picks up what another device wrote, opening only its vectors', async () => {
+    const memory = new Memory(client.vault, fixedVectors);
+    await memory.search('contexts', first.query);
+    const text = 'The boiler service is booked for the first of March';
+    const added = await new Memory(client.vault, fixedVectors).remember('contexts', { text });
+    assert.ok(!(await memory.search('contexts', text, { words: false })).some((h) => h.record.id === added.id));
+    const opened = countOpened(client.vault);
+    await memory.refresh('contexts');
+    assert.equal(opened.count, 1);
+    assert.equal((await memory.search('contexts', text, { words: false }))[0]?.record.id, added.id);
+    await client.vault.delete('contexts', added.id);
+    await memory.refresh('contexts');
+    assert.ok(!(await memory.search('contexts', text, { words: false })).some((h) => h.record.id === added.id));
+  });
+
   it('holds neither the notes, nor the model id, nor the floats in the clear', async () => {
     const cache = new MapCache();
     const memory = new Memory(client.vault, fixedVectors, { cache });

@@ -1,14 +1,13 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { HeKeyStore, StoredHeKeys } from '@aura/assistant';
-import { type AuraClient, Memory } from '@aura/client';
-import { FileIndexCache } from '@aura/client/node';
+import type { AuraClient } from '@aura/client';
 import { command, need, needId } from '../command.ts';
 import { auraHome, heKeysPath, pluginsPath } from '../home.ts';
 import { progress, render, UsageError, when } from '../output.ts';
 import { confirm, interactive } from '../prompt.ts';
 import { watchTask } from './notifications.ts';
-import { configuredEmbeddings, configuredProvider } from './provider.ts';
+import { configuredProvider } from './provider.ts';
+import { memoryOf } from './records.ts';
 
 export type Understood = Awaited<ReturnType<typeof import('@aura/assistant')['understand']>>;
 
@@ -87,10 +86,8 @@ export async function understandHere(
     : configuredProvider(assistant);
   const host = await loadPluginHost(pluginsPath(), client.vault);
   // Notes are retrieved by meaning when an embeddings provider is configured (decision 0022).
-  const embeddings = await configuredEmbeddings();
-  const memory = embeddings
-    ? new Memory(client.vault, embeddings, { cache: new FileIndexCache(join(auraHome(), 'memory')) })
-    : undefined;
+  const found = await memoryOf(client);
+  const memory = found.provider ? found : undefined;
   // Plugins may run processes (an MCP server): closed as soon as the plan is made.
   return assistant
     .understand(client.vault, text, { host, ...(provider ? { provider } : {}), ...(memory ? { memory } : {}) })
@@ -209,7 +206,8 @@ export const feedback = command(
         );
       }
     }
-    const record = await vault.put('learning-events', {
+    // Sealed with its vector when an embeddings provider is configured, like every learning event.
+    const record = await (await memoryOf(client)).remember('learning-events', {
       kind: 'feedback',
       text: decision.data.text ?? '',
       input: { decisionId: decision.id },

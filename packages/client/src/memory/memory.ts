@@ -70,6 +70,7 @@ export class Memory {
   /** Indexes changed since they were last saved to the cache. */
   readonly #unsaved = new Set<CollectionName>();
   readonly #cache: IndexCache | undefined;
+  #last: { text: string; vector: Float32Array } | undefined;
   status: MemoryStatus;
 
   /**
@@ -89,8 +90,11 @@ export class Memory {
   /** The vector of a text, or null (no provider, or the endpoint is unavailable: noted in status). */
   async embed(text: string): Promise<Float32Array | null> {
     if (!this.provider) return null;
+    // A request is retrieved for, then recorded as a learning event: one call to the provider.
+    if (this.#last?.text === text) return this.#last.vector;
     try {
       const [vector] = await this.provider.embed([text]);
+      this.#last = vector ? { text, vector } : undefined;
       return vector ?? null;
     } catch (error) {
       if (!isAuraError(error, 'AURA_PROVIDER_UNAVAILABLE')) throw error;
@@ -134,36 +138,63 @@ export class Memory {
 
   /**
    * The collection's vectors of the current model, decrypted into an index (read once, then kept
-   * in step). A vector the cache holds for the same record version (the same sealed vector, by its
-   * hash, which the signed history commits to) is taken from it; only the others are opened.
+   * in step; refresh reads the vault again).
    */
   async #indexOf(collection: CollectionName): Promise<Indexed> {
     const ready = this.#indexes.get(collection);
     if (ready) return ready;
-    const cached: Indexed = { index: null, records: new Map(), known: new Map() };
-    const snapshot = this.#cache ? await this.#load(collection) : null;
-    const rowOf = new Map(snapshot?.entries.map((e) => [e.id, e]));
-    let changed = snapshot === null && this.#cache !== undefined;
-    const records = await this.vault.list(collection, { vectors: this.#cache === undefined });
+    return this.#build(collection, this.#cache ? await this.#load(collection) : null, this.#cache !== undefined);
+  }
+
+  /**
+   * Reads the collection's records (each checked against the signed history) into a new index. A
+   * vector `known` holds for the same record version (the same sealed vector, by its hash, which
+   * the signed history commits to) is taken from it; only the others are opened.
+   */
+  async #build(collection: CollectionName, known: IndexSnapshot | null, cached: boolean): Promise<Indexed> {
+    const indexed: Indexed = { index: null, records: new Map(), known: new Map() };
+    const rowOf = new Map(known?.entries.map((e) => [e.id, e]));
+    let changed = known === null && cached;
+    const records = await this.vault.list(collection, { vectors: known === null && !cached });
     for (const record of records) {
       const entry = rowOf.get(record.id);
       rowOf.delete(record.id);
-      if (snapshot && entry && entry.version === record.version && entry.hash === record.embeddingHash) {
-        const model = entry.row >= 0 ? snapshot.model : '';
+      if (known && entry && entry.version === record.version && entry.hash === record.embeddingHash) {
+        const model = entry.row >= 0 ? known.model : '';
         const vector =
           entry.row >= 0
-            ? snapshot.rows.subarray(entry.row * snapshot.dims, (entry.row + 1) * snapshot.dims)
+            ? known.rows.subarray(entry.row * known.dims, (entry.row + 1) * known.dims)
             : new Float32Array(1);
-        this.#add(cached, record, { model, vector });
+        this.#add(indexed, record, { model, vector });
         continue;
       }
       if (record.embeddingHash !== undefined) changed = true;
-      this.#add(cached, record, await this.vault.embeddingOf(record));
+      this.#add(indexed, record, await this.vault.embeddingOf(record));
     }
     if (rowOf.size > 0) changed = true;
-    this.#indexes.set(collection, cached);
-    if (changed) this.#unsaved.add(collection);
-    return cached;
+    this.#indexes.set(collection, indexed);
+    if (changed && cached) this.#unsaved.add(collection);
+    return indexed;
+  }
+
+  /**
+   * Reads the vault again for what other devices wrote since the index was read: new and changed
+   * records' vectors are opened, deleted ones leave. A long-running process (the agent, the
+   * dashboard) calls it before it retrieves.
+   */
+  async refresh(collection: CollectionName): Promise<void> {
+    const previous = this.#indexes.get(collection);
+    if (!previous) return;
+    const model = this.provider?.model;
+    await this.#build(collection, model ? this.#snapshotOf(previous, model) : null, this.#cache !== undefined);
+  }
+
+  /** What a snapshot of an index holds: its rows, and every vector it has seen (of any model). */
+  #snapshotOf(indexed: Indexed, model: string): IndexSnapshot {
+    const { ids, rows } = indexed.index?.rows() ?? { ids: [], rows: new Float32Array(0) };
+    const rowOf = new Map(ids.map((id, row) => [id, row]));
+    const entries = [...indexed.known.values()].map((e) => ({ ...e, row: rowOf.get(e.id) ?? -1 }));
+    return { model, dims: indexed.index?.dims ?? 1, entries, rows };
   }
 
   /** The cache's name for a collection's index: per account, collection and model. */
@@ -192,14 +223,10 @@ export class Memory {
     if (!cache || !model) return;
     for (const collection of [...this.#unsaved]) {
       this.#unsaved.delete(collection);
-      const cached = this.#indexes.get(collection);
-      if (!cached) continue;
-      const { ids, rows } = cached.index?.rows() ?? { ids: [], rows: new Float32Array(0) };
-      const rowOf = new Map(ids.map((id, row) => [id, row]));
-      const entries = [...cached.known.values()].map((e) => ({ ...e, row: rowOf.get(e.id) ?? -1 }));
-      const snapshot: IndexSnapshot = { model, dims: cached.index?.dims ?? 1, entries, rows };
+      const indexed = this.#indexes.get(collection);
+      if (!indexed) continue;
       const name = this.#cacheName(collection);
-      await cache.save(name, this.vault.sealLocal(name, encodeSnapshot(snapshot)));
+      await cache.save(name, this.vault.sealLocal(name, encodeSnapshot(this.#snapshotOf(indexed, model))));
     }
   }
 
