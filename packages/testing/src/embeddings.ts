@@ -14,12 +14,57 @@ export interface EmbeddingsServer {
   failNext: number[];
   /** Answers the next requests 200 with these texts as the body instead (malformed answers). */
   rawNext: string[];
+  /**
+   * Holds the answers to the requests `match` picks (a model busy with a batch) until the function
+   * it returns is called: a test sees what happens meanwhile without timing anything.
+   */
+  holdWhile(match: (input: string[]) => boolean): () => void;
   close(): Promise<void>;
 }
 
-export async function startEmbeddingsServer(vectorOf: (text: string) => Float32Array): Promise<EmbeddingsServer> {
-  const state: EmbeddingsServer = { url: '', requests: [], failNext: [], rawNext: [], close: async () => {} };
+/**
+ * `cors`: answers a browser's cross-origin requests from these origins as an endpoint set up for
+ * the dashboard would (Ollama's OLLAMA_ORIGINS): the preflight OPTIONS and the header on answers.
+ */
+export async function startEmbeddingsServer(
+  vectorOf: (text: string) => Float32Array,
+  options: { cors?: readonly string[] } = {},
+): Promise<EmbeddingsServer> {
+  let hold: { match: (input: string[]) => boolean; released: Promise<void> } | undefined;
+  const state: EmbeddingsServer = {
+    url: '',
+    requests: [],
+    failNext: [],
+    rawNext: [],
+    holdWhile(match) {
+      let release = () => {};
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const held = { match, released };
+      hold = held;
+      return () => {
+        if (hold === held) hold = undefined;
+        release();
+      };
+    },
+    close: async () => {},
+  };
   const server: Server = createServer(async (req, res) => {
+    const origin = req.headers.origin;
+    if (origin && options.cors?.includes(origin)) {
+      res.setHeader('access-control-allow-origin', origin);
+      res.setHeader('vary', 'origin');
+    }
+    if (req.method === 'OPTIONS') {
+      if (origin && options.cors?.includes(origin)) {
+        res.setHeader('access-control-allow-methods', 'POST');
+        res.setHeader('access-control-allow-headers', 'content-type, authorization');
+        res.setHeader('access-control-max-age', '600');
+      }
+      res.writeHead(204).end();
+      return;
+    }
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = JSON.parse(Buffer.concat(chunks).toString() || '{}') as { model: string; input: string | string[] };
@@ -35,6 +80,7 @@ export async function startEmbeddingsServer(vectorOf: (text: string) => Float32A
       res.writeHead(fail ?? 404).end(JSON.stringify({ error: { message: 'scripted failure' } }));
       return;
     }
+    if (hold?.match(input)) await hold.released;
     res.end(
       JSON.stringify({
         object: 'list',

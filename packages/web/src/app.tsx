@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { describeError, keys } from './keys.ts';
 import { startLive, stopLive, useLiveState } from './live.ts';
+import { ReembedProgress } from './memory.tsx';
 import { Assistant } from './screens/assistant.tsx';
 import { Calendar } from './screens/calendar.tsx';
 import { Notes } from './screens/notes.tsx';
@@ -95,6 +96,7 @@ export function App() {
       <main id="main" tabIndex={-1}>
         <h1 class="visually-hidden">{SCREENS[screen]}</h1>
         <ErrorBox error={error} />
+        <ReembedProgress />
         {screen === 'assistant' && <Assistant />}
         {screen === 'people' && <People />}
         {screen === 'notes' && <Notes />}

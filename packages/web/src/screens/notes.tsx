@@ -1,24 +1,31 @@
 import type { VaultRecord } from '@aura/client';
 import { useState } from 'preact/hooks';
 import { keys } from '../keys.ts';
+import { FoundBy } from '../memory.tsx';
+import type { Found } from '../shared/types.ts';
 import { Busy, ErrorBox, formatTime, useAction, useLoad } from '../ui/common.tsx';
 
 type Note = VaultRecord<'contexts'>;
+const TYPES = ['note', 'preference', 'list', 'reminder'];
 const itemsOf = (n: Note) => ((n.data.fields?.items as unknown[]) ?? []).map(String);
 
 /** Context notes, lists and reminders: what the assistant knows and keeps for the user. */
 export function Notes() {
   const [query, setQuery] = useState('');
-  const [applied, setApplied] = useState('');
+  const [filter, setFilter] = useState('');
+  const [applied, setApplied] = useState({ query: '', filter: '' });
   const [text, setText] = useState('');
   const [type, setType] = useState('note');
   const [item, setItem] = useState<Record<string, string>>({});
-  const notes = useLoad(applied, (q) => keys.notes(q));
+  const notes = useLoad(JSON.stringify(applied), () =>
+    keys.notes(applied.query, applied.filter ? [applied.filter] : []),
+  );
   const { error, busy, run } = useAction();
-  const all = (notes.value ?? []).filter((n) => n.data.type !== 'event');
-  const lists = all.filter((n) => n.data.type === 'list');
-  const reminders = all.filter((n) => n.data.type === 'reminder');
-  const others = all.filter((n) => n.data.type !== 'list' && n.data.type !== 'reminder');
+  const all = (notes.value?.hits ?? []).filter((n) => n.record.data.type !== 'event');
+  const lists = all.filter((n) => n.record.data.type === 'list');
+  const reminders = all.filter((n) => n.record.data.type === 'reminder');
+  const others = all.filter((n) => n.record.data.type !== 'list' && n.record.data.type !== 'reminder');
+  const searched = applied.query.trim() !== '';
 
   const add = async (event: Event) => {
     event.preventDefault();
@@ -64,23 +71,36 @@ export function Notes() {
           class="inline"
           onSubmit={(e) => {
             e.preventDefault();
-            setApplied(query);
+            setApplied({ query, filter });
           }}
         >
           <label>
             Search notes
             <input type="search" value={query} onInput={(e) => setQuery(e.currentTarget.value)} />
           </label>
+          <label>
+            Of type
+            <select value={filter} onChange={(e) => setFilter(e.currentTarget.value)}>
+              <option value="">any</option>
+              {TYPES.map((t) => (
+                <option value={t}>{t}</option>
+              ))}
+            </select>
+          </label>
           <button type="submit">Search</button>
         </form>
+        {notes.value?.notice && (
+          <p class="hint" role="status" data-testid="search-notice">
+            {notes.value.notice}
+          </p>
+        )}
         <form class="inline" onSubmit={add}>
           <label>
             New
             <select value={type} onChange={(e) => setType(e.currentTarget.value)}>
-              <option value="note">note</option>
-              <option value="preference">preference</option>
-              <option value="list">list</option>
-              <option value="reminder">reminder</option>
+              {TYPES.map((t) => (
+                <option value={t}>{t}</option>
+              ))}
             </select>
           </label>
           <label>
@@ -98,9 +118,12 @@ export function Notes() {
         <section class="card" aria-labelledby="lists-h">
           <h2 id="lists-h">Lists</h2>
           {lists.length === 0 && <p class="hint">No lists yet. “Add milk to my shopping list” makes one.</p>}
-          {lists.map((l) => (
+          {lists.map(({ record: l, via, confidence }) => (
             <div class="list" data-testid="list">
-              <h3>{l.data.text}</h3>
+              <h3>
+                {l.data.text}
+                <FoundBy via={via} confidence={confidence} />
+              </h3>
               <ul>
                 {itemsOf(l).map((it, i) => (
                   <li>
@@ -128,13 +151,14 @@ export function Notes() {
           <h2 id="reminders-h">Reminders</h2>
           {reminders.length === 0 && <p class="hint">No reminders.</p>}
           <ul class="records">
-            {reminders.map((r) => (
+            {reminders.map(({ record: r, via, confidence }) => (
               <li>
                 <label class="check">
                   <input type="checkbox" checked={Boolean(r.data.fields?.done)} onChange={() => toggle(r)} />
                   {r.data.text}
                   {typeof r.data.fields?.at === 'string' ? ` · ${formatTime(r.data.fields.at)}` : ''}
                 </label>
+                <FoundBy via={via} confidence={confidence} />
               </li>
             ))}
           </ul>
@@ -143,9 +167,10 @@ export function Notes() {
       <section class="card" aria-labelledby="other-h">
         <h2 id="other-h">Notes</h2>
         <ul class="records" data-testid="notes">
-          {others.map((n) => (
-            <li>
-              <span class="badge">{n.data.type ?? 'note'}</span> {n.data.text}{' '}
+          {others.map(({ record: n, via, confidence }: Found<Note>) => (
+            <li data-via={via.join(' ')}>
+              <span class="badge">{n.data.type ?? 'note'}</span> {n.data.text}
+              <FoundBy via={via} confidence={confidence} />{' '}
               <button
                 type="button"
                 class="secondary small"
@@ -156,7 +181,7 @@ export function Notes() {
             </li>
           ))}
           {notes.value && others.length === 0 && (
-            <li class="hint">{applied ? `No note matches “${applied}”.` : 'No notes yet.'}</li>
+            <li class="hint">{searched ? `No note matches “${applied.query}”.` : 'No notes yet.'}</li>
           )}
         </ul>
       </section>

@@ -1,6 +1,7 @@
 import type { PersonData, VaultRecord } from '@aura/client';
 import { useState } from 'preact/hooks';
 import { keys } from '../keys.ts';
+import { FoundBy } from '../memory.tsx';
 import { Busy, ErrorBox, useAction, useLoad } from '../ui/common.tsx';
 
 const EMPTY: PersonData = { name: '', relationship: '', email: '', notes: '' };
@@ -15,7 +16,7 @@ function clean(p: PersonData): PersonData {
   return out;
 }
 
-/** The people Aura knows, decrypted here; the search goes through blind indexes. */
+/** The people Aura knows, decrypted here; found by their words (blind indexes) and, when on, by meaning. */
 export function People() {
   const [query, setQuery] = useState('');
   const [applied, setApplied] = useState('');
@@ -70,12 +71,18 @@ export function People() {
           <button type="submit">Search</button>
         </form>
         <ErrorBox error={list.error} />
+        {list.value?.notice && (
+          <p class="hint" role="status" data-testid="search-notice">
+            {list.value.notice}
+          </p>
+        )}
         <ul class="records" data-testid="people">
-          {(list.value ?? []).map((p) => (
-            <li>
+          {(list.value?.hits ?? []).map(({ record: p, via, confidence }) => (
+            <li data-via={via.join(' ')}>
               <strong>{p.data.name}</strong>
               {p.data.relationship ? ` · ${p.data.relationship}` : ''}
               {p.data.email ? ` · ${p.data.email}` : ''}
+              <FoundBy via={via} confidence={confidence} />
               {p.data.notes && <div class="why">{p.data.notes}</div>}
               <div class="actions">
                 <button
@@ -98,7 +105,9 @@ export function People() {
               </div>
             </li>
           ))}
-          {list.value?.length === 0 && <li class="hint">{applied ? `No one matches “${applied}”.` : 'No one yet.'}</li>}
+          {list.value?.hits.length === 0 && (
+            <li class="hint">{applied ? `No one matches “${applied}”.` : 'No one yet.'}</li>
+          )}
         </ul>
       </section>
       <form class="card" onSubmit={save} aria-labelledby="person-form-h">

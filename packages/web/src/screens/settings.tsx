@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { keys, proxy } from '../keys.ts';
-import type { WebSettings } from '../shared/types.ts';
+import { reembedText, useMemoryView } from '../memory.tsx';
+import type { MeaningSetting, WebSettings } from '../shared/types.ts';
 import { Busy, ErrorBox, formatTime, useAction, useLoad } from '../ui/common.tsx';
 
 const fromBase64Url = (s: string) =>
@@ -168,6 +169,135 @@ function Assistant() {
   );
 }
 
+const NO_ENDPOINT = { url: '', model: '', apiKey: '' };
+
+/**
+ * Search by meaning: off, the builtin embedding, or an endpoint this browser calls itself (never
+ * through the Aura server). Kept in the sealed settings record, so the user's devices share it.
+ */
+function SearchByMeaning() {
+  const settings = useLoad('settings', () => keys.settings());
+  const memory = useMemoryView();
+  const { error, busy, run } = useAction();
+  const [draft, setDraft] = useState<MeaningSetting | null>(null);
+  const [endpoint, setEndpoint] = useState<typeof NO_ENDPOINT | null>(null);
+  const [saved, setSaved] = useState(false);
+  const m = draft ?? settings.value?.meaning;
+  if (!m) return <ErrorBox error={settings.error} />;
+  const fields = endpoint ?? (m.kind === 'endpoint' ? m : NO_ENDPOINT);
+  const choose = (next: MeaningSetting) => {
+    setSaved(false);
+    setDraft(next);
+  };
+  const edit = (change: Partial<typeof NO_ENDPOINT>) => {
+    setSaved(false);
+    setEndpoint({ ...fields, ...change });
+    setDraft({ kind: 'endpoint', ...fields, ...change });
+  };
+  const save = async (event: Event) => {
+    event.preventDefault();
+    const meaning: MeaningSetting = m.kind === 'endpoint' ? { kind: 'endpoint', ...fields } : m;
+    const ok = await run(
+      m.kind === 'endpoint' ? 'Checking the endpoint from this browser…' : 'Encrypting and saving…',
+      async () => {
+        await keys.saveSettings({ meaning });
+        return true;
+      },
+    );
+    if (ok) {
+      setDraft(null);
+      setEndpoint(null);
+      setSaved(true);
+      settings.reload();
+    }
+  };
+  const progress = reembedText(memory);
+  return (
+    <form class="card" onSubmit={save} aria-labelledby="meaning-h">
+      <h2 id="meaning-h">Search by meaning</h2>
+      <fieldset>
+        <legend>Notes and people are found by their words, and</legend>
+        <label class="check">
+          <input type="radio" name="meaning" checked={m.kind === 'off'} onChange={() => choose({ kind: 'off' })} />
+          by their words only (off)
+        </label>
+        <label class="check">
+          <input
+            type="radio"
+            name="meaning"
+            checked={m.kind === 'builtin'}
+            onChange={() => choose({ kind: 'builtin' })}
+          />
+          by the builtin embedding, on this device: it is lexical, so it finds word forms and typos (“dentists”,
+          “dentsit”), not meaning
+        </label>
+        <label class="check">
+          <input
+            type="radio"
+            name="meaning"
+            checked={m.kind === 'endpoint'}
+            onChange={() => choose({ kind: 'endpoint', ...fields })}
+          />
+          by meaning, with an OpenAI-compatible embeddings endpoint (Ollama, llama.cpp, vLLM)
+        </label>
+      </fieldset>
+      {m.kind === 'endpoint' && (
+        <>
+          <label>
+            Endpoint URL
+            <input
+              type="text"
+              inputMode="url"
+              name="embeddings-url"
+              placeholder="http://127.0.0.1:11434/v1"
+              value={fields.url}
+              onInput={(e) => edit({ url: e.currentTarget.value })}
+            />
+          </label>
+          <label>
+            Embedding model
+            <input
+              type="text"
+              name="embeddings-model"
+              placeholder="nomic-embed-text"
+              value={fields.model}
+              onInput={(e) => edit({ model: e.currentTarget.value })}
+            />
+          </label>
+          <label>
+            API key (optional)
+            <input
+              type="password"
+              name="embeddings-key"
+              autocomplete="off"
+              value={fields.apiKey}
+              onInput={(e) => edit({ apiKey: e.currentTarget.value })}
+            />
+          </label>
+          <p class="hint">
+            This browser sends the endpoint the text of each note and person you save and of each search, and calls it
+            directly: the Aura server never sees them. The server&apos;s operator allows its address with
+            AURA_WEB_CONNECT_ORIGINS, and the endpoint must allow this page&apos;s origin (CORS).
+          </p>
+        </>
+      )}
+      <button type="submit" disabled={Boolean(busy)}>
+        Check and use
+      </button>
+      <Busy label={busy} />
+      <ErrorBox error={error} />
+      {saved && <p role="status">Saved for your devices.</p>}
+      <p class="hint" data-testid="meaning-state">
+        {memory?.model ? `In use: ${memory.model}.` : 'In use: words only.'}{' '}
+        {memory?.simd
+          ? 'The index runs in WebAssembly SIMD.'
+          : 'The index runs in JavaScript (no WebAssembly SIMD here).'}
+        {progress ? ` ${progress}` : ''}
+      </p>
+    </form>
+  );
+}
+
 /** Password change and the two ways out. */
 function Account({ onOut }: { onOut: () => void }) {
   const [current, setCurrent] = useState('');
@@ -245,7 +375,10 @@ export function Settings({ onOut }: { onOut: () => void }) {
         <PushChannel />
         <Account onOut={onOut} />
       </div>
-      <Assistant />
+      <div class="stack">
+        <Assistant />
+        <SearchByMeaning />
+      </div>
     </div>
   );
 }

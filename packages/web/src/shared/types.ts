@@ -23,6 +23,44 @@ export interface WebSettings {
   reasoning: 'browser' | 'encrypted' | 'agent';
   /** The OpenAI-compatible endpoint the agent uses (AURA_LLM_URL); kept here, sealed, for reference. */
   llmUrl: string;
+  /** Search by meaning, shared by the user's devices (the settings record is sealed). */
+  meaning: MeaningSetting;
+}
+
+/**
+ * Where the dashboard gets vectors: nowhere (words only), the builtin lexical embedding on this
+ * device, or an OpenAI-compatible /v1/embeddings endpoint the browser calls itself.
+ */
+export type MeaningSetting =
+  | { kind: 'off' }
+  | { kind: 'builtin' }
+  | { kind: 'endpoint'; url: string; model: string; apiKey: string };
+
+/** The dashboard's search by meaning as the worker has it: its model and its background re-embedding. */
+export interface MemoryView {
+  /** The model of the vectors searched; null: words only. */
+  model: string | null;
+  /** Whether the index's dot products run in WebAssembly SIMD here (else a JavaScript loop). */
+  simd: boolean;
+  reembed:
+    | { state: 'idle' }
+    | { state: 'running'; what: 'notes' | 'people'; done: number; total: number }
+    | { state: 'done'; model: string; notes: number; people: number }
+    | { state: 'failed'; what: 'notes' | 'people'; done: number; total: number; message: string };
+}
+
+/** A record a search found: by its words, its meaning or both, and how sure (1: every word is in it). */
+export interface Found<R> {
+  record: R;
+  via: ('words' | 'meaning')[];
+  /** null: listed, not searched. */
+  confidence: number | null;
+}
+
+/** A search's hits, and why it found by words only when it had to (said once, not per hit). */
+export interface SearchResult<R> {
+  hits: Found<R>[];
+  notice: string | null;
 }
 
 export interface PluginChoice {

@@ -26,11 +26,15 @@ import type {
   Conversation,
   DeviceView,
   Me,
+  MeaningSetting,
+  MemoryView,
   PluginChoice,
+  SearchResult,
   WebError,
   WebSettings,
 } from '../shared/types.ts';
 import { IndexedDbHeKeyStore, IndexedDbStateStore } from './idb-store.ts';
+import { checkMeaning, DashboardMemory, providerOf } from './memory.ts';
 import { browserSocket } from './socket.ts';
 
 /** The plugins whose actions the browser plans with by default: the agent's defaults (plugins.yaml). */
@@ -39,6 +43,18 @@ const SETTINGS_TYPE = 'web-settings';
 const CONVERSATION_TYPE = 'conversation';
 // One database per store: idb-keyval creates one store per database it opens.
 const local = createStore('aura-local', 'keyval');
+/** The dashboard's own records among the contexts: not the user's notes, not searched. */
+const internal = (data: ContextData) => data.type === SETTINGS_TYPE || data.type === CONVERSATION_TYPE;
+const OFF: MeaningSetting = { kind: 'off' };
+
+/** A sealed setting as saved (an older record has none: off). */
+function meaningFrom(value: unknown): MeaningSetting {
+  const v = (value ?? {}) as Partial<Record<'kind' | 'url' | 'model' | 'apiKey', unknown>>;
+  if (v.kind === 'builtin') return { kind: 'builtin' };
+  if (v.kind === 'endpoint' && typeof v.url === 'string' && typeof v.model === 'string')
+    return { kind: 'endpoint', url: v.url, model: v.model, apiKey: typeof v.apiKey === 'string' ? v.apiKey : '' };
+  return OFF;
+}
 
 /** What the UI sees of a failure: the stable code and a sentence (errors cross the worker boundary as data). */
 export function asWebError(error: unknown): WebError {
@@ -57,6 +73,7 @@ export class KeysService {
   #client: AuraClient | undefined;
   #progress: ((step: string) => void) | undefined;
   #following: AbortController | undefined;
+  readonly #memory = new DashboardMemory();
 
   async #open(): Promise<AuraClient> {
     this.#client ??= await AuraClient.open({
@@ -91,6 +108,8 @@ export class KeysService {
       }
       throw error;
     }
+    // Signed in: search by meaning as the sealed setting says, re-embedding in the background.
+    void this.#memoryOf(client);
     const device = await client.device();
     const { fingerprint } = await client.checkedDevices().then(
       (r) => r.devices.find((d) => d.id === session.deviceId) ?? { fingerprint: '' },
@@ -113,11 +132,15 @@ export class KeysService {
 
   async logout(): Promise<void> {
     this.#following?.abort();
+    this.#memoryReady = undefined;
+    this.#memory.reset();
     await (await this.#open()).logout();
   }
 
   async logoutEverywhere(): Promise<number> {
     this.#following?.abort();
+    this.#memoryReady = undefined;
+    this.#memory.reset();
     return (await this.#open()).logoutEverywhere();
   }
 
@@ -167,29 +190,80 @@ export class KeysService {
     return (await this.#open()).vault.search(collection, query);
   }
 
+  /** Notes and people are written with their vectors (Memory), the rest as they are. */
   async put<C extends CollectionName>(collection: C, data: RecordData[C]): Promise<VaultRecord<C>> {
-    return (await this.#open()).vault.put(collection, data);
+    const client = await this.#open();
+    if (collection === 'relationships' || (collection === 'contexts' && !internal(data as ContextData)))
+      return (await this.#memoryOf(client)).remember(collection as 'contexts', data as ContextData) as Promise<
+        VaultRecord<C>
+      >;
+    return client.vault.put(collection, data);
   }
 
   async update<C extends CollectionName>(collection: C, id: string, data: RecordData[C]): Promise<VaultRecord<C>> {
-    const vault = (await this.#open()).vault;
-    return vault.update(collection, await vault.get(collection, id), data);
+    const client = await this.#open();
+    const vault = client.vault;
+    const record = await vault.get(collection, id);
+    if (collection === 'relationships' || (collection === 'contexts' && !internal(data as ContextData))) {
+      await this.#memoryOf(client);
+      return this.#memory.revise(
+        vault,
+        collection as 'contexts',
+        record as VaultRecord<'contexts'>,
+        data as ContextData,
+      ) as Promise<VaultRecord<C>>;
+    }
+    return vault.update(collection, record, data);
   }
 
   async remove(collection: CollectionName, id: string): Promise<void> {
     await (await this.#open()).vault.delete(collection, id);
+    this.#memory.forget(collection);
   }
 
-  async people(query: string): Promise<VaultRecord<'relationships'>[]> {
-    const vault = (await this.#open()).vault;
-    return query.trim() ? vault.search('relationships', query) : vault.list('relationships');
+  /** The search of the sealed setting (read once after sign-in, then kept as saved here). */
+  async #memoryOf(client: AuraClient): Promise<DashboardMemory> {
+    this.#memoryReady ??= this.settings().then(
+      (s) => void this.#memory.use(client.vault, s.meaning),
+      () => void this.#memory.use(client.vault, OFF),
+    );
+    await this.#memoryReady;
+    return this.#memory;
+  }
+  #memoryReady: Promise<void> | undefined;
+
+  /** Everyone, or those a search finds by words and by meaning. */
+  async people(query: string): Promise<SearchResult<VaultRecord<'relationships'>>> {
+    const client = await this.#open();
+    if (!query.trim()) {
+      const all = await client.vault.list('relationships');
+      return { hits: all.map((record) => ({ record, via: [], confidence: null })), notice: null };
+    }
+    return (await this.#memoryOf(client)).search('relationships', query);
   }
 
   /** Notes of the user's context, without the dashboard's own records (settings, conversations). */
-  async notes(query: string): Promise<VaultRecord<'contexts'>[]> {
-    const vault = (await this.#open()).vault;
-    const found = query.trim() ? await vault.search('contexts', query) : await vault.list('contexts');
-    return found.filter((r) => r.data.type !== SETTINGS_TYPE && r.data.type !== CONVERSATION_TYPE);
+  async notes(query: string, types: string[] = []): Promise<SearchResult<VaultRecord<'contexts'>>> {
+    const client = await this.#open();
+    if (!query.trim()) {
+      const all = (await client.vault.list('contexts')).filter(
+        (r) => !internal(r.data) && (types.length === 0 || types.includes(r.data.type ?? '')),
+      );
+      return { hits: all.map((record) => ({ record, via: [], confidence: null })), notice: null };
+    }
+    const found = await (await this.#memoryOf(client)).search('contexts', query, types);
+    return { ...found, hits: found.hits.filter((h) => !internal(h.record.data)) };
+  }
+
+  // Search by meaning.
+
+  memoryStatus(): MemoryView {
+    return this.#memory.view;
+  }
+
+  /** Calls `onChange` with each change of the model or of the re-embedding's progress. */
+  watchMemory(onChange: (view: MemoryView) => void): void {
+    this.#memory.watch(onChange);
   }
 
   async week(startIso: string) {
@@ -208,14 +282,29 @@ export class KeysService {
       plugins: fields.plugins ?? DEFAULT_PLUGINS,
       reasoning: fields.reasoning === 'agent' || fields.reasoning === 'encrypted' ? fields.reasoning : 'browser',
       llmUrl: typeof fields.llmUrl === 'string' ? fields.llmUrl : '',
+      meaning: meaningFrom(fields.meaning),
     };
   }
 
-  async saveSettings(settings: WebSettings): Promise<void> {
-    const current = await this.settings();
-    const data: ContextData = { text: 'dashboard settings', type: SETTINGS_TYPE, fields: { ...settings } };
-    if (current.id) await this.update('contexts', current.id, data);
-    else await this.put('contexts', data);
+  /**
+   * Saves what changed. A new search setting is checked first (an http(s) address, a model, an
+   * endpoint that answers this browser), and nothing is saved when it fails; then the notes and
+   * people re-embed in the background when the model changed.
+   */
+  async saveSettings(changes: Partial<WebSettings>): Promise<void> {
+    const client = await this.#open();
+    const { id, ...current } = await this.settings();
+    const next: WebSettings = { ...current, ...changes };
+    if (changes.meaning) {
+      next.meaning = checkMeaning(changes.meaning, self.location.origin);
+      if (next.meaning.kind === 'endpoint')
+        await providerOf(next.meaning)?.embed(['Aura checks that this endpoint answers']);
+    }
+    const data: ContextData = { text: 'dashboard settings', type: SETTINGS_TYPE, fields: { ...next } };
+    if (id) await client.vault.update('contexts', await client.vault.get('contexts', id), data);
+    else await client.vault.put('contexts', data);
+    this.#memory.use(client.vault, next.meaning);
+    this.#memoryReady = Promise.resolve();
   }
 
   async plugins(): Promise<PluginChoice[]> {
