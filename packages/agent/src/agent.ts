@@ -1,5 +1,13 @@
 import { type IntentProvider, understand } from '@aura/assistant';
-import { type AgentFrame, type AuraClient, type Dispatch, readAgentFrame, type StepOutcome } from '@aura/client';
+import {
+  type AgentFrame,
+  type AuraClient,
+  type Dispatch,
+  type Memory,
+  Reembedder,
+  readAgentFrame,
+  type StepOutcome,
+} from '@aura/client';
 import { AuraError } from '@aura/errors';
 import WebSocket from 'ws';
 import { Journal } from './journal.ts';
@@ -18,7 +26,20 @@ export interface AgentOptions {
   reconnect?: { initialMs: number; maxMs: number };
   /** How often due reminders are checked. */
   reminderIntervalMs?: number;
+  /**
+   * Retrieval by meaning for the requests it plans; with a provider, records without a vector of
+   * its model are re-embedded in the background (a change of model, another device's endpoint down).
+   */
+  memory?: Memory;
+  /** How often the background re-embedding looks for records without a vector (default 10 min), and first retries a failed pass (5 s). */
+  reembed?: { intervalMs?: number; retryMs?: number };
 }
+
+const NOUNS: Record<string, string> = {
+  contexts: 'notes',
+  relationships: 'people',
+  'learning-events': 'learning events',
+};
 
 /**
  * `aura agent`: an enrolled device of the user that runs unattended. It keeps a WebSocket to the
@@ -37,6 +58,7 @@ export class Agent {
   #reminderTimer: NodeJS.Timeout | undefined;
   #backoff: number;
   #connected: (() => void) | undefined;
+  #reembedder: Reembedder | undefined;
 
   constructor(private readonly options: AgentOptions) {
     this.#journal = new Journal(options.journalPath);
@@ -50,6 +72,7 @@ export class Agent {
       this.#connected = resolve;
     });
     void this.#connect();
+    this.#startReembedding();
     const reminders = this.options.host.plugins().find((p) => p.plugin instanceof RemindersPlugin)?.plugin as
       | RemindersPlugin
       | undefined;
@@ -67,10 +90,37 @@ export class Agent {
     return first;
   }
 
+  /** Resolves when the background re-embedding has next left every record with a vector of the model. */
+  reembedded(): Promise<void> {
+    return this.#reembedder?.idle() ?? Promise.resolve();
+  }
+
+  #startReembedding() {
+    const memory = this.options.memory;
+    if (!memory?.provider) return;
+    const model = memory.provider.model;
+    this.#reembedder = new Reembedder(memory, {
+      ...this.options.reembed,
+      onProgress: ({ collection, done, total }) => {
+        // A line per batch of 32 and at the end: progress a person can follow in the log.
+        if (done === total || done % 32 === 0)
+          this.#log(`Re-embedding ${NOUNS[collection] ?? collection} with ${model}: ${done}/${total}`);
+      },
+      onError: (error, wait) =>
+        this.#log(
+          `Re-embedding paused (${error.message}); it resumes where it stopped in ${Math.round(wait / 100) / 10} s.`,
+        ),
+      onIdle: (count) => {
+        if (count > 0) this.#log(`Re-embedding done: ${count} records have vectors of ${model}.`);
+      },
+    }).start();
+  }
+
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#retryTimer);
     clearInterval(this.#reminderTimer);
+    await this.#reembedder?.stop();
     this.#socket?.close(1000, 'agent stopping');
     await this.#queue;
     await this.options.host.close();
@@ -166,10 +216,15 @@ export class Agent {
       await tasks.requestDone(r.id);
       return;
     }
+    const memory = this.options.memory?.provider ? this.options.memory : undefined;
+    // Notes other devices wrote since the last request are found too.
+    await memory?.refresh('contexts');
     const { decision, decisionId } = await understand(this.options.client.vault, text, {
       host: this.options.host,
       ...(this.options.provider ? { provider: this.options.provider } : {}),
+      ...(memory ? { memory } : {}),
     });
+    await memory?.flush();
     if (decision.status === 'ready' && decision.plan.length > 0) {
       // The task's id comes from the request's: submitting it again finds the same task.
       const id = await idFor(`request/${r.id}`);

@@ -19,6 +19,7 @@ export {
   type MemoryStatus,
   MIN_CONFIDENCE,
 } from './memory/memory.ts';
+export { Reembedder, type ReembedderOptions, type ReembedProgress } from './memory/reembedder.ts';
 export { reciprocalRankFusion, type VectorHit, VectorIndex } from './memory/vector-index.ts';
 export {
   DEFAULT_SETTINGS,

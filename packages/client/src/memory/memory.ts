@@ -239,7 +239,7 @@ export class Memory {
   async reembed(
     collection: CollectionName,
     onProgress: Progress = () => {},
-    options: { batch?: number } = {},
+    options: { batch?: number; signal?: AbortSignal } = {},
   ): Promise<{ reembedded: number; total: number }> {
     const batchSize = options.batch ?? REEMBED_BATCH;
     const provider = this.provider;
@@ -250,6 +250,8 @@ export class Memory {
     onProgress(done, records.length);
     let reembedded = 0;
     for (let i = 0; i < stale.length; i += batchSize) {
+      // Stopped between batches (the agent is shutting down): what is done stays done.
+      if (options.signal?.aborted) break;
       const batch = stale.slice(i, i + batchSize);
       const vectors = await provider.embed(batch.map((r) => meaningOf(collection, r.data)));
       for (const [j, record] of batch.entries()) {
