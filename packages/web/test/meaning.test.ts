@@ -267,6 +267,45 @@ describe('the dashboard searches by meaning against a local OpenAI-embeddings pr
     await page.getByTestId('notes').locator('li[data-via="meaning"]', { hasText: PATEL }).waitFor();
   });
 
+  it('keeps the decrypted index in this browser between visits, sealed: IndexedDB holds no vector in clear', async () => {
+    const stored = await page.evaluate(
+      () =>
+        new Promise<[string, string][]>((resolve, reject) => {
+          const request = indexedDB.open('aura-memory');
+          request.onerror = () => reject(request.error);
+          request.onsuccess = () => {
+            const store = request.result.transaction('keyval').objectStore('keyval');
+            const keys = store.getAllKeys();
+            const values = store.getAll();
+            values.onsuccess = () =>
+              resolve(
+                (keys.result as string[]).map((k, i) => [
+                  k,
+                  Array.from(values.result[i] as Uint8Array, (b) => b.toString(16).padStart(2, '0')).join(''),
+                ]),
+              );
+          };
+        }),
+    );
+    const names = stored.map(([name]) => name);
+    assert.ok(
+      names.some((n) => /^memory-index\/[^/]+\/contexts\/openai:fixed-topics-2$/.test(n)),
+      names.join(', '),
+    );
+    const vector = Buffer.from(new Uint8Array(topicVector(PATEL).buffer).subarray(0, 16)).toString('hex');
+    const text = Buffer.from(PATEL).toString('hex');
+    for (const [name, hex] of stored) {
+      assert.ok(hex.length > 64, name);
+      assert.ok(!hex.includes(vector) && !hex.includes(text), `${name} holds a vector or a text in clear`);
+    }
+    // A new visit (the worker starts afresh) searches from it and still finds by meaning.
+    await page.reload();
+    await page.getByRole('navigation', { name: 'Screens' }).waitFor({ timeout: 60_000 });
+    await open('notes');
+    await searchNotes('dentist');
+    await page.getByTestId('notes').locator('li[data-via="meaning"]', { hasText: PATEL }).waitFor();
+  });
+
   it('the server saw neither the texts nor the vectors: not in its database, its requests or its log', async () => {
     const dump = `${await dumpDatabase(db.url)}\n${server.output()}\n${toServer.join('\n')}`;
     const secrets = [

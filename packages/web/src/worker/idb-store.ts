@@ -1,6 +1,6 @@
 import type { HeKeyStore, StoredHeKeys } from '@aura/assistant';
-import type { ClientState, StateStore } from '@aura/client';
-import { createStore, get, set } from 'idb-keyval';
+import type { ClientState, IndexCache, StateStore } from '@aura/client';
+import { clear, createStore, get, set } from 'idb-keyval';
 
 /**
  * This browser's device state in IndexedDB, readable by this origin alone: the device's key
@@ -32,5 +32,27 @@ export class IndexedDbHeKeyStore implements HeKeyStore {
 
   async save(keys: StoredHeKeys): Promise<void> {
     await set('he-keys', keys, this.#store);
+  }
+}
+
+/**
+ * The search index this browser decrypted, kept between visits so that a search after sign-in
+ * opens only the vectors it lacks (Memory seals each snapshot under the account key with
+ * Vault.sealLocal before it is saved here: this store holds ciphertext only).
+ */
+export class IndexedDbIndexCache implements IndexCache {
+  readonly #store = createStore('aura-memory', 'keyval');
+
+  load(name: string): Promise<Uint8Array | undefined> {
+    return get<Uint8Array>(name, this.#store);
+  }
+
+  async save(name: string, bytes: Uint8Array): Promise<void> {
+    await set(name, bytes, this.#store);
+  }
+
+  /** Forgets every saved index (log out). */
+  async clear(): Promise<void> {
+    await clear(this.#store);
   }
 }

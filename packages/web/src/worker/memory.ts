@@ -2,6 +2,7 @@ import { builtinEmbeddings, openAiEmbeddings } from '@aura/assistant';
 import {
   type CollectionName,
   type EmbeddingProvider,
+  type IndexCache,
   Memory,
   type RecordData,
   type Vault,
@@ -139,6 +140,9 @@ export class DashboardMemory {
   #view: MemoryView = { model: null, simd, reembed: { state: 'idle' } };
   readonly #listeners = new Set<(view: MemoryView) => void>();
 
+  /** `cache`: where the decrypted index is kept, sealed, between visits (IndexedDB). */
+  constructor(private readonly cache?: IndexCache) {}
+
   get view(): MemoryView {
     return this.#view;
   }
@@ -166,7 +170,7 @@ export class DashboardMemory {
     if (this.#memory && key === this.#key) return this.#memory;
     const generation = ++this.#generation;
     const provider = providerOf(setting, () => generation === this.#generation);
-    const memory = new Memory(vault, provider);
+    const memory = new Memory(vault, provider, this.cache ? { cache: this.cache } : {});
     this.#memory = memory;
     this.#key = key;
     this.#set({ model: provider?.model ?? null, simd, reembed: { state: 'idle' } });
@@ -227,7 +231,10 @@ export class DashboardMemory {
   ): Promise<SearchResult<VaultRecord<C>>> {
     const memory = this.#current();
     memory.status = { model: memory.provider?.model ?? null };
+    // What other devices wrote since the index was read (only their new vectors are opened).
+    await memory.refresh(collection);
     const hits = await memory.search(collection, query, { types, limit: 100 });
+    void memory.flush().catch(() => {});
     const unavailable = memory.status.unavailable;
     return {
       hits: hits.map((h) => ({ record: h.record, via: h.via, confidence: h.confidence })),
@@ -236,8 +243,11 @@ export class DashboardMemory {
   }
 
   /** A new record with its vector (without one when the endpoint fails: its words still find it). */
-  remember<C extends Searched>(collection: C, data: RecordData[C]): Promise<VaultRecord<C>> {
-    return this.#current().remember(collection, data);
+  async remember<C extends Searched>(collection: C, data: RecordData[C]): Promise<VaultRecord<C>> {
+    const memory = this.#current();
+    const record = await memory.remember(collection, data);
+    void memory.flush().catch(() => {});
+    return record;
   }
 
   /** A record changed, with the vector of its new text (a vault update without one drops it). */

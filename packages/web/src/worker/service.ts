@@ -33,7 +33,7 @@ import type {
   WebError,
   WebSettings,
 } from '../shared/types.ts';
-import { IndexedDbHeKeyStore, IndexedDbStateStore } from './idb-store.ts';
+import { IndexedDbHeKeyStore, IndexedDbIndexCache, IndexedDbStateStore } from './idb-store.ts';
 import { checkMeaning, DashboardMemory, providerOf } from './memory.ts';
 import { browserSocket } from './socket.ts';
 
@@ -73,7 +73,8 @@ export class KeysService {
   #client: AuraClient | undefined;
   #progress: ((step: string) => void) | undefined;
   #following: AbortController | undefined;
-  readonly #memory = new DashboardMemory();
+  readonly #indexCache = new IndexedDbIndexCache();
+  readonly #memory = new DashboardMemory(this.#indexCache);
 
   async #open(): Promise<AuraClient> {
     this.#client ??= await AuraClient.open({
@@ -134,6 +135,7 @@ export class KeysService {
     this.#following?.abort();
     this.#memoryReady = undefined;
     this.#memory.reset();
+    await this.#indexCache.clear();
     await (await this.#open()).logout();
   }
 
@@ -141,6 +143,7 @@ export class KeysService {
     this.#following?.abort();
     this.#memoryReady = undefined;
     this.#memory.reset();
+    await this.#indexCache.clear();
     return (await this.#open()).logoutEverywhere();
   }
 
