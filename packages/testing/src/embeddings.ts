@@ -15,8 +15,9 @@ export interface EmbeddingsServer {
   /** Answers the next requests 200 with these texts as the body instead (malformed answers). */
   rawNext: string[];
   /**
-   * Holds the answers to the requests `match` picks (a model busy with a batch) until the function
-   * it returns is called: a test sees what happens meanwhile without timing anything.
+   * Holds the requests `match` picks (a model busy with a batch) until the function it returns is
+   * called, and only then chooses their answers: a test sees what happens meanwhile, and may script
+   * a failure for them, without timing anything.
    */
   holdWhile(match: (input: string[]) => boolean): () => void;
   close(): Promise<void>;
@@ -70,6 +71,8 @@ export async function startEmbeddingsServer(
     const body = JSON.parse(Buffer.concat(chunks).toString() || '{}') as { model: string; input: string | string[] };
     const input = typeof body.input === 'string' ? [body.input] : body.input;
     state.requests.push({ model: body.model, input });
+    // Held before its answer is chosen: a failure scripted meanwhile is what it gets.
+    if (hold?.match(input)) await hold.released;
     const fail = state.failNext.shift();
     res.setHeader('content-type', 'application/json');
     if (fail === undefined && state.rawNext.length > 0) {
@@ -80,7 +83,6 @@ export async function startEmbeddingsServer(
       res.writeHead(fail ?? 404).end(JSON.stringify({ error: { message: 'scripted failure' } }));
       return;
     }
-    if (hold?.match(input)) await hold.released;
     res.end(
       JSON.stringify({
         object: 'list',

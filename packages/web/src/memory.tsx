@@ -42,7 +42,7 @@ export function reembedText(v: MemoryView | null): string | null {
     return r.notes + r.people === 0
       ? null
       : `Re-embedded with ${r.model}: ${plural(r.notes, 'note', 'notes')}, ${plural(r.people, 'person', 'people')}.`;
-  return `Re-embedding stopped at ${r.what} ${r.done}/${r.total}: ${r.message}. It goes on where it stopped at the next sign-in, or when the search setting is saved again; meanwhile words find them.`;
+  return `Re-embedding stopped at ${r.what} ${r.done}/${r.total}: ${r.message}. Words find them meanwhile.`;
 }
 
 /** A line under the header while vectors are made: search works meanwhile (by words for those not done). */

@@ -239,7 +239,7 @@ describe('the dashboard searches by meaning against a local OpenAI-embeddings pr
     assert.match(await text(notice), /^Found by words only: .*HTTP 500/);
   });
 
-  it('after a change of model, re-embeds in the background with progress, the dashboard usable meanwhile', async () => {
+  it('after a change of model, re-embeds in the background with progress, the dashboard usable meanwhile, and resumes after a failure', async () => {
     // The batch of notes waits at the endpoint until released: meanwhile the progress shows.
     const release = embeddings.holdWhile((input) => input.length > 1);
     try {
@@ -254,10 +254,19 @@ describe('the dashboard searches by meaning against a local OpenAI-embeddings pr
       // Not blocked: another screen opens and lists its records while the notes wait.
       await open('people');
       await page.getByTestId('people').locator('strong', { hasText: PERSON }).waitFor();
-      assert.match(await text(page.getByTestId('reembed')), /Re-embedding notes/);
+      assert.match(await text(page.getByTestId('reembed')), /Re-embedding notes 0\/\d+/);
+      // The endpoint fails the held batch (and the provider's retry of it).
+      embeddings.failNext.push(500, 500);
     } finally {
       release();
     }
+    const failed = page.locator('[data-testid="reembed"][data-state="failed"]');
+    await failed.waitFor({ timeout: 30_000 });
+    assert.match(
+      await text(failed),
+      /Re-embedding stopped at notes 0\/\d+: .*HTTP 500\); it goes on from there in 5 s\. Words find them meanwhile\./,
+    );
+    // The next pass starts where this one stopped, by itself.
     const done = page.locator('[data-testid="reembed"][data-state="done"]');
     await done.waitFor({ timeout: 60_000 });
     assert.match(await text(done), /Re-embedded with openai:fixed-topics-2: \d+ notes, 1 person/);

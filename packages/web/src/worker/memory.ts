@@ -5,6 +5,7 @@ import {
   type IndexCache,
   Memory,
   type RecordData,
+  Reembedder,
   type Vault,
   type VaultRecord,
   VectorIndex,
@@ -13,11 +14,10 @@ import { AuraError, isAuraError } from '@aura/errors';
 import type { MeaningSetting, MemoryView, SearchResult } from '../shared/types.ts';
 
 /** The collections the dashboard searches by meaning, in the words its progress uses. */
-const SEARCHED = [
-  ['contexts', 'notes'],
-  ['relationships', 'people'],
-] as const;
-type Searched = (typeof SEARCHED)[number][0];
+const WHAT = { contexts: 'notes', relationships: 'people' } as const;
+type Searched = keyof typeof WHAT;
+/** How often a finished pass looks again for records without a vector (another device's, say). */
+const PASS_MS = 10 * 60_000;
 
 /** The text a record's vector is made of, as Memory makes it (memory.ts's meaningOf, not exported). */
 function meaningOf(collection: Searched, data: RecordData[Searched]): string {
@@ -136,7 +136,7 @@ export class DashboardMemory {
   #memory: Memory | undefined;
   #key: string | undefined;
   #generation = 0;
-  #running: Promise<void> = Promise.resolve();
+  #reembedder: Reembedder | undefined;
   #view: MemoryView = { model: null, simd, reembed: { state: 'idle' } };
   readonly #listeners = new Set<(view: MemoryView) => void>();
 
@@ -174,48 +174,53 @@ export class DashboardMemory {
     this.#memory = memory;
     this.#key = key;
     this.#set({ model: provider?.model ?? null, simd, reembed: { state: 'idle' } });
-    if (provider) {
-      const previous = this.#running;
-      this.#running = previous.then(() => this.#reembed(memory, provider.model, generation));
-    }
+    void this.#reembedder?.stop();
+    this.#reembedder = provider ? this.#reembed(memory, provider.model, generation).start() : undefined;
     return memory;
   }
 
   /** Forgets the account's index (log out). */
   reset(): void {
     this.#generation++;
+    void this.#reembedder?.stop();
+    this.#reembedder = undefined;
     this.#memory = undefined;
     this.#key = undefined;
     this.#set({ model: null, simd, reembed: { state: 'idle' } });
   }
 
-  async #reembed(memory: Memory, model: string, generation: number): Promise<void> {
+  /**
+   * Re-embedding in the background (Reembedder: resumable passes, a failed one tried again with
+   * backoff, another pass every ten minutes), its progress counted per collection for the UI.
+   */
+  #reembed(memory: Memory, model: string, generation: number): Reembedder {
     const live = () => generation === this.#generation;
-    const counts = { notes: 0, people: 0 };
-    for (const [collection, what] of SEARCHED) {
-      let last = { done: 0, total: 0 };
-      try {
-        const { reembedded } = await memory.reembed(collection, (done, total) => {
-          last = { done, total };
-          if (live()) this.#set({ ...this.#view, reembed: { state: 'running', what, done, total } });
-        });
-        counts[what] = reembedded;
-      } catch (error) {
-        if (live())
-          this.#set({
-            ...this.#view,
-            reembed: {
-              state: 'failed',
-              what,
-              ...last,
-              message: error instanceof Error ? error.message : String(error),
-            },
-          });
-        return;
-      }
-      if (!live()) return;
-    }
-    this.#set({ ...this.#view, reembed: { state: 'done', model, ...counts } });
+    let counts = { notes: 0, people: 0 };
+    let first: { what: 'notes' | 'people'; done: number } | undefined;
+    let last = { what: 'notes' as 'notes' | 'people', done: 0, total: 0 };
+    return new Reembedder(memory, {
+      collections: Object.keys(WHAT) as Searched[],
+      intervalMs: PASS_MS,
+      onProgress: ({ collection, done, total }) => {
+        const what = WHAT[collection as Searched];
+        if (first?.what !== what) first = { what, done };
+        counts = { ...counts, [what]: done - first.done };
+        last = { what, done, total };
+        if (live()) this.#set({ ...this.#view, reembed: { state: 'running', what, done, total } });
+      },
+      onError: (error, retryInMs) => {
+        if (!live()) return;
+        const message = `${error.message}; it goes on from there in ${Math.round(retryInMs / 1000)} s`;
+        this.#set({ ...this.#view, reembed: { state: 'failed', ...last, message } });
+        counts = { notes: 0, people: 0 };
+        first = undefined;
+      },
+      onIdle: () => {
+        if (live()) this.#set({ ...this.#view, reembed: { state: 'done', model, ...counts } });
+        counts = { notes: 0, people: 0 };
+        first = undefined;
+      },
+    });
   }
 
   #current(): Memory {
