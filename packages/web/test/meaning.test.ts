@@ -79,6 +79,29 @@ async function setMeaning(choice: RegExp, endpoint?: { url: string; model: strin
   return form;
 }
 
+/** What this browser's IndexedDB store of sealed indexes holds: each name, and its bytes in hex. */
+function storedIndexes(): Promise<[string, string][]> {
+  return page.evaluate(
+    () =>
+      new Promise<[string, string][]>((resolve, reject) => {
+        const request = indexedDB.open('aura-memory');
+        request.onerror = () => reject(request.error);
+        request.onsuccess = () => {
+          const store = request.result.transaction('keyval').objectStore('keyval');
+          const keys = store.getAllKeys();
+          const values = store.getAll();
+          values.onsuccess = () =>
+            resolve(
+              (keys.result as string[]).map((k, i) => [
+                k,
+                Array.from(values.result[i] as Uint8Array, (b) => b.toString(16).padStart(2, '0')).join(''),
+              ]),
+            );
+        };
+      }),
+  );
+}
+
 describe('the dashboard searches by meaning against a local OpenAI-embeddings protocol server', {
   skip,
   timeout: 300_000,
@@ -277,25 +300,7 @@ describe('the dashboard searches by meaning against a local OpenAI-embeddings pr
   });
 
   it('keeps the decrypted index in this browser between visits, sealed: IndexedDB holds no vector in clear', async () => {
-    const stored = await page.evaluate(
-      () =>
-        new Promise<[string, string][]>((resolve, reject) => {
-          const request = indexedDB.open('aura-memory');
-          request.onerror = () => reject(request.error);
-          request.onsuccess = () => {
-            const store = request.result.transaction('keyval').objectStore('keyval');
-            const keys = store.getAllKeys();
-            const values = store.getAll();
-            values.onsuccess = () =>
-              resolve(
-                (keys.result as string[]).map((k, i) => [
-                  k,
-                  Array.from(values.result[i] as Uint8Array, (b) => b.toString(16).padStart(2, '0')).join(''),
-                ]),
-              );
-          };
-        }),
-    );
+    const stored = await storedIndexes();
     const names = stored.map(([name]) => name);
     assert.ok(
       names.some((n) => /^memory-index\/[^/]+\/contexts\/openai:fixed-topics-2$/.test(n)),
@@ -332,5 +337,13 @@ describe('the dashboard searches by meaning against a local OpenAI-embeddings pr
       cspViolations.filter((v) => !v.includes(new URL(unlisted.url).host)),
       [],
     );
+  });
+
+  it('logging out deletes the sealed index from this browser', async () => {
+    assert.ok((await storedIndexes()).length > 0);
+    await open('settings');
+    await page.getByRole('button', { name: 'Log out', exact: true }).click();
+    await page.getByRole('tab', { name: 'Log in' }).waitFor();
+    assert.deepEqual(await storedIndexes(), []);
   });
 });

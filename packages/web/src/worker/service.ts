@@ -104,6 +104,7 @@ export class KeysService {
       await client.status();
     } catch (error) {
       if (error instanceof AuraError && error.status === 401) {
+        await this.#forgetIndex();
         await client.logout();
         return null;
       }
@@ -131,19 +132,22 @@ export class KeysService {
     return this.me();
   }
 
-  async logout(): Promise<void> {
-    this.#following?.abort();
+  /** Signed out: no search of this account runs, and its sealed index leaves this browser. */
+  async #forgetIndex(): Promise<void> {
     this.#memoryReady = undefined;
     this.#memory.reset();
     await this.#indexCache.clear();
+  }
+
+  async logout(): Promise<void> {
+    this.#following?.abort();
+    await this.#forgetIndex();
     await (await this.#open()).logout();
   }
 
   async logoutEverywhere(): Promise<number> {
     this.#following?.abort();
-    this.#memoryReady = undefined;
-    this.#memory.reset();
-    await this.#indexCache.clear();
+    await this.#forgetIndex();
     return (await this.#open()).logoutEverywhere();
   }
 
