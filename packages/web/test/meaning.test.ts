@@ -128,8 +128,20 @@ describe('the dashboard searches by meaning against a local OpenAI-embeddings pr
       if (new URL(r.url()).origin === base) toServer.push(`${r.method()} ${r.url()}\n${r.postData() ?? ''}`);
     });
     page = await chromium.context.newPage();
-    page.on('console', (m) => {
+    const onConsole = (m: { text(): string }) => {
       if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+    };
+    page.on('console', onConsole);
+    // A worker's violations are not the page's console: each worker reports its own, as they happen.
+    page.on('worker', (worker) => {
+      worker.on('console', onConsole);
+      worker
+        .evaluate(() =>
+          self.addEventListener('securitypolicyviolation', (e) =>
+            console.warn(`Content Security Policy violation: ${e.violatedDirective} ${e.blockedURI}`),
+          ),
+        )
+        .catch(() => {});
     });
     await page.goto(base);
     await page.getByRole('tab', { name: 'Create account' }).click();
@@ -333,10 +345,27 @@ describe('the dashboard searches by meaning against a local OpenAI-embeddings pr
     for (const form of secrets) assert.ok(!dump.includes(form), `the server holds ${form.slice(0, 24)}`);
     assert.ok(dump.includes('\\x'), 'the dump holds the ciphertexts');
     // The one violation expected: the endpoint the policy does not name, refused as it should be.
+    assert.ok(
+      cspViolations.some((v) => v.includes(new URL(unlisted.url).host)),
+      `the keys worker's violations are seen: ${cspViolations.join('\n')}`,
+    );
     assert.deepEqual(
       cspViolations.filter((v) => !v.includes(new URL(unlisted.url).host)),
       [],
     );
+  });
+
+  it('the builtin embedding, on this device, finds a misspelt note by its letters, and sends nothing to any endpoint', async () => {
+    const sent = embeddings.requests.length;
+    const form = await setMeaning(/builtin embedding, on this device/);
+    await form.getByText('Saved for your devices.').waitFor();
+    const done = page.locator('[data-testid="reembed"][data-state="done"]', { hasText: 'builtin:ngram-256-v1' });
+    await done.waitFor({ timeout: 60_000 });
+    await open('notes');
+    await searchNotes('teeth cleanig');
+    const hit = page.getByTestId('notes').locator('li[data-via="meaning"]', { hasText: PATEL });
+    await hit.waitFor();
+    assert.equal(embeddings.requests.length, sent);
   });
 
   it('logging out deletes the sealed index from this browser', async () => {
