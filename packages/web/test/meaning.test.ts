@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
@@ -19,6 +20,7 @@ import {
   topicVector,
 } from '@aura/testing';
 import type { Locator, Page } from 'playwright-core';
+import { accessibility } from './axe.ts';
 
 // Issue 22 in the dashboard, in Debian's Chromium against the real server: with the setting off,
 // notes are found by their words; with an OpenAI-compatible embeddings endpoint set (a local
@@ -29,6 +31,9 @@ import type { Locator, Page } from 'playwright-core';
 // progress. Afterwards the database holds neither the notes' texts nor their vectors in clear.
 const skip = skipUnless(CHROMIUM_NEED);
 const DIST = fileURLToPath(new URL('../dist/index.html', import.meta.url));
+const ARTIFACTS =
+  process.env.AURA_WEB_ARTIFACTS ?? fileURLToPath(new URL('../../../.tmp/web-screens', import.meta.url));
+const screenshot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `meaning-${name}.png`), fullPage: true });
 
 const email = `meaning-${Date.now()}@example.com`;
 const password = `pw-${crypto.randomUUID()}`;
@@ -108,6 +113,7 @@ describe('the dashboard searches by meaning against a local OpenAI-embeddings pr
 }, () => {
   before(async () => {
     assert.ok(existsSync(DIST), 'packages/web/dist is not built: npm run build:web (scripts/test.mjs builds it)');
+    mkdirSync(ARTIFACTS, { recursive: true });
     db = await migratedDatabase();
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
@@ -204,6 +210,9 @@ describe('the dashboard searches by meaning against a local OpenAI-embeddings pr
       const form = await setMeaning(/OpenAI-compatible embeddings endpoint/, { url, model });
       assert.match(await text(form.getByRole('alert')), message, url);
     }
+    // The form with the endpoint's fields and a refusal is accessible too.
+    await accessibility(page, 'settings: search by meaning, refused');
+    await screenshot('settings-refused');
     await open('people');
     await open('settings');
     const form = page.locator('form', { has: page.getByRole('heading', { name: 'Search by meaning' }) });
@@ -236,6 +245,8 @@ describe('the dashboard searches by meaning against a local OpenAI-embeddings pr
     assert.match(await text(hit), /by meaning/);
     const confidence = Number(/confidence (\d\.\d\d)/.exec(await text(hit))?.[1]);
     assert.ok(confidence > 0.3, `confidence ${confidence}`);
+    await accessibility(page, 'notes: hits by meaning');
+    await screenshot('notes-hits');
     // The type filter applies to both lists: Dr. Patel's note is a note, not a preference.
     await searchNotes('dentist', 'preference');
     await page.getByTestId('notes').getByText('No note matches “dentist”.').waitFor();
@@ -286,6 +297,8 @@ describe('the dashboard searches by meaning against a local OpenAI-embeddings pr
       const running = page.locator('[data-testid="reembed"][data-state="running"]');
       await running.waitFor();
       assert.match(await text(running), /Re-embedding notes 0\/\d+/);
+      await accessibility(page, 'settings: re-embedding');
+      await screenshot('settings-reembedding');
       // Not blocked: another screen opens and lists its records while the notes wait.
       await open('people');
       await page.getByTestId('people').locator('strong', { hasText: PERSON }).waitFor();
