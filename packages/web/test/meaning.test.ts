@@ -57,7 +57,9 @@ const cspViolations: string[] = [];
 
 const text = async (locator: Locator) => (await locator.textContent()) ?? '';
 
+/** The screen, shown afresh (by another one when it is the one shown: its last search is gone). */
 async function open(screen: string) {
+  if (new URL(page.url()).hash === `#/${screen}`) await page.goto(`${base}/#/support`);
   await page.goto(`${base}/#/${screen}`);
   await page.getByRole('navigation', { name: 'Screens' }).waitFor();
 }
@@ -70,8 +72,7 @@ async function searchNotes(query: string, type = 'any') {
 
 /** The search setting as a person sets it; resolves when the form is done (saved or refused). */
 async function setMeaning(choice: RegExp, endpoint?: { url: string; model: string }) {
-  // By another screen: the settings form starts afresh, without the last try's message.
-  await open('people');
+  // Afresh: the settings form without the last try's message.
   await open('settings');
   const form = page.locator('form', { has: page.getByRole('heading', { name: 'Search by meaning' }) });
   await form.getByLabel(choice).check();
@@ -213,7 +214,6 @@ describe('the dashboard searches by meaning against a local OpenAI-embeddings pr
     // The form with the endpoint's fields and a refusal is accessible too.
     await accessibility(page, 'settings: search by meaning, refused');
     await screenshot('settings-refused');
-    await open('people');
     await open('settings');
     const form = page.locator('form', { has: page.getByRole('heading', { name: 'Search by meaning' }) });
     assert.equal(await form.getByLabel(/by their words only/).isChecked(), true, 'the setting is still off');
@@ -269,6 +269,21 @@ describe('the dashboard searches by meaning against a local OpenAI-embeddings pr
     await page.getByLabel('Search people').fill('board');
     await page.getByRole('button', { name: 'Search', exact: true }).click();
     await page.getByTestId('people').locator('li[data-via~="words"]', { hasText: PERSON }).waitFor();
+  });
+
+  it('the reasoning engine in the browser retrieves the notes nearest a request, by meaning', async () => {
+    await open('assistant');
+    await page.getByLabel('Ask Aura').fill('dentist');
+    await page.getByRole('button', { name: 'Ask' }).click();
+    const retrieved = page.getByTestId('answer').getByTestId('retrieved');
+    await retrieved.waitFor({ timeout: 60_000 });
+    assert.match(await text(retrieved), new RegExp(`${PATEL.replace(/\./g, '\\.')} confidence 0\\.\\d\\d`));
+    // The conversation the request started is the dashboard's own record: never a note's hit.
+    await open('notes');
+    await searchNotes('dentist');
+    const notes = page.getByTestId('notes');
+    await notes.locator('li[data-via="meaning"]', { hasText: PATEL }).waitFor();
+    assert.equal(await notes.locator('li').count(), 1);
   });
 
   it('when the endpoint fails, words alone find, and the screen says so once', async () => {

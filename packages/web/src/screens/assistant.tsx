@@ -121,6 +121,18 @@ function Answer({
           ))}
         </ol>
       )}
+      {result.retrieved && result.retrieved.length > 0 && (
+        <div class="why" data-testid="retrieved">
+          Notes found by meaning for this request:
+          <ul>
+            {result.retrieved.map((r) => (
+              <li>
+                {r.text} <span class="hint">confidence {r.confidence.toFixed(2)}</span>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
       {result.questions.map((q) => (
         <form
           class="question"

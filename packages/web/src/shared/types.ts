@@ -44,9 +44,9 @@ export interface MemoryView {
   simd: boolean;
   reembed:
     | { state: 'idle' }
-    | { state: 'running'; what: 'notes' | 'people'; done: number; total: number }
+    | { state: 'running'; what: 'notes' | 'people' | 'past requests'; done: number; total: number }
     | { state: 'done'; model: string; notes: number; people: number }
-    | { state: 'failed'; what: 'notes' | 'people'; done: number; total: number; message: string };
+    | { state: 'failed'; what: 'notes' | 'people' | 'past requests'; done: number; total: number; message: string };
 }
 
 /** A record a search found: by its words, its meaning or both, and how sure (1: every word is in it). */
@@ -91,6 +91,8 @@ export type AskResult = (
       plan: PlanStepView[];
       questions: string[];
       reasoning: string[];
+      /** The notes retrieved by meaning for the request (with search by meaning on). */
+      retrieved?: { text: string; confidence: number }[];
     }
 ) & { conversationId?: string };
 

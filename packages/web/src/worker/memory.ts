@@ -1,9 +1,12 @@
 import { builtinEmbeddings, openAiEmbeddings } from '@aura/assistant';
 import {
   type CollectionName,
+  type ContextData,
   type EmbeddingProvider,
   type IndexCache,
   Memory,
+  type MemoryHit,
+  type MemorySearchOptions,
   type RecordData,
   Reembedder,
   type Vault,
@@ -13,9 +16,37 @@ import {
 import { AuraError, isAuraError } from '@aura/errors';
 import type { MeaningSetting, MemoryView, SearchResult } from '../shared/types.ts';
 
-/** The collections the dashboard searches by meaning, in the words its progress uses. */
-const WHAT = { contexts: 'notes', relationships: 'people' } as const;
-type Searched = keyof typeof WHAT;
+/** The collections given vectors (the reasoning engine records decisions with theirs), in the words of the progress. */
+const WHAT = { contexts: 'notes', relationships: 'people', 'learning-events': 'past requests' } as const;
+type Searched = 'contexts' | 'relationships';
+/** Room for the dashboard's own records among the hits, which are left out after the search. */
+const HIDDEN_SLACK = 50;
+
+/**
+ * Memory that leaves the dashboard's own records (its settings, its conversations) out of what
+ * a search of the contexts finds: the notes screen's and the reasoning engine's alike.
+ */
+class DashboardRecall extends Memory {
+  constructor(
+    vault: Vault,
+    provider: EmbeddingProvider | null,
+    options: { cache?: IndexCache },
+    private readonly hidden: (data: ContextData) => boolean,
+  ) {
+    super(vault, provider, options);
+  }
+
+  override async search<C extends CollectionName>(
+    collection: C,
+    query: string,
+    options: MemorySearchOptions = {},
+  ): Promise<MemoryHit<C>[]> {
+    if (collection !== 'contexts') return super.search(collection, query, options);
+    const limit = options.limit ?? 10;
+    const hits = await super.search(collection, query, { ...options, limit: limit + HIDDEN_SLACK });
+    return hits.filter((h) => !this.hidden(h.record.data as ContextData)).slice(0, limit);
+  }
+}
 /** How often a finished pass looks again for records without a vector (another device's, say). */
 const PASS_MS = 10 * 60_000;
 
@@ -140,8 +171,14 @@ export class DashboardMemory {
   #view: MemoryView = { model: null, simd, reembed: { state: 'idle' } };
   readonly #listeners = new Set<(view: MemoryView) => void>();
 
-  /** `cache`: where the decrypted index is kept, sealed, between visits (IndexedDB). */
-  constructor(private readonly cache?: IndexCache) {}
+  /**
+   * `cache`: where the decrypted index is kept, sealed, between visits (IndexedDB); `hidden`: the
+   * dashboard's own records among the contexts, never a hit.
+   */
+  constructor(
+    private readonly cache: IndexCache | undefined,
+    private readonly hidden: (data: ContextData) => boolean,
+  ) {}
 
   get view(): MemoryView {
     return this.#view;
@@ -170,7 +207,7 @@ export class DashboardMemory {
     if (this.#memory && key === this.#key) return this.#memory;
     const generation = ++this.#generation;
     const provider = providerOf(setting, () => generation === this.#generation);
-    const memory = new Memory(vault, provider, this.cache ? { cache: this.cache } : {});
+    const memory = new DashboardRecall(vault, provider, this.cache ? { cache: this.cache } : {}, this.hidden);
     this.#memory = memory;
     this.#key = key;
     this.#set({ model: provider?.model ?? null, simd, reembed: { state: 'idle' } });
@@ -195,16 +232,17 @@ export class DashboardMemory {
    */
   #reembed(memory: Memory, model: string, generation: number): Reembedder {
     const live = () => generation === this.#generation;
+    type What = (typeof WHAT)[keyof typeof WHAT];
     let counts = { notes: 0, people: 0 };
-    let first: { what: 'notes' | 'people'; done: number } | undefined;
-    let last = { what: 'notes' as 'notes' | 'people', done: 0, total: 0 };
+    let first: { what: What; done: number } | undefined;
+    let last = { what: 'notes' as What, done: 0, total: 0 };
     return new Reembedder(memory, {
-      collections: Object.keys(WHAT) as Searched[],
+      collections: Object.keys(WHAT) as (keyof typeof WHAT)[],
       intervalMs: PASS_MS,
       onProgress: ({ collection, done, total }) => {
-        const what = WHAT[collection as Searched];
+        const what = WHAT[collection as keyof typeof WHAT];
         if (first?.what !== what) first = { what, done };
-        counts = { ...counts, [what]: done - first.done };
+        if (what !== 'past requests') counts = { ...counts, [what]: done - first.done };
         last = { what, done, total };
         if (live()) this.#set({ ...this.#view, reembed: { state: 'running', what, done, total } });
       },
@@ -221,6 +259,11 @@ export class DashboardMemory {
         first = undefined;
       },
     });
+  }
+
+  /** The Memory the reasoning engine retrieves with, when a provider is set. */
+  get retrieval(): Memory | undefined {
+    return this.#memory?.provider ? this.#memory : undefined;
   }
 
   #current(): Memory {

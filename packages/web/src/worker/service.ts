@@ -74,7 +74,7 @@ export class KeysService {
   #progress: ((step: string) => void) | undefined;
   #following: AbortController | undefined;
   readonly #indexCache = new IndexedDbIndexCache();
-  readonly #memory = new DashboardMemory(this.#indexCache);
+  readonly #memory = new DashboardMemory(this.#indexCache, internal);
 
   async #open(): Promise<AuraClient> {
     this.#client ??= await AuraClient.open({
@@ -258,8 +258,7 @@ export class KeysService {
       );
       return { hits: all.map((record) => ({ record, via: [], confidence: null })), notice: null };
     }
-    const found = await (await this.#memoryOf(client)).search('contexts', query, types);
-    return { ...found, hits: found.hits.filter((h) => !internal(h.record.data)) };
+    return (await this.#memoryOf(client)).search('contexts', query, types);
   }
 
   // Search by meaning.
@@ -349,7 +348,10 @@ export class KeysService {
     const encrypted = settings.reasoning === 'encrypted';
     await Promise.all([loadBuiltinModels(), encrypted ? loadHeModel() : undefined]);
     const actions = ACTIONS.filter((a) => settings.plugins.includes(a.name.split('.')[0] ?? ''));
+    // With search by meaning on, the notes nearest the request (by meaning only) are retrieved.
+    const memory = (await this.#memoryOf(client)).retrieval;
     const { decision, decisionId } = await understand(client.vault, text, {
+      ...(memory ? { memory } : {}),
       host: { availableActions: () => actions, autoApproved: () => [], calendar: () => undefined },
       // The intent from the server's evaluation of features encrypted here (node-seal is loaded then).
       ...(encrypted ? { provider: heProvider(client.api, new IndexedDbHeKeyStore(), this.#heEngine()) } : {}),
@@ -379,6 +381,9 @@ export class KeysService {
       })),
       questions: decision.questions,
       reasoning: decision.reasoning,
+      ...(decision.retrieved
+        ? { retrieved: decision.retrieved.map((r) => ({ text: r.text, confidence: r.confidence })) }
+        : {}),
     };
     return { ...result, conversationId: await this.#remember(conversationId, text, result) };
   }
