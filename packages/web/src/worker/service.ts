@@ -16,7 +16,7 @@ import {
   type RecordData,
   type VaultRecord,
 } from '@aura/client';
-import { AuraError } from '@aura/errors';
+import { AuraError, isAuraError } from '@aura/errors';
 import type { HeEngine } from '@aura/he/client';
 import { wrap } from 'comlink';
 import { createStore, get, set } from 'idb-keyval';
@@ -263,10 +263,6 @@ export class KeysService {
 
   // Search by meaning.
 
-  memoryStatus(): MemoryView {
-    return this.#memory.view;
-  }
-
   /** Calls `onChange` with each change of the model or of the re-embedding's progress. */
   watchMemory(onChange: (view: MemoryView) => void): void {
     this.#memory.watch(onChange);
@@ -307,8 +303,16 @@ export class KeysService {
         await providerOf(next.meaning)?.embed(['Aura checks that this endpoint answers']);
     }
     const data: ContextData = { text: 'dashboard settings', type: SETTINGS_TYPE, fields: { ...next } };
-    if (id) await client.vault.update('contexts', await client.vault.get('contexts', id), data);
-    else await client.vault.put('contexts', data);
+    if (!id) await client.vault.put('contexts', data);
+    // Read again on a conflict: the background pass may be giving the same record its vector.
+    for (let attempt = 0; id; attempt++) {
+      try {
+        await client.vault.update('contexts', await client.vault.get('contexts', id), data);
+        break;
+      } catch (error) {
+        if (!isAuraError(error, 'AURA_CONFLICT') || attempt >= 3) throw error;
+      }
+    }
     this.#memory.use(client.vault, next.meaning);
     this.#memoryReady = Promise.resolve();
   }
