@@ -260,6 +260,21 @@ describe('the dashboard searches by meaning against a local OpenAI-embeddings pr
     await searchNotes('vehicle maintenance');
     await page.getByTestId('notes').locator('li[data-via="meaning"]', { hasText: COROLLA }).waitFor();
 
+    // An edit (a reminder ticked off) writes the record again with the vector of its text (a
+    // vault update without one would drop it, and meaning would no longer find it).
+    const PILLS = 'Take 20 mg of lisinopril every morning';
+    await searchNotes('');
+    await page.getByLabel('New').selectOption('reminder');
+    await page.getByLabel('Text').fill(PILLS);
+    await page.getByRole('button', { name: 'Add', exact: true }).first().click();
+    // Ticked once saved: the box shows the record as it is stored.
+    await page.getByLabel(PILLS).click();
+    await page.getByLabel(PILLS).and(page.locator(':checked')).waitFor();
+    await searchNotes('blood pressure medication');
+    const reminder = page.locator('li[data-via="meaning"]', { hasText: PILLS });
+    await reminder.waitFor();
+    assert.equal(await reminder.getByRole('checkbox').isChecked(), true);
+
     await open('people');
     await page.getByLabel('Search people').fill('presentation directors');
     await page.getByRole('button', { name: 'Search', exact: true }).click();

@@ -119,7 +119,7 @@ export function Notes() {
           <h2 id="lists-h">Lists</h2>
           {lists.length === 0 && <p class="hint">No lists yet. “Add milk to my shopping list” makes one.</p>}
           {lists.map(({ record: l, via, confidence }) => (
-            <div class="list" data-testid="list">
+            <div class="list" data-testid="list" data-via={via.join(' ')}>
               <h3>
                 {l.data.text}
                 <FoundBy via={via} confidence={confidence} />
@@ -152,7 +152,7 @@ export function Notes() {
           {reminders.length === 0 && <p class="hint">No reminders.</p>}
           <ul class="records">
             {reminders.map(({ record: r, via, confidence }) => (
-              <li>
+              <li data-via={via.join(' ')}>
                 <label class="check">
                   <input type="checkbox" checked={Boolean(r.data.fields?.done)} onChange={() => toggle(r)} />
                   {r.data.text}
