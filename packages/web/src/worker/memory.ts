@@ -110,9 +110,13 @@ function connectSources(): Promise<string[] | null> {
 async function explain(error: unknown, url: string): Promise<unknown> {
   // A fetch the browser refused is a TypeError; an HTTP status or a timeout says enough itself.
   if (!isAuraError(error, 'AURA_PROVIDER_UNAVAILABLE') || !(error.cause instanceof TypeError)) return error;
-  const origin = new URL(url).origin;
+  const { origin, protocol } = new URL(url);
   const sources = await connectSources();
-  if (sources && !sources.some((s) => s.replace(/\/$/, '').toLowerCase() === origin.toLowerCase()))
+  // Exactly as AURA_WEB_CONNECT_ORIGINS writes it; a wider source (a policy rewritten by a proxy)
+  // allows it too.
+  const allows = (s: string) =>
+    s === '*' || s === protocol || s.replace(/\/$/, '').toLowerCase() === origin.toLowerCase();
+  if (sources && !sources.some(allows))
     return new AuraError(
       'AURA_PROVIDER_UNAVAILABLE',
       `the Aura server's security policy does not let the dashboard connect to ${origin}: the operator adds it with AURA_WEB_CONNECT_ORIGINS=${origin} and restarts the server`,
