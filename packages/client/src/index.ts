@@ -15,9 +15,11 @@ export type { IndexCache } from './memory/index-cache.ts';
 export {
   Memory,
   type MemoryHit,
+  type MemoryOptions,
   type MemorySearchOptions,
   type MemoryStatus,
   MIN_CONFIDENCE,
+  meaningOf,
 } from './memory/memory.ts';
 export { Reembedder, type ReembedderOptions, type ReembedProgress } from './memory/reembedder.ts';
 export { reciprocalRankFusion, type VectorHit, VectorIndex } from './memory/vector-index.ts';

@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { AuraError } from '@aura/errors';
 import { forms, MEMORY_SET, topicVector } from '@aura/testing';
 import { type AuraClient, type IndexCache, Memory, type Vault } from '../src/index.ts';
 import { FileIndexCache } from '../src/node.ts';
@@ -229,6 +230,57 @@ describe('the index kept sealed on the device between runs', () => {
       'AURA_VAULT_INCONSISTENT',
       /another/,
     );
+  });
+});
+
+describe('Memory keeps its index in step with what it writes', () => {
+  it('revise gives the new text its vector, forget takes the record out; where leaves records out of everything', async () => {
+    const memory = new Memory(client.vault, fixedVectors);
+    const text = 'Water the ferns on the balcony';
+    const note = await memory.remember('contexts', { text });
+    assert.equal((await memory.search('contexts', text, { words: false }))[0]?.record.id, note.id);
+    const revised = await memory.revise('contexts', note, { text: first.note });
+    assert.equal(revised.embedding?.model, fixedVectors.model);
+    assert.deepEqual(revised.embedding?.vector, topicVector(first.note));
+    const hits = await memory.search('contexts', first.query, { minConfidence: -1, limit: 100, words: false });
+    assert.ok(
+      hits.some((h) => h.record.id === note.id && h.confidence > 0.6),
+      'found by its new meaning',
+    );
+    await memory.forget('contexts', note.id);
+    assert.ok(!(await memory.search('contexts', first.query, { limit: 100 })).some((h) => h.record.id === note.id));
+    await rejectsWith(() => client.vault.get('contexts', note.id), 'AURA_NOT_FOUND');
+
+    // An app's own records: never found, embedded or counted.
+    const own = await client.vault.put('contexts', { text: first.note, type: 'app-settings' });
+    const mine = (r: { data: unknown }) => (r.data as { type?: string }).type !== 'app-settings';
+    const scoped = new Memory(client.vault, { model: 'test:scoped', embed: fixedVectors.embed }, { where: mine });
+    const { stale, total } = await scoped.stale('contexts');
+    assert.equal(stale, total, 'no record has a vector of the new model yet');
+    const all = await new Memory(client.vault, { model: 'test:scoped', embed: fixedVectors.embed }).stale('contexts');
+    assert.equal(all.total, total + 1);
+    const result = await scoped.reembed('contexts');
+    assert.equal(result.total, total);
+    assert.equal((await client.vault.get('contexts', own.id)).embedding, undefined, 'not sent to the provider');
+    assert.ok(!(await scoped.search('contexts', first.note)).some((h) => h.record.id === own.id));
+    await client.vault.delete('contexts', own.id);
+  });
+
+  it('a failure noted in status is over once the endpoint answers again', async () => {
+    let down = true;
+    const flaky = {
+      model: fixedVectors.model,
+      embed: async (texts: readonly string[]) => {
+        if (down) throw new AuraError('AURA_PROVIDER_UNAVAILABLE', 'the endpoint is down');
+        return fixedVectors.embed(texts);
+      },
+    };
+    const memory = new Memory(client.vault, flaky);
+    await memory.search('contexts', 'first query');
+    assert.equal(memory.status.unavailable, 'the endpoint is down');
+    down = false;
+    await memory.search('contexts', 'second query');
+    assert.equal(memory.status.unavailable, undefined);
   });
 });
 

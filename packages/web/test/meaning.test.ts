@@ -349,6 +349,8 @@ describe('the dashboard searches by meaning against a local OpenAI-embeddings pr
     await done.waitFor({ timeout: 60_000 });
     assert.match(await text(done), /Re-embedded with openai:fixed-topics-2: \d+ notes, 1 person/);
     assert.ok(embeddings.requests.some((r) => r.model === 'fixed-topics-2' && r.input.includes(PATEL)));
+    // The dashboard's own records are not the user's notes: never sent to be embedded.
+    assert.ok(!embeddings.requests.some((r) => r.input.includes('dashboard settings')));
     await open('notes');
     await searchNotes('dentist');
     await page.getByTestId('notes').locator('li[data-via="meaning"]', { hasText: PATEL }).waitFor();

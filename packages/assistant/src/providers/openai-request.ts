@@ -35,14 +35,19 @@ export async function postOpenAi(
       continue;
     }
     if (response.status >= 500) {
-      lastError = new Error(`HTTP ${response.status}`);
+      lastError = new ServerError(`HTTP ${response.status}`);
       continue;
     }
     if (!response.ok) throw unavailable(`the endpoint answered HTTP ${response.status}`);
     return response.json().catch(() => undefined);
   }
+  // An endpoint that answered 5xx did answer: say so, not that it was silent.
+  const failed = lastError instanceof ServerError;
   throw unavailable(
-    `no answer from ${baseUrl} after ${retries + 1} tries (${(lastError as Error)?.message ?? 'unknown'})`,
+    `${failed ? `${baseUrl} kept failing` : `no answer from ${baseUrl}`} after ${retries + 1} tries (${(lastError as Error)?.message ?? 'unknown'})`,
     lastError,
   );
 }
+
+/** A 5xx answer: the endpoint is up but failing. */
+class ServerError extends Error {}

@@ -37,6 +37,16 @@ export interface MemorySearchOptions {
   words?: boolean;
 }
 
+export interface MemoryOptions {
+  /** Where the decrypted index is kept, sealed, between runs (see the constructor). */
+  cache?: IndexCache;
+  /**
+   * The records this memory is of (default: all): others are never found, embedded or counted
+   * (an app's own records among the contexts, such as the dashboard's settings).
+   */
+  where?: (record: VaultRecord) => boolean;
+}
+
 export interface MemoryHit<C extends CollectionName = CollectionName> {
   record: VaultRecord<C>;
   /** The fused rank score (reciprocal rank fusion of the two lists). */
@@ -71,6 +81,7 @@ export class Memory {
   readonly #unsaved = new Set<CollectionName>();
   readonly #cache: IndexCache | undefined;
   #last: { text: string; vector: Float32Array } | undefined;
+  readonly #where: (record: VaultRecord) => boolean;
   status: MemoryStatus;
 
   /**
@@ -81,10 +92,11 @@ export class Memory {
   constructor(
     private readonly vault: Vault,
     readonly provider: EmbeddingProvider | null,
-    options: { cache?: IndexCache } = {},
+    options: MemoryOptions = {},
   ) {
     this.status = { model: provider?.model ?? null };
     this.#cache = options.cache;
+    this.#where = options.where ?? (() => true);
   }
 
   /** The vector of a text, or null (no provider, or the endpoint is unavailable: noted in status). */
@@ -95,6 +107,8 @@ export class Memory {
     try {
       const [vector] = await this.provider.embed([text]);
       this.#last = vector ? { text, vector } : undefined;
+      // The endpoint answers again: what a failure said is over.
+      if (vector) this.status = { model: this.provider.model };
       return vector ?? null;
     } catch (error) {
       if (!isAuraError(error, 'AURA_PROVIDER_UNAVAILABLE')) throw error;
@@ -114,16 +128,48 @@ export class Memory {
       ...options,
       ...(vector && this.provider ? { embedding: { model: this.provider.model, vector } } : {}),
     });
+    this.#drop(collection, record.id);
     const cached = this.#indexes.get(collection);
-    if (cached) {
-      cached.index?.remove(record.id);
-      this.#add(cached, record, record.embedding);
-      this.#unsaved.add(collection);
-    }
+    if (cached) this.#add(cached, record, record.embedding);
     return record;
   }
 
+  /** Updates a record with the vector of its new text (a vault update without one drops the old vector). */
+  async revise<C extends CollectionName>(
+    collection: C,
+    record: VaultRecord<C>,
+    data: RecordData[C],
+  ): Promise<VaultRecord<C>> {
+    const vector = await this.embed(meaningOf(collection, data));
+    const updated = await this.vault.update(
+      collection,
+      record,
+      data,
+      vector && this.provider ? { embedding: { model: this.provider.model, vector } } : {},
+    );
+    this.#drop(collection, record.id);
+    const cached = this.#indexes.get(collection);
+    if (cached) this.#add(cached, updated, updated.embedding);
+    return updated;
+  }
+
+  /** Deletes a record (a signed deletion) and takes it out of the index. */
+  async forget(collection: CollectionName, id: string): Promise<void> {
+    await this.vault.delete(collection, id);
+    this.#drop(collection, id);
+  }
+
+  #drop(collection: CollectionName, id: string): void {
+    const cached = this.#indexes.get(collection);
+    if (!cached) return;
+    cached.index?.remove(id);
+    cached.records.delete(id);
+    cached.known.delete(id);
+    this.#unsaved.add(collection);
+  }
+
   #add(cached: Indexed, record: VaultRecord, embedding: VaultRecord['embedding']): void {
+    if (!this.#where(record)) return;
     cached.records.set(record.id, record);
     if (!embedding || record.embeddingHash === undefined) return;
     const known: SnapshotEntry = { id: record.id, version: record.version, hash: record.embeddingHash, row: -1 };
@@ -168,6 +214,7 @@ export class Memory {
         this.#add(indexed, record, { model, vector });
         continue;
       }
+      if (!this.#where(record)) continue;
       if (record.embeddingHash !== undefined) changed = true;
       this.#add(indexed, record, await this.vault.embeddingOf(record));
     }
@@ -245,9 +292,10 @@ export class Memory {
     const provider = this.provider;
     if (!provider) throw new AuraError('AURA_INVALID_INPUT', 'no embedding provider is configured');
     const records = await this.vault.list(collection, { includeExpired: true });
-    const stale = records.filter((r) => r.embedding?.model !== provider.model);
-    let done = records.length - stale.length;
-    onProgress(done, records.length);
+    const ours = records.filter(this.#where);
+    const stale = ours.filter((r) => r.embedding?.model !== provider.model);
+    let done = ours.length - stale.length;
+    onProgress(done, ours.length);
     let reembedded = 0;
     for (let i = 0; i < stale.length; i += batchSize) {
       // Stopped between batches (the agent is shutting down): what is done stays done.
@@ -274,11 +322,11 @@ export class Memory {
             if (!isAuraError(error, 'AURA_CONFLICT') || attempt > 3) throw error;
           }
         }
-        onProgress(++done, records.length);
+        onProgress(++done, ours.length);
       }
     }
     this.invalidate(collection);
-    return { reembedded, total: records.length };
+    return { reembedded, total: ours.length };
   }
 
   /** Forgets the decrypted index, so the next search reads the vault again. */
@@ -303,7 +351,8 @@ export class Memory {
     if (!Number.isInteger(limit) || limit < 1) throw new AuraError('AURA_INVALID_INPUT', 'limit must be at least 1');
     const types = options.types && options.types.length > 0 ? new Set(options.types) : null;
     const wanted = (record: VaultRecord) =>
-      !types || (collection === 'contexts' && types.has((record.data as ContextData).type ?? ''));
+      this.#where(record) &&
+      (!types || (collection === 'contexts' && types.has((record.data as ContextData).type ?? '')));
 
     const byWords = options.words === false ? [] : (await this.vault.search(collection, query)).filter(wanted);
     const confidence = new Map<string, number>(byWords.map((r) => [r.id, 1]));

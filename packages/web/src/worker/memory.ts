@@ -5,8 +5,6 @@ import {
   type EmbeddingProvider,
   type IndexCache,
   Memory,
-  type MemoryHit,
-  type MemorySearchOptions,
   type RecordData,
   Reembedder,
   type Vault,
@@ -19,43 +17,8 @@ import type { MeaningSetting, MemoryView, SearchResult } from '../shared/types.t
 /** The collections given vectors (the reasoning engine records decisions with theirs), in the words of the progress. */
 const WHAT = { contexts: 'notes', relationships: 'people', 'learning-events': 'past requests' } as const;
 type Searched = 'contexts' | 'relationships';
-/** Room for the dashboard's own records among the hits, which are left out after the search. */
-const HIDDEN_SLACK = 50;
-
-/**
- * Memory that leaves the dashboard's own records (its settings, its conversations) out of what
- * a search of the contexts finds: the notes screen's and the reasoning engine's alike.
- */
-class DashboardRecall extends Memory {
-  constructor(
-    vault: Vault,
-    provider: EmbeddingProvider | null,
-    options: { cache?: IndexCache },
-    private readonly hidden: (data: ContextData) => boolean,
-  ) {
-    super(vault, provider, options);
-  }
-
-  override async search<C extends CollectionName>(
-    collection: C,
-    query: string,
-    options: MemorySearchOptions = {},
-  ): Promise<MemoryHit<C>[]> {
-    if (collection !== 'contexts') return super.search(collection, query, options);
-    const limit = options.limit ?? 10;
-    const hits = await super.search(collection, query, { ...options, limit: limit + HIDDEN_SLACK });
-    return hits.filter((h) => !this.hidden(h.record.data as ContextData)).slice(0, limit);
-  }
-}
 /** How often a finished pass looks again for records without a vector (another device's, say). */
 const PASS_MS = 10 * 60_000;
-
-/** The text a record's vector is made of, as Memory makes it (memory.ts's meaningOf, not exported). */
-function meaningOf(collection: Searched, data: RecordData[Searched]): string {
-  if (collection === 'contexts') return (data as RecordData['contexts']).text;
-  const p = data as RecordData['relationships'];
-  return [p.name, p.relationship, p.email, p.notes].filter(Boolean).join(' ');
-}
 
 const invalid = (message: string) => new AuraError('AURA_INVALID_INPUT', message);
 
@@ -211,7 +174,9 @@ export class DashboardMemory {
     if (this.#memory && key === this.#key) return this.#memory;
     const generation = ++this.#generation;
     const provider = providerOf(setting, () => generation === this.#generation);
-    const memory = new DashboardRecall(vault, provider, this.cache ? { cache: this.cache } : {}, this.hidden);
+    // The dashboard's own records (settings, conversations) are never embedded, counted or found.
+    const where = (r: VaultRecord) => r.collection !== 'contexts' || !this.hidden(r.data as ContextData);
+    const memory = new Memory(vault, provider, { ...(this.cache ? { cache: this.cache } : {}), where });
     this.#memory = memory;
     this.#key = key;
     this.#set({ model: provider?.model ?? null, simd, reembed: { state: 'idle' } });
@@ -282,7 +247,6 @@ export class DashboardMemory {
     types: readonly string[] = [],
   ): Promise<SearchResult<VaultRecord<C>>> {
     const memory = this.#current();
-    memory.status = { model: memory.provider?.model ?? null };
     // What other devices wrote since the index was read (only their new vectors are opened).
     await memory.refresh(collection);
     const hits = await memory.search(collection, query, { types, limit: 100 });
@@ -304,26 +268,20 @@ export class DashboardMemory {
 
   /** A record changed, with the vector of its new text (a vault update without one drops it). */
   async revise<C extends Searched>(
-    vault: Vault,
     collection: C,
     record: VaultRecord<C>,
     data: RecordData[C],
   ): Promise<VaultRecord<C>> {
     const memory = this.#current();
-    const vector = await memory.embed(meaningOf(collection, data));
-    const model = memory.provider?.model;
-    const updated = await vault.update(
-      collection,
-      record,
-      data,
-      vector && model ? { embedding: { model, vector } } : {},
-    );
-    memory.invalidate(collection);
+    const updated = await memory.revise(collection, record, data);
+    void memory.flush().catch(() => {});
     return updated;
   }
 
-  /** After a delete: the index must not find the record any more. */
-  forget(collection: CollectionName): void {
-    this.#memory?.invalidate(collection);
+  /** A signed deletion, and the record out of the index. */
+  async forget(collection: CollectionName, id: string): Promise<void> {
+    const memory = this.#current();
+    await memory.forget(collection, id);
+    void memory.flush().catch(() => {});
   }
 }

@@ -212,9 +212,7 @@ export class KeysService {
     const vault = client.vault;
     const record = await vault.get(collection, id);
     if (collection === 'relationships' || (collection === 'contexts' && !internal(data as ContextData))) {
-      await this.#memoryOf(client);
-      return this.#memory.revise(
-        vault,
+      return (await this.#memoryOf(client)).revise(
         collection as 'contexts',
         record as VaultRecord<'contexts'>,
         data as ContextData,
@@ -224,8 +222,7 @@ export class KeysService {
   }
 
   async remove(collection: CollectionName, id: string): Promise<void> {
-    await (await this.#open()).vault.delete(collection, id);
-    this.#memory.forget(collection);
+    await (await this.#memoryOf(await this.#open())).forget(collection, id);
   }
 
   /** The search of the sealed setting (read once after sign-in, then kept as saved here). */
@@ -304,7 +301,7 @@ export class KeysService {
     }
     const data: ContextData = { text: 'dashboard settings', type: SETTINGS_TYPE, fields: { ...next } };
     if (!id) await client.vault.put('contexts', data);
-    // Read again on a conflict: the background pass may be giving the same record its vector.
+    // Read again on a conflict: another of the user's devices may have saved its settings meanwhile.
     for (let attempt = 0; id; attempt++) {
       try {
         await client.vault.update('contexts', await client.vault.get('contexts', id), data);
