@@ -59,9 +59,16 @@ const text = async (locator: Locator) => (await locator.textContent()) ?? '';
 
 /** The screen, shown afresh (by another one when it is the one shown: its last search is gone). */
 async function open(screen: string) {
-  if (new URL(page.url()).hash === `#/${screen}`) await page.goto(`${base}/#/support`);
+  const shown = (name: string) =>
+    page.getByRole('navigation', { name: 'Screens' }).locator(`a[href="#/${name}"][aria-current="page"]`).waitFor();
+  // The other screen must be drawn before this one is asked for: two hash changes in a row can
+  // reach the app as one, and the screen (with what was typed into it) would stay as it was.
+  if (new URL(page.url()).hash === `#/${screen}`) {
+    await page.goto(`${base}/#/support`);
+    await shown('support');
+  }
   await page.goto(`${base}/#/${screen}`);
-  await page.getByRole('navigation', { name: 'Screens' }).waitFor();
+  await shown(screen);
 }
 
 async function searchNotes(query: string, type = 'any') {
