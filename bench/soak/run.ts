@@ -23,11 +23,12 @@
 // window after warm-up). Dropped requests (the in-flight cap reached) do not fail the run; the
 // summary says the rate was not sustained.
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freshDatabase, httpInject, spawnServer, TestUser } from '@aura/testing';
+import { machineCpuSeconds, postgresCpuSeconds } from '../support.ts';
 
 // --- Options.
 
@@ -114,31 +115,6 @@ function readProc(pid: number): ProcSample {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
   return { rssMiB: kib('VmRSS') / 1024, peakMiB: kib('VmHWM') / 1024, cpuSeconds: ticks / CLOCK_TICKS };
-}
-
-/** CPU seconds of the PostgreSQL backends serving `database` (their command lines name it). */
-function postgresCpuSeconds(database: string): number {
-  let ticks = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'postgres') continue;
-      if (!readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(` ${database} `)) continue;
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
-    } catch {
-      // The process ended between the listing and the read.
-    }
-  }
-  return ticks / CLOCK_TICKS;
-}
-
-/** The whole machine's busy and total CPU seconds, all cores (other work on it shows here). */
-function machineCpuSeconds(): { busy: number; total: number } {
-  const v = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1, 9).map(Number);
-  const total = v.reduce((s, x) => s + x, 0);
-  return { busy: total - (v[3] ?? 0) - (v[4] ?? 0), total };
 }
 
 // --- Statistics.

@@ -9,6 +9,7 @@ import {
   verifyConsistency,
   verifyInclusion,
 } from '@aura/crypto/merkle';
+import { isAuraError } from '@aura/errors';
 import { startTestServer, type TestServer, TestUser, waitFor } from '@aura/testing';
 import { AuditLog } from '../src/audit/log.ts';
 import { loadLogSigner } from '../src/audit/signer.ts';
@@ -74,6 +75,14 @@ it('concurrent appends: every index once, no gaps, every receipt provable, every
   const latest = await log.checkpoint(userId);
   const proof = (await log.consistency(userId, 3, latest.size)).map(b);
   assert.ok(verifyConsistency(3, latest.size, proof, rangeHash(node, 0, 3), rangeHash(node, 0, latest.size)));
+  // Beyond the signed log, or of a log with nothing signed: refused, not computed.
+  await assert.rejects(
+    log.consistency(userId, 3, latest.size + 1),
+    (e: unknown) => isAuraError(e, 'AURA_INVALID_INPUT') && e.message.includes(`<= ${latest.size}`),
+  );
+  const empty = (await new TestUser((o) => server.app.inject(o)).register()).userId;
+  await server.pool.query('DELETE FROM audit_checkpoints WHERE user_id = $1', [empty]);
+  await assert.rejects(log.consistency(empty, 1, 1), (e: unknown) => isAuraError(e, 'AURA_NOT_FOUND'));
 });
 
 it('many accounts appending at once (group commit): each log is whole, and its stored edge is what the upgrade computes', async () => {
