@@ -50,8 +50,10 @@ async function nodeSource(
   pairs: [number, number][],
 ): Promise<{ node: PerfectNode; signedSize: number | null }> {
   const found = new Map<string, Uint8Array>();
-  // A join on the key (an index probe per node), named so it is planned once per connection; the
-  // last row is the newest checkpoint's size.
+  // An index probe per node, whatever the statistics say: as a plain join, an account whose log
+  // grew since its table was last analysed got a scan of all its nodes and a hash join (0.8 ms
+  // instead of 0.1 at 4,000 nodes). LIMIT 1 keeps each lookup its own subquery. Named, so it is
+  // planned once per connection; the last row is the newest checkpoint's size.
   const { rows } = await db.query<{
     level: number | null;
     idx: string | null;
@@ -59,9 +61,11 @@ async function nodeSource(
     size: string | null;
   }>({
     name: 'aura-audit-nodes',
-    text: `SELECT n.level, n.idx, n.hash, NULL::bigint AS size
+    text: `SELECT k.level, k.idx, n.hash, NULL::bigint AS size
              FROM unnest($2::smallint[], $3::bigint[]) AS k(level, idx)
-             JOIN audit_nodes n ON n.user_id = $1 AND n.level = k.level AND n.idx = k.idx
+             CROSS JOIN LATERAL (
+               SELECT hash FROM audit_nodes WHERE user_id = $1 AND level = k.level AND idx = k.idx LIMIT 1
+             ) n
            UNION ALL
            SELECT NULL, NULL, NULL, (SELECT max(size) FROM audit_checkpoints WHERE user_id = $1)`,
     values: [userId, pairs.map(([l]) => l), pairs.map(([, i]) => i)],
