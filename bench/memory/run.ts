@@ -113,7 +113,8 @@ for (const dims of [384, 768]) {
     sealEnvelope(key, slot(i), encodeEmbedding({ model: 'bench', vector: vectorOf(dims) }, 1), { pad: true }),
   );
   let t = performance.now();
-  const fromVault = new VectorIndex(dims);
+  // Both sized for every record, as Memory sizes the index it builds.
+  const fromVault = new VectorIndex(dims, n);
   for (const [i, envelope] of sealed.entries()) {
     const opened = decodeEmbedding(openEnvelope(key, slot(i), envelope));
     if (opened) fromVault.add(`r${i}`, opened.embedding.vector);
@@ -135,9 +136,16 @@ for (const dims of [384, 768]) {
   const saveMs = performance.now() - t;
   t = performance.now();
   const decoded = decodeSnapshot(openEnvelope(key, cacheSlot, snapshot));
-  const fromCache = new VectorIndex(dims);
-  for (const e of decoded?.entries ?? [])
-    fromCache.add(e.id, (decoded as { rows: Float32Array }).rows.subarray(e.row * dims, (e.row + 1) * dims));
+  // As Memory restores it: the rows in one copy (VectorIndex.fromUnitRows).
+  const fromCache = decoded
+    ? VectorIndex.fromUnitRows(
+        dims,
+        decoded.entries.map((e) => e.id),
+        decoded.rows,
+        { capacity: n },
+      )
+    : null;
+  if (!fromCache) throw new Error('the snapshot did not restore');
   const cacheMs = performance.now() - t;
   sink += fromCache.size;
   console.log(

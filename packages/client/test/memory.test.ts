@@ -61,6 +61,21 @@ describe('the exact vector index', () => {
       checkIndex(dims, simd);
     });
 
+  it('restored from its rows in one copy, it finds what it found, and refuses rows that do not fit', () => {
+    const vectors = randomVectors(300, 48, 11);
+    const index = new VectorIndex(48);
+    for (const [i, v] of vectors.entries()) index.add(`r${i}`, v);
+    const { ids, rows } = index.rows();
+    const restored = VectorIndex.fromUnitRows(48, ids, rows);
+    assert.ok(restored);
+    for (const q of randomVectors(10, 48, 5)) assert.deepEqual(restored.search(q, 10), index.search(q, 10));
+    restored.remove('r3');
+    restored.add('new', vectors[0] as Float32Array);
+    assert.equal(restored.size, 300);
+    assert.equal(VectorIndex.fromUnitRows(48, ids.slice(1), rows), null);
+    assert.equal(VectorIndex.fromUnitRows(48, [...ids.slice(1), 'r1'], rows), null, 'an id twice');
+  });
+
   it('refuses a vector of another length or with no direction', () => {
     const index = new VectorIndex(4);
     assert.throws(() => index.add('a', new Float32Array(3)), /AURA_INVALID_INPUT|dimensions/);

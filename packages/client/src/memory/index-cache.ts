@@ -38,37 +38,49 @@ const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
  */
 export function encodeSnapshot(snapshot: IndexSnapshot): Uint8Array {
   const model = utf8(snapshot.model);
-  const entries = snapshot.entries.map((e) => ({ ...e, idBytes: utf8(e.id), hashBytes: utf8(e.hash) }));
   const rowCount = snapshot.rows.length / snapshot.dims;
-  let size = 1 + 2 + model.length + 4 + 4 + 4 + rowCount * snapshot.dims * 4;
-  for (const e of entries) size += 1 + e.idBytes.length + 4 + 1 + e.hashBytes.length + 4;
-  const bytes = new Uint8Array(size);
-  const view = new DataView(bytes.buffer);
+  // Ids and hashes are short: each is written where it goes (at most 3 bytes a UTF-16 unit, and
+  // at most 255 bytes), not made into an array of its own first.
+  let bound = 0;
+  for (const e of snapshot.entries) bound += 1 + 3 * e.id.length + 4 + 1 + 3 * e.hash.length + 4;
+  const head = new Uint8Array(1 + 2 + model.length + 8 + bound + 4);
+  const view = new DataView(head.buffer);
   let at = 0;
   view.setUint8(at, FORMAT);
   view.setUint16(at + 1, model.length);
-  bytes.set(model, at + 3);
+  head.set(model, at + 3);
   at += 3 + model.length;
   view.setUint32(at, snapshot.dims);
-  view.setUint32(at + 4, entries.length);
+  view.setUint32(at + 4, snapshot.entries.length);
   at += 8;
-  for (const e of entries) {
-    view.setUint8(at, e.idBytes.length);
-    bytes.set(e.idBytes, at + 1);
-    at += 1 + e.idBytes.length;
+  for (const e of snapshot.entries) {
+    at = writeShort(head, at, e.id);
     view.setUint32(at, e.version);
-    view.setUint8(at + 4, e.hashBytes.length);
-    bytes.set(e.hashBytes, at + 5);
-    at += 5 + e.hashBytes.length;
+    at = writeShort(head, at + 4, e.hash);
     view.setInt32(at, e.row);
     at += 4;
   }
   view.setUint32(at, rowCount);
   at += 4;
+  const bytes = new Uint8Array(at + snapshot.rows.length * 4);
+  bytes.set(head.subarray(0, at));
   if (littleEndian)
     bytes.set(new Uint8Array(snapshot.rows.buffer, snapshot.rows.byteOffset, snapshot.rows.byteLength), at);
-  else for (let i = 0; i < snapshot.rows.length; i++) view.setFloat32(at + i * 4, snapshot.rows[i] ?? 0, true);
+  else {
+    const out = new DataView(bytes.buffer);
+    for (let i = 0; i < snapshot.rows.length; i++) out.setFloat32(at + i * 4, snapshot.rows[i] ?? 0, true);
+  }
   return bytes;
+}
+
+const encoder = new TextEncoder();
+
+/** A u8 length and the string's UTF-8 after it; the offset after them. */
+function writeShort(bytes: Uint8Array, at: number, text: string): number {
+  const { written } = encoder.encodeInto(text, bytes.subarray(at + 1, at + 1 + Math.min(255, 3 * text.length)));
+  if (written > 255) throw new Error('a snapshot id is longer than 255 bytes');
+  bytes[at] = written;
+  return at + 1 + written;
 }
 
 /** The inverse of encodeSnapshot; null for bytes that are not one (the index is then rebuilt). */

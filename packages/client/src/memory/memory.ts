@@ -175,7 +175,8 @@ export class Memory {
     const known: SnapshotEntry = { id: record.id, version: record.version, hash: record.embeddingHash, row: -1 };
     cached.known.set(record.id, known);
     if (embedding.model !== this.provider?.model) return;
-    cached.index ??= new VectorIndex(embedding.vector.length);
+    // Sized for every record read: growing by doubling copies the rows each time.
+    cached.index ??= new VectorIndex(embedding.vector.length, Math.max(64, cached.expected));
     if (embedding.vector.length === cached.index.dims) {
       cached.index.add(record.id, embedding.vector);
       known.row = 0;
@@ -198,26 +199,37 @@ export class Memory {
    * the signed history commits to) is taken from it; only the others are opened.
    */
   async #build(collection: CollectionName, known: IndexSnapshot | null, cached: boolean): Promise<Indexed> {
-    const indexed: Indexed = { index: null, records: new Map(), known: new Map() };
-    const rowOf = new Map(known?.entries.map((e) => [e.id, e]));
-    let changed = known === null && cached;
     const records = await this.vault.list(collection, { vectors: known === null && !cached });
+    const indexed: Indexed = { index: null, records: new Map(), known: new Map(), expected: records.length };
+    const rowOf = new Map(known?.entries.map((e) => [e.id, e]));
+    // The known rows in one copy (a snapshot lists its rows in order); the records decide below
+    // which of them stay.
+    const byRow = known && known.model === this.provider?.model ? rowIds(known) : null;
+    if (known && byRow) {
+      indexed.index = VectorIndex.fromUnitRows(known.dims, byRow, known.rows, { capacity: records.length });
+    }
+    let changed = known === null && cached;
     for (const record of records) {
       const entry = rowOf.get(record.id);
       rowOf.delete(record.id);
-      if (known && entry && entry.version === record.version && entry.hash === record.embeddingHash) {
-        const model = entry.row >= 0 ? known.model : '';
-        const vector =
-          entry.row >= 0
-            ? known.rows.subarray(entry.row * known.dims, (entry.row + 1) * known.dims)
-            : new Float32Array(1);
-        this.#add(indexed, record, { model, vector });
+      const same = entry && entry.version === record.version && entry.hash === record.embeddingHash;
+      if (known && entry && same && this.#where(record)) {
+        indexed.records.set(record.id, record);
+        indexed.known.set(record.id, { ...entry, row: entry.row >= 0 ? 0 : -1 });
+        if (entry.row >= 0 && !indexed.index?.has(record.id)) {
+          const vector = known.rows.subarray(entry.row * known.dims, (entry.row + 1) * known.dims);
+          this.#add(indexed, record, { model: known.model, vector });
+        }
         continue;
       }
+      // Changed since, or no longer ours: its old row goes.
+      indexed.index?.remove(record.id);
       if (!this.#where(record)) continue;
       if (record.embeddingHash !== undefined) changed = true;
       this.#add(indexed, record, await this.vault.embeddingOf(record));
     }
+    // Deleted since.
+    for (const id of rowOf.keys()) indexed.index?.remove(id);
     if (rowOf.size > 0) changed = true;
     this.#indexes.set(collection, indexed);
     if (changed && cached) this.#unsaved.add(collection);
@@ -403,4 +415,20 @@ interface Indexed {
   records: Map<string, VaultRecord>;
   /** Each record with a vector, of any model: what a snapshot records, so none is opened twice. */
   known: Map<string, SnapshotEntry>;
+  /** How many records were read: the index's first capacity. */
+  expected: number;
+}
+
+/** The ids of a snapshot's rows, in row order; null unless its entries name every row once. */
+function rowIds(snapshot: IndexSnapshot): string[] | null {
+  const rows = snapshot.rows.length / snapshot.dims;
+  const ids = new Array<string>(rows);
+  let named = 0;
+  for (const e of snapshot.entries) {
+    if (e.row < 0) continue;
+    if (e.row >= rows || ids[e.row] !== undefined) return null;
+    ids[e.row] = e.id;
+    named++;
+  }
+  return named === rows ? ids : null;
 }

@@ -49,6 +49,24 @@ export class VectorIndex {
     this.#views(new Float32Array(0));
   }
 
+  /**
+   * An index of rows that are unit vectors already (a snapshot of one: VectorIndex.rows), copied
+   * in one block rather than added one by one; null when `ids` and `rows` do not fit together.
+   */
+  static fromUnitRows(
+    dims: number,
+    ids: readonly string[],
+    rows: Float32Array,
+    options: { capacity?: number; simd?: boolean } = {},
+  ): VectorIndex | null {
+    if (rows.length !== ids.length * dims || new Set(ids).size !== ids.length) return null;
+    const index = new VectorIndex(dims, Math.max(ids.length, options.capacity ?? 0, 1), options);
+    index.#rows.set(rows);
+    index.#ids = [...ids];
+    for (const [row, id] of ids.entries()) index.#rowOf.set(id, row);
+    return index;
+  }
+
   /** Whether the dot products run in WebAssembly SIMD. */
   get simd(): boolean {
     return this.#dots !== null;
