@@ -19,6 +19,7 @@ import {
 } from '@aura/testing';
 import type { Locator, Page, Request } from 'playwright-core';
 import { accessibility } from './axe.ts';
+import { hearCspViolations } from './csp.ts';
 
 // The dashboard as a person uses it, in Debian's Chromium against the real server (spawned as
 // `npm start` runs it, serving packages/web/dist) and a real `aura agent`: register, add John,
@@ -66,21 +67,7 @@ async function browser(): Promise<Page> {
   browsers.push(chromium);
   chromium.context.on('request', (r) => void record(r));
   const page = await chromium.context.newPage();
-  const onConsole = (m: { text(): string }) => {
-    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
-  };
-  page.on('console', onConsole);
-  // A worker's violations are not the page's console: each worker (keys, CKKS) reports its own.
-  page.on('worker', (worker) => {
-    worker.on('console', onConsole);
-    worker
-      .evaluate(() =>
-        self.addEventListener('securitypolicyviolation', (e) =>
-          console.warn(`Content Security Policy violation: ${e.violatedDirective} ${e.blockedURI}`),
-        ),
-      )
-      .catch(() => {});
-  });
+  hearCspViolations(page, cspViolations);
   page.on('websocket', (ws) => {
     hosts.add(new URL(ws.url()).host);
     network.push(`WS ${ws.url()}`);

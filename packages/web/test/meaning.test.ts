@@ -21,6 +21,7 @@ import {
 } from '@aura/testing';
 import type { Locator, Page } from 'playwright-core';
 import { accessibility } from './axe.ts';
+import { hearCspViolations } from './csp.ts';
 
 // Issue 22 in the dashboard, in Debian's Chromium against the real server: with the setting off,
 // notes are found by their words; with an OpenAI-compatible embeddings endpoint set (a local
@@ -142,21 +143,7 @@ describe('the dashboard searches by meaning against a local OpenAI-embeddings pr
       if (new URL(r.url()).origin === base) toServer.push(`${r.method()} ${r.url()}\n${r.postData() ?? ''}`);
     });
     page = await chromium.context.newPage();
-    const onConsole = (m: { text(): string }) => {
-      if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
-    };
-    page.on('console', onConsole);
-    // A worker's violations are not the page's console: each worker reports its own, as they happen.
-    page.on('worker', (worker) => {
-      worker.on('console', onConsole);
-      worker
-        .evaluate(() =>
-          self.addEventListener('securitypolicyviolation', (e) =>
-            console.warn(`Content Security Policy violation: ${e.violatedDirective} ${e.blockedURI}`),
-          ),
-        )
-        .catch(() => {});
-    });
+    hearCspViolations(page, cspViolations);
     await page.goto(base);
     await page.getByRole('tab', { name: 'Create account' }).click();
     await page.getByLabel('Email').fill(email);
