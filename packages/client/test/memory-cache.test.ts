@@ -100,6 +100,20 @@ describe('the index kept sealed on the device between runs', () => {
     assert.ok(!(await memory.search('contexts', text, { words: false })).some((h) => h.record.id === added.id));
   });
 
+  it('a kept index of a new model with no vector yet does not stop the vectors re-embedding gives it', async () => {
+    const cache = new MapCache();
+    const next = { model: 'test:next', embed: fixedVectors.embed };
+    const before = new Memory(client.vault, next, { cache });
+    assert.deepEqual(await before.search('contexts', first.query, { words: false }), []);
+    await before.flush();
+    assert.equal(cache.entries.size, 1, 'a snapshot with no rows');
+    await new Memory(client.vault, next).reembed('contexts');
+    const after = new Memory(client.vault, next, { cache });
+    assert.equal((await after.search('contexts', first.query, { words: false }))[0]?.record.id, ids.get(first.topic));
+    // The rest of this file's tests read the fixed model's vectors: they are put back.
+    await new Memory(client.vault, fixedVectors).reembed('contexts');
+  });
+
   it('holds neither the notes, nor the model id, nor the floats in the clear', async () => {
     const cache = new MapCache();
     const memory = new Memory(client.vault, fixedVectors, { cache });

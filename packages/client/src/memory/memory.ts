@@ -205,7 +205,8 @@ export class Memory {
     // The known rows in one copy (a snapshot lists its rows in order); the records decide below
     // which of them stay.
     const byRow = known && known.model === this.provider?.model ? rowIds(known) : null;
-    if (known && byRow) {
+    // (A snapshot with no rows says nothing of the dimension: the first vector added decides it.)
+    if (known && byRow && byRow.length > 0) {
       indexed.index = VectorIndex.fromUnitRows(known.dims, byRow, known.rows, { capacity: records.length });
     }
     let changed = known === null && cached;
