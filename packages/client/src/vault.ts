@@ -473,16 +473,20 @@ export class Vault {
    * learns nothing, and bytes of another account, name or key do not open.
    */
   sealLocal(name: string, plaintext: Uint8Array): Uint8Array {
-    return sealEnvelope(this.#localKey(), { userId: this.userId, collection: LOCAL_SLOT, recordId: name }, plaintext);
+    return sealEnvelope(this.#localKey(), this.#localSlot(name), plaintext);
   }
 
   /** The inverse of sealLocal; AURA_CRYPTO_DECRYPT_FAILED for bytes it did not seal for this name. */
   openLocal(name: string, sealed: Uint8Array): Uint8Array {
-    return openEnvelope(this.#localKey(), { userId: this.userId, collection: LOCAL_SLOT, recordId: name }, sealed);
+    return openEnvelope(this.#localKey(), this.#localSlot(name), sealed);
   }
 
   #localKey(): SymmetricKey {
     return deriveCollectionKey(this.accountKey, LOCAL_SLOT, 1);
+  }
+
+  #localSlot(name: string) {
+    return { userId: this.userId, collection: LOCAL_SLOT, recordId: name };
   }
 
   /**
@@ -528,10 +532,7 @@ export class Vault {
 
   /**
    * Every record, checked against the history as of one snapshot: a page read while the vault
-   * changed is read again, so a concurrent writer never looks like tampering.
-   */
-  /**
-   * Every record of the collection, each checked against the signed history. `vectors: false`
+   * changed is read again, so a concurrent writer never looks like tampering. `vectors: false`
    * leaves the vectors sealed (a record still says it has one, by `embeddingHash`; embeddingOf
    * opens it): for an index this device keeps already.
    */

@@ -1,14 +1,10 @@
 import { checkEmbedding, type EmbeddingProvider } from '@aura/client';
 import { AuraError } from '@aura/errors';
+import type { OpenAiOptions } from '../providers/openai.ts';
 import { postOpenAi } from '../providers/openai-request.ts';
 
-export interface OpenAiEmbeddingOptions {
-  /** e.g. http://127.0.0.1:11434/v1 (Ollama), http://127.0.0.1:8080/v1 (llama.cpp server, --embeddings). */
-  baseUrl: string;
-  model: string;
-  apiKey?: string;
-  timeoutMs?: number;
-  retries?: number;
+/** The LLM endpoint's options (a llama.cpp server embeds when started with --embeddings), and a batch size. */
+export interface OpenAiEmbeddingOptions extends OpenAiOptions {
   /** Texts per request (a long note list is sent in batches). */
   batch?: number;
 }

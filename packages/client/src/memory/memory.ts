@@ -7,7 +7,7 @@ import {
   type VaultRecord,
 } from '../records.ts';
 import type { Progress, PutOptions, Vault } from '../vault.ts';
-import type { EmbeddingProvider } from './embedding.ts';
+import type { Embedding, EmbeddingProvider } from './embedding.ts';
 import {
   decodeSnapshot,
   encodeSnapshot,
@@ -123,15 +123,15 @@ export class Memory {
     data: RecordData[C],
     options: Omit<PutOptions, 'embedding'> = {},
   ): Promise<VaultRecord<C>> {
-    const vector = await this.embed(meaningOf(collection, data));
-    const record = await this.vault.put(collection, data, {
-      ...options,
-      ...(vector && this.provider ? { embedding: { model: this.provider.model, vector } } : {}),
-    });
-    this.#drop(collection, record.id);
-    const cached = this.#indexes.get(collection);
-    if (cached) this.#add(cached, record, record.embedding);
+    const record = await this.vault.put(collection, data, { ...options, ...(await this.#vectorOf(collection, data)) });
+    this.#replace(collection, record.id, record);
     return record;
+  }
+
+  /** The vault's `embedding` option for a record of `data`: none when no provider answers. */
+  async #vectorOf<C extends CollectionName>(collection: C, data: RecordData[C]): Promise<{ embedding?: Embedding }> {
+    const vector = await this.embed(meaningOf(collection, data));
+    return vector && this.provider ? { embedding: { model: this.provider.model, vector } } : {};
   }
 
   /** Updates a record with the vector of its new text (a vault update without one drops the old vector). */
@@ -140,31 +140,25 @@ export class Memory {
     record: VaultRecord<C>,
     data: RecordData[C],
   ): Promise<VaultRecord<C>> {
-    const vector = await this.embed(meaningOf(collection, data));
-    const updated = await this.vault.update(
-      collection,
-      record,
-      data,
-      vector && this.provider ? { embedding: { model: this.provider.model, vector } } : {},
-    );
-    this.#drop(collection, record.id);
-    const cached = this.#indexes.get(collection);
-    if (cached) this.#add(cached, updated, updated.embedding);
+    const updated = await this.vault.update(collection, record, data, await this.#vectorOf(collection, data));
+    this.#replace(collection, record.id, updated);
     return updated;
   }
 
   /** Deletes a record (a signed deletion) and takes it out of the index. */
   async forget(collection: CollectionName, id: string): Promise<void> {
     await this.vault.delete(collection, id);
-    this.#drop(collection, id);
+    this.#replace(collection, id, null);
   }
 
-  #drop(collection: CollectionName, id: string): void {
+  /** Keeps an index already read in step with a write: `id` leaves it, and `record` (if any) comes in. */
+  #replace(collection: CollectionName, id: string, record: VaultRecord | null): void {
     const cached = this.#indexes.get(collection);
     if (!cached) return;
     cached.index?.remove(id);
     cached.records.delete(id);
     cached.known.delete(id);
+    if (record) this.#add(cached, record, record.embedding);
     this.#unsaved.add(collection);
   }
 
@@ -172,15 +166,12 @@ export class Memory {
     if (!this.#where(record)) return;
     cached.records.set(record.id, record);
     if (!embedding || record.embeddingHash === undefined) return;
-    const known: SnapshotEntry = { id: record.id, version: record.version, hash: record.embeddingHash, row: -1 };
-    cached.known.set(record.id, known);
+    // Its row is the index's business: a snapshot reads it from there (#snapshotOf).
+    cached.known.set(record.id, { id: record.id, version: record.version, hash: record.embeddingHash, row: -1 });
     if (embedding.model !== this.provider?.model) return;
     // Sized for every record read: growing by doubling copies the rows each time.
     cached.index ??= new VectorIndex(embedding.vector.length, Math.max(64, cached.expected));
-    if (embedding.vector.length === cached.index.dims) {
-      cached.index.add(record.id, embedding.vector);
-      known.row = 0;
-    }
+    if (embedding.vector.length === cached.index.dims) cached.index.add(record.id, embedding.vector);
   }
 
   /**
@@ -198,29 +189,28 @@ export class Memory {
    * vector `known` holds for the same record version (the same sealed vector, by its hash, which
    * the signed history commits to) is taken from it; only the others are opened.
    */
-  async #build(collection: CollectionName, known: IndexSnapshot | null, cached: boolean): Promise<Indexed> {
-    const records = await this.vault.list(collection, { vectors: known === null && !cached });
+  async #build(collection: CollectionName, snapshot: IndexSnapshot | null, cached: boolean): Promise<Indexed> {
+    const records = await this.vault.list(collection, { vectors: snapshot === null && !cached });
     const indexed: Indexed = { index: null, records: new Map(), known: new Map(), expected: records.length };
-    const rowOf = new Map(known?.entries.map((e) => [e.id, e]));
-    // The known rows in one copy (a snapshot lists its rows in order); the records decide below
-    // which of them stay.
-    const byRow = known && known.model === this.provider?.model ? rowIds(known) : null;
-    // (A snapshot with no rows says nothing of the dimension: the first vector added decides it.)
-    if (known && byRow && byRow.length > 0) {
-      indexed.index = VectorIndex.fromUnitRows(known.dims, byRow, known.rows, { capacity: records.length });
+    // The known rows in one copy; the records decide below which of them stay. A snapshot whose
+    // rows do not add up (none that this class writes) is not used. One with no rows says nothing
+    // of the dimension: the first vector added decides it.
+    let known = snapshot;
+    if (known) {
+      const ids = rowIds(known);
+      if (ids && ids.length > 0)
+        indexed.index = VectorIndex.fromUnitRows(known.dims, ids, known.rows, { capacity: records.length });
+      if (!ids || (ids.length > 0 && !indexed.index)) known = null;
     }
+    const rowOf = new Map(known?.entries.map((e) => [e.id, e]));
     let changed = known === null && cached;
     for (const record of records) {
       const entry = rowOf.get(record.id);
       rowOf.delete(record.id);
-      const same = entry && entry.version === record.version && entry.hash === record.embeddingHash;
-      if (known && entry && same && this.#where(record)) {
+      // The same record version with the same sealed vector: its row (if any) is the snapshot's.
+      if (entry && entry.version === record.version && entry.hash === record.embeddingHash && this.#where(record)) {
         indexed.records.set(record.id, record);
-        indexed.known.set(record.id, { ...entry, row: entry.row >= 0 ? 0 : -1 });
-        if (entry.row >= 0 && !indexed.index?.has(record.id)) {
-          const vector = known.rows.subarray(entry.row * known.dims, (entry.row + 1) * known.dims);
-          this.#add(indexed, record, { model: known.model, vector });
-        }
+        indexed.known.set(record.id, entry);
         continue;
       }
       // Changed since, or no longer ours: its old row goes.
